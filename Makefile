@@ -1,0 +1,59 @@
+# Shoken: `make run` and `make test` bootstrap everything from a fresh clone.
+# Needs only Python 3.11+ and Node 20+ (and root/sudo once, for Debian's Chromium).
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+VENV_STAMP := $(VENV)/.installed
+NODE_STAMP := node_modules/.installed
+VENDOR_STAMP := static/vendor/.copied
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+DEV := DJANGO_SETTINGS_MODULE=config.settings.dev
+TEST := DJANGO_SETTINGS_MODULE=config.settings.test
+
+.PHONY: run test bootstrap services migrate demo stop lint contracts bench-gas system-packages
+
+run: bootstrap
+	$(DEV) $(PY) manage.py demo_data
+	@echo "Shoken is starting on http://127.0.0.1:$${WEB_PORT:-8000}  (Ctrl-C stops everything)"
+	$(DEV) $(VENV)/bin/honcho start -f Procfile
+
+test: bootstrap system-packages
+	$(TEST) $(PY) -m pytest
+
+bootstrap: $(VENV_STAMP) $(NODE_STAMP) $(VENDOR_STAMP) $(MO_FILES) services migrate
+
+$(VENV_STAMP): requirements.txt requirements-dev.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR_STAMP): $(NODE_STAMP) scripts/vendor_assets.py
+	$(PY) scripts/vendor_assets.py
+	touch $@
+
+locale/%.mo: locale/%.po $(VENV_STAMP)
+	$(PY) scripts/compile_messages.py
+
+services: $(VENV_STAMP)
+	$(PY) scripts/devservices.py up
+
+migrate: services
+	$(DEV) $(PY) manage.py migrate --noinput -v 0
+
+demo: bootstrap
+	$(DEV) $(PY) manage.py demo_data
+
+stop:
+	$(PY) scripts/devservices.py down
+
+system-packages:
+	./scripts/ensure_system_packages.sh
+
+lint: $(VENV_STAMP)
+	$(VENV)/bin/ruff check .

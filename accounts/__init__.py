@@ -1,0 +1,1 @@
+"""Custom User (e-mail login), roles, organizations with issuer memberships, 2FA."""

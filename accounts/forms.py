@@ -1,0 +1,27 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+
+class SignUpForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=200)
+    email = forms.EmailField(label=_("E-mail address"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+
+    def clean(self):  # noqa: ANN201
+        data = super().clean()
+        if data.get("password") and data.get("password") != data.get("password_again"):
+            self.add_error("password_again", _("The two passwords do not match."))
+        return data
+
+
+class SignInForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+
+
+class TokenForm(forms.Form):
+    token = forms.CharField(
+        label=_("Six-digit code"), max_length=8,
+        widget=forms.TextInput(attrs={"autocomplete": "one-time-code", "inputmode": "numeric"}),
+    )

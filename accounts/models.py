@@ -1,0 +1,111 @@
+"""Users, roles and memberships.
+
+A user has one primary role. Issuer people belong to an Organization through a Membership
+(admin or member); issuance.Issuer (issue 5) hangs its onboarding profile off the
+Organization, so this lower app never imports a higher one.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class Role(models.TextChoices):
+    INVESTOR = "investor", _("Investor")
+    ISSUER = "issuer", _("Issuer")
+    COMPLIANCE = "compliance", _("Compliance officer")
+    OPERATOR = "operator", _("Operator")
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **extra) -> User:  # noqa: ANN003
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:  # noqa: ANN003
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:  # noqa: ANN003
+        extra.update(is_staff=True, is_superuser=True)
+        extra.setdefault("role", Role.OPERATOR)
+        return self._create(email, password, **extra)
+
+    def get_by_natural_key(self, email: str) -> User:
+        return self.get(email__iexact=email)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
+    full_name = models.CharField(_("full name"), max_length=200, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.INVESTOR)
+    language = models.CharField(max_length=8, blank=True)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name.split(" ")[0] if self.full_name else self.email
+
+    @property
+    def requires_two_factor(self) -> bool:
+        """Issuer admins, compliance officers and operators must use TOTP."""
+        if self.role in (Role.COMPLIANCE, Role.OPERATOR) or self.is_superuser:
+            return True
+        return self.memberships.filter(role=Membership.Role.ADMIN).exists()
+
+
+class Organization(models.Model):
+    """A company on the platform (an issuer, once issuance onboards it)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        ADMIN = "admin", _("Issuer admin")
+        MEMBER = "member", _("Issuer member")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.MEMBER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "organization"], name="accounts_membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.organization} ({self.role})"

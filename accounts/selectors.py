@@ -1,0 +1,41 @@
+"""Reads for accounts, scoped by who asks."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.audit import audit_record
+from core.errors import NotFoundError
+
+from .models import Membership, Organization, Role, User
+
+
+def organization_get_for(*, user: User, pk: int) -> Organization:
+    """Members see their organization; compliance and operators see all. Anyone else gets
+    404, not 403, so the page does not reveal that the organization exists."""
+    org = Organization.objects.filter(pk=pk).first()
+    if org is not None and (
+        user.role in (Role.COMPLIANCE, Role.OPERATOR) or org.memberships.filter(user=user).exists()
+    ):
+        return org
+    with transaction.atomic():
+        audit_record(action="access_denied", actor=user, object_type="accounts.organization", object_id=str(pk))
+    raise NotFoundError(_("No such organization."))
+
+
+def memberships_for(*, user: User) -> list[Membership]:
+    return list(user.memberships.select_related("organization"))
+
+
+def dashboard_kind(user: User) -> str:
+    """Which dashboard a user lands on."""
+    if user.role == Role.COMPLIANCE:
+        return "compliance"
+    if user.role == Role.OPERATOR or user.is_superuser:
+        return "operator"
+    if user.role == Role.ISSUER:
+        if user.memberships.filter(role=Membership.Role.ADMIN).exists():
+            return "issuer_admin"
+        return "issuer_member"
+    return "investor"

@@ -1,0 +1,152 @@
+"""Pages for signing up, in and out, two-factor, the organization page and the dashboards.
+Each view parses input, calls one service, renders."""
+
+from __future__ import annotations
+
+import segno
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
+from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from core.errors import ApplicationError
+
+from . import selectors, services, throttle
+from .forms import SignInForm, SignUpForm, TokenForm
+
+
+def _apply_error(form, error: ApplicationError) -> None:  # noqa: ANN001
+    if error.fields:
+        for field, problems in error.fields.items():
+            for problem in problems:
+                form.add_error(field if field in form.fields else None, problem)
+    else:
+        form.add_error(None, error.message)
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request):  # noqa: ANN001, ANN201
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_sign_up(
+                email=form.cleaned_data["email"], password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"],
+            )
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _("Welcome to Shoken. Your account is ready."))
+            return redirect("accounts:dashboard")
+    return render(request, "accounts/sign_up.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def sign_in(request):  # noqa: ANN001, ANN201
+    form = SignInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        email = form.cleaned_data["email"].lower()
+        ip = request.META.get("REMOTE_ADDR")
+        if throttle.is_locked(email, ip):
+            services.user_sign_in_failed(email=email, locked=True)
+            form.add_error(None, _("Too many failed sign-in attempts. Try again in %(minutes)d minutes.") % {"minutes": throttle.lockout_minutes()})
+            return render(request, "accounts/sign_in.html", {"form": form}, status=429)
+        user = authenticate(request, email=email, password=form.cleaned_data["password"])
+        if user is None:
+            throttle.record_failure(email, ip)
+            services.user_sign_in_failed(email=email, locked=False)
+            form.add_error(None, _("The e-mail address or password is not correct."))
+        else:
+            throttle.reset(email, ip)
+            login(request, user)
+            services.user_signed_in(user=user)
+            next_url = request.GET.get("next", "")
+            if next_url.startswith("/") and not next_url.startswith("//"):
+                return redirect(next_url)
+            return redirect("accounts:dashboard")
+    return render(request, "accounts/sign_in.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_POST
+def sign_out(request):  # noqa: ANN001, ANN201
+    logout(request)
+    messages.info(request, _("You have signed out."))
+    return redirect("accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_enrol(request):  # noqa: ANN001, ANN201
+    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        return redirect("accounts:2fa-verify")
+    device = services.totp_enrolment_start(user=request.user)
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.totp_enrolment_confirm(user=request.user, token=form.cleaned_data["token"])
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            otp_login(request, device)
+            messages.success(request, _("Two-factor authentication is on."))
+            return redirect("accounts:dashboard")
+    context = {
+        "form": form,
+        "secret": device.bin_key and _base32(device.bin_key),
+        "qr_svg": segno.make(device.config_url, error="m").svg_inline(scale=4),
+    }
+    return render(request, "accounts/two_factor_enrol.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def two_factor_verify(request):  # noqa: ANN001, ANN201
+    if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+        return redirect("accounts:2fa-enrol")
+    form = TokenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.totp_verify(user=request.user, token=form.cleaned_data["token"])
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            otp_login(request, device)
+            return redirect(request.GET.get("next") if str(request.GET.get("next", "")).startswith("/") else "accounts:dashboard")
+    return render(request, "accounts/two_factor_verify.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _base32(key: bytes) -> str:
+    import base64
+
+    return base64.b32encode(key).decode().rstrip("=")
+
+
+@login_required
+def dashboard(request):  # noqa: ANN001, ANN201
+    kind = selectors.dashboard_kind(request.user)
+    context = {"kind": kind, "memberships": selectors.memberships_for(user=request.user)}
+    return render(request, f"accounts/dashboard_{kind}.html", context)
+
+
+@login_required
+def organization_detail(request, pk: int):  # noqa: ANN001, ANN201
+    org = selectors.organization_get_for(user=request.user, pk=pk)
+    members = org.memberships.select_related("user").order_by("user__email")
+    return render(request, "accounts/organization_detail.html", {"organization": org, "members": members})
+
+
+class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def form_valid(self, form):  # noqa: ANN001, ANN201
+        response = super().form_valid(form)
+        services.user_password_changed(user=form.user, via="reset")
+        return response

@@ -1,0 +1,23 @@
+"""Production profile, the default: DEBUG off, secure cookies, and a loud failure when a
+secret is missing."""
+
+from django.core.exceptions import ImproperlyConfigured
+
+from .base import *  # noqa: F403
+from .base import env
+
+if not env("SECRET_KEY", default=None):
+    raise ImproperlyConfigured("SECRET_KEY must be set in production (the profile refuses a default).")
+for required in ("DATABASE_URL", "REDIS_URL"):
+    if not env(required, default=None):
+        raise ImproperlyConfigured(f"{required} must be set in production.")
+
+SECRET_KEY = env("SECRET_KEY")
+DEBUG = False
+SESSION_COOKIE_SECURE = True
+CSRF_COOKIE_SECURE = True
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405

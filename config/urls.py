@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import RedirectView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from accounts.api import MeApi, TokenApi
+from core.views import healthz
+
+api_patterns = [
+    path("me/", MeApi.as_view(), name="me"),
+    path("auth/token/", TokenApi.as_view(), name="token"),
+]
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="accounts:dashboard", permanent=False), name="home"),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("accounts/", include("accounts.urls")),
+    path("api/", include((api_patterns, "api"))),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,107 @@
+"""Named personas shared by every app's tests, and small helpers for 2FA.
+
+Personas: issuer_admin, issuer_member, compliance_officer, second_officer,
+verified_investor, unverified_investor, outsider, operator.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django_otp.oath import TOTP
+
+from accounts.models import Membership, Role
+from accounts.tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, TOTPDeviceFactory, UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    """Login throttling counts live in Redis; each test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+def totp_now(device) -> str:  # noqa: ANN001
+    """The code an authenticator app would show right now for `device`."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
+
+
+@pytest.fixture
+def issuer_org(db):  # noqa: ANN001
+    return OrganizationFactory(name="Sakura Robotics K.K.")
+
+
+@pytest.fixture
+def issuer_admin(issuer_org):  # noqa: ANN001
+    user = UserFactory(email="admin@issuer.test", role=Role.ISSUER)
+    MembershipFactory(user=user, organization=issuer_org, role=Membership.Role.ADMIN)
+    TOTPDeviceFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def issuer_member(issuer_org):  # noqa: ANN001
+    user = UserFactory(email="member@issuer.test", role=Role.ISSUER)
+    MembershipFactory(user=user, organization=issuer_org, role=Membership.Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def compliance_officer(db):  # noqa: ANN001
+    user = UserFactory(email="officer@shoken.test", role=Role.COMPLIANCE)
+    TOTPDeviceFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def second_officer(db):  # noqa: ANN001
+    user = UserFactory(email="officer2@shoken.test", role=Role.COMPLIANCE)
+    TOTPDeviceFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def operator(db):  # noqa: ANN001
+    user = UserFactory(email="operator@shoken.test", role=Role.OPERATOR)
+    TOTPDeviceFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def verified_investor(db):  # noqa: ANN001
+    """An investor account. (KYC approval arrives with issue 4 and will be added here.)"""
+    return UserFactory(email="investor@example.test", role=Role.INVESTOR)
+
+
+@pytest.fixture
+def unverified_investor(db):  # noqa: ANN001
+    return UserFactory(email="newcomer@example.test", role=Role.INVESTOR)
+
+
+@pytest.fixture
+def outsider(db):  # noqa: ANN001
+    """Signed up, belongs to no organization, has no privileged role."""
+    return UserFactory(email="outsider@example.test", role=Role.INVESTOR)
+
+
+@pytest.fixture
+def login_verified(client):  # noqa: ANN001
+    """Log `user` in with a session that has passed 2FA (for staff personas)."""
+
+    def _login(user):  # noqa: ANN001, ANN202
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})
+        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+        if device is not None:
+            client.post("/accounts/2fa/verify/", {"token": totp_now(device)})
+        return client
+
+    return _login

@@ -1,0 +1,110 @@
+"""Writing and verifying the audit trail.
+
+Writers take a transaction-scoped advisory lock so rows are chained in one order; the lock
+is released at commit, so keep audited transactions short (they should be anyway).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, models, transaction
+
+from . import context
+from .models import AuditEvent
+
+GENESIS = "0" * 64
+_LOCK_KEY = 0x5A0D17  # any constant shared by all writers
+
+
+def _normalize(values: dict | None) -> dict:
+    """Round-trip through JSON so what we hash is exactly what JSONB gives back."""
+    return json.loads(json.dumps(values or {}, cls=DjangoJSONEncoder))
+
+
+def _digest(prev_hash: str, event: AuditEvent) -> str:
+    canonical = json.dumps(
+        {
+            "prev": prev_hash,
+            "at": event.occurred_at.isoformat(),
+            "actor": event.actor_id,
+            "action": event.action,
+            "object_type": event.object_type,
+            "object_id": event.object_id,
+            "old": event.old_values,
+            "new": event.new_values,
+            "request_id": event.request_id,
+            "task_id": event.task_id,
+            "ip": event.ip_address,
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def audit_record(
+    *,
+    action: str,
+    actor=None,  # noqa: ANN001 (a User or None for the system)
+    obj: models.Model | None = None,
+    old: dict | None = None,
+    new: dict | None = None,
+    object_type: str = "",
+    object_id: str = "",
+) -> AuditEvent:
+    """Append one event. Must run inside the transaction that makes the change."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("audit_record must run inside the transaction of the change it records")
+    if obj is not None:
+        object_type = object_type or obj._meta.label_lower
+        object_id = object_id or str(obj.pk)
+    actor_id = getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
+    event = AuditEvent(
+        actor_id=actor_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        old_values=_normalize(old),
+        new_values=_normalize(new),
+        request_id=context.request_id.get(),
+        task_id=context.task_id.get(),
+        ip_address=context.client_ip.get(),
+    )
+    event.prev_hash = last or GENESIS
+    event.hash = _digest(event.prev_hash, event)
+    event.save(force_insert=True)
+    return event
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    checked: int
+    first_bad_id: int | None = None
+    problem: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.first_bad_id is None
+
+
+def audit_verify(batch_size: int = 2000) -> VerifyResult:
+    """Walk the chain in id order and recompute every link."""
+    prev = GENESIS
+    checked = 0
+    with transaction.atomic():
+        for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
+            if event.prev_hash != prev:
+                return VerifyResult(checked, event.id, "prev_hash does not match the previous row (a row was removed or reordered)")
+            if _digest(prev, event) != event.hash:
+                return VerifyResult(checked, event.id, "row content does not match its hash (the row was altered)")
+            prev = event.hash
+            checked += 1
+    return VerifyResult(checked)

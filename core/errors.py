@@ -1,0 +1,47 @@
+"""The project's error types. Services raise these; pages render them as a clear message
+and the API as a JSON 4xx body: {"error": {"code": ..., "message": ..., "fields": {...}}}."""
+
+from __future__ import annotations
+
+
+class ApplicationError(Exception):
+    """A refusal the user can act on. `code` is stable and machine-readable."""
+
+    status = 400
+    default_code = "invalid"
+
+    def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.fields = fields or {}
+
+    def as_dict(self) -> dict:
+        body = {"code": self.code, "message": str(self.message)}
+        if self.fields:
+            body["fields"] = self.fields
+        return {"error": body}
+
+
+class NotFoundError(ApplicationError):
+    """Also used when the object exists but the actor may not see it (no IDOR oracle)."""
+
+    status = 404
+    default_code = "not_found"
+
+
+class PermissionDeniedError(ApplicationError):
+    status = 403
+    default_code = "permission_denied"
+
+
+class ConflictError(ApplicationError):
+    """The object changed under us, or the transition is not allowed from its state."""
+
+    status = 409
+    default_code = "conflict"
+
+
+class ThrottledError(ApplicationError):
+    status = 429
+    default_code = "throttled"

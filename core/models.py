@@ -1,0 +1,75 @@
+"""What every app shares: the append-only, hash-chained audit trail and the chain outbox."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class AuditEvent(models.Model):
+    """One change, written in the same transaction as the change itself.
+
+    PostgreSQL rejects UPDATE and DELETE on this table (trigger in migration 0002), and each
+    row carries `hash = sha256(prev_hash + canonical row)`, so `manage.py audit_verify`
+    detects a row altered or removed behind the trigger's back.
+    """
+
+    occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    action = models.CharField(max_length=80, db_index=True)
+    object_type = models.CharField(max_length=80, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    old_values = models.JSONField(default=dict, blank=True)
+    new_values = models.JSONField(default=dict, blank=True)
+    request_id = models.CharField(max_length=64, blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.object_type}:{self.object_id}"
+
+
+class OutboxEntry(models.Model):
+    """An action the chain must mirror, written in the register's transaction.
+
+    The relay in chain/ claims PENDING rows with SELECT ... FOR UPDATE SKIP LOCKED; the
+    idempotency key makes a retried use case write nothing twice.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "pending"
+        SUBMITTED = "submitted", "submitted"
+        CONFIRMED = "confirmed", "confirmed"
+        FAILED = "failed", "failed"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.SUBMITTED, Status.FAILED},
+        Status.SUBMITTED: {Status.CONFIRMED, Status.FAILED, Status.PENDING},
+        Status.FAILED: {Status.PENDING},
+    }
+
+    kind = models.CharField(max_length=64)
+    payload = models.JSONField(default=dict)
+    idempotency_key = models.CharField(max_length=200, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    available_at = models.DateTimeField(default=timezone.now)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "available_at"], name="outbox_pending_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} [{self.status}] {self.idempotency_key}"

@@ -1,0 +1,1 @@
+"""Investor profiles (person/entity), KYC submissions, documents, wallets. (Issue 4.)"""

@@ -1,0 +1,1 @@
+"""Issuers (onboarding/KYB), securities, offerings, subscriptions. (Issue 5.)"""

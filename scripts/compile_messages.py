@@ -1,0 +1,16 @@
+"""Compile locale/*/LC_MESSAGES/*.po into .mo with polib, so the bootstrap needs no GNU
+gettext on the machine (Django's compilemessages shells out to msgfmt)."""
+
+from pathlib import Path
+
+import polib
+
+ROOT = Path(__file__).resolve().parent.parent
+count = 0
+for po_path in sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po")):
+    po = polib.pofile(str(po_path))
+    po.save_as_mofile(str(po_path.with_suffix(".mo")))
+    count += 1
+    print(f"compile_messages: {po_path.relative_to(ROOT)} ({po.percent_translated()}% translated)")
+if not count:
+    raise SystemExit("compile_messages: no .po files found under locale/")
