@@ -13,4 +13,7 @@ interface IInvestorRegistry {
 
     /// @notice Packed records of many wallets, in one call (batch mint).
     function recordsOfMany(address[] calldata wallets) external view returns (uint256[] memory);
+
+    /// @notice Every wallet ever bound to `investorId` (revoked ones included).
+    function walletsOf(uint64 investorId) external view returns (address[] memory);
 }

@@ -12,13 +12,17 @@ pragma solidity ^0.8.24;
 /// | 0..63   | investorId | platform investor id; 0 = wallet never registered           |
 /// | 64..79  | country    | ISO 3166-1 numeric country code                             |
 /// | 80..119 | kycExpiry  | unix time until which the KYC is valid (inclusive)          |
-/// | 120..127| flags      | FLAG_ACCREDITED, FLAG_QUALIFIED, FLAG_REVOKED               |
+/// | 120..127| flags      | FLAG_ACCREDITED, FLAG_QUALIFIED, FLAG_MULTI, FLAG_REVOKED   |
 ///
 /// A wallet's investor id never changes once set (a revoked wallet keeps it), so a token's
 /// per-investor bookkeeping can always attribute a wallet's balance to the right investor.
 library InvestorRecord {
     uint8 internal constant FLAG_ACCREDITED = 0x01;
     uint8 internal constant FLAG_QUALIFIED = 0x02;
+    /// @dev Set by the registry on every wallet of an investor with two or more wallets;
+    /// never accepted as input. Tokens keep a per-investor balance only for such investors
+    /// (for a single-wallet investor the wallet balance IS the investor balance).
+    uint8 internal constant FLAG_MULTI = 0x40;
     /// @dev Set by the registry when a wallet is revoked; never accepted as input.
     uint8 internal constant FLAG_REVOKED = 0x80;
 
@@ -45,6 +49,10 @@ library InvestorRecord {
 
     function flags(uint256 r) internal pure returns (uint8) {
         return uint8(r >> 120);
+    }
+
+    function isMulti(uint256 r) internal pure returns (bool) {
+        return (uint8(r >> 120) & FLAG_MULTI) != 0;
     }
 
     /// @notice True when the wallet is bound to an investor and not revoked.

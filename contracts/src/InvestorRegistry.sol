@@ -127,7 +127,8 @@ contract InvestorRegistry is AccessControl, IInvestorRegistry {
         returns (uint64 investorId, uint16 country, uint40 kycExpiry, uint8 flags, bool active)
     {
         uint256 r = _records[wallet];
-        return (r.investorId(), r.country(), r.kycExpiry(), r.flags() & ~InvestorRecord.FLAG_REVOKED, r.isActive());
+        uint8 publicFlags = r.flags() & (InvestorRecord.FLAG_ACCREDITED | InvestorRecord.FLAG_QUALIFIED);
+        return (r.investorId(), r.country(), r.kycExpiry(), publicFlags, r.isActive());
     }
 
     /// @notice True when `wallet` is active and its KYC has not expired.
@@ -136,7 +137,7 @@ contract InvestorRegistry is AccessControl, IInvestorRegistry {
         return r.isActive() && !r.isExpired(block.timestamp);
     }
 
-    /// @notice Every wallet ever bound to `investorId` (revoked ones included).
+    /// @inheritdoc IInvestorRegistry
     function walletsOf(uint64 investorId) external view returns (address[] memory) {
         return _wallets[investorId];
     }
@@ -175,7 +176,8 @@ contract InvestorRegistry is AccessControl, IInvestorRegistry {
         private
     {
         address[] storage ws = _wallets[investorId];
-        uint256 packed = InvestorRecord.pack(investorId, country, kycExpiry, flags);
+        uint8 stored = ws.length > 1 ? flags | InvestorRecord.FLAG_MULTI : flags;
+        uint256 packed = InvestorRecord.pack(investorId, country, kycExpiry, stored);
         for (uint256 i; i < ws.length; ++i) {
             address w = ws[i];
             uint256 revoked = _records[w] & (uint256(InvestorRecord.FLAG_REVOKED) << 120);

@@ -20,9 +20,11 @@ import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
 ///
 /// @dev Gas design (see contracts/README.md): the wallet word packs balance + freeze state,
 /// the rules + holder count + paused flag share one slot, the registry returns both parties'
-/// packed records in one call, and per-investor balances are touched only when the two
-/// parties are different investors. The holder count moves only when an investor's balance
-/// crosses zero.
+/// packed records in one call. Holders are counted by investor: for an investor with a single
+/// wallet the wallet balance is the investor balance, so no per-investor slot is touched; a
+/// per-investor balance is kept only for multi-wallet investors (registry FLAG_MULTI),
+/// initialised lazily from the wallets' balances the first time this token sees the flag.
+/// The holder count moves only when an investor's balance crosses zero.
 contract SecurityToken is PackedERC20, Documents, AccessControl {
     using InvestorRecord for uint256;
 
@@ -44,9 +46,13 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
         uint128 maxInvestorBalance;
     }
 
+    /// @dev Marks an initialised entry of `_investorBalances` (multi-wallet investors only).
+    uint256 private constant INVESTOR_INIT = 1 << 255;
+
     IInvestorRegistry public immutable registry;
     Rules private _rules;
-    mapping(uint64 investorId => uint256 balance) private _investorBalances;
+    /// @dev balance | INVESTOR_INIT, for multi-wallet investors only (see contract doc).
+    mapping(uint64 investorId => uint256 balanceWord) private _investorBalances;
     mapping(uint256 word => uint256 bits) private _countryBits;
     mapping(bytes32 ref => bool used) private _usedRefs;
 
@@ -106,12 +112,15 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
     /// @notice ERC-1404: 0 when `from` may transfer `value` to `to` now, else a reason code.
     function detectTransferRestriction(address from, address to, uint256 value) external view returns (uint8) {
         (uint256 fr, uint256 tr) = registry.recordsOf(from, to);
-        uint64 fid = fr.investorId();
-        uint64 tid = tr.investorId();
-        return _transferRestriction(
-            _rules, fr, tr, _wallets[from], _wallets[to],
-            _investorBalances[fid], fid == tid ? 0 : _investorBalances[tid], value
-        );
+        uint256 fw = _wallets[from];
+        uint256 tw = _wallets[to];
+        uint256 fInv;
+        uint256 tInv;
+        if (fr.investorId() != tr.investorId()) {
+            (fInv,) = _investorBalance(fr, fw);
+            (tInv,) = _investorBalance(tr, tw);
+        }
+        return _transferRestriction(_rules, fr, tr, fw, tw, fInv, tInv, value);
     }
 
     /// @notice ERC-1404: message for a code of {detectTransferRestriction}.
@@ -148,7 +157,8 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
 
     /// @notice Sum of the balances of all wallets of `investorId`.
     function investorBalanceOf(uint64 investorId) external view returns (uint256) {
-        return _investorBalances[investorId];
+        uint256 s = _investorBalances[investorId];
+        return s & INVESTOR_INIT != 0 ? s & BALANCE_MASK : _sumWallets(investorId);
     }
 
     function rules() external view returns (Rules memory) {
@@ -181,9 +191,11 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
         bool cross = fid != tid && amount != 0;
         uint256 fInv;
         uint256 tInv;
+        bool fTracked;
+        bool tTracked;
         if (cross) {
-            fInv = _investorBalances[fid];
-            tInv = _investorBalances[tid];
+            (fInv, fTracked) = _investorBalance(fr, fw);
+            (tInv, tTracked) = _investorBalance(tr, tw);
         }
         uint8 code = _transferRestriction(r, fr, tr, fw, tw, fInv, tInv, amount);
         if (code != RC.SUCCESS) _revertRestricted(code, from, to, fw, amount);
@@ -195,8 +207,8 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
             }
         }
         if (cross) {
-            _investorBalances[fid] = fInv - amount;
-            _investorBalances[tid] = tInv + amount;
+            if (fTracked) _investorBalances[fid] = (fInv - amount) | INVESTOR_INIT;
+            if (tTracked) _investorBalances[tid] = (tInv + amount) | INVESTOR_INIT;
             bool fromLeaves = fInv == amount;
             bool toJoins = tInv == 0;
             if (fromLeaves != toJoins) {
@@ -348,7 +360,7 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
         Rules memory r = _rules;
         uint32 before = r.holderCount;
         _debit(r, ref, from, fr, amount);
-        _credit(r, to, tr, amount);
+        _creditWord(r, to, _wallets[to], tr, amount);
         _finish(r, before);
         emit Transfer(from, to, amount);
         emit ForcedTransfer(ref, from, to, amount);
@@ -468,30 +480,44 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
 
     // ================================================================ internals
 
+    /// @dev Balance of the investor owning a wallet (record `rec`, wallet word `w`), and
+    /// whether it is kept in `_investorBalances` (multi-wallet investors).
+    function _investorBalance(uint256 rec, uint256 w) private view returns (uint256, bool) {
+        if (!rec.isMulti()) return (_balanceOfWord(w), false);
+        uint64 id = rec.investorId();
+        uint256 s = _investorBalances[id];
+        if (s & INVESTOR_INIT != 0) return (s & BALANCE_MASK, true);
+        return (_sumWallets(id), true); // first sight of a multi-wallet investor: initialise
+    }
+
+    function _sumWallets(uint64 investorId) private view returns (uint256 total) {
+        if (investorId == 0) return 0;
+        address[] memory ws = registry.walletsOf(investorId);
+        for (uint256 i; i < ws.length; ++i) {
+            total += _balanceOfWord(_wallets[ws[i]]);
+        }
+    }
+
     function _mintOne(Rules memory r, address to, uint256 tr, uint256 amount) private {
         uint256 tw = _wallets[to];
-        uint64 tid = tr.investorId();
-        uint256 tInv = _investorBalances[tid];
+        (uint256 tInv,) = _investorBalance(tr, tw);
         uint8 code;
         if (!tr.isActive()) code = RC.TO_NOT_REGISTERED;
         else if (tr.isExpired(block.timestamp)) code = RC.TO_KYC_EXPIRED;
         else if (_isFrozenWord(tw)) code = RC.TO_FROZEN;
         else code = _recipientRules(r, tr, true, false, tInv, amount);
         if (code != RC.SUCCESS) _revertRestricted(code, address(0), to, 0, amount);
-        _creditWord(r, to, tw, tid, tInv, amount);
+        _creditWord(r, to, tw, tr, amount);
         emit Transfer(address(0), to, amount);
     }
 
-    function _credit(Rules memory r, address to, uint256 tr, uint256 amount) private {
-        uint64 tid = tr.investorId();
-        _creditWord(r, to, _wallets[to], tid, _investorBalances[tid], amount);
-    }
-
-    function _creditWord(Rules memory r, address to, uint256 tw, uint64 tid, uint256 tInv, uint256 amount) private {
+    /// @dev Adds `amount` to wallet `to` (record `tr`, word `tw`) and its investor.
+    function _creditWord(Rules memory r, address to, uint256 tw, uint256 tr, uint256 amount) private {
         if (amount > MAX_SUPPLY) revert SupplyCapExceeded(amount, MAX_SUPPLY);
+        (uint256 tInv, bool tracked) = _investorBalance(tr, tw);
         _wallets[to] = tw + amount; // total supply (checked by callers) bounds the balance
         if (amount != 0) {
-            _investorBalances[tid] = tInv + amount;
+            if (tracked) _investorBalances[tr.investorId()] = (tInv + amount) | INVESTOR_INIT;
             if (tInv == 0) ++r.holderCount;
         }
     }
@@ -500,6 +526,7 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
         uint256 fw = _wallets[from];
         uint256 bal = _balanceOfWord(fw);
         if (amount > bal) revert ERC20InsufficientBalance(from, bal, amount);
+        (uint256 inv, bool tracked) = _investorBalance(fr, fw);
         uint256 newBal = bal - amount;
         uint256 frozen = _frozenOfWord(fw);
         if (frozen > newBal) {
@@ -508,9 +535,8 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
         }
         _wallets[from] = _packWord(newBal, frozen, _isFrozenWord(fw));
         if (amount != 0) {
-            uint64 fid = fr.investorId();
-            uint256 inv = _investorBalances[fid] - amount;
-            _investorBalances[fid] = inv;
+            inv -= amount;
+            if (tracked) _investorBalances[fr.investorId()] = inv | INVESTOR_INIT;
             if (inv == 0) --r.holderCount;
         }
     }
