@@ -7,11 +7,14 @@ is released at commit, so keep audited transactions short (they should be anyway
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import json
 from dataclasses import dataclass
 
+from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.utils.ipv6 import clean_ipv6_address
 
 from . import context
 from .models import AuditEvent
@@ -23,6 +26,18 @@ _LOCK_KEY = 0x5A0D17  # any constant shared by all writers
 def _normalize(values: dict | None) -> dict:
     """Round-trip through JSON so what we hash is exactly what JSONB gives back."""
     return json.loads(json.dumps(values or {}, cls=DjangoJSONEncoder))
+
+
+def _client_ip(value: str | None) -> str | None:
+    """The address as PostgreSQL's inet gives it back (so the hash survives the round
+    trip), or None when it is not an IP address (e.g. REMOTE_ADDR "" behind a unix socket)."""
+    if not value:
+        return None
+    try:
+        ip = ipaddress.ip_address(value)
+        return clean_ipv6_address(value) if ip.version == 6 else str(ip)
+    except (ValueError, ValidationError):
+        return None
 
 
 def _digest(prev_hash: str, event: AuditEvent) -> str:
@@ -76,7 +91,7 @@ def audit_record(
         new_values=_normalize(new),
         request_id=context.request_id.get(),
         task_id=context.task_id.get(),
-        ip_address=context.client_ip.get(),
+        ip_address=_client_ip(context.client_ip.get()),
     )
     event.prev_hash = last or GENESIS
     event.hash = _digest(event.prev_hash, event)

@@ -6,7 +6,7 @@ No floats anywhere in money paths: constructing either type from a float is refu
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 
 from .errors import ApplicationError
 
@@ -80,11 +80,20 @@ class Money:
         return f"{self.amount:,} {self.currency}"
 
 
+def _wide(digits: int) -> Context:
+    """A context wide enough that scaling a number of `digits` digits never rounds (the
+    default 28-digit context silently rounds token amounts such as 10^10 tokens at 18
+    decimals)."""
+    return Context(prec=max(28, digits))
+
+
 def to_base_units(value: object, decimals: int) -> int:
     """'1.5' with 18 decimals -> 1500000000000000000. Refuses fractions of a base unit,
     negatives and anything above uint256."""
     amount = _decimal(value, what="token amount")
-    scaled = amount.scaleb(decimals)
+    if amount and amount.adjusted() + decimals >= len(str(UINT256_MAX)):  # cheap guard before any big-int work
+        raise ApplicationError(f"{value} is outside the range of a token amount", code="invalid_amount")
+    scaled = amount.scaleb(decimals, context=_wide(len(amount.as_tuple().digits)))
     if scaled != scaled.to_integral_value():
         raise ApplicationError(f"{value} has more than {decimals} decimals", code="invalid_amount")
     units = int(scaled)
@@ -96,7 +105,7 @@ def to_base_units(value: object, decimals: int) -> int:
 def from_base_units(units: int, decimals: int) -> Decimal:
     if not isinstance(units, int) or isinstance(units, bool):
         raise TypeError("token amounts are integers in base units")
-    return Decimal(units).scaleb(-decimals)
+    return Decimal(units).scaleb(-decimals, context=_wide(len(str(abs(units)))))
 
 
 def allocate(total: int, weights: list[int]) -> list[int]:

@@ -1,0 +1,67 @@
+"""Actions the chain must mirror go into the outbox in the register's transaction; the
+idempotency key makes a retried use case write nothing twice."""
+
+from decimal import Decimal
+
+import pytest
+from django.db import transaction
+
+from core.errors import ConflictError
+from core.models import OutboxEntry
+from core.outbox import outbox_put
+
+
+def test_a_new_action_is_written_pending(db):
+    with transaction.atomic():
+        entry = outbox_put(kind="token.issue", payload={"to": "0xabc", "amount": 100}, idempotency_key="sub:1")
+
+    stored = OutboxEntry.objects.get(pk=entry.pk)
+    assert stored.status == OutboxEntry.Status.PENDING
+    assert stored.kind == "token.issue"
+    assert stored.payload == {"to": "0xabc", "amount": 100}
+    assert stored.attempts == 0
+
+
+def test_a_retry_with_the_same_key_and_payload_returns_the_first_row(db):
+    with transaction.atomic():
+        first = outbox_put(kind="token.issue", payload={"amount": Decimal("1.50"), "to": "0xabc"}, idempotency_key="sub:2")
+    with transaction.atomic():
+        again = outbox_put(kind="token.issue", payload={"to": "0xabc", "amount": Decimal("1.50")}, idempotency_key="sub:2")
+
+    assert again.pk == first.pk
+    assert OutboxEntry.objects.filter(idempotency_key="sub:2").count() == 1
+
+
+@pytest.mark.parametrize(
+    ("kind", "payload"),
+    [("token.issue", {"to": "0xabc", "amount": 101}), ("token.redeem", {"to": "0xabc", "amount": 100})],
+    ids=["other payload", "other kind"],
+)
+def test_the_same_key_for_a_different_action_is_a_conflict(db, kind, payload):
+    with transaction.atomic():
+        first = outbox_put(kind="token.issue", payload={"to": "0xabc", "amount": 100}, idempotency_key="sub:3")
+
+    with pytest.raises(ConflictError) as excinfo, transaction.atomic():
+        outbox_put(kind=kind, payload=payload, idempotency_key="sub:3")
+
+    assert excinfo.value.code == "idempotency_conflict"
+    assert list(OutboxEntry.objects.filter(idempotency_key="sub:3")) == [first]
+    assert OutboxEntry.objects.get(pk=first.pk).payload == {"to": "0xabc", "amount": 100}
+
+
+def test_outbox_put_refuses_to_run_outside_a_transaction(transactional_db):
+    with pytest.raises(RuntimeError, match="inside the transaction"):
+        outbox_put(kind="token.issue", payload={}, idempotency_key="sub:orphan")
+
+    assert not OutboxEntry.objects.filter(idempotency_key="sub:orphan").exists()
+
+
+def test_a_rolled_back_use_case_leaves_no_outbox_row(db):
+    class Boom(Exception):
+        pass
+
+    with pytest.raises(Boom), transaction.atomic():
+        outbox_put(kind="token.issue", payload={}, idempotency_key="sub:rolled-back")
+        raise Boom
+
+    assert not OutboxEntry.objects.filter(idempotency_key="sub:rolled-back").exists()
