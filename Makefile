@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
 NODE_STAMP := node_modules/.installed
 VENDOR_STAMP := static/vendor/.copied
-PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po */locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
 DEV := DJANGO_SETTINGS_MODULE=config.settings.dev
 TEST := DJANGO_SETTINGS_MODULE=config.settings.test
@@ -37,7 +37,7 @@ $(VENDOR_STAMP): $(NODE_STAMP) scripts/vendor_assets.py
 	$(PY) scripts/vendor_assets.py
 	touch $@
 
-locale/%.mo: locale/%.po $(VENV_STAMP)
+%.mo: %.po $(VENV_STAMP)
 	$(PY) scripts/compile_messages.py
 
 services: $(VENV_STAMP)

@@ -1,16 +1,13 @@
-"""Role-aware navigation for base.html; links by URL name only."""
+"""Role-aware navigation for base.html, from the registry in core.navigation."""
 
-from django.utils.translation import gettext_lazy as _
+from core import navigation
 
 from .selectors import dashboard_kind
 
 
-def navigation(request):  # noqa: ANN001, ANN201
+def navigation_items(request):  # noqa: ANN001, ANN201
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "nav_role": ""}
     kind = dashboard_kind(user)
-    items = [("accounts:dashboard", _("Dashboard"))]
-    if kind in ("operator",):
-        items.append(("api-docs", _("API")))
-    return {"nav_items": items, "nav_role": kind}
+    return {"nav_items": [(i.url_name, i.label) for i in navigation.items_for(kind)], "nav_role": kind}

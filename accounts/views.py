@@ -10,6 +10,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
@@ -67,10 +68,7 @@ def sign_in(request):  # noqa: ANN001, ANN201
             throttle.reset(email, ip)
             login(request, user)
             services.user_signed_in(user=user)
-            next_url = request.GET.get("next", "")
-            if next_url.startswith("/") and not next_url.startswith("//"):
-                return redirect(next_url)
-            return redirect("accounts:dashboard")
+            return redirect(_safe_next(request) or "accounts:dashboard")
     return render(request, "accounts/sign_in.html", {"form": form}, status=400 if form.errors else 200)
 
 
@@ -118,8 +116,18 @@ def two_factor_verify(request):  # noqa: ANN001, ANN201
             _apply_error(form, error)
         else:
             otp_login(request, device)
-            return redirect(request.GET.get("next") if str(request.GET.get("next", "")).startswith("/") else "accounts:dashboard")
+            return redirect(_safe_next(request) or "accounts:dashboard")
     return render(request, "accounts/two_factor_verify.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _safe_next(request) -> str | None:  # noqa: ANN001
+    """The ?next= address if it stays on this site (refuses //host, /\\host, https://host)."""
+    next_url = request.GET.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return next_url
+    return None
 
 
 def _base32(key: bytes) -> str:

@@ -1,4 +1,4 @@
-"""Compile locale/*/LC_MESSAGES/*.po into .mo with polib, so the bootstrap needs no GNU
+"""Compile locale/*/LC_MESSAGES/*.po and each app's <app>/locale/...  into .mo with polib, so the bootstrap needs no GNU
 gettext on the machine (Django's compilemessages shells out to msgfmt)."""
 
 from pathlib import Path
@@ -7,7 +7,8 @@ import polib
 
 ROOT = Path(__file__).resolve().parent.parent
 count = 0
-for po_path in sorted((ROOT / "locale").glob("*/LC_MESSAGES/*.po")):
+PO_FILES = sorted(ROOT.glob("locale/*/LC_MESSAGES/*.po")) + sorted(ROOT.glob("*/locale/*/LC_MESSAGES/*.po"))
+for po_path in PO_FILES:
     po = polib.pofile(str(po_path))
     po.save_as_mofile(str(po_path.with_suffix(".mo")))
     count += 1

@@ -17,21 +17,23 @@ contract SecurityTokenInvariants is TestBase {
         vm.warp(1_700_000_000);
         reg = new InvestorRegistry(address(this), address(this));
         tok = new SecurityToken("Inv", "INV", 0, reg, address(this), address(this));
-        handler = new Handler(reg, tok);
-        reg.grantRole(reg.AGENT_ROLE(), address(handler));
-        tok.grantRole(tok.AGENT_ROLE(), address(handler));
-        tok.grantRole(tok.COMPLIANCE_ROLE(), address(handler));
+        // investor 1 owns two wallets; investors 2..4 one each; the last wallet is never registered
+        address[] memory ws = new address[](6);
+        uint64[] memory ids = new uint64[](6);
         uint256 n;
-        // investor 1 owns two wallets; investors 2..4 one each; wallet 6 is never registered
         for (uint64 id = 1; id <= INVESTORS; ++id) {
             uint256 count = id == 1 ? 2 : 1;
             for (uint256 k; k < count; ++k) {
-                address w = address(uint160(0x1000 + n));
-                reg.registerWallet(bytes32(++n), w, id, 392, type(uint40).max, 1);
-                handler.addWallet(w, id);
+                ws[n] = address(uint160(0x1000 + n));
+                ids[n] = id;
+                reg.registerWallet(bytes32(++n), ws[n - 1], id, 392, type(uint40).max, 1);
             }
         }
-        handler.addWallet(address(0xBEEF), 0);
+        ws[5] = address(0xBEEF);
+        handler = new Handler(reg, tok, ws, ids);
+        reg.grantRole(reg.AGENT_ROLE(), address(handler));
+        tok.grantRole(tok.AGENT_ROLE(), address(handler));
+        tok.grantRole(tok.COMPLIANCE_ROLE(), address(handler));
         targetContract(address(handler));
     }
 

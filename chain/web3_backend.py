@@ -1,0 +1,380 @@
+"""web3.py adapter for :class:`chain.port.ChainBackend`, signing locally with eth-account.
+
+Everything web3 raises is turned into :class:`ChainUnavailable` (node unreachable, timeouts)
+or :class:`ChainReverted` (the contract refused: the custom error is decoded from the ABI,
+e.g. ``ChainReverted(code="KycExpired", message="KycExpired(wallet=0x..): the wallet's KYC
+has expired")``). Only our dataclasses, ints and strings are returned.
+
+Signing and broadcasting are separate (:meth:`build_and_sign`, :meth:`broadcast`) so the relay
+can persist the signed transaction before it leaves the process. The convenience methods
+(:meth:`mint`, :meth:`transfer`, ...) allocate the nonce from the node, sign, broadcast and
+wait: fine for scripts, tests and ``chain_deploy``; the relay uses the two-step path.
+
+Action references: every agent operation takes ``ref``, the platform's action id. Pass 32
+bytes, a 0x-prefixed 64-hex string, or any other string (hashed with keccak256).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import requests
+from eth_abi import decode as abi_decode
+from eth_account import Account
+from eth_utils import event_abi_to_log_topic, function_signature_to_4byte_selector, keccak
+from web3 import Web3
+from web3 import exceptions as w3e
+from web3._utils.events import get_event_data
+
+from .artifacts import DEFAULT_DIR, load_artifacts
+from .port import ChainEvent, ChainReverted, ChainUnavailable, ContractCall, Deployed, Receipt, SignedTx
+
+#: Why each custom error happens, for messages people read.
+REASONS = {
+    "WalletNotRegistered": "the wallet is not registered (or revoked) in the investor registry",
+    "KycExpired": "the wallet's KYC has expired",
+    "WalletFrozen": "the wallet is frozen",
+    "TokenPaused": "the token is paused",
+    "TokenNotPaused": "the token is not paused",
+    "InsufficientFreeBalance": "the amount is above the wallet's free (unfrozen) balance",
+    "RefAlreadyUsed": "this action reference was already used (replayed action)",
+    "EmptyRef": "the action reference is empty",
+    "TransferRestricted": "the transfer breaks a token rule (ERC-1404 code)",
+    "AccessControlUnauthorizedAccount": "the signer lacks the required role",
+    "FrozenAmountExceeded": "the amount is above the frozen part of the balance",
+    "SupplyCapExceeded": "the total supply would exceed the cap",
+    "LengthMismatch": "the batch arrays differ in length",
+    "InvestorMismatch": "the wallets belong to different investors",
+    "NothingToRecover": "the lost wallet holds no tokens",
+    "SameWallet": "sender and recipient are the same wallet",
+    "InvalidRules": "the rule flags are not valid",
+    "WalletBoundToOtherInvestor": "the wallet is bound to another investor",
+    "UnknownInvestor": "the investor has no wallet in the registry",
+    "InvalidWallet": "the wallet address is not valid",
+    "InvalidInvestorId": "the investor id must not be 0",
+    "InvalidFlags": "the investor flags are not valid",
+    "DocumentNotFound": "no document has this name",
+    "InvalidDocument": "the document name or URI is empty",
+    "ERC20InsufficientBalance": "the amount is above the wallet's balance",
+    "ERC20InsufficientAllowance": "the amount is above the allowance",
+}
+
+_NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError,
+                   w3e.ProviderConnectionError, w3e.TimeExhausted)
+
+
+def ref_bytes(ref: bytes | str) -> bytes:
+    """The 32-byte action reference for ``ref`` (see module doc)."""
+    if isinstance(ref, bytes):
+        if len(ref) != 32:
+            raise ValueError("a bytes ref must be 32 bytes long")
+        return ref
+    if ref.startswith("0x") and len(ref) == 66:
+        return bytes.fromhex(ref[2:])
+    return keccak(text=ref)
+
+
+def _plain(value: Any) -> Any:
+    """web3/eth-abi values -> plain Python (bytes become 0x-hex strings)."""
+    if isinstance(value, bytes | bytearray):
+        return "0x" + bytes(value).hex()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if hasattr(value, "items"):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+class Web3Backend:
+    """ChainBackend over JSON-RPC. ``private_key`` is the platform signer (agent role)."""
+
+    def __init__(self, rpc_url: str, private_key: str, artifacts_dir: str | Path = DEFAULT_DIR, *,
+                 timeout: float = 10.0, log_window: int = 2000):
+        self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout},
+                                         exception_retry_configuration=None))
+        self.account = Account.from_key(private_key)
+        self.address: str = self.account.address
+        self.artifacts = load_artifacts(str(artifacts_dir))
+        self.log_window = log_window
+        self._errors: dict[bytes, dict] = {}
+        self._events: dict[bytes, dict] = {}
+        for art in self.artifacts.values():
+            for item in art.abi:
+                if item["type"] == "error":
+                    sig = f"{item['name']}({','.join(i['type'] for i in item['inputs'])})"
+                    self._errors[function_signature_to_4byte_selector(sig)] = item
+                elif item["type"] == "event":
+                    self._events[event_abi_to_log_topic(item)] = item
+        self._chain_id: int | None = None
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _rpc(self, fn, *args, **kwargs):
+        """Run a web3 call, mapping its failures onto our errors."""
+        try:
+            return fn(*args, **kwargs)
+        except _NETWORK_ERRORS as exc:
+            raise ChainUnavailable(f"chain node unavailable: {type(exc).__name__}: {exc}") from exc
+        except (w3e.ContractCustomError, w3e.ContractLogicError, w3e.ContractPanicError) as exc:
+            raise self._reverted(getattr(exc, "data", None), str(exc)) from exc
+        except w3e.Web3RPCError as exc:
+            data = None
+            if isinstance(exc.rpc_response, dict):
+                data = (exc.rpc_response.get("error") or {}).get("data")
+            if data:
+                raise self._reverted(data, str(exc)) from exc
+            raise ChainUnavailable(f"chain node error: {exc}") from exc
+
+    def _reverted(self, data: Any, fallback: str) -> ChainReverted:
+        """Decode revert data (custom error, Error(string), Panic) into ChainReverted."""
+        if isinstance(data, dict):
+            data = data.get("data")
+        raw = bytes.fromhex(data[2:]) if isinstance(data, str) and data.startswith("0x") else b""
+        if len(raw) >= 4 and raw[:4] in self._errors:
+            item = self._errors[raw[:4]]
+            types = [i["type"] for i in item["inputs"]]
+            values = tuple(_plain(v) for v in abi_decode(types, raw[4:]))
+            shown = ", ".join(f"{i['name'] or 'arg'}={v}" for i, v in zip(item["inputs"], values, strict=True))
+            name = item["name"]
+            return ChainReverted(f"{name}({shown}): {REASONS.get(name, 'refused by the contract')}",
+                                 code=name, args=values)
+        if raw[:4] == bytes.fromhex("08c379a0"):
+            (msg,) = abi_decode(["string"], raw[4:])
+            return ChainReverted(f"reverted: {msg}", code="Error", args=(msg,))
+        if raw[:4] == bytes.fromhex("4e487b71"):
+            (code,) = abi_decode(["uint256"], raw[4:])
+            return ChainReverted(f"panic 0x{code:x}", code="Panic", args=(code,))
+        return ChainReverted(f"reverted: {fallback}", code=None)
+
+    def _contract(self, artifact: str, address: str | None = None):
+        art = self.artifacts[artifact]
+        if address is None:
+            return self.w3.eth.contract(abi=list(art.abi), bytecode=art.bytecode)
+        return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=list(art.abi))
+
+    def _fn(self, call: ContractCall):
+        if call.address is None:
+            return self._contract(call.artifact).constructor(*call.args)
+        return getattr(self._contract(call.artifact, call.address).functions, call.function)(*call.args)
+
+    def chain_id(self) -> int:
+        if self._chain_id is None:
+            self._chain_id = self._rpc(lambda: self.w3.eth.chain_id)
+        return self._chain_id
+
+    def block_number(self) -> int:
+        return int(self._rpc(lambda: self.w3.eth.block_number))
+
+    def next_nonce(self) -> int:
+        """The signer's next nonce as the node sees it (pending). The relay allocates its own."""
+        return int(self._rpc(self.w3.eth.get_transaction_count, self.address, "pending"))
+
+    # ------------------------------------------------------------------ sign / send / receipts
+
+    def build_and_sign(self, call: ContractCall, *, nonce: int, gas: int | None = None,
+                       max_fee_per_gas: int | None = None,
+                       max_priority_fee_per_gas: int | None = None) -> SignedTx:
+        """Sign ``call`` at ``nonce``. Without ``gas`` it is estimated, which also surfaces a
+        revert early as :class:`ChainReverted`. Fees default to 2 x base fee + 1 gwei tip."""
+        fn = self._fn(call)
+        tx: dict[str, Any] = {"from": self.address, "nonce": nonce, "chainId": self.chain_id()}
+        if max_priority_fee_per_gas is None:
+            max_priority_fee_per_gas = 10**9
+        if max_fee_per_gas is None:
+            base = self._rpc(self.w3.eth.get_block, "latest")["baseFeePerGas"]
+            max_fee_per_gas = 2 * base + max_priority_fee_per_gas
+        tx.update(maxFeePerGas=max_fee_per_gas, maxPriorityFeePerGas=max_priority_fee_per_gas)
+        if gas is None:
+            gas = int(self._rpc(fn.estimate_gas, {"from": self.address}) * 1.2) + 10_000
+        tx["gas"] = gas
+        built = self._rpc(fn.build_transaction, tx)
+        signed = self.account.sign_transaction(built)
+        return SignedTx(raw=bytes(signed.raw_transaction), hash="0x" + bytes(signed.hash).hex(), nonce=nonce)
+
+    def broadcast(self, raw: bytes) -> str:
+        """Send a signed transaction; sending the same bytes again is harmless."""
+        tx_hash = "0x" + keccak(raw).hex()
+        try:
+            self._rpc(self.w3.eth.send_raw_transaction, raw)
+        except ChainUnavailable as exc:
+            text = str(exc).lower()
+            if "already known" in text or "already imported" in text or "nonce too low" in text:
+                return tx_hash
+            raise
+        return tx_hash
+
+    def receipt(self, tx_hash: str) -> Receipt | None:
+        """The receipt of a mined transaction, or None while pending / unknown. A failed
+        transaction is replayed with eth_call at its block to name the custom error."""
+        try:
+            r = self.w3.eth.get_transaction_receipt(tx_hash)
+        except w3e.TransactionNotFound:
+            return None
+        except _NETWORK_ERRORS as exc:
+            raise ChainUnavailable(f"chain node unavailable: {exc}") from exc
+        error = None
+        if r["status"] == 0:
+            error = self._replay_error(tx_hash, r["blockNumber"])
+        address = r.get("contractAddress")
+        return Receipt(tx_hash="0x" + bytes(r["transactionHash"]).hex(), status=int(r["status"]),
+                       block_number=int(r["blockNumber"]), gas_used=int(r["gasUsed"]), error=error,
+                       contract_address=str(address) if address else None)
+
+    def _replay_error(self, tx_hash: str, block: int) -> str:
+        tx = self._rpc(self.w3.eth.get_transaction, tx_hash)
+        call = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "value": tx["value"]}
+        try:
+            self._rpc(self.w3.eth.call, call, block - 1 if block else "latest")
+        except ChainReverted as exc:
+            return exc.message
+        return "reverted (no reason)"
+
+    def wait(self, tx_hash: str, *, timeout: float = 30.0) -> Receipt:
+        """Poll for the receipt until ``timeout`` (then ChainUnavailable)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rcpt = self.receipt(tx_hash)
+            if rcpt is not None:
+                return rcpt
+            if time.monotonic() > deadline:
+                raise ChainUnavailable(f"transaction {tx_hash} not mined within {timeout}s")
+            time.sleep(0.05)
+
+    def transact(self, call: ContractCall, *, timeout: float = 30.0) -> Receipt:
+        """Sign at the node's nonce, broadcast, wait; raise ChainReverted on failure."""
+        signed = self.build_and_sign(call, nonce=self.next_nonce())
+        rcpt = self.wait(self.broadcast(signed.raw), timeout=timeout)
+        if rcpt.status != 1:
+            raise ChainReverted(rcpt.error or "transaction reverted",
+                                code=(rcpt.error or "").split("(")[0] or None)
+        return rcpt
+
+    # ------------------------------------------------------------------ deployment
+
+    def deploy_registry(self, *, admin: str | None = None, agent: str | None = None) -> Deployed:
+        return self._deploy("InvestorRegistry", admin or self.address, agent or self.address)
+
+    def deploy_token(self, *, name: str, symbol: str, decimals: int, registry: str,
+                     admin: str | None = None, agent: str | None = None) -> Deployed:
+        return self._deploy("SecurityToken", name, symbol, decimals, Web3.to_checksum_address(registry),
+                            admin or self.address, agent or self.address)
+
+    def _deploy(self, artifact: str, *args) -> Deployed:
+        rcpt = self.transact(ContractCall(artifact, "constructor", tuple(args)))
+        return Deployed(address=rcpt.contract_address or "", tx_hash=rcpt.tx_hash)
+
+    # ------------------------------------------------------------------ registry writes
+
+    def register_wallet(self, registry: str, *, ref: bytes | str, wallet: str, investor_id: int,
+                        country: int, kyc_expiry: int, accredited: bool = False,
+                        qualified: bool = False) -> Receipt:
+        flags = (1 if accredited else 0) | (2 if qualified else 0)
+        return self.transact(ContractCall("InvestorRegistry", "registerWallet", (
+            ref_bytes(ref), Web3.to_checksum_address(wallet), investor_id, country, kyc_expiry, flags), registry))
+
+    def update_investor(self, registry: str, *, ref: bytes | str, investor_id: int, country: int,
+                        kyc_expiry: int, accredited: bool = False, qualified: bool = False) -> Receipt:
+        flags = (1 if accredited else 0) | (2 if qualified else 0)
+        return self.transact(ContractCall("InvestorRegistry", "updateInvestor", (
+            ref_bytes(ref), investor_id, country, kyc_expiry, flags), registry))
+
+    def remove_wallet(self, registry: str, *, ref: bytes | str, wallet: str) -> Receipt:
+        """Revoke the wallet (it stays bound to its investor, see InvestorRegistry)."""
+        return self.transact(ContractCall("InvestorRegistry", "revokeWallet", (
+            ref_bytes(ref), Web3.to_checksum_address(wallet)), registry))
+
+    # ------------------------------------------------------------------ token writes
+
+    def _token(self, token: str, function: str, ref: bytes | str, *args) -> Receipt:
+        return self.transact(ContractCall("SecurityToken", function, (ref_bytes(ref), *args), token))
+
+    def mint(self, token: str, *, ref: bytes | str, to: str, amount: int) -> Receipt:
+        return self._token(token, "mint", ref, Web3.to_checksum_address(to), amount)
+
+    def batch_mint(self, token: str, *, ref: bytes | str, to: Iterable[str], amounts: Iterable[int]) -> Receipt:
+        return self._token(token, "batchMint", ref, [Web3.to_checksum_address(a) for a in to], list(amounts))
+
+    def burn(self, token: str, *, ref: bytes | str, wallet: str, amount: int) -> Receipt:
+        return self._token(token, "burn", ref, Web3.to_checksum_address(wallet), amount)
+
+    def forced_transfer(self, token: str, *, ref: bytes | str, sender: str, recipient: str,
+                        amount: int) -> Receipt:
+        return self._token(token, "forcedTransfer", ref, Web3.to_checksum_address(sender),
+                           Web3.to_checksum_address(recipient), amount)
+
+    def set_wallet_frozen(self, token: str, *, ref: bytes | str, wallet: str, frozen: bool) -> Receipt:
+        return self._token(token, "setWalletFrozen", ref, Web3.to_checksum_address(wallet), frozen)
+
+    def freeze_tokens(self, token: str, *, ref: bytes | str, wallet: str, amount: int) -> Receipt:
+        return self._token(token, "freezeTokens", ref, Web3.to_checksum_address(wallet), amount)
+
+    def unfreeze_tokens(self, token: str, *, ref: bytes | str, wallet: str, amount: int) -> Receipt:
+        return self._token(token, "unfreezeTokens", ref, Web3.to_checksum_address(wallet), amount)
+
+    def pause(self, token: str, *, ref: bytes | str) -> Receipt:
+        return self._token(token, "pause", ref)
+
+    def unpause(self, token: str, *, ref: bytes | str) -> Receipt:
+        return self._token(token, "unpause", ref)
+
+    def set_document(self, token: str, *, ref: bytes | str, name: str, uri: str, document_hash: bytes) -> Receipt:
+        return self._token(token, "setDocument", ref, name.encode().ljust(32, b"\0"), uri, document_hash)
+
+    def transfer(self, token: str, *, recipient: str, amount: int) -> Receipt:
+        """An investor-style transfer signed by this backend's key (tests, ops scripts)."""
+        return self.transact(ContractCall("SecurityToken", "transfer",
+                                          (Web3.to_checksum_address(recipient), amount), token))
+
+    # ------------------------------------------------------------------ reads
+
+    def _read(self, artifact: str, address: str, function: str, *args):
+        fn = getattr(self._contract(artifact, address).functions, function)(*args)
+        return self._rpc(fn.call)
+
+    def balance_of(self, token: str, wallet: str) -> int:
+        return int(self._read("SecurityToken", token, "balanceOf", Web3.to_checksum_address(wallet)))
+
+    def total_supply(self, token: str) -> int:
+        return int(self._read("SecurityToken", token, "totalSupply"))
+
+    def holders(self, token: str) -> int:
+        """Number of investors (not wallets) holding the token."""
+        return int(self._read("SecurityToken", token, "holderCount"))
+
+    def frozen_balance_of(self, token: str, wallet: str) -> int:
+        return int(self._read("SecurityToken", token, "frozenBalanceOf", Web3.to_checksum_address(wallet)))
+
+    def transferable_balance_of(self, token: str, wallet: str) -> int:
+        return int(self._read("SecurityToken", token, "transferableBalanceOf", Web3.to_checksum_address(wallet)))
+
+    def detect_transfer_restriction(self, token: str, sender: str, recipient: str, amount: int) -> int:
+        return int(self._read("SecurityToken", token, "detectTransferRestriction",
+                              Web3.to_checksum_address(sender), Web3.to_checksum_address(recipient), amount))
+
+    def message_for_restriction(self, token: str, code: int) -> str:
+        return str(self._read("SecurityToken", token, "messageForTransferRestriction", code))
+
+    # ------------------------------------------------------------------ events
+
+    def events(self, contract: str, from_block: int, to_block: int) -> list[ChainEvent]:
+        """Decoded logs of ``contract`` in [from_block, to_block], fetched in windows of
+        ``log_window`` blocks; unknown logs are skipped."""
+        out: list[ChainEvent] = []
+        address = Web3.to_checksum_address(contract)
+        start = from_block
+        while start <= to_block:
+            end = min(to_block, start + self.log_window - 1)
+            logs = self._rpc(self.w3.eth.get_logs, {"address": address, "fromBlock": start, "toBlock": end})
+            for log in logs:
+                item = self._events.get(bytes(log["topics"][0])) if log["topics"] else None
+                if item is None:
+                    continue
+                data = get_event_data(self.w3.codec, item, log)
+                out.append(ChainEvent(contract=address, name=data["event"], block_number=int(data["blockNumber"]),
+                                      tx_hash="0x" + bytes(data["transactionHash"]).hex(),
+                                      log_index=int(data["logIndex"]), args=_plain(dict(data["args"]))))
+            start = end + 1
+        return out

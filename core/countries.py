@@ -1,0 +1,40 @@
+"""ISO 3166-1 countries (from the pycountry wheel): alpha-2 in the register and the UI,
+numeric on chain (the investor registry packs a uint16)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pycountry
+
+from .errors import ApplicationError
+
+
+@lru_cache(maxsize=1)
+def choices() -> list[tuple[str, str]]:
+    """[("JP", "Japan"), ...] sorted by name, for forms."""
+    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
+
+
+def normalize(code: str) -> str:
+    """Accept 'jp', 'JP', 'JPN' or '392'; return 'JP'. Unknown codes are refused."""
+    value = (code or "").strip().upper()
+    country = None
+    if len(value) == 2:
+        country = pycountry.countries.get(alpha_2=value)
+    elif len(value) == 3 and value.isdigit():
+        country = pycountry.countries.get(numeric=value)
+    elif len(value) == 3:
+        country = pycountry.countries.get(alpha_3=value)
+    if country is None:
+        raise ApplicationError(f"Unknown country code {code!r}", code="unknown_country")
+    return country.alpha_2
+
+
+def numeric(alpha_2: str) -> int:
+    """'JP' -> 392, the value the on-chain registry stores."""
+    return int(pycountry.countries.get(alpha_2=normalize(alpha_2)).numeric)
+
+
+def name(alpha_2: str) -> str:
+    return pycountry.countries.get(alpha_2=normalize(alpha_2)).name
