@@ -8,7 +8,11 @@ class AccountsConfig(AppConfig):
     name = "accounts"
 
     def ready(self) -> None:
-        from core import navigation
+        from core import demo, navigation
+
+        from .demo import demo_lines
+
+        demo.register("accounts", demo_lines, order=10)
 
         navigation.register("accounts:dashboard", _("Dashboard"), kinds=ALL_KINDS, order=0)
         navigation.register("api-docs", _("API"), kinds={"operator"}, order=90)

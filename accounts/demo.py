@@ -44,6 +44,17 @@ def totp_secret_base32(key: bytes) -> str:
     return base64.b32encode(key).decode().rstrip("=")
 
 
+def demo_lines() -> list[str]:
+    """The demo loader registered with core.demo: create the users, say how to sign in."""
+    lines = [f"Demo users (password for all: {DEMO_PASSWORD}):"]
+    for user, secret in load_demo_users():
+        line = f"  {user.role:<11} {user.email}"
+        if secret:
+            line += f"   TOTP secret {secret}  (or: python manage.py totp_code {user.email})"
+        lines.append(line)
+    return lines
+
+
 @transaction.atomic
 def load_demo_users() -> list[tuple[User, str | None]]:
     """Create what is missing; leave existing rows (and changed passwords) alone."""

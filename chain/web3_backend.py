@@ -136,7 +136,8 @@ class Web3Backend:
         if len(raw) >= 4 and raw[:4] in self._errors:
             item = self._errors[raw[:4]]
             types = [i["type"] for i in item["inputs"]]
-            values = tuple(_plain(v) for v in abi_decode(types, raw[4:]))
+            values = tuple(Web3.to_checksum_address(v) if t == "address" else _plain(v)
+                           for t, v in zip(types, abi_decode(types, raw[4:]), strict=True))
             shown = ", ".join(f"{i['name'] or 'arg'}={v}" for i, v in zip(item["inputs"], values, strict=True))
             name = item["name"]
             return ChainReverted(f"{name}({shown}): {REASONS.get(name, 'refused by the contract')}",

@@ -1,4 +1,28 @@
-"""Putting actions for the chain into the outbox, inside the register's transaction."""
+"""Putting actions for the chain into the outbox, inside the register's transaction.
+
+Outbox kinds and their payloads (JSON; token amounts as decimal strings of base units,
+countries as ISO 3166-1 numeric ints, times as unix seconds). The relay in chain/ maps each
+kind to a contract call (contracts/README.md) and uses a hash of the idempotency key as the
+call's 32-byte `ref`, so a replayed action is refused on chain too.
+
+| kind                     | payload                                                                 | contract call |
+|--------------------------|-------------------------------------------------------------------------|---------------|
+| registry.register_wallet | investor_id, wallet, country, kyc_expiry, accredited, qualified          | InvestorRegistry.registerWallet |
+| registry.update_investor | investor_id, country, kyc_expiry, accredited, qualified                  | InvestorRegistry.updateInvestor |
+| registry.revoke_wallet   | investor_id, wallet                                                      | InvestorRegistry.revokeWallet |
+| token.deploy             | security_id, name, symbol, decimals, rules {countries, accredited_only, qualified_only, lockup_until, max_holders, max_investor_balance} | deploy SecurityToken |
+| token.mint / token.burn  | security_id, wallet, amount                                              | mint / burn |
+| token.transfer / token.forced_transfer | security_id, from_wallet, to_wallet, amount               | forcedTransfer |
+| token.freeze_wallet      | security_id, wallet, frozen                                              | setWalletFrozen |
+| token.freeze_tokens / token.unfreeze_tokens | security_id, wallet, amount                           | freezeTokens / unfreezeTokens |
+| token.recover_wallet     | security_id, lost_wallet, new_wallet                                     | recoverWallet |
+| token.pause / token.unpause | security_id                                                           | pause / unpause |
+| token.set_document       | security_id, name, uri, sha256                                           | setDocument |
+| token.set_rules          | security_id, rules {...as in token.deploy}                               | setRules + setCountriesAllowed |
+
+Idempotency keys name the cause: "kyc:<review id>:approve", "wallet:<wallet id>:add",
+"offering:<id>:deploy", "action:<token action id>".
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,143 @@
+"""Web3Backend against a real anvil: happy path, and each bad input decoded into a typed error."""
+
+from __future__ import annotations
+
+import pytest
+from eth_account import Account
+
+from chain.port import ChainEvent, ChainReverted, ChainUnavailable, ContractCall
+from chain.web3_backend import Web3Backend
+
+JP = 392
+FAR = 2**40 - 1
+
+
+@pytest.fixture
+def agent(chain_snapshot):
+    return Web3Backend(chain_snapshot.rpc_url, chain_snapshot.keys[0])
+
+
+@pytest.fixture
+def investors(chain_snapshot):
+    """Two investor wallets that can sign their own transfers."""
+    return [Account.from_key(k) for k in chain_snapshot.keys[1:3]]
+
+
+@pytest.fixture
+def deployed(agent, investors):
+    registry = agent.deploy_registry().address
+    token = agent.deploy_token(name="Shoken Bond", symbol="SB", decimals=0, registry=registry).address
+    for i, inv in enumerate(investors, start=1):
+        agent.register_wallet(registry, ref=f"reg:{i}", wallet=inv.address, investor_id=i, country=JP,
+                              kyc_expiry=FAR, accredited=True)
+    agent.mint(token, ref="mint:1", to=investors[0].address, amount=1000)
+    return registry, token
+
+
+def backend_for(anvil, key):
+    return Web3Backend(anvil.rpc_url, key)
+
+
+def test_deploy_register_mint_transfer_happy_path(agent, investors, deployed, chain_snapshot):
+    registry, token = deployed
+    alice, bob = investors
+    assert agent.detect_transfer_restriction(token, alice.address, bob.address, 100) == 0
+    receipt = backend_for(chain_snapshot, alice.key.hex()).transfer(token, recipient=bob.address, amount=100)
+    assert receipt.status == 1 and receipt.gas_used > 0
+    assert agent.balance_of(token, bob.address) == 100
+    assert agent.total_supply(token) == 1000
+    assert agent.holders(token) == 2
+    events = agent.events(token, 0, agent.block_number())
+    assert all(isinstance(e, ChainEvent) for e in events)
+    assert [e.name for e in events if e.name == "Minted"] == ["Minted"]
+    transfer = [e for e in events if e.name == "Transfer"][-1]
+    assert transfer.args["value"] == 100 and transfer.args["to"] == bob.address
+    assert isinstance(transfer.args["from"], str)
+
+
+def test_build_and_sign_then_broadcast_is_idempotent(agent, investors, deployed):
+    _, token = deployed
+    call = ContractCall("SecurityToken", "mint", (b"\x01" * 32, investors[1].address, 5), token)
+    signed = agent.build_and_sign(call, nonce=agent.next_nonce())
+    assert agent.broadcast(signed.raw) == signed.hash
+    assert agent.broadcast(signed.raw) == signed.hash  # rebroadcast of the same bytes is harmless
+    assert agent.wait(signed.hash).status == 1
+    assert agent.balance_of(token, investors[1].address) == 5
+
+
+def test_unregistered_wallet(agent, deployed):
+    _, token = deployed
+    stranger = Account.create().address
+    with pytest.raises(ChainReverted) as err:
+        agent.mint(token, ref="mint:x", to=stranger, amount=1)
+    assert err.value.code == "WalletNotRegistered" and err.value.permanent
+    assert "not registered" in err.value.message and stranger in err.value.message
+
+
+def test_expired_kyc(agent, investors, deployed):
+    registry, token = deployed
+    agent.update_investor(registry, ref="kyc:1", investor_id=2, country=JP, kyc_expiry=1, accredited=True)
+    with pytest.raises(ChainReverted) as err:
+        agent.mint(token, ref="mint:2", to=investors[1].address, amount=1)
+    assert err.value.code == "KycExpired"
+    assert "KYC has expired" in err.value.message
+
+
+def test_frozen_wallet(agent, investors, deployed, chain_snapshot):
+    _, token = deployed
+    agent.set_wallet_frozen(token, ref="freeze:1", wallet=investors[0].address, frozen=True)
+    with pytest.raises(ChainReverted) as err:
+        backend_for(chain_snapshot, investors[0].key.hex()).transfer(token, recipient=investors[1].address, amount=1)
+    assert err.value.code == "WalletFrozen" and "frozen" in err.value.message
+
+
+def test_paused_token(agent, investors, deployed, chain_snapshot):
+    _, token = deployed
+    agent.pause(token, ref="pause:1")
+    with pytest.raises(ChainReverted) as err:
+        backend_for(chain_snapshot, investors[0].key.hex()).transfer(token, recipient=investors[1].address, amount=1)
+    assert err.value.code == "TokenPaused" and "paused" in err.value.message
+
+
+def test_amount_above_free_balance(agent, investors, deployed, chain_snapshot):
+    _, token = deployed
+    agent.freeze_tokens(token, ref="pf:1", wallet=investors[0].address, amount=900)
+    assert agent.transferable_balance_of(token, investors[0].address) == 100
+    with pytest.raises(ChainReverted) as err:
+        backend_for(chain_snapshot, investors[0].key.hex()).transfer(token, recipient=investors[1].address, amount=101)
+    assert err.value.code == "InsufficientFreeBalance"
+    assert err.value.error_args[1:] == (100, 101)
+    assert "free (unfrozen) balance" in err.value.message
+
+
+def test_reused_reference(agent, investors, deployed):
+    _, token = deployed
+    with pytest.raises(ChainReverted) as err:
+        agent.mint(token, ref="mint:1", to=investors[0].address, amount=1000)  # replay
+    assert err.value.code == "RefAlreadyUsed" and "already used" in err.value.message
+    assert agent.total_supply(token) == 1000  # never minted twice
+
+
+def test_wrong_role(investors, deployed, chain_snapshot):
+    _, token = deployed
+    outsider = backend_for(chain_snapshot, chain_snapshot.keys[3])
+    with pytest.raises(ChainReverted) as err:
+        outsider.mint(token, ref="mint:evil", to=investors[0].address, amount=1)
+    assert err.value.code == "AccessControlUnauthorizedAccount"
+    assert "role" in err.value.message and outsider.address in err.value.message
+
+
+def test_failed_mined_tx_receipt_names_the_error(agent, investors, deployed):
+    _, token = deployed
+    call = ContractCall("SecurityToken", "pause", (b"\x07" * 32,), token)
+    agent.pause(token, ref="pause:a")
+    signed = agent.build_and_sign(call, nonce=agent.next_nonce(), gas=100_000)  # skip estimation
+    receipt = agent.wait(agent.broadcast(signed.raw))
+    assert receipt.status == 0 and receipt.error and receipt.error.startswith("TokenPaused")
+
+
+def test_unreachable_node_is_temporary():
+    backend = Web3Backend("http://127.0.0.1:9", "0x" + "11" * 32, timeout=1)
+    with pytest.raises(ChainUnavailable) as err:
+        backend.block_number()
+    assert err.value.permanent is False
