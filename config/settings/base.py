@@ -93,10 +93,19 @@ def _celery_url(url: str) -> str:
     return "redis+socket://" + url.removeprefix("unix://") if url.startswith("unix://") else url
 
 
+def redis_db(url: str, db: int) -> str:
+    """The same Redis server, another logical database (the cache must never share the
+    broker's database: clearing the cache would wipe queued tasks)."""
+    if url.startswith("unix://"):
+        return f"{url.split('?', 1)[0]}?db={db}"
+    base, _, _ = url.rpartition("/") if url.count("/") > 2 else (url, "", "")
+    return f"{base}/{db}"
+
+
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": REDIS_URL,
+        "LOCATION": redis_db(REDIS_URL, env.int("CACHE_REDIS_DB", default=1)),
         "KEY_PREFIX": "shoken",
     }
 }

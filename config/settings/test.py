@@ -2,12 +2,17 @@
 real PostgreSQL and Redis as `make run`."""
 
 from .base import *  # noqa: F403
+from .base import env, redis_db
 
 DEBUG = False
 SECRET_KEY = "test-only-key"
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES["default"]["KEY_PREFIX"] = "shoken-test"  # noqa: F405
+# Parallel test runs on one machine (several developers' shells) each set their own
+# TEST_DB_NAME and TEST_CACHE_REDIS_DB so they never drop each other's database.
+DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default="test_shoken")}  # noqa: F405
+CACHES["default"]["LOCATION"] = redis_db(REDIS_URL, env.int("TEST_CACHE_REDIS_DB", default=2))  # noqa: F405
 
 # Serve static files straight from the finders (no collectstatic in development and tests).
 WHITENOISE_USE_FINDERS = True
