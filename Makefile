@@ -12,15 +12,27 @@ MO_FILES := $(PO_FILES:.po=.mo)
 DEV := DJANGO_SETTINGS_MODULE=config.settings.dev
 TEST := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: run test bootstrap services migrate demo stop lint contracts bench-gas system-packages
+.PHONY: run test bootstrap services migrate demo stop lint contracts contracts-check forge-test bench-gas system-packages
 
 run: bootstrap
 	$(DEV) $(PY) manage.py demo_data
 	@echo "Shoken is starting on http://127.0.0.1:$${WEB_PORT:-8000}  (Ctrl-C stops everything)"
 	$(DEV) $(VENV)/bin/honcho start -f Procfile
 
-test: bootstrap system-packages
+test: bootstrap system-packages contracts-check forge-test
 	$(TEST) $(PY) -m pytest
+
+contracts: $(NODE_STAMP)
+	node contracts/tools/build.mjs
+
+contracts-check: $(NODE_STAMP)
+	node contracts/tools/build.mjs --check
+
+forge-test: $(NODE_STAMP)
+	cd contracts && ../node_modules/.bin/forge test
+
+bench-gas: $(VENV_STAMP) $(NODE_STAMP)
+	$(PY) bench/gas_bench.py
 
 bootstrap: $(VENV_STAMP) $(NODE_STAMP) $(VENDOR_STAMP) $(MO_FILES) services migrate
 

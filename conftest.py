@@ -14,6 +14,10 @@ from accounts.models import Membership, Role
 from accounts.tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, TOTPDeviceFactory, UserFactory
 
 
+# One anvil per test session, evm_snapshot/evm_revert per test (fixtures `anvil`, `chain_snapshot`).
+pytest_plugins = ["chain.testing"]
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Login throttling counts live in Redis; each test starts from zero."""

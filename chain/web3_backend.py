@@ -166,6 +166,10 @@ class Web3Backend:
             self._chain_id = self._rpc(lambda: self.w3.eth.chain_id)
         return self._chain_id
 
+    def has_code(self, address: str) -> bool:
+        """True when a contract lives at ``address`` (a lost anvil state has none)."""
+        return len(self._rpc(self.w3.eth.get_code, Web3.to_checksum_address(address))) > 0
+
     def block_number(self) -> int:
         return int(self._rpc(lambda: self.w3.eth.block_number))
 

@@ -8,11 +8,12 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-_checks: dict[str, Callable[[], None]] = {}
+_checks: dict[str, Callable[[], str | None]] = {}
 
 
-def register(name: str, check: Callable[[], None]) -> None:
-    """`check` returns normally when healthy and raises when not."""
+def register(name: str, check: Callable[[], str | None]) -> None:
+    """`check` returns None when healthy, raises when down, or returns another status word
+    (e.g. "not_configured") that does not count as down."""
     _checks[name] = check
 
 
@@ -37,9 +38,9 @@ def run_checks() -> dict[str, dict]:
     results = {}
     for name, check in _checks.items():
         try:
-            check()
+            status = check() or "ok"
         except Exception as exc:  # noqa: BLE001 (any failure is a "down" status)
             results[name] = {"status": "down", "error": f"{type(exc).__name__}: {exc}"[:300]}
         else:
-            results[name] = {"status": "ok"}
+            results[name] = {"status": status}
     return results

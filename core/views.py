@@ -10,5 +10,5 @@ from .health import run_checks
 def healthz(request):  # noqa: ANN001
     """JSON status of each component; HTTP 503 when any is down."""
     checks = run_checks()
-    healthy = all(c["status"] == "ok" for c in checks.values())
+    healthy = all(c["status"] != "down" for c in checks.values())
     return JsonResponse({"status": "ok" if healthy else "down", "checks": checks}, status=200 if healthy else 503)

@@ -191,11 +191,38 @@ CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
 
 CHAIN_RPC_URL = env("CHAIN_RPC_URL", default="")
+CHAIN_SIGNER_KEY = env("CHAIN_SIGNER_KEY", default="")  # the platform's agent key (hex)
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=0)
+CHAIN_TIMEOUT_SECONDS = env.float("CHAIN_TIMEOUT_SECONDS", default=10.0)
 
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+}
+
+# --- Investors and KYC (issue 4) -------------------------------------------------------
+# Personal data (identity numbers, dates of birth, addresses, beneficial owners) is
+# encrypted at rest with Fernet (investors/fields.py). FIELD_ENCRYPTION_KEYS is a
+# comma-separated list of Fernet keys: the first encrypts, all decrypt (rotation: put the
+# new key first, run `manage.py kyc_reencrypt`, then drop the old one). Generate a key with
+#   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+# dev/test give a fixed non-production key; production refuses to start without one.
+FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
+# KYC documents live under MEDIA_ROOT/kyc/ (outside the web root: no URL serves MEDIA_ROOT);
+# only investors.views.document_download sends them, after a permission check.
+KYC_DOCUMENT_MAX_BYTES = env.int("KYC_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+FILE_UPLOAD_PERMISSIONS = 0o600
+# Wallet ownership challenges (EIP-191 personal_sign): lifetime in seconds.
+WALLET_CHALLENGE_TTL_SECONDS = env.int("WALLET_CHALLENGE_TTL_SECONDS", default=600)
+# Countries whose residents or nationals make a KYC case high-risk (four eyes).
+COMPLIANCE_HIGH_RISK_COUNTRIES = env.list("COMPLIANCE_HIGH_RISK_COUNTRIES", default=["KP", "IR", "MM"])
+# Days a KYC approval lasts when the officer does not set an expiry.
+KYC_DEFAULT_VALIDITY_DAYS = env.int("KYC_DEFAULT_VALIDITY_DAYS", default=365)
+CELERY_BEAT_SCHEDULE["compliance.expire_kyc"] = {
+    "task": "compliance.expire_kyc",
+    "schedule": env.int("KYC_EXPIRY_SWEEP_SECONDS", default=60 * 60),
 }

@@ -22,3 +22,9 @@ SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers and compose probe over plain HTTP
+if env("CHAIN_RPC_URL", default="") and not env("CHAIN_SIGNER_KEY", default=""):
+    raise ImproperlyConfigured("CHAIN_SIGNER_KEY must be set in production when CHAIN_RPC_URL is.")
+
+# Investors and KYC (issue 4): personal data cannot be stored without an encryption key.
+if not FIELD_ENCRYPTION_KEYS:  # noqa: F405
+    raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production (Fernet keys, comma-separated).")

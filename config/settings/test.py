@@ -18,3 +18,6 @@ CACHES["default"]["LOCATION"] = redis_db(REDIS_URL, env.int("TEST_CACHE_REDIS_DB
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
+
+# Investors and KYC (issue 4): fixed test-only keys (the second one exercises rotation).
+FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA=", "b2xkLXRlc3Qtb25seS1maWVsZC1rZXktMDAwMDAwMDA="]

@@ -1,0 +1,109 @@
+"""Model fields whose values are encrypted at rest (Fernet: AES-128-CBC + HMAC-SHA256).
+
+Keys come from settings.FIELD_ENCRYPTION_KEYS (environment): the first key encrypts, every
+key decrypts, so a key can be rotated without downtime (`manage.py kyc_reencrypt` rewrites
+the rows under the first key). The database only ever sees the token, never the plaintext;
+such fields cannot be filtered or sorted on in SQL, by design.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from functools import lru_cache
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.db import models
+
+PREFIX = "fernet:"
+
+
+@lru_cache(maxsize=1)
+def _fernet() -> MultiFernet:
+    keys = list(getattr(settings, "FIELD_ENCRYPTION_KEYS", []) or [])
+    if not keys:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty: personal data cannot be stored unencrypted.")
+    return MultiFernet([Fernet(key.encode() if isinstance(key, str) else key) for key in keys])
+
+
+def _reset(*, setting: str, **kwargs) -> None:  # noqa: ANN003
+    if setting == "FIELD_ENCRYPTION_KEYS":
+        _fernet.cache_clear()
+
+
+setting_changed.connect(_reset)
+
+
+def encrypt(plaintext: str) -> str:
+    return PREFIX + _fernet().encrypt(plaintext.encode()).decode()
+
+
+def decrypt(token: str) -> str:
+    if not token.startswith(PREFIX):
+        raise ValueError("not an encrypted value")
+    try:
+        return _fernet().decrypt(token[len(PREFIX):].encode()).decode()
+    except InvalidToken as exc:
+        raise ImproperlyConfigured("An encrypted field could not be decrypted with FIELD_ENCRYPTION_KEYS") from exc
+
+
+def rotate(token: str) -> str:
+    """The same plaintext under the first key."""
+    return PREFIX + _fernet().rotate(token[len(PREFIX):].encode()).decode()
+
+
+class EncryptedTextField(models.TextField):
+    """A string, stored encrypted. Empty strings are stored as empty strings (nothing to hide)."""
+
+    def get_prep_value(self, value):  # noqa: ANN001, ANN201
+        value = super().get_prep_value(value)
+        if value in (None, ""):
+            return value
+        return encrypt(self.to_text(value))
+
+    def to_text(self, value) -> str:  # noqa: ANN001
+        return str(value)
+
+    def from_text(self, value: str):  # noqa: ANN201
+        return value
+
+    def from_db_value(self, value, expression, connection):  # noqa: ANN001, ANN201
+        if value in (None, ""):
+            return None if value is None else self.empty_value()
+        return self.from_text(decrypt(value))
+
+    def empty_value(self):  # noqa: ANN201
+        return ""
+
+    def to_python(self, value):  # noqa: ANN001, ANN201
+        if isinstance(value, str) and value.startswith(PREFIX):
+            return self.from_text(decrypt(value))
+        return value
+
+
+class EncryptedDateField(EncryptedTextField):
+    """A date, stored encrypted as ISO text."""
+
+    def to_text(self, value) -> str:  # noqa: ANN001
+        if isinstance(value, dt.datetime):
+            value = value.date()
+        if isinstance(value, dt.date):
+            return value.isoformat()
+        return dt.date.fromisoformat(str(value)).isoformat()
+
+    def from_text(self, value: str):  # noqa: ANN201
+        return dt.date.fromisoformat(value)
+
+    def empty_value(self):  # noqa: ANN201
+        return None
+
+    def to_python(self, value):  # noqa: ANN001, ANN201
+        if value in (None, ""):
+            return None
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str) and value.startswith(PREFIX):
+            return self.from_text(decrypt(value))
+        return dt.date.fromisoformat(str(value))

@@ -1,0 +1,44 @@
+"""Eligibility through the rule engine only: facts about the investor come from
+compliance.selectors.investor_facts_for, the security's rules from Security.rules(), and
+the holding from this offering side (active subscriptions; the register's positions join
+with the ledger, which sits above this app)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Sum
+
+from compliance import rules
+
+from .models import Security, Subscription
+
+
+def investor_facts(user) -> rules.InvestorFacts:  # noqa: ANN001
+    from compliance import selectors as compliance_selectors  # issue 4 provides it
+
+    return compliance_selectors.investor_facts_for(user=user)
+
+
+def holding_facts(*, user, security: Security) -> rules.HoldingFacts:  # noqa: ANN001
+    active = Subscription.objects.filter(offering__security=security, status__in=Subscription.ACTIVE)
+    balance = active.filter(investor=user).aggregate(s=Sum("units"))["s"] or 0
+    holders = active.values("investor").distinct().count()
+    return rules.HoldingFacts(balance=int(balance), free_balance=int(balance), holder_count=holders)
+
+
+def eligibility_for(*, user, security: Security, today: date) -> rules.Verdict:  # noqa: ANN001
+    return rules.check_eligibility(investor=investor_facts(user), rules=security.rules(), today=today)
+
+
+def issue_verdict(*, user, security: Security, units: int, today: date) -> rules.Verdict:  # noqa: ANN001
+    return rules.check_issue(
+        investor=investor_facts(user), rules=security.rules(),
+        holding=holding_facts(user=user, security=security), amount=units, today=today,
+    )
+
+
+def reason_messages(verdict: rules.Verdict) -> list[str]:
+    from django.utils.translation import gettext as _
+
+    return [_(rules.MESSAGES[code]) for code in verdict.reasons]  # noqa: INT001 (messages are in compliance's catalog)

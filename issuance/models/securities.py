@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from django.contrib.postgres.fields import ArrayField
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from compliance.rules import InvestorType, SecurityRules
+
+TOKEN_AMOUNT = {"max_digits": 78, "decimal_places": 0}
+
+
+class Regulation(models.TextChoices):
+    """The exemption or regime a security is offered under; each carries preset rules."""
+
+    NONE = "none", _("No preset (custom rules)")
+    REG_D_506C = "reg_d_506c", _("US Reg D 506(c)")
+    REG_S = "reg_s", _("US Reg S")
+    FIEA_ERTR = "fiea_ertr", _("Japan FIEA electronically recorded transferable rights (qualified investors)")
+
+
+#: Preset rule values per regulation: the security's own settings can only tighten them.
+REGULATION_PRESETS: dict[str, dict] = {
+    Regulation.NONE: {},
+    Regulation.REG_D_506C: {"allowed_countries": ["US"], "accredited_only": True,
+                            "investor_types": [InvestorType.ACCREDITED, InvestorType.QUALIFIED, InvestorType.PROFESSIONAL]},
+    Regulation.REG_S: {"blocked_countries": ["US"]},
+    Regulation.FIEA_ERTR: {"allowed_countries": ["JP"], "qualified_only": True,
+                           "investor_types": [InvestorType.QUALIFIED, InvestorType.PROFESSIONAL]},
+}
+
+#: Token decimals follow the instrument: whole shares, whole bond units, fund units to 1e-6.
+DECIMALS = {"equity": 0, "bond": 0, "fund": 6}
+
+
+class Security(models.Model):
+    class Kind(models.TextChoices):
+        EQUITY = "equity", _("Equity")
+        BOND = "bond", _("Bond")
+        FUND = "fund", _("Fund units")
+
+    class CouponFrequency(models.TextChoices):
+        ANNUAL = "annual", _("Annual")
+        SEMIANNUAL = "semiannual", _("Semi-annual")
+        QUARTERLY = "quarterly", _("Quarterly")
+        MONTHLY = "monthly", _("Monthly")
+
+    class DayCount(models.TextChoices):
+        ACT_365F = "ACT/365F", "ACT/365F"
+        ACT_360 = "ACT/360", "ACT/360"
+        THIRTY_360 = "30/360", "30/360"
+        ACT_ACT_ICMA = "ACT/ACT ICMA", "ACT/ACT ICMA"
+
+    class Dealing(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+        MONTHLY = "monthly", _("Monthly")
+        QUARTERLY = "quarterly", _("Quarterly")
+
+    issuer = models.ForeignKey("issuance.Issuer", on_delete=models.PROTECT, related_name="securities")
+    kind = models.CharField(_("instrument"), max_length=8, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    symbol = models.CharField(_("symbol"), max_length=11)
+    currency = models.CharField(_("currency"), max_length=3)
+    decimals = models.PositiveSmallIntegerField(default=0)
+    # Equity terms
+    share_class = models.CharField(_("share class"), max_length=64, blank=True)
+    par_value = models.DecimalField(_("par value"), max_digits=20, decimal_places=2, null=True, blank=True)
+    authorized_shares = models.DecimalField(_("authorized shares"), null=True, blank=True, **TOKEN_AMOUNT)
+    # Bond terms
+    face_value = models.DecimalField(_("face value per unit"), max_digits=20, decimal_places=2, null=True, blank=True)
+    coupon_rate = models.DecimalField(_("coupon rate (% a year)"), max_digits=7, decimal_places=4, null=True, blank=True)
+    coupon_frequency = models.CharField(_("coupon frequency"), max_length=12, choices=CouponFrequency.choices, blank=True)
+    day_count = models.CharField(_("day-count convention"), max_length=16, choices=DayCount.choices, blank=True)
+    issue_date = models.DateField(_("issue date"), null=True, blank=True)
+    maturity_date = models.DateField(_("maturity date"), null=True, blank=True)
+    redemption_price = models.DecimalField(_("redemption price (% of face)"), max_digits=7, decimal_places=4, null=True, blank=True)
+    # Fund terms
+    nav_per_unit = models.DecimalField(_("NAV per unit"), max_digits=20, decimal_places=2, null=True, blank=True)
+    dealing_frequency = models.CharField(_("dealing frequency"), max_length=12, choices=Dealing.choices, blank=True)
+    # Rule settings (see rules())
+    regulation = models.CharField(_("regulation"), max_length=16, choices=Regulation.choices, default=Regulation.NONE)
+    allowed_countries = ArrayField(models.CharField(max_length=2), default=list, blank=True)
+    blocked_countries = ArrayField(models.CharField(max_length=2), default=list, blank=True)
+    investor_types = ArrayField(models.CharField(max_length=16), default=list, blank=True)
+    accredited_only = models.BooleanField(_("accredited investors only"), default=False)
+    qualified_only = models.BooleanField(_("qualified investors only"), default=False)
+    min_holding = models.DecimalField(_("minimum holding (base units)"), default=0, **TOKEN_AMOUNT)
+    max_holding = models.DecimalField(_("maximum holding (base units)"), default=0, **TOKEN_AMOUNT)
+    max_holders = models.PositiveIntegerField(_("maximum number of holders"), default=0)
+    lockup_until = models.DateField(_("lock-up until"), null=True, blank=True)
+    deploy_requested_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("security")
+        verbose_name_plural = _("securities")
+        constraints = [models.UniqueConstraint(fields=["issuer", "symbol"], name="issuance_security_symbol_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.symbol})"
+
+    def rules(self) -> SecurityRules:
+        return SecurityRules(
+            allowed_countries=frozenset(self.allowed_countries),
+            blocked_countries=frozenset(self.blocked_countries),
+            investor_types=frozenset(self.investor_types or InvestorType.ALL),
+            accredited_only=self.accredited_only,
+            qualified_only=self.qualified_only,
+            min_holding=int(self.min_holding),
+            max_holding=int(self.max_holding),
+            max_holders=self.max_holders,
+            lockup_until=self.lockup_until,
+        )
