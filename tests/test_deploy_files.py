@@ -19,7 +19,8 @@ def _compose_config(env: dict) -> subprocess.CompletedProcess:
 
 
 def test_docker_compose_file_validates_and_has_health_checks():
-    result = _compose_config({"SECRET_KEY": "s", "POSTGRES_PASSWORD": "p", "CHAIN_SIGNER_KEY": "0x01"})
+    result = _compose_config({"SECRET_KEY": "s", "POSTGRES_PASSWORD": "p", "CHAIN_SIGNER_KEY": "0x01",
+                              "FIELD_ENCRYPTION_KEYS": "k"})
     assert result.returncode == 0, result.stderr
     config = result.stdout
     for service in ("postgres:", "redis:", "anvil:", "web:", "worker:", "beat:"):
@@ -51,7 +52,10 @@ def test_production_profile_fails_loudly_without_a_secret_key():
 
 
 def test_production_profile_is_safe_by_default():
-    result = _load_settings("config.settings.production", {"SECRET_KEY": "k" * 50})
+    from cryptography.fernet import Fernet
+
+    result = _load_settings("config.settings.production",
+                            {"SECRET_KEY": "k" * 50, "FIELD_ENCRYPTION_KEYS": Fernet.generate_key().decode()})
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout.strip().splitlines()[-1]) == {"debug": False, "secure": True}
 
