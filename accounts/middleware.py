@@ -3,6 +3,8 @@ a TOTP device and verified it in this session."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.shortcuts import redirect
 from django.urls import reverse
 
@@ -26,5 +28,5 @@ class RequireTwoFactorMiddleware:
 
             enrolled = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
             target = reverse("accounts:2fa-verify" if enrolled else "accounts:2fa-enrol")
-            return redirect(f"{target}?next={request.path}")
+            return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

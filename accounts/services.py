@@ -77,7 +77,8 @@ def totp_enrolment_confirm(*, user: User, token: str) -> TOTPDevice:
         if device is None:
             raise ApplicationError(_("There is no authenticator enrolment in progress."), code="no_enrolment")
         if not token.isdigit() or not device.verify_token(token):
-            raise ApplicationError(_("That code is not valid. Check the time on your phone and try again."), code="invalid_totp", fields={"token": [_("Invalid code.")]})
+            message = _("That code is not valid. Check the time on your phone and try again.")
+            raise ApplicationError(message, code="invalid_totp", fields={"token": [message]})
         device.confirmed = True
         device.save(update_fields=["confirmed"])
         audit_record(action="totp.enrolled", actor=user, obj=user)
@@ -97,4 +98,5 @@ def totp_verify(*, user: User, token: str) -> TOTPDevice:
             return device
     with transaction.atomic():
         audit_record(action="totp.failed", actor=user, obj=user)
-    raise ApplicationError(_("That code is not valid. Check the time on your phone and try again."), code="invalid_totp", fields={"token": [_("Invalid code.")]})
+    message = _("That code is not valid. Check the time on your phone and try again.")
+    raise ApplicationError(message, code="invalid_totp", fields={"token": [message]})

@@ -3,6 +3,7 @@
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from accounts.tests.helpers import wrong_totp
 from conftest import totp_now
 from core.models import AuditEvent
 
@@ -60,8 +61,6 @@ def test_staff_without_a_code_are_refused_with_invalid_totp(client, compliance_o
 
 
 def test_staff_with_a_wrong_code_are_refused(client, operator, password):
-    from accounts.tests.conftest import wrong_totp
-
     response = _ask_token(client, email=operator.email, password=password, otp_code=wrong_totp(operator.totpdevice_set.get()))
 
     assert response.status_code == 400

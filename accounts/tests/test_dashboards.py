@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from accounts.tests.conftest import dashboard_title
+from accounts.tests.helpers import dashboard_title
 
 
 @pytest.mark.parametrize(

@@ -3,21 +3,22 @@ an authenticator app and entered its code in this session. Investors and issuer 
 sign in with a password alone."""
 
 import base64
+from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import Role
-from accounts.tests.conftest import dashboard_title, wrong_totp
 from accounts.tests.factories import UserFactory
+from accounts.tests.helpers import dashboard_title, wrong_totp
 from conftest import totp_now
 from core.models import AuditEvent
 
 DASHBOARD = reverse("accounts:dashboard")
 VERIFY = reverse("accounts:2fa-verify")
 ENROL = reverse("accounts:2fa-enrol")
-INVALID_CODE = "Invalid code."
+INVALID_CODE = "That code is not valid. Check the time on your phone and try again."
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_staff_are_sent_to_the_code_page_and_cannot_reach_the_dashboard(request,
 
     response = client.get(DASHBOARD)
     assert response.status_code == 302
-    assert response["Location"] == f"{VERIFY}?next={DASHBOARD}"
+    assert response["Location"] == f"{VERIFY}?{urlencode({'next': DASHBOARD})}"
     assert client.get(reverse("accounts:organization", args=[1])).status_code == 302
     assert client.get(VERIFY).status_code == 200
 

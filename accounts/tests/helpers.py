@@ -1,0 +1,26 @@
+"""Plain helpers for the accounts stories (fixtures are in conftest.py files)."""
+
+from __future__ import annotations
+
+import re
+import time
+
+from django_otp.oath import TOTP
+
+
+def wrong_totp(device) -> str:  # noqa: ANN001
+    """A six-digit code that is certainly not valid for `device` around now (a fixed
+    'wrong' code would match the real one once in a while)."""
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    now = time.time()
+    near = set()
+    for offset in range(-3, 4):
+        totp.time = now + offset * device.step
+        near.add(f"{totp.token():0{device.digits}d}")
+    return next(code for code in ("000000", "111111", "222222", "333333", "444444") if code not in near)
+
+
+def dashboard_title(response) -> str:  # noqa: ANN001
+    match = re.search(r'data-testid="dashboard-title">([^<]*)<', response.content.decode())
+    assert match, "not a dashboard page"
+    return match.group(1).strip()
