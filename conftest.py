@@ -13,7 +13,6 @@ from django_otp.oath import TOTP
 from accounts.models import Membership, Role
 from accounts.tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, TOTPDeviceFactory, UserFactory
 
-
 # One anvil per test session, evm_snapshot/evm_revert per test (fixtures `anvil`, `chain_snapshot`).
 pytest_plugins = ["chain.testing"]
 
@@ -80,12 +79,26 @@ def operator(db):  # noqa: ANN001
 
 @pytest.fixture
 def verified_investor(db):  # noqa: ANN001
-    """An investor account. (KYC approval arrives with issue 4 and will be added here.)"""
-    return UserFactory(email="investor@example.test", role=Role.INVESTOR)
+    """A KYC-approved investor: an approved review, resident in JP, qualified (not
+    accredited), KYC valid for a year, and one proven wallet whose private key is
+    investors.tests.factories.VERIFIED_INVESTOR_KEY (address VERIFIED_INVESTOR_WALLET)."""
+    from compliance.tests.factories import approve_profile
+    from investors.models import InvestorProfile
+    from investors.tests.factories import VERIFIED_INVESTOR_WALLET, InvestorProfileFactory, WalletFactory
+
+    user = UserFactory(email="investor@example.test", role=Role.INVESTOR)
+    profile = InvestorProfileFactory(
+        user=user, legal_name="Hanako Yamada", investor_status=InvestorProfile.InvestorStatus.QUALIFIED,
+        status_basis="Registered qualified institutional investor (test)",
+    )
+    WalletFactory(profile=profile, address=VERIFIED_INVESTOR_WALLET)
+    approve_profile(profile)
+    return user
 
 
 @pytest.fixture
 def unverified_investor(db):  # noqa: ANN001
+    """An investor account that has not passed KYC (no profile submitted)."""
     return UserFactory(email="newcomer@example.test", role=Role.INVESTOR)
 
 

@@ -19,16 +19,15 @@ Transactions are sent from anvil's unlocked dev accounts (gas does not depend on
 from __future__ import annotations
 
 import json
-import os
 import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
+from eth_abi import encode as abi_encode
 from eth_account import Account
 from eth_account.messages import encode_defunct
-from eth_abi import encode as abi_encode
 from web3 import Web3
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -58,7 +57,7 @@ def start_anvil() -> tuple[subprocess.Popen, Web3]:
         if proc.poll() is not None:
             raise RuntimeError(f"anvil exited: {proc.stderr.read().decode()}")
         try:
-            w3.eth.chain_id
+            _ = w3.eth.chain_id
             return proc, w3
         except Exception:  # noqa: BLE001 - not up yet
             time.sleep(0.05)

@@ -1,7 +1,12 @@
 """API of the chain app (mounted at /api/chain/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import api
 
 app_name = "chain-api"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("mirror/", api.MirrorStatusApi.as_view(), name="mirror"),
+    path("outbox/<int:pk>/retry/", api.OutboxRetryApi.as_view(), name="outbox-retry"),
+]

@@ -1,12 +1,14 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ChainConfig(AppConfig):
     name = "chain"
 
     def ready(self) -> None:
-        from core import health
+        from core import health, navigation
 
         from .health import chain_check
 
         health.register("chain", chain_check)
+        navigation.register("chain:mirror", _("Chain mirror"), kinds={"operator"}, order=30)

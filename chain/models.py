@@ -1,11 +1,18 @@
-"""What the mirror knows about the chain: the platform's deployed contracts."""
+"""What the mirror knows about the chain: the platform's deployed contracts, the signer's
+nonces, and every transaction the relay signed."""
+
+from __future__ import annotations
 
 from django.db import models
+from django.db.models import Q
+
+from core.models import OutboxEntry
 
 
 class DeployedContract(models.Model):
-    """A contract the platform deployed (the shared investor registry; tokens come with
-    offerings). One registry per chain id."""
+    """A contract the platform deployed: the shared investor registry (``InvestorRegistry``)
+    and one token per security (``SecurityToken:<security id>``, recorded by the confirmer
+    when the ``token.deploy`` action confirms). One row per name and chain id."""
 
     name = models.CharField(max_length=64)
     chain_id = models.PositiveBigIntegerField()
@@ -18,3 +25,99 @@ class DeployedContract(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}@{self.chain_id}:{self.address}"
+
+
+def token_contract_name(security_id: int | str) -> str:
+    return f"SecurityToken:{security_id}"
+
+
+class SignerNonce(models.Model):
+    """The next nonce of one signer on one chain. Allocated under SELECT ... FOR UPDATE in
+    the same short transaction that stores the signed transaction (chain/nonces.py), so
+    concurrent relay workers never hand out one nonce twice and never leave a gap."""
+
+    signer = models.CharField(max_length=42)
+    chain_id = models.PositiveBigIntegerField()
+    next_nonce = models.PositiveBigIntegerField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["signer", "chain_id"], name="chain_nonce_per_signer")]
+
+    def __str__(self) -> str:
+        return f"{self.signer}@{self.chain_id}: next {self.next_nonce}"
+
+
+class ChainTransaction(models.Model):
+    """One signed transaction for one step of an outbox action.
+
+    Stored (PREPARED, with its raw bytes and hash) before it is broadcast; a rebroadcast
+    sends these same bytes. Most actions are one step; ``token.deploy`` with rules and
+    ``token.set_rules`` are several (chain/calls.py), done one after the other. A fee bump
+    is a new row under the same nonce pointing at the one it ``replaces``; whichever of
+    them mines wins and the others become REPLACED.
+    """
+
+    class Status(models.TextChoices):
+        PREPARED = "prepared", "prepared"      # signed and stored, maybe not yet sent
+        BROADCAST = "broadcast", "broadcast"   # the node accepted it (or already knew it)
+        MINED = "mined", "mined"               # in a block, waiting for confirmations
+        CONFIRMED = "confirmed", "confirmed"   # succeeded with enough confirmations
+        FAILED = "failed", "failed"            # reverted on chain, or its nonce went to a foreign tx
+        REPLACED = "replaced", "replaced"      # another tx under the same nonce won
+
+    TRANSITIONS = {
+        Status.PREPARED: {Status.BROADCAST, Status.MINED, Status.CONFIRMED, Status.FAILED, Status.REPLACED},
+        Status.BROADCAST: {Status.MINED, Status.CONFIRMED, Status.FAILED, Status.REPLACED},
+        Status.MINED: {Status.CONFIRMED, Status.FAILED, Status.BROADCAST},  # back to BROADCAST on a reorg
+    }
+    LIVE = (Status.PREPARED, Status.BROADCAST, Status.MINED)
+
+    entry = models.ForeignKey(OutboxEntry, on_delete=models.PROTECT, related_name="chain_transactions")
+    step = models.PositiveSmallIntegerField(default=0)
+    signer = models.CharField(max_length=42)
+    chain_id = models.PositiveBigIntegerField()
+    nonce = models.PositiveBigIntegerField()
+    to_address = models.CharField(max_length=42, blank=True)  # empty for a deployment
+    function = models.CharField(max_length=64)
+    raw_tx = models.BinaryField()
+    tx_hash = models.CharField(max_length=66, unique=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREPARED)
+    gas_limit = models.PositiveBigIntegerField()
+    max_fee_per_gas = models.PositiveBigIntegerField()
+    max_priority_fee_per_gas = models.PositiveBigIntegerField()
+    replaces = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="replaced_by")
+    block_number = models.PositiveBigIntegerField(null=True, blank=True)
+    gas_used = models.PositiveBigIntegerField(null=True, blank=True)
+    contract_address = models.CharField(max_length=42, blank=True)
+    error_code = models.CharField(max_length=64, blank=True)
+    error_message = models.TextField(blank=True)
+    broadcast_attempts = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    broadcast_at = models.DateTimeField(null=True, blank=True)
+    mined_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["status", "updated_at"], name="chain_tx_status_idx")]
+        constraints = [
+            # A nonce is allocated once: every other tx under it is a fee bump of the first.
+            models.UniqueConstraint(fields=["signer", "chain_id", "nonce"], condition=Q(replaces__isnull=True),
+                                    name="chain_tx_one_original_per_nonce"),
+            # At most one of our txs per nonce can be in a block.
+            models.UniqueConstraint(fields=["signer", "chain_id", "nonce"],
+                                    condition=Q(status__in=["mined", "confirmed", "failed"]),
+                                    name="chain_tx_one_mined_per_nonce"),
+            # Never two live nonces for one step of one action (fee bumps share the nonce).
+            models.UniqueConstraint(fields=["entry", "step"],
+                                    condition=Q(replaces__isnull=True) & ~Q(status__in=["failed", "replaced"]),
+                                    name="chain_tx_one_live_original_per_step"),
+            # One successful tx per step of an action.
+            models.UniqueConstraint(fields=["entry", "step"], condition=Q(status__in=["mined", "confirmed"]),
+                                    name="chain_tx_one_success_per_step"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.function} nonce {self.nonce} [{self.status}] {self.tx_hash}"

@@ -1,12 +1,18 @@
-"""Deploying the platform's shared contracts."""
+"""Writes of the chain app: deploying the platform's shared contracts, an operator's retry."""
 
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.models import Role
 from core.audit import audit_record
+from core.errors import ConflictError, PermissionDeniedError
+from core.lifecycle import transition
+from core.models import OutboxEntry
 
-from .models import DeployedContract
+from .models import ChainTransaction, DeployedContract
 from .port import ChainBackend
 
 REGISTRY = "InvestorRegistry"
@@ -31,3 +37,24 @@ def registry_deploy(*, backend: ChainBackend, actor=None, force: bool = False) -
         audit_record(action="chain.registry_deployed", actor=actor, obj=contract, old=old,
                      new={"address": deployed.address, "tx_hash": deployed.tx_hash, "chain_id": chain_id})
     return contract, True
+
+
+@transaction.atomic(durable=True)
+def outbox_retry(*, entry: OutboxEntry, actor) -> OutboxEntry:  # noqa: ANN001
+    """An operator sends a failed action (dead letter or refused call) again: it goes back to
+    PENDING with its attempts reset, and the relay resumes at its first unconfirmed step."""
+    if getattr(actor, "role", None) != Role.OPERATOR:
+        raise PermissionDeniedError(_("Only operators may retry chain actions."))
+    entry = OutboxEntry.objects.select_for_update().get(pk=entry.pk)
+    if entry.status != OutboxEntry.Status.FAILED:
+        raise ConflictError(_("Only a failed action can be retried."), code="invalid_transition")
+    if ChainTransaction.objects.filter(entry=entry, status__in=ChainTransaction.LIVE).exists():
+        raise ConflictError(_("This action still has a transaction in flight."), code="in_flight")
+    previous = entry.last_error
+    OutboxEntry.objects.filter(pk=entry.pk).update(attempts=0, available_at=timezone.now(), last_error="",
+                                                   updated_at=timezone.now())
+    transition(entry, to=OutboxEntry.Status.PENDING, actor=actor, reason="operator retry")
+    audit_record(action="chain.outbox_retried", actor=actor, obj=entry,
+                 old={"last_error": previous, "attempts": entry.attempts}, new={"status": "pending"})
+    entry.refresh_from_db()
+    return entry

@@ -1,7 +1,13 @@
 """Pages of the chain app (mounted at /chain/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "chain"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("mirror/", views.mirror, name="mirror"),
+    path("mirror/status/", views.mirror_status, name="mirror-status"),
+    path("outbox/<int:pk>/retry/", views.outbox_retry, name="outbox-retry"),
+]

@@ -177,15 +177,47 @@ class Web3Backend:
         """The signer's next nonce as the node sees it (pending). The relay allocates its own."""
         return int(self._rpc(self.w3.eth.get_transaction_count, self.address, "pending"))
 
+    def mined_nonce(self) -> int:
+        """How many of the signer's transactions are mined (the ``latest`` count): every nonce
+        below it is used up, by our transaction or by another one signed with the same key."""
+        return int(self._rpc(self.w3.eth.get_transaction_count, self.address, "latest"))
+
+    def native_balance(self, address: str | None = None) -> int:
+        """The native-coin balance in wei (the signer's by default: it pays the gas)."""
+        return int(self._rpc(self.w3.eth.get_balance, Web3.to_checksum_address(address or self.address)))
+
+    def is_known(self, tx_hash: str) -> bool:
+        """True when the node knows the transaction (in its pool or mined); False when it was
+        dropped or never arrived."""
+        try:
+            return self.w3.eth.get_transaction(tx_hash) is not None
+        except w3e.TransactionNotFound:
+            return False
+        except _NETWORK_ERRORS as exc:
+            raise ChainUnavailable(f"chain node unavailable: {exc}") from exc
+
+    def estimate_gas(self, call: ContractCall) -> int:
+        """The gas limit to sign ``call`` with (estimate + 20% + 10k). A revert surfaces here
+        as :class:`ChainReverted` with the decoded custom error, before any nonce is used."""
+        return int(self._rpc(self._fn(call).estimate_gas, {"from": self.address}) * 1.2) + 10_000
+
+    def suggest_fees(self) -> tuple[int, int]:
+        """(max_fee_per_gas, max_priority_fee_per_gas): 2 x base fee + a 1 gwei tip."""
+        priority = 10**9
+        base = self._rpc(self.w3.eth.get_block, "latest")["baseFeePerGas"]
+        return 2 * int(base) + priority, priority
+
     # ------------------------------------------------------------------ sign / send / receipts
 
     def build_and_sign(self, call: ContractCall, *, nonce: int, gas: int | None = None,
                        max_fee_per_gas: int | None = None,
                        max_priority_fee_per_gas: int | None = None) -> SignedTx:
         """Sign ``call`` at ``nonce``. Without ``gas`` it is estimated, which also surfaces a
-        revert early as :class:`ChainReverted`. Fees default to 2 x base fee + 1 gwei tip."""
+        revert early as :class:`ChainReverted`. Fees default to 2 x base fee + 1 gwei tip.
+        With gas and both fees given (and the chain id known) it signs locally, without a
+        request to the node, so the relay can sign inside its short nonce transaction."""
         fn = self._fn(call)
-        tx: dict[str, Any] = {"from": self.address, "nonce": nonce, "chainId": self.chain_id()}
+        tx: dict[str, Any] = {"from": self.address, "nonce": nonce, "chainId": self.chain_id(), "value": 0}
         if max_priority_fee_per_gas is None:
             max_priority_fee_per_gas = 10**9
         if max_fee_per_gas is None:
@@ -229,12 +261,23 @@ class Web3Backend:
                        contract_address=str(address) if address else None)
 
     def _replay_error(self, tx_hash: str, block: int) -> str:
+        """The decoded reason of a reverted transaction: from the node's call tracer when it
+        has one (exact, even when an earlier tx of the same block caused the revert), else by
+        replaying the call with eth_call before and then after its block."""
+        try:
+            trace = self.w3.provider.make_request("debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}])
+            output = (trace.get("result") or {}).get("output")
+            if output and output != "0x":
+                return self._reverted(output, "reverted").message
+        except (*_NETWORK_ERRORS, ValueError, AttributeError):
+            pass
         tx = self._rpc(self.w3.eth.get_transaction, tx_hash)
         call = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "value": tx["value"]}
-        try:
-            self._rpc(self.w3.eth.call, call, block - 1 if block else "latest")
-        except ChainReverted as exc:
-            return exc.message
+        for at in (block - 1 if block else "latest", block):
+            try:
+                self._rpc(self.w3.eth.call, call, at)
+            except ChainReverted as exc:
+                return exc.message
         return "reverted (no reason)"
 
     def wait(self, tx_hash: str, *, timeout: float = 30.0) -> Receipt:

@@ -1,5 +1,15 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ComplianceConfig(AppConfig):
     name = "compliance"
+
+    def ready(self) -> None:
+        from core import demo, navigation
+
+        from .demo import demo_lines
+
+        navigation.register("compliance:queue", _("KYC reviews"), kinds={"compliance"}, order=20)
+        # After accounts (10): the demo investor exists by then.
+        demo.register("compliance", demo_lines, order=20)

@@ -133,7 +133,9 @@ class Verdict:
 def _verdict(reasons: list[Code]) -> Verdict:
     if not reasons:
         return Verdict(True)
-    return Verdict(False, reasons[0], tuple(reasons))
+    # Off-chain codes have no from/to variant (both sides unapproved): list each code once.
+    unique = tuple(dict.fromkeys(reasons))
+    return Verdict(False, unique[0], unique)
 
 
 def _investor_reasons(investor: InvestorFacts, rules: SecurityRules, today: date, *, side: str) -> list[Code]:

@@ -1,7 +1,13 @@
 """Pages of the compliance app (mounted at /compliance/)."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "compliance"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("kyc/submit/", views.kyc_submit, name="kyc-submit"),
+    path("reviews/", views.queue, name="queue"),
+    path("reviews/<int:pk>/", views.review_detail, name="review"),
+]

@@ -26,7 +26,10 @@ Idempotency keys name the cause: "kyc:<review id>:approve", "wallet:<wallet id>:
 
 from __future__ import annotations
 
-from django.db import connection
+import logging
+
+from django.conf import settings
+from django.db import connection, transaction
 
 from .audit import _normalize
 from .errors import ConflictError
@@ -42,9 +45,29 @@ def outbox_put(*, kind: str, payload: dict, idempotency_key: str) -> OutboxEntry
     entry, created = OutboxEntry.objects.get_or_create(
         idempotency_key=idempotency_key, defaults={"kind": kind, "payload": payload}
     )
+    if created:
+        transaction.on_commit(_kick_relay)
     if not created and (entry.kind != kind or entry.payload != payload):
         raise ConflictError(
             f"Idempotency key {idempotency_key!r} was already used for a different action",
             code="idempotency_conflict",
         )
     return entry
+
+
+logger = logging.getLogger(__name__)
+
+
+def _kick_relay() -> None:
+    """After commit, ask a worker to relay now instead of waiting for beat's sweep. Sent by
+    task name (core never imports chain). A broker hiccup is logged, not raised: the row is
+    committed and the periodic sweep will pick it up."""
+    task = settings.OUTBOX_KICK_TASK
+    if not task:
+        return
+    from celery import current_app
+
+    try:
+        current_app.send_task(task, queue=settings.OUTBOX_KICK_QUEUE or None)
+    except Exception:  # noqa: BLE001
+        logger.warning("outbox: could not kick %s; the periodic sweep will relay", task, exc_info=True)

@@ -43,10 +43,11 @@ class InvestorProfile(models.Model):
         KycStatus.MORE_INFO: {KycStatus.SUBMITTED},
         KycStatus.REJECTED: {KycStatus.SUBMITTED},
         KycStatus.APPROVED: {KycStatus.EXPIRED},
-        # An expired investor is back in the review queue: approve, reject or ask for more.
-        KycStatus.EXPIRED: {KycStatus.APPROVED, KycStatus.REJECTED, KycStatus.MORE_INFO, KycStatus.SUBMITTED},
+        # An expired investor is back in the review queue (a review opened on expiry): the
+        # officer approves again, rejects, or asks for more (which makes the profile editable).
+        KycStatus.EXPIRED: {KycStatus.APPROVED, KycStatus.REJECTED, KycStatus.MORE_INFO},
     }
-    EDITABLE = {KycStatus.DRAFT, KycStatus.MORE_INFO, KycStatus.REJECTED, KycStatus.EXPIRED}
+    EDITABLE = {KycStatus.DRAFT, KycStatus.MORE_INFO, KycStatus.REJECTED}
 
     user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="investor_profile")
     kind = models.CharField(_("investor kind"), max_length=16, choices=Kind.choices, default=Kind.INDIVIDUAL)

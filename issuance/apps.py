@@ -1,5 +1,17 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class IssuanceConfig(AppConfig):
     name = "issuance"
+
+    def ready(self) -> None:
+        from core import demo, navigation
+
+        from .demo import demo_lines
+
+        navigation.register("issuance:home", _("Issuance"), kinds={"issuer_admin", "issuer_member"}, order=20)
+        navigation.register("issuance:issuer-review-list", _("Issuer applications"), kinds={"compliance"}, order=40)
+        navigation.register("issuance:market", _("Offerings"), kinds={"investor"}, order=30)
+        navigation.register("issuance:my-subscriptions", _("My subscriptions"), kinds={"investor"}, order=35)
+        demo.register("issuance", demo_lines, order=50)

@@ -1,4 +1,16 @@
+from __future__ import annotations
+
+import time
+
 import pytest
+from django.db import transaction
+from eth_account import Account
+
+from core.models import OutboxEntry
+from core.outbox import outbox_put
+
+JP = 392
+FAR = 2**40 - 1
 
 
 @pytest.fixture
@@ -6,4 +18,68 @@ def chain_settings(settings, chain_snapshot):
     """Point the Django side at the session's anvil, signing with its first dev key."""
     settings.CHAIN_RPC_URL = chain_snapshot.rpc_url
     settings.CHAIN_SIGNER_KEY = chain_snapshot.keys[0]
+    settings.CHAIN_CONFIRMATIONS = 0
+    settings.CHAIN_REBROADCAST_AFTER_SECONDS = 0
     return settings
+
+
+@pytest.fixture
+def backend(chain_settings):
+    from chain.backend import get_backend
+
+    return get_backend()
+
+
+@pytest.fixture
+def registry(backend):
+    """The shared investor registry, deployed the way `manage.py chain_deploy` does it."""
+    from chain.services import registry_deploy
+
+    contract, _ = registry_deploy(backend=backend)
+    return contract
+
+
+@pytest.fixture
+def no_automine(chain_snapshot):
+    """Transactions wait in the pool until the test mines a block (evm_mine)."""
+    chain_snapshot.rpc("evm_setAutomine", [False])
+    try:
+        yield chain_snapshot
+    finally:
+        chain_snapshot.rpc("evm_setAutomine", [True])
+
+
+def put(kind: str, payload: dict, key: str) -> OutboxEntry:
+    """An outbox row, written as a register service would (inside its transaction)."""
+    with transaction.atomic():
+        return outbox_put(kind=kind, payload=payload, idempotency_key=key)
+
+
+def register_wallet_payload(investor_id: int, wallet: str, **extra) -> dict:
+    return {"investor_id": investor_id, "wallet": wallet, "country": JP, "kyc_expiry": FAR,
+            "accredited": True, "qualified": False, **extra}
+
+
+def new_wallet() -> str:
+    return Account.create().address
+
+
+def settle(backend, *, timeout: float = 30.0) -> None:  # noqa: ANN001
+    """Run relay + confirmer sweeps until no action is pending or submitted (bounded)."""
+    from django.utils import timezone
+
+    from chain.confirmer import confirm_sweep
+    from chain.relay import relay_sweep
+
+    deadline = time.monotonic() + timeout
+    while True:
+        OutboxEntry.objects.filter(status=OutboxEntry.Status.PENDING).update(available_at=timezone.now())
+        relay_sweep(backend=backend)
+        confirm_sweep(backend=backend)
+        if not OutboxEntry.objects.filter(status__in=["pending", "submitted"]).exists():
+            return
+        if time.monotonic() > deadline:
+            left = list(OutboxEntry.objects.filter(status__in=["pending", "submitted"]).values_list(
+                "kind", "status", "last_error"))
+            raise AssertionError(f"actions did not settle within {timeout}s: {left}")
+        time.sleep(0.02)

@@ -164,7 +164,10 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "accounts.permissions.TwoFactorSatisfied",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "core.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
@@ -189,6 +192,11 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
+
+# After an outbox row commits, this Celery task is sent so the relay runs at once (empty: wait
+# for beat's periodic sweep).
+OUTBOX_KICK_TASK = env("OUTBOX_KICK_TASK", default="chain.relay_sweep")
+OUTBOX_KICK_QUEUE = env("OUTBOX_KICK_QUEUE", default="")
 
 CHAIN_RPC_URL = env("CHAIN_RPC_URL", default="")
 CHAIN_SIGNER_KEY = env("CHAIN_SIGNER_KEY", default="")  # the platform's agent key (hex)
@@ -226,3 +234,27 @@ CELERY_BEAT_SCHEDULE["compliance.expire_kyc"] = {
     "task": "compliance.expire_kyc",
     "schedule": env.int("KYC_EXPIRY_SWEEP_SECONDS", default=60 * 60),
 }
+
+# --- issuance (issue 5) ----------------------------------------------------------------
+# Offering and KYB documents are stored here, outside the web root, and served only
+# through permission-checked views. ISSUANCE_SITE_URL prefixes the set-password link in
+# member invitations sent outside a request (e.g. "https://shoken.example").
+ISSUANCE_DOCUMENT_ROOT = env.path("ISSUANCE_DOCUMENT_ROOT", default=BASE_DIR / ".var" / "private" / "issuance")
+ISSUANCE_SITE_URL = env("ISSUANCE_SITE_URL", default="http://127.0.0.1:8000")
+
+# --- The chain mirror: relay and confirmer (issue 6, chain/relay.py, chain/confirmer.py) ---
+# Beat sweeps both every few seconds; the relay also kicks a confirm sweep after sending.
+CHAIN_RELAY_BATCH_SIZE = env.int("CHAIN_RELAY_BATCH_SIZE", default=20)        # entries claimed per sweep
+CHAIN_CONFIRM_BATCH_SIZE = env.int("CHAIN_CONFIRM_BATCH_SIZE", default=500)   # live txs followed per sweep
+CHAIN_CLAIM_LEASE_SECONDS = env.float("CHAIN_CLAIM_LEASE_SECONDS", default=30.0)  # other workers skip a claimed entry
+CHAIN_WAIT_SECONDS = env.float("CHAIN_WAIT_SECONDS", default=2.0)  # re-look at an action waiting for a deploy/earlier action
+CHAIN_MAX_ATTEMPTS = env.int("CHAIN_MAX_ATTEMPTS", default=10)     # temporary failures before the dead letter
+CHAIN_RETRY_BASE_SECONDS = env.float("CHAIN_RETRY_BASE_SECONDS", default=2.0)   # backoff base (x2 per attempt, jitter)
+CHAIN_RETRY_MAX_SECONDS = env.float("CHAIN_RETRY_MAX_SECONDS", default=300.0)
+CHAIN_REBROADCAST_AFTER_SECONDS = env.float("CHAIN_REBROADCAST_AFTER_SECONDS", default=3.0)  # PREPARED left by a crash
+CHAIN_STUCK_AFTER_SECONDS = env.float("CHAIN_STUCK_AFTER_SECONDS", default=60.0)  # unmined this long -> fee bump
+CHAIN_FEE_BUMP_PERCENT = env.float("CHAIN_FEE_BUMP_PERCENT", default=12.5)        # never below 12.5
+CHAIN_TOKEN_ADMIN = env("CHAIN_TOKEN_ADMIN", default="")  # DEFAULT_ADMIN_ROLE of new tokens (a multisig); signer if empty
+CHAIN_SWEEP_SECONDS = env.float("CHAIN_SWEEP_SECONDS", default=2.0)
+CELERY_BEAT_SCHEDULE["chain.relay_sweep"] = {"task": "chain.relay_sweep", "schedule": CHAIN_SWEEP_SECONDS}
+CELERY_BEAT_SCHEDULE["chain.confirm_sweep"] = {"task": "chain.confirm_sweep", "schedule": CHAIN_SWEEP_SECONDS}

@@ -21,3 +21,7 @@ STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # noqa: F405
 
 # Investors and KYC (issue 4): fixed test-only keys (the second one exercises rotation).
 FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA=", "b2xkLXRlc3Qtb25seS1maWVsZC1rZXktMDAwMDAwMDA="]
+
+# Tests that are about the relay start their own worker on their own queue; others must not
+# leave kick messages on the shared broker.
+OUTBOX_KICK_TASK = ""

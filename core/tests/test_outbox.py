@@ -65,3 +65,47 @@ def test_a_rolled_back_use_case_leaves_no_outbox_row(db):
         raise Boom
 
     assert not OutboxEntry.objects.filter(idempotency_key="sub:rolled-back").exists()
+
+
+def test_a_committed_outbox_row_kicks_the_relay_task_on_the_broker(transactional_db, settings):
+    import uuid
+
+    import redis
+    from django.db import transaction
+
+    from core.outbox import outbox_put
+
+    queue = f"kick-test-{uuid.uuid4().hex[:8]}"
+    settings.OUTBOX_KICK_TASK = "chain.relay_sweep"
+    settings.OUTBOX_KICK_QUEUE = queue
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        with transaction.atomic():
+            outbox_put(kind="token.pause", payload={"security_id": 1}, idempotency_key=f"kick:{queue}")
+            assert client.llen(queue) == 0  # nothing leaves before commit
+        assert client.llen(queue) == 1
+    finally:
+        client.delete(queue)
+        client.close()
+
+
+def test_a_rolled_back_outbox_row_kicks_nothing(transactional_db, settings):
+    import uuid
+
+    import redis
+    from django.db import transaction
+
+    from core.outbox import outbox_put
+
+    queue = f"kick-test-{uuid.uuid4().hex[:8]}"
+    settings.OUTBOX_KICK_TASK = "chain.relay_sweep"
+    settings.OUTBOX_KICK_QUEUE = queue
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    try:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            outbox_put(kind="token.pause", payload={"security_id": 1}, idempotency_key=f"kick:{queue}")
+            raise RuntimeError("use case failed")
+        assert client.llen(queue) == 0
+    finally:
+        client.delete(queue)
+        client.close()

@@ -1,0 +1,227 @@
+"""The confirmer: follows our transactions until the chain has decided.
+
+One sweep (:func:`confirm_sweep`) reads the head block and the signer's mined nonce count
+FIRST, then the receipts of the live transactions (PREPARED, BROADCAST, MINED), grouped by
+nonce (an original and its fee bumps):
+
+* one of the group has a receipt -> it won; the others become REPLACED. With fewer than
+  ``CHAIN_CONFIRMATIONS`` it is MINED; then status 1 -> CONFIRMED (the entry moves to its next
+  step or CONFIRMED; a ``token.deploy`` records ``SecurityToken:<id>``), status 0 -> FAILED
+  with the decoded custom error (the entry FAILED, ``last_error = "[Code] message"``).
+* none has a receipt though the nonce is below the mined count -> a transaction we did not
+  sign took the nonce: ours can never mine, so the original is FAILED (``NonceConsumed``) and
+  the entry goes back to PENDING for a new nonce (its ref was never used on chain).
+* a MINED one lost its receipt -> a reorg: back to BROADCAST.
+* the newest is unknown to the node -> rebroadcast its stored bytes (dropped from the pool).
+* the newest was broadcast more than ``CHAIN_STUCK_AFTER_SECONDS`` ago -> fee bump: sign the
+  same call under the same nonce with fees raised by ``CHAIN_FEE_BUMP_PERCENT`` (>= 12.5, the
+  minimum a node accepts for a replacement is 10) or today's fees if higher.
+
+Network reads happen outside transactions; each decision is one short transaction with the
+entry and the group's rows locked, re-checked before writing.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.audit import audit_record
+from core.lifecycle import transition
+from core.models import OutboxEntry
+
+from .backend import get_backend
+from .calls import BadPayload, TargetNotDeployed, step_count
+from .models import ChainTransaction, DeployedContract, token_contract_name
+from .port import Receipt
+from .relay import Prepared, broadcast, call_for
+from .retries import error_text
+
+log = logging.getLogger(__name__)
+Status = ChainTransaction.Status
+
+
+@dataclass
+class ConfirmResult:
+    confirmed: int = 0
+    failed: int = 0
+    mined: int = 0
+    rebroadcast: int = 0
+    bumped: int = 0
+    requeued: int = 0
+
+
+def confirm_sweep(*, backend=None, batch_size: int | None = None) -> ConfirmResult:  # noqa: ANN001
+    backend = backend or get_backend()
+    result = ConfirmResult()
+    live = list(ChainTransaction.objects.filter(status__in=ChainTransaction.LIVE, signer=backend.address,
+                                                chain_id=backend.chain_id())
+                .order_by("nonce", "id")[: batch_size or settings.CHAIN_CONFIRM_BATCH_SIZE])
+    if not live:
+        return result
+    mined_count = backend.mined_nonce()   # before the receipts: see NonceConsumed above
+    head = backend.block_number()
+    groups: dict[int, list[ChainTransaction]] = defaultdict(list)
+    for tx in live:
+        groups[tx.nonce].append(tx)
+    for nonce, group in sorted(groups.items()):
+        receipts = {tx.pk: backend.receipt(tx.tx_hash) for tx in group}
+        winner = next((tx for tx in group if receipts[tx.pk] is not None), None)
+        if winner is not None:
+            outcome = settle(winner=winner, receipt=receipts[winner.pk], group=group, head=head)
+        elif nonce < mined_count:
+            outcome = nonce_consumed(group=group)
+        else:
+            outcome = follow_pending(group=group, backend=backend)
+        if outcome:
+            setattr(result, outcome, getattr(result, outcome) + 1)
+    return result
+
+
+def _error_code(message: str | None) -> str:
+    head = (message or "").split("(", 1)[0].split(":", 1)[0].strip()
+    return head if head.isidentifier() else "Reverted"
+
+
+def settle(*, winner: ChainTransaction, receipt: Receipt, group: list[ChainTransaction], head: int) -> str | None:
+    """Record the outcome of the group's mined transaction."""
+    confirmations = head - receipt.block_number + 1
+    enough = confirmations >= settings.CHAIN_CONFIRMATIONS
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        entry = OutboxEntry.objects.select_for_update().get(pk=winner.entry_id)
+        rows = {tx.pk: tx for tx in ChainTransaction.objects.select_for_update().filter(pk__in=[t.pk for t in group])}
+        tx = rows[winner.pk]
+        if tx.status not in ChainTransaction.LIVE:
+            return None
+        for other in rows.values():
+            if other.pk != tx.pk and other.status in ChainTransaction.LIVE:
+                ChainTransaction.objects.filter(pk=other.pk).update(status=Status.REPLACED, updated_at=now)
+                if other.replaces_id or tx.replaces_id:
+                    audit_record(action="chain.tx_replaced", obj=other,
+                                 new={"nonce": other.nonce, "tx_hash": other.tx_hash, "winner": tx.tx_hash})
+        fields = {"block_number": receipt.block_number, "gas_used": receipt.gas_used,
+                  "contract_address": receipt.contract_address or "", "mined_at": tx.mined_at or now,
+                  "updated_at": now}
+        if not enough:
+            if tx.status != Status.MINED:
+                ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.MINED, **fields)
+            return "mined"
+        if receipt.status == 1:
+            ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.CONFIRMED, confirmed_at=now, **fields)
+            _after_success(entry=entry, tx=tx, receipt=receipt)
+            if tx.step + 1 < step_count(entry.kind, entry.payload):
+                transition(entry, to=OutboxEntry.Status.PENDING, actor=None,
+                           reason=f"step {tx.step} confirmed in block {receipt.block_number}")
+                OutboxEntry.objects.filter(pk=entry.pk).update(available_at=now, updated_at=now)
+            else:
+                transition(entry, to=OutboxEntry.Status.CONFIRMED, actor=None,
+                           reason=f"tx {tx.tx_hash} block {receipt.block_number}")
+            return "confirmed"
+        code, message = _error_code(receipt.error), receipt.error or "reverted"
+        ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.FAILED, error_code=code,
+                                                         error_message=message, **fields)
+        OutboxEntry.objects.filter(pk=entry.pk).update(last_error=error_text(code, message), updated_at=now)
+        transition(entry, to=OutboxEntry.Status.FAILED, actor=None, reason=code)
+        return "failed"
+
+
+def _after_success(*, entry: OutboxEntry, tx: ChainTransaction, receipt: Receipt) -> None:
+    if entry.kind == "token.deploy" and tx.step == 0:
+        name = token_contract_name(entry.payload["security_id"])
+        contract, _ = DeployedContract.objects.update_or_create(
+            name=name, chain_id=tx.chain_id,
+            defaults={"address": receipt.contract_address or "", "tx_hash": tx.tx_hash})
+        audit_record(action="chain.token_deployed", obj=contract,
+                     new={"name": name, "address": contract.address, "tx_hash": tx.tx_hash,
+                          "chain_id": tx.chain_id})
+
+
+def nonce_consumed(*, group: list[ChainTransaction]) -> str | None:
+    """None of ours mined under a nonce that is used: put the action back for a new nonce."""
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        entry = OutboxEntry.objects.select_for_update().get(pk=group[0].entry_id)
+        rows = list(ChainTransaction.objects.select_for_update()
+                    .filter(pk__in=[t.pk for t in group], status__in=ChainTransaction.LIVE).order_by("id"))
+        if not rows:
+            return None
+        original = next((t for t in rows if t.replaces_id is None), None)
+        for tx in rows:
+            failed = tx is original
+            ChainTransaction.objects.filter(pk=tx.pk).update(
+                status=Status.FAILED if failed else Status.REPLACED, updated_at=now,
+                **({"error_code": "NonceConsumed",
+                    "error_message": "another transaction used this nonce; the action is sent again"}
+                   if failed else {}))
+        audit_record(action="chain.nonce_consumed", obj=entry,
+                     new={"nonce": rows[0].nonce, "tx_hashes": [t.tx_hash for t in rows]})
+        if entry.status == OutboxEntry.Status.SUBMITTED:
+            transition(entry, to=OutboxEntry.Status.PENDING, actor=None, reason="NonceConsumed")
+            OutboxEntry.objects.filter(pk=entry.pk).update(available_at=now, updated_at=now)
+    return "requeued"
+
+
+def follow_pending(*, group: list[ChainTransaction], backend) -> str | None:  # noqa: ANN001
+    """No receipt yet: undo a MINED after a reorg, rebroadcast a dropped tx, bump a stuck one."""
+    for tx in group:
+        if tx.status == Status.MINED:
+            ChainTransaction.objects.filter(pk=tx.pk, status=Status.MINED).update(
+                status=Status.BROADCAST, block_number=None, mined_at=None, updated_at=timezone.now())
+            tx.status = Status.BROADCAST
+    newest = max(group, key=lambda t: t.pk)
+    if newest.status != Status.BROADCAST:
+        return None  # a PREPARED newest is the relay's to (re)broadcast
+    if not backend.is_known(newest.tx_hash):
+        broadcast(Prepared(tx_id=newest.pk, tx_hash=newest.tx_hash, raw=bytes(newest.raw_tx)), backend=backend)
+        ChainTransaction.objects.filter(pk=newest.pk).update(broadcast_at=timezone.now())
+        return "rebroadcast"
+    stuck_since = newest.broadcast_at or newest.created_at
+    if timezone.now() - stuck_since >= timedelta(seconds=settings.CHAIN_STUCK_AFTER_SECONDS):
+        return "bumped" if fee_bump(stuck=newest, backend=backend) else None
+    return None
+
+
+def _bumped(old: int, percent: float) -> int:
+    return math.ceil(old * (100 + percent) / 100)
+
+
+def fee_bump(*, stuck: ChainTransaction, backend) -> ChainTransaction | None:  # noqa: ANN001
+    """Sign the same call under the same nonce with higher fees, store it, broadcast it.
+    Returns None when the group moved on meanwhile (mined, or bumped by another worker)."""
+    percent = max(settings.CHAIN_FEE_BUMP_PERCENT, 12.5)
+    entry = OutboxEntry.objects.get(pk=stuck.entry_id)
+    try:
+        call = call_for(entry, stuck.step, chain_id=stuck.chain_id, signer=stuck.signer)
+    except (TargetNotDeployed, BadPayload):
+        log.exception("cannot rebuild the call of %s for a fee bump", stuck.tx_hash)
+        return None
+    suggested_max, suggested_priority = backend.suggest_fees()
+    priority = max(_bumped(stuck.max_priority_fee_per_gas, percent), suggested_priority)
+    max_fee = max(_bumped(stuck.max_fee_per_gas, percent), suggested_max, priority)
+    with transaction.atomic(durable=True):
+        OutboxEntry.objects.select_for_update().get(pk=entry.pk)
+        group = list(ChainTransaction.objects.select_for_update().filter(
+            signer=stuck.signer, chain_id=stuck.chain_id, nonce=stuck.nonce).order_by("id"))
+        if group[-1].pk != stuck.pk or group[-1].status != Status.BROADCAST:
+            return None
+        signed = backend.build_and_sign(call, nonce=stuck.nonce, gas=stuck.gas_limit, max_fee_per_gas=max_fee,
+                                        max_priority_fee_per_gas=priority)
+        bump = ChainTransaction.objects.create(
+            entry=entry, step=stuck.step, signer=stuck.signer, chain_id=stuck.chain_id, nonce=stuck.nonce,
+            to_address=stuck.to_address, function=stuck.function, raw_tx=signed.raw, tx_hash=signed.hash,
+            gas_limit=stuck.gas_limit, max_fee_per_gas=max_fee, max_priority_fee_per_gas=priority, replaces=stuck)
+        audit_record(action="chain.tx_fee_bumped", obj=bump,
+                     old={"tx_hash": stuck.tx_hash, "max_fee_per_gas": stuck.max_fee_per_gas,
+                          "max_priority_fee_per_gas": stuck.max_priority_fee_per_gas},
+                     new={"tx_hash": bump.tx_hash, "nonce": bump.nonce, "max_fee_per_gas": max_fee,
+                          "max_priority_fee_per_gas": priority})
+    broadcast(Prepared(tx_id=bump.pk, tx_hash=bump.tx_hash, raw=signed.raw), backend=backend)
+    return bump

@@ -1,0 +1,93 @@
+"""Reads of the chain app: the mirror's state for operators (page and API)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Role, User
+from core.audit import audit_record
+from core.errors import NotFoundError
+from core.models import OutboxEntry
+
+from .models import ChainTransaction
+from .port import ChainError
+from .retries import DEAD_LETTER, error_code
+
+
+@dataclass
+class Failure:
+    id: int
+    kind: str
+    idempotency_key: str
+    code: str
+    error: str
+    dead_letter: bool
+    attempts: int
+    updated_at: datetime
+
+
+@dataclass
+class MirrorStatus:
+    depth: dict[str, int]
+    oldest_pending_seconds: float | None
+    in_flight_transactions: int
+    last_confirmation: datetime | None
+    failures: list[Failure] = field(default_factory=list)
+    signer: str = ""
+    signer_balance_wei: int | None = None
+    block_number: int | None = None
+    chain_error: str = ""
+
+
+def operator_required(*, user: User, what: str = "chain.mirror") -> None:
+    """Operators only; anyone else gets 404 (the page does not admit it exists)."""
+    if user.is_authenticated and user.role == Role.OPERATOR:
+        return
+    if user.is_authenticated:
+        with transaction.atomic():
+            audit_record(action="access_denied", actor=user, object_type=what)
+    raise NotFoundError(_("Page not found."))
+
+
+def failed_entry_get_for(*, user: User, pk: int) -> OutboxEntry:
+    operator_required(user=user, what="core.outboxentry")
+    entry = OutboxEntry.objects.filter(pk=pk).first()
+    if entry is None:
+        raise NotFoundError(_("No such chain action."))
+    return entry
+
+
+def mirror_status(*, backend=None, failures: int = 50) -> MirrorStatus:  # noqa: ANN001
+    """Outbox depth by status, oldest pending age, failures (dead letters flagged), the
+    signer's balance and the head block (empty with ``chain_error`` when the node is down)."""
+    now = timezone.now()
+    depth = {s: 0 for s in OutboxEntry.Status.values}
+    depth.update(dict(OutboxEntry.objects.values_list("status").annotate(n=Count("id")).values_list("status", "n")))
+    oldest = OutboxEntry.objects.filter(status=OutboxEntry.Status.PENDING).aggregate(m=Min("created_at"))["m"]
+    rows = OutboxEntry.objects.filter(status=OutboxEntry.Status.FAILED).order_by("-updated_at")[:failures]
+    status = MirrorStatus(
+        depth=depth,
+        oldest_pending_seconds=(now - oldest).total_seconds() if oldest else None,
+        in_flight_transactions=ChainTransaction.objects.filter(status__in=ChainTransaction.LIVE).count(),
+        last_confirmation=ChainTransaction.objects.aggregate(m=Max("confirmed_at"))["m"],
+        failures=[Failure(id=e.pk, kind=e.kind, idempotency_key=e.idempotency_key, code=error_code(e.last_error),
+                          error=e.last_error, dead_letter=error_code(e.last_error) == DEAD_LETTER,
+                          attempts=e.attempts, updated_at=e.updated_at) for e in rows],
+    )
+    try:
+        if backend is None:
+            from .backend import get_backend
+
+            backend = get_backend()
+        status.signer = backend.address
+        status.signer_balance_wei = backend.native_balance()
+        status.block_number = backend.block_number()
+    except ChainError as exc:
+        status.chain_error = exc.message
+    return status

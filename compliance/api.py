@@ -1,0 +1,130 @@
+"""API of compliance: submitting for review (investors) and the review desk (officers).
+Officers must have passed 2FA: a session verified with TOTP, or a token (issued only
+against a TOTP code, see accounts.api.TokenApi)."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.authtoken.models import Token
+from rest_framework.permissions import BasePermission
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .models import KycReview
+
+
+class OfficerWithTwoFactor(BasePermission):
+    """Role compliance, and 2FA passed (the page middleware exempts /api/, so check here).
+    Anyone else is answered by the service's 404 + access_denied, so nothing is revealed."""
+
+    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+        user = request.user
+        if not user.is_authenticated:
+            return False
+        if user.role != "compliance":
+            return True  # let the service refuse with 404 and audit the attempt
+        if isinstance(request.auth, Token):
+            return True
+        is_verified = getattr(request._request.user, "is_verified", None)  # OTPMiddleware
+        return bool(is_verified and is_verified())
+
+
+class ReviewOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    trigger = serializers.CharField()
+    risk = serializers.CharField()
+    risk_reasons = serializers.ListField(child=serializers.CharField())
+    country = serializers.CharField()
+    investor_email = serializers.EmailField(source="profile.user.email")
+    legal_name = serializers.CharField(source="profile.legal_name")
+    sanctions_matches = serializers.ListField(child=serializers.DictField())
+    sanctions_cleared = serializers.SerializerMethodField()
+    first_approved_by = serializers.EmailField(source="first_approved_by.email", allow_null=True, default=None)
+    decided_by = serializers.EmailField(source="decided_by.email", allow_null=True, default=None)
+    decision_reason = serializers.CharField()
+    expires_on = serializers.DateField(allow_null=True)
+    submitted_at = serializers.DateTimeField()
+
+    def get_sanctions_cleared(self, review: KycReview) -> bool:
+        return review.sanctions_cleared_by_id is not None
+
+
+class SubmissionOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+
+
+class KycSubmitApi(APIView):
+    @extend_schema(request=None, responses={201: SubmissionOutput})
+    def post(self, request):  # noqa: ANN001, ANN201
+        review = services.kyc_submit(user=request.user, actor=request.user)
+        return Response(SubmissionOutput(review).data, status=201)
+
+
+class QueueFilter(serializers.Serializer):
+    status = serializers.CharField(required=False, allow_blank=True)
+    country = serializers.CharField(required=False, allow_blank=True, max_length=2)
+    risk = serializers.ChoiceField(choices=["", *KycReview.Risk.values], required=False)
+    min_age_days = serializers.IntegerField(required=False, min_value=0, max_value=3650)
+
+
+class ReviewListApi(APIView):
+    permission_classes = [OfficerWithTwoFactor]
+
+    @extend_schema(parameters=[QueueFilter], responses=ReviewOutput(many=True))
+    def get(self, request):  # noqa: ANN001, ANN201
+        filters = QueueFilter(data=request.query_params)
+        filters.is_valid(raise_exception=True)
+        reviews = selectors.reviews_queue(actor=request.user, **filters.validated_data)
+        return Response(ReviewOutput(reviews, many=True).data)
+
+
+class ReviewDetailApi(APIView):
+    permission_classes = [OfficerWithTwoFactor]
+
+    @extend_schema(responses=ReviewOutput)
+    def get(self, request, pk: int):  # noqa: ANN001, ANN201
+        return Response(ReviewOutput(services.review_open(review_id=pk, actor=request.user)).data)
+
+
+class DecisionInput(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, allow_blank=True)
+    expires_on = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM-DD (approve only)")
+
+
+class _DecisionApi(APIView):
+    permission_classes = [OfficerWithTwoFactor]
+
+    def decide(self, request, pk: int, data: dict) -> KycReview:  # noqa: ANN001
+        raise NotImplementedError
+
+    @extend_schema(request=DecisionInput, responses=ReviewOutput)
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+        data = DecisionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        review = self.decide(request, pk, data.validated_data)
+        review.refresh_from_db()
+        return Response(ReviewOutput(review).data)
+
+
+class ReviewApproveApi(_DecisionApi):
+    def decide(self, request, pk, data):  # noqa: ANN001, ANN201
+        return services.review_approve(review_id=pk, reason=data["reason"], expires_on=data.get("expires_on") or None, actor=request.user)
+
+
+class ReviewRejectApi(_DecisionApi):
+    def decide(self, request, pk, data):  # noqa: ANN001, ANN201
+        return services.review_reject(review_id=pk, reason=data["reason"], actor=request.user)
+
+
+class ReviewRequestInfoApi(_DecisionApi):
+    def decide(self, request, pk, data):  # noqa: ANN001, ANN201
+        return services.review_request_info(review_id=pk, reason=data["reason"], actor=request.user)
+
+
+class ReviewClearSanctionsApi(_DecisionApi):
+    def decide(self, request, pk, data):  # noqa: ANN001, ANN201
+        return services.review_clear_sanctions(review_id=pk, reason=data["reason"], actor=request.user)

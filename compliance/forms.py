@@ -1,0 +1,20 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import KycReview
+
+
+class DecisionForm(forms.Form):
+    ACTIONS = ("approve", "reject", "request_info", "clear_sanctions")
+
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    expires_on = forms.CharField(label=_("KYC valid until (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class QueueFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False,
+                               choices=[("", _("Open")), ("all", _("All")), *KycReview.Status.choices])
+    country = forms.CharField(label=_("Country"), max_length=2, required=False)
+    risk = forms.ChoiceField(label=_("Risk"), required=False, choices=[("", _("Any")), *KycReview.Risk.choices])
+    min_age_days = forms.IntegerField(label=_("Waiting at least (days)"), required=False, min_value=0, max_value=3650)

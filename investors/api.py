@@ -1,0 +1,162 @@
+"""API of investors: the KYC profile, documents and wallets of the signed-in investor.
+Same services and checks as the pages."""
+
+from __future__ import annotations
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.parsers import MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import selectors, services
+from .models import InvestorProfile, KycDocument
+
+
+class ProfileOutput(serializers.Serializer):
+    kind = serializers.CharField()
+    legal_name = serializers.CharField()
+    birth_date = serializers.DateField(allow_null=True)
+    identity_number = serializers.CharField()
+    address = serializers.CharField()
+    beneficial_owners = serializers.CharField()
+    nationality = serializers.CharField()
+    residence_country = serializers.CharField()
+    tax_residency = serializers.CharField()
+    investor_status = serializers.CharField()
+    status_basis = serializers.CharField()
+    kyc_status = serializers.CharField()
+    kyc_expires_on = serializers.DateField(allow_null=True)
+    kyc_message = serializers.CharField()
+    missing = serializers.ListField(child=serializers.CharField())
+
+
+class ProfileInput(serializers.Serializer):
+    # Plain strings: the service validates dates and countries and answers with field errors.
+    kind = serializers.ChoiceField(choices=InvestorProfile.Kind.choices, required=False)
+    legal_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    birth_date = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM-DD")
+    identity_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
+    address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+    beneficial_owners = serializers.CharField(max_length=4000, required=False, allow_blank=True)
+    nationality = serializers.CharField(max_length=3, required=False, allow_blank=True)
+    residence_country = serializers.CharField(max_length=3, required=False, allow_blank=True)
+    tax_residency = serializers.CharField(max_length=3, required=False, allow_blank=True)
+    investor_status = serializers.CharField(required=False, allow_blank=True)
+    status_basis = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
+def _profile_data(user) -> dict:  # noqa: ANN001
+    profile = selectors.profile_for(user=user) or InvestorProfile(user=user)
+    data = {name: getattr(profile, name) for name in ProfileOutput().fields if name != "missing"}
+    data["missing"] = [str(m) for m in selectors.missing_items(profile if profile.pk else None)]
+    return ProfileOutput(data).data
+
+
+class ProfileApi(APIView):
+    @extend_schema(responses=ProfileOutput)
+    def get(self, request):  # noqa: ANN001, ANN201
+        return Response(_profile_data(request.user))
+
+    @extend_schema(request=ProfileInput, responses=ProfileOutput)
+    def patch(self, request):  # noqa: ANN001, ANN201
+        data = ProfileInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        services.profile_update(user=request.user, data=data.validated_data, actor=request.user)
+        return Response(_profile_data(request.user))
+
+
+class DocumentOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    kind = serializers.CharField()
+    original_name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+
+
+class DocumentInput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=KycDocument.Kind.choices)
+    file = serializers.FileField()
+
+
+class DocumentListApi(APIView):
+    parser_classes = [MultiPartParser]
+
+    @extend_schema(responses=DocumentOutput(many=True))
+    def get(self, request):  # noqa: ANN001, ANN201
+        return Response(DocumentOutput(selectors.documents_for(user=request.user), many=True).data)
+
+    @extend_schema(request={"multipart/form-data": DocumentInput}, responses={201: DocumentOutput})
+    def post(self, request):  # noqa: ANN001, ANN201
+        data = DocumentInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        document = services.document_upload(user=request.user, kind=data.validated_data["kind"],
+                                            uploaded=data.validated_data["file"], actor=request.user)
+        return Response(DocumentOutput(document).data, status=status.HTTP_201_CREATED)
+
+
+class DocumentDownloadApi(APIView):
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int):  # noqa: ANN001, ANN201
+        document = services.document_open(pk=pk, actor=request.user)
+        return FileResponse(document.file.open("rb"), content_type=document.content_type,
+                            as_attachment=True, filename=document.original_name)
+
+
+class WalletOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    address = serializers.CharField()
+    status = serializers.CharField()
+    verified_at = serializers.DateTimeField()
+
+
+class ChallengeInput(serializers.Serializer):
+    address = serializers.CharField(max_length=64)
+
+
+class ChallengeOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    address = serializers.CharField()
+    message = serializers.CharField(help_text="Sign exactly this text with personal_sign (EIP-191).")
+    expires_at = serializers.DateTimeField()
+
+
+class VerifyInput(serializers.Serializer):
+    challenge = serializers.IntegerField()
+    signature = serializers.CharField(max_length=200)
+
+
+class WalletListApi(APIView):
+    @extend_schema(responses=WalletOutput(many=True))
+    def get(self, request):  # noqa: ANN001, ANN201
+        return Response(WalletOutput(selectors.wallets_for(user=request.user), many=True).data)
+
+
+class WalletChallengeApi(APIView):
+    @extend_schema(request=ChallengeInput, responses={201: ChallengeOutput})
+    def post(self, request):  # noqa: ANN001, ANN201
+        data = ChallengeInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        challenge = services.wallet_challenge_create(address=data.validated_data["address"], actor=request.user)
+        return Response(ChallengeOutput(challenge).data, status=status.HTTP_201_CREATED)
+
+
+class WalletVerifyApi(APIView):
+    @extend_schema(request=VerifyInput, responses={201: WalletOutput})
+    def post(self, request):  # noqa: ANN001, ANN201
+        data = VerifyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        wallet = services.wallet_verify(challenge_id=data.validated_data["challenge"],
+                                        signature=data.validated_data["signature"], actor=request.user)
+        return Response(WalletOutput(wallet).data, status=status.HTTP_201_CREATED)
+
+
+class WalletRemoveApi(APIView):
+    @extend_schema(responses={204: None})
+    def delete(self, request, pk: int):  # noqa: ANN001, ANN201
+        services.wallet_remove(wallet_id=pk, actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

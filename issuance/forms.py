@@ -1,0 +1,127 @@
+"""Input parsing for the issuance pages (the services do the checking)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Membership
+from compliance.rules import InvestorType
+from core import countries
+
+from .models import OfferingDocument, Security
+from .models.securities import Regulation
+
+CURRENCIES = [("JPY", "JPY"), ("USD", "USD")]
+DATE = forms.DateInput(attrs={"type": "date"})
+INVESTOR_TYPES = [(InvestorType.RETAIL, _("Retail")), (InvestorType.ACCREDITED, _("Accredited")),
+                  (InvestorType.QUALIFIED, _("Qualified")), (InvestorType.PROFESSIONAL, _("Professional"))]
+
+
+def _codes(value: str) -> list[str]:
+    return [c.strip() for c in (value or "").replace(";", ",").split(",") if c.strip()]
+
+
+class IssuerForm(forms.Form):
+    legal_name = forms.CharField(label=_("Legal name"), max_length=200)
+    registration_number = forms.CharField(label=_("Registration number"), max_length=64)
+    jurisdiction = forms.ChoiceField(label=_("Jurisdiction"), choices=lambda: countries.choices())
+    address = forms.CharField(label=_("Registered address"), widget=forms.Textarea(attrs={"rows": 2}))
+    representatives = forms.CharField(label=_("Representatives (one per line)"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class IssuerDocumentForm(forms.Form):
+    title = forms.CharField(label=_("Document title"), max_length=200)
+    file = forms.FileField(label=_("File"))
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("E-mail address"))
+    role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
+
+
+class SecurityForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Instrument"), choices=Security.Kind.choices)
+    name = forms.CharField(label=_("Name"), max_length=200)
+    symbol = forms.CharField(label=_("Symbol"), max_length=11)
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
+    share_class = forms.CharField(label=_("Share class"), required=False)
+    par_value = forms.CharField(label=_("Par value"), required=False)
+    authorized_shares = forms.CharField(label=_("Authorized shares"), required=False)
+    face_value = forms.CharField(label=_("Face value per unit"), required=False)
+    coupon_rate = forms.CharField(label=_("Coupon rate (% a year)"), required=False)
+    coupon_frequency = forms.ChoiceField(label=_("Coupon frequency"), choices=[("", "—"), *Security.CouponFrequency.choices], required=False)
+    day_count = forms.ChoiceField(label=_("Day-count convention"), choices=[("", "—"), *Security.DayCount.choices], required=False)
+    issue_date = forms.DateField(label=_("Issue date"), required=False, widget=DATE)
+    maturity_date = forms.DateField(label=_("Maturity date"), required=False, widget=DATE)
+    redemption_price = forms.CharField(label=_("Redemption price (% of face)"), required=False, initial="100")
+    nav_per_unit = forms.CharField(label=_("NAV per unit"), required=False)
+    dealing_frequency = forms.ChoiceField(label=_("Dealing frequency"), choices=[("", "—"), *Security.Dealing.choices], required=False)
+    regulation = forms.ChoiceField(label=_("Regulation"), choices=Regulation.choices)
+    allowed_countries = forms.CharField(label=_("Allowed countries (ISO codes, comma-separated; empty = all)"), required=False)
+    blocked_countries = forms.CharField(label=_("Blocked countries (ISO codes, comma-separated)"), required=False)
+    investor_types = forms.MultipleChoiceField(label=_("Investor types allowed"), choices=INVESTOR_TYPES, required=False,
+                                               widget=forms.CheckboxSelectMultiple)
+    accredited_only = forms.BooleanField(label=_("Accredited investors only"), required=False)
+    qualified_only = forms.BooleanField(label=_("Qualified investors only"), required=False)
+    min_holding = forms.CharField(label=_("Minimum holding (units)"), required=False)
+    max_holding = forms.CharField(label=_("Maximum holding (units)"), required=False)
+    max_holders = forms.IntegerField(label=_("Maximum number of holders"), required=False, min_value=0)
+    lockup_until = forms.DateField(label=_("Lock-up until"), required=False, widget=DATE)
+
+    TERMS = ("share_class", "par_value", "authorized_shares", "face_value", "coupon_rate", "coupon_frequency", "day_count",
+             "issue_date", "maturity_date", "redemption_price", "nav_per_unit", "dealing_frequency")
+
+    def service_kwargs(self) -> dict:
+        d = self.cleaned_data
+        return {
+            "kind": d["kind"], "name": d["name"], "symbol": d["symbol"], "currency": d["currency"], "regulation": d["regulation"],
+            "terms": {k: d[k] for k in self.TERMS if d.get(k) not in (None, "")},
+            "rules": {"allowed_countries": _codes(d["allowed_countries"]), "blocked_countries": _codes(d["blocked_countries"]),
+                      "investor_types": d["investor_types"], "accredited_only": d["accredited_only"],
+                      "qualified_only": d["qualified_only"], "min_holding": d["min_holding"] or 0,
+                      "max_holding": d["max_holding"] or 0, "max_holders": d["max_holders"] or 0,
+                      "lockup_until": d["lockup_until"]},
+        }
+
+
+class OfferingForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
+    price = forms.CharField(label=_("Price per unit"))
+    min_subscription = forms.CharField(label=_("Minimum subscription (units)"))
+    max_subscription = forms.CharField(label=_("Maximum subscription per investor (units)"))
+    target = forms.CharField(label=_("Target (units)"))
+    hard_cap = forms.CharField(label=_("Hard cap (units)"))
+    opens_on = forms.DateField(label=_("Opening date"), widget=DATE)
+    closes_on = forms.DateField(label=_("Closing date"), widget=DATE)
+    payment_instructions = forms.CharField(label=_("Payment instructions (bank account)"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+
+class OfferingDocumentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Document"), choices=OfferingDocument.Kind.choices)
+    file = forms.FileField(label=_("File"))
+
+
+class SubscribeForm(forms.Form):
+    units = forms.CharField(label=_("Units to subscribe"))
+
+
+class FundedForm(forms.Form):
+    reference = forms.CharField(label=_("Bank reference"), max_length=100)
+
+
+def apply_error(form: forms.Form, error) -> None:  # noqa: ANN001
+    """Show a service's refusal on the form: on its fields when it names them."""
+    placed = False
+    for field, problems in (error.fields or {}).items():
+        if field in form.fields:
+            for problem in problems:
+                form.add_error(field, problem)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)

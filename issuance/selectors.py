@@ -1,0 +1,152 @@
+"""Reads of the issuance app, scoped by who asks. A refused object read records an
+`access_denied` audit event and raises NotFoundError (404: no oracle)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import Membership, Organization, User
+
+from . import eligibility
+from .access import deny, is_staff_reader, member_role
+from .models import Issuer, Offering, OfferingDocument, Security, Subscription
+from .models.issuers import IssuerDocument
+
+
+def issuer_for(*, user: User) -> Issuer | None:
+    """The issuer of the (first) organization the user belongs to, if it has applied."""
+    return Issuer.objects.filter(organization__memberships__user=user).select_related("organization").first()
+
+
+def organization_for(*, user: User) -> Organization | None:
+    m = Membership.objects.filter(user=user).select_related("organization").order_by("id").first()
+    return m.organization if m else None
+
+
+def issuer_get_for(*, user: User, pk: int) -> Issuer:
+    issuer = Issuer.objects.select_related("organization").filter(pk=pk).first()
+    if issuer is not None and (is_staff_reader(user) or member_role(user, issuer)):
+        return issuer
+    raise deny(user, object_type="issuance.issuer", object_id=pk)
+
+
+def issuers_for_review() -> QuerySet[Issuer]:
+    return Issuer.objects.select_related("organization").annotate(n_docs=Count("documents")).order_by("status", "legal_name")
+
+
+def security_get_for(*, user: User, pk: int) -> Security:
+    security = Security.objects.select_related("issuer").filter(pk=pk).first()
+    if security is not None and (is_staff_reader(user) or member_role(user, security.issuer)):
+        return security
+    raise deny(user, object_type="issuance.security", object_id=pk)
+
+
+def securities_for(*, issuer: Issuer) -> QuerySet[Security]:
+    return issuer.securities.annotate(n_offerings=Count("offerings")).order_by("-id")
+
+
+def _with_progress(qs: QuerySet[Offering]) -> QuerySet[Offering]:
+    active = Q(subscriptions__status__in=Subscription.ACTIVE)
+    return qs.select_related("security__issuer").annotate(
+        subscribed=Sum("subscriptions__units", filter=active, default=0),
+        funded=Sum("subscriptions__units", filter=Q(subscriptions__status__in=Subscription.FUNDED_STATES), default=0),
+        n_subscriptions=Count("subscriptions", filter=active),
+    )
+
+
+def offerings_for_issuer(*, issuer: Issuer) -> QuerySet[Offering]:
+    return _with_progress(Offering.objects.filter(security__issuer=issuer)).order_by("-id")
+
+
+def offering_get_for(*, user: User, pk: int) -> Offering:
+    """For the issuer's own people (and compliance/operators, read-only)."""
+    offering = _with_progress(Offering.objects.filter(pk=pk)).first()
+    if offering is not None and (is_staff_reader(user) or member_role(user, offering.security.issuer)):
+        return offering
+    raise deny(user, object_type="issuance.offering", object_id=pk)
+
+
+PUBLIC_STATES = (Offering.Status.PUBLISHED, Offering.Status.CLOSED)
+
+
+def offerings_published() -> QuerySet[Offering]:
+    return _with_progress(Offering.objects.filter(status=Offering.Status.PUBLISHED)).order_by("closes_on", "id")
+
+
+def offering_get_published(*, user: User, pk: int) -> Offering:
+    offering = _with_progress(Offering.objects.filter(pk=pk, status__in=PUBLIC_STATES)).first()
+    if offering is None:
+        raise deny(user, object_type="issuance.offering", object_id=pk)
+    return offering
+
+
+@dataclass(frozen=True)
+class OfferingForInvestor:
+    offering: Offering
+    eligible: bool
+    reasons: list[str]
+
+
+def offerings_for_investor(*, user: User, today: date | None = None) -> list[OfferingForInvestor]:
+    """Every published offering, each with whether this investor may subscribe and why not."""
+    today = today or timezone.localdate()
+    result = []
+    for offering in offerings_published():
+        verdict = eligibility.eligibility_for(user=user, security=offering.security, today=today)
+        result.append(OfferingForInvestor(offering, verdict.allowed, eligibility.reason_messages(verdict)))
+    return result
+
+
+def subscriptions_of_offering(*, offering: Offering) -> QuerySet[Subscription]:
+    return offering.subscriptions.select_related("investor").order_by("-id")
+
+
+def subscriptions_of_investor(*, user: User) -> QuerySet[Subscription]:
+    return Subscription.objects.filter(investor=user).select_related("offering__security").order_by("-id")
+
+
+def subscription_get_for_investor(*, user: User, pk: int) -> Subscription:
+    sub = Subscription.objects.select_related("offering__security__issuer").filter(pk=pk, investor=user).first()
+    if sub is None:
+        raise deny(user, object_type="issuance.subscription", object_id=pk)
+    return sub
+
+
+def subscription_get_for_issuer(*, user: User, pk: int) -> Subscription:
+    sub = Subscription.objects.select_related("offering__security__issuer", "investor").filter(pk=pk).first()
+    if sub is not None and member_role(user, sub.offering.security.issuer):
+        return sub
+    raise deny(user, object_type="issuance.subscription", object_id=pk)
+
+
+def offering_document_get_for(*, user: User, pk: int) -> OfferingDocument:
+    """Issuer people and staff always; investors once the offering is public."""
+    doc = OfferingDocument.objects.select_related("offering__security__issuer").filter(pk=pk).first()
+    if doc is not None and (
+        is_staff_reader(user) or member_role(user, doc.offering.security.issuer)
+        or (user.is_authenticated and doc.offering.status in PUBLIC_STATES)
+    ):
+        return doc
+    raise deny(user, object_type="issuance.offeringdocument", object_id=pk)
+
+
+def issuer_document_get_for(*, user: User, pk: int) -> IssuerDocument:
+    doc = IssuerDocument.objects.select_related("issuer").filter(pk=pk).first()
+    if doc is not None and (is_staff_reader(user) or member_role(user, doc.issuer)):
+        return doc
+    raise deny(user, object_type="issuance.issuerdocument", object_id=pk)
+
+
+def members_of(*, issuer: Issuer) -> QuerySet[Membership]:
+    return Membership.objects.filter(organization_id=issuer.organization_id).select_related("user").order_by("user__email")
+
+
+def membership_get_for(*, user: User, issuer: Issuer, pk: int) -> Membership:
+    m = Membership.objects.filter(pk=pk, organization_id=issuer.organization_id).first()
+    if m is None:
+        raise deny(user, object_type="accounts.membership", object_id=pk)
+    return m

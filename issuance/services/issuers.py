@@ -1,0 +1,95 @@
+"""Issuer onboarding (KYB): the issuer admin saves and submits the application; compliance
+approves or rejects it with a reason."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Organization, User
+from core import countries
+from core.audit import audit_record
+from core.errors import ConflictError
+from core.lifecycle import transition
+
+from .. import storage
+from ..access import ensure_compliance, ensure_member
+from ..models import Issuer, IssuerDocument
+from ._common import invalid, required
+
+FIELDS = ("legal_name", "registration_number", "jurisdiction", "address", "representatives")
+
+
+@transaction.atomic(durable=True)
+def issuer_save(
+    *, organization: Organization, legal_name: str, registration_number: str, jurisdiction: str,
+    address: str, representatives: str, actor: User,
+) -> Issuer:
+    """Create or edit the organization's application (draft or rejected only)."""
+    ensure_member(actor, Issuer(organization=organization), admin=True)
+    values = {
+        "legal_name": required(legal_name, field="legal_name", label=_("Legal name")),
+        "registration_number": required(registration_number, field="registration_number", label=_("Registration number")),
+        "jurisdiction": countries.normalize(required(jurisdiction, field="jurisdiction", label=_("Jurisdiction"))),
+        "address": required(address, field="address", label=_("Registered address")),
+        "representatives": required(representatives, field="representatives", label=_("Representatives")),
+    }
+    issuer = Issuer.objects.select_for_update().filter(organization=organization).first()
+    if issuer is None:
+        issuer = Issuer.objects.create(organization=organization, **values)
+        audit_record(action="issuer.created", actor=actor, obj=issuer, new=values)
+        return issuer
+    if issuer.status not in (Issuer.Status.DRAFT, Issuer.Status.REJECTED):
+        raise ConflictError(_("A submitted or approved application cannot be edited."), code="issuer_locked")
+    old = {f: getattr(issuer, f) for f in FIELDS}
+    for field, value in values.items():
+        setattr(issuer, field, value)
+    issuer.save(update_fields=list(values))
+    audit_record(action="issuer.updated", actor=actor, obj=issuer, old=old, new=values)
+    return issuer
+
+
+@transaction.atomic(durable=True)
+def issuer_document_add(*, issuer: Issuer, title: str, upload, actor: User) -> IssuerDocument:  # noqa: ANN001
+    issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
+    ensure_member(actor, issuer, admin=True)
+    if issuer.status not in (Issuer.Status.DRAFT, Issuer.Status.REJECTED):
+        raise ConflictError(_("Documents can be added only before the application is submitted."), code="issuer_locked")
+    title = required(title, field="title", label=_("Title"))
+    doc = IssuerDocument.objects.create(issuer=issuer, title=title, uploaded_by=actor, **storage.store(upload, folder=f"issuers/{issuer.pk}"))
+    audit_record(action="issuer.document_added", actor=actor, obj=issuer, new={"document": doc.pk, "title": title, "sha256": doc.sha256})
+    return doc
+
+
+@transaction.atomic(durable=True)
+def issuer_submit(*, issuer: Issuer, actor: User) -> Issuer:
+    issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
+    ensure_member(actor, issuer, admin=True)
+    if not issuer.documents.exists():
+        raise invalid(_("Add at least one KYB document before submitting."), code="kyb_documents_missing")
+    transition(issuer, to=Issuer.Status.SUBMITTED, actor=actor)
+    Issuer.objects.filter(pk=issuer.pk).update(submitted_at=timezone.now(), decision_reason="")
+    return issuer
+
+
+@transaction.atomic(durable=True)
+def issuer_approve(*, issuer: Issuer, actor: User) -> Issuer:
+    """Compliance approves a submitted application (staff pages require 2FA)."""
+    ensure_compliance(actor)
+    issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
+    transition(issuer, to=Issuer.Status.APPROVED, actor=actor)
+    Issuer.objects.filter(pk=issuer.pk).update(decided_at=timezone.now(), decided_by=actor, decision_reason="")
+    issuer.refresh_from_db()
+    return issuer
+
+
+@transaction.atomic(durable=True)
+def issuer_reject(*, issuer: Issuer, reason: str, actor: User) -> Issuer:
+    ensure_compliance(actor)
+    reason = required(reason, field="reason", label=_("Reason"))
+    issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
+    transition(issuer, to=Issuer.Status.REJECTED, actor=actor, reason=reason)
+    Issuer.objects.filter(pk=issuer.pk).update(decided_at=timezone.now(), decided_by=actor, decision_reason=reason)
+    issuer.refresh_from_db()
+    return issuer

@@ -1,0 +1,178 @@
+"""Offerings: draft (edit, attach documents) -> published (token deployment queued in the
+outbox, same transaction) -> closed, or cancelled (open subscriptions are rejected)."""
+
+from __future__ import annotations
+
+import calendar
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core import countries
+from core.audit import audit_record
+from core.errors import ApplicationError, ConflictError
+from core.lifecycle import transition
+from core.money import MINOR_UNITS, Money, to_base_units
+from core.outbox import outbox_put
+
+from .. import storage
+from ..access import ensure_member
+from ..models import Offering, OfferingDocument, Security, Subscription
+from ._common import invalid, required
+
+EDITABLE = ("title", "currency", "price", "min_subscription", "max_subscription", "target", "hard_cap",
+            "opens_on", "closes_on", "payment_instructions")
+
+
+def _units(value, *, decimals: int, field: str, label: str) -> int:  # noqa: ANN001
+    required(value, field=field, label=label)
+    try:
+        units = to_base_units(value, decimals)
+    except ApplicationError as exc:
+        raise invalid(exc.message, field=field, code="invalid_amount")
+    if units <= 0:
+        raise invalid(_("%(field)s must be greater than zero.") % {"field": label}, field=field, code="not_positive")
+    return units
+
+
+def _validated(security: Security, data: dict) -> dict:
+    """Check one offering's terms; amounts arrive in whole units (e.g. '10' or '1.5')."""
+    d = security.decimals
+    title = required(data.get("title"), field="title", label=_("Title"))
+    currency = data.get("currency")
+    if currency not in MINOR_UNITS:
+        raise invalid(_("Choose JPY or USD."), field="currency", code="invalid_currency")
+    required(data.get("price"), field="price", label=_("Price per unit"))
+    try:
+        price = Money(data["price"], currency).amount
+    except ApplicationError as exc:
+        raise invalid(exc.message, field="price", code="invalid_price")
+    if price <= 0:
+        raise invalid(_("The price must be greater than zero."), field="price", code="price_not_positive")
+    values = {
+        "title": title, "currency": currency, "price": price,
+        "min_subscription": _units(data.get("min_subscription"), decimals=d, field="min_subscription", label=_("Minimum subscription")),
+        "max_subscription": _units(data.get("max_subscription"), decimals=d, field="max_subscription", label=_("Maximum subscription")),
+        "target": _units(data.get("target"), decimals=d, field="target", label=_("Target")),
+        "hard_cap": _units(data.get("hard_cap"), decimals=d, field="hard_cap", label=_("Hard cap")),
+        "opens_on": required(data.get("opens_on"), field="opens_on", label=_("Opening date")),
+        "closes_on": required(data.get("closes_on"), field="closes_on", label=_("Closing date")),
+        "payment_instructions": (data.get("payment_instructions") or "").strip(),
+    }
+    if values["min_subscription"] > values["max_subscription"]:
+        raise invalid(_("The minimum subscription is above the maximum."), field="min_subscription", code="min_above_max")
+    if values["max_subscription"] > values["hard_cap"]:
+        raise invalid(_("The maximum subscription is above the hard cap."), field="max_subscription", code="max_above_cap")
+    if values["target"] > values["hard_cap"]:
+        raise invalid(_("The target is above the hard cap."), field="target", code="target_above_cap")
+    if not isinstance(values["opens_on"], date) or not isinstance(values["closes_on"], date):
+        raise invalid(_("Enter valid dates."), field="opens_on", code="invalid_dates")
+    if values["closes_on"] <= values["opens_on"]:
+        raise invalid(_("The closing date must be after the opening date."), field="closes_on", code="closes_before_opens")
+    return values
+
+
+@transaction.atomic(durable=True)
+def offering_create(*, security: Security, data: dict, actor: User) -> Offering:
+    ensure_member(actor, security.issuer)
+    values = _validated(security, data)
+    offering = Offering.objects.create(security=security, created_by=actor, **values)
+    audit_record(action="offering.created", actor=actor, obj=offering, new={"security": security.pk, **values})
+    return offering
+
+
+@transaction.atomic(durable=True)
+def offering_update(*, offering: Offering, data: dict, actor: User) -> Offering:
+    offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
+    ensure_member(actor, offering.security.issuer)
+    if offering.status != Offering.Status.DRAFT:
+        raise ConflictError(_("Only a draft offering can be edited."), code="offering_not_draft")
+    values = _validated(offering.security, {**{f: getattr(offering, f) for f in EDITABLE}, **data, **_whole(offering, data)})
+    old = {f: getattr(offering, f) for f in values}
+    for field, value in values.items():
+        setattr(offering, field, value)
+    offering.save(update_fields=list(values))
+    audit_record(action="offering.updated", actor=actor, obj=offering, old=old, new=values)
+    return offering
+
+
+def _whole(offering: Offering, data: dict) -> dict:
+    """Stored limits are base units; express the ones not being changed in whole units."""
+    return {f: offering.units(getattr(offering, f)) for f in ("min_subscription", "max_subscription", "target", "hard_cap") if f not in data}
+
+
+@transaction.atomic(durable=True)
+def offering_document_add(*, offering: Offering, kind: str, upload, actor: User) -> OfferingDocument:  # noqa: ANN001
+    offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
+    ensure_member(actor, offering.security.issuer)
+    if kind not in OfferingDocument.Kind.values:
+        raise invalid(_("Choose the offering memorandum or the subscription agreement."), field="kind", code="invalid_choice")
+    if offering.status != Offering.Status.DRAFT:
+        raise ConflictError(_("Documents can be changed only while the offering is a draft."), code="offering_not_draft")
+    doc = OfferingDocument.objects.create(offering=offering, kind=kind, uploaded_by=actor, **storage.store(upload, folder=f"offerings/{offering.pk}"))
+    audit_record(action="offering.document_added", actor=actor, obj=offering, new={"document": doc.pk, "kind": kind, "sha256": doc.sha256})
+    return doc
+
+
+def deploy_payload(security: Security) -> dict:
+    """The token.deploy payload (core/outbox.py): countries as an ISO numeric allowlist; a
+    blocklist without an allowlist becomes 'every country but these'."""
+    allowed = security.allowed_countries
+    if not allowed and security.blocked_countries:
+        allowed = [code for code, _name in countries.choices() if code not in security.blocked_countries]
+    allowed = [c for c in allowed if c not in security.blocked_countries]
+    return {
+        "security_id": security.pk, "name": security.name, "symbol": security.symbol, "decimals": security.decimals,
+        "rules": {
+            "countries": sorted(countries.numeric(c) for c in allowed),
+            "accredited_only": security.accredited_only, "qualified_only": security.qualified_only,
+            "lockup_until": calendar.timegm(security.lockup_until.timetuple()) if security.lockup_until else 0,
+            "max_holders": security.max_holders, "max_investor_balance": str(int(security.max_holding)),
+        },
+    }
+
+
+@transaction.atomic(durable=True)
+def offering_publish(*, offering: Offering, actor: User, today: date | None = None) -> Offering:
+    offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
+    security = Security.objects.select_for_update().get(pk=offering.security_id)
+    ensure_member(actor, security.issuer, admin=True)
+    today = today or timezone.localdate()
+    if not security.issuer.is_approved:
+        raise ConflictError(_("The issuer must be approved by compliance before publishing."), code="issuer_not_approved")
+    missing = [label for kind, label in OfferingDocument.Kind.choices if offering.document(kind) is None]
+    if missing:
+        raise ConflictError(_("Attach these documents first: %(docs)s.") % {"docs": ", ".join(str(m) for m in missing)}, code="documents_missing")
+    if offering.closes_on <= today:
+        raise ConflictError(_("The closing date has passed."), code="offering_closed")
+    transition(offering, to=Offering.Status.PUBLISHED, actor=actor)
+    Offering.objects.filter(pk=offering.pk).update(published_at=timezone.now())
+    if security.deploy_requested_at is None:
+        outbox_put(kind="token.deploy", payload=deploy_payload(security), idempotency_key=f"offering:{offering.pk}:deploy")
+        Security.objects.filter(pk=security.pk).update(deploy_requested_at=timezone.now())
+    offering.refresh_from_db()
+    return offering
+
+
+@transaction.atomic(durable=True)
+def offering_close(*, offering: Offering, actor: User) -> Offering:
+    offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
+    ensure_member(actor, offering.security.issuer, admin=True)
+    return transition(offering, to=Offering.Status.CLOSED, actor=actor)
+
+
+@transaction.atomic(durable=True)
+def offering_cancel(*, offering: Offering, reason: str, actor: User) -> Offering:
+    offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
+    ensure_member(actor, offering.security.issuer, admin=True)
+    reason = required(reason, field="reason", label=_("Reason"))
+    if offering.subscriptions.filter(status=Subscription.Status.READY_TO_SETTLE).exists():
+        raise ConflictError(_("Subscriptions are ready to settle; reject them first."), code="subscriptions_ready")
+    transition(offering, to=Offering.Status.CANCELLED, actor=actor, reason=reason)
+    for sub in offering.subscriptions.select_for_update().filter(status__in=Subscription.ACTIVE).order_by("pk"):
+        transition(sub, to=Subscription.Status.REJECTED, actor=actor, reason=reason)
+        Subscription.objects.filter(pk=sub.pk).update(rejection_reason=reason, decided_at=timezone.now(), decided_by=actor)
+    return offering

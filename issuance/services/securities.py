@@ -1,0 +1,139 @@
+"""Defining a security: instrument terms, token decimals and rule settings (a regulation's
+preset values are merged in and can only be tightened)."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from compliance.rules import InvestorType
+from core import countries
+from core.audit import audit_record
+from core.errors import ApplicationError, ConflictError
+from core.money import MINOR_UNITS, Money, to_base_units
+
+from ..access import ensure_member
+from ..models import Issuer, Security
+from ..models.securities import DECIMALS, REGULATION_PRESETS, Regulation
+from ._common import invalid, required
+
+
+def _positive(value, *, field: str, label: str, currency: str | None = None, allow_zero: bool = False) -> Decimal:  # noqa: ANN001
+    required(value, field=field, label=label)
+    amount = Money(value, currency).amount if currency else Decimal(str(value))
+    if amount < 0 or (amount == 0 and not allow_zero):
+        raise invalid(_("%(field)s must be greater than zero.") % {"field": label}, field=field, code="not_positive")
+    return amount
+
+
+def _country_set(values, *, field: str) -> list[str]:  # noqa: ANN001
+    try:
+        return sorted({countries.normalize(v) for v in values or [] if str(v).strip()})
+    except ApplicationError as exc:
+        raise invalid(str(getattr(exc, "message", exc)), field=field, code="unknown_country")
+
+
+def _terms(kind: str, currency: str, terms: dict) -> dict:
+    t = terms
+    if kind == Security.Kind.EQUITY:
+        authorized = _positive(t.get("authorized_shares"), field="authorized_shares", label=_("Authorized shares"))
+        return {
+            "share_class": required(t.get("share_class"), field="share_class", label=_("Share class")),
+            "par_value": _positive(t.get("par_value", 0), field="par_value", label=_("Par value"), currency=currency, allow_zero=True),
+            "authorized_shares": to_base_units(authorized, 0),
+        }
+    if kind == Security.Kind.BOND:
+        issue_date, maturity = t.get("issue_date"), t.get("maturity_date")
+        required(issue_date, field="issue_date", label=_("Issue date"))
+        required(maturity, field="maturity_date", label=_("Maturity date"))
+        if not isinstance(issue_date, date) or not isinstance(maturity, date) or maturity <= issue_date:
+            raise invalid(_("The maturity date must be after the issue date."), field="maturity_date", code="invalid_dates")
+        coupon = Decimal(str(required(t.get("coupon_rate"), field="coupon_rate", label=_("Coupon rate"))))
+        if coupon < 0 or coupon > 100:
+            raise invalid(_("The coupon rate must be between 0 and 100 percent."), field="coupon_rate", code="invalid_coupon")
+        if t.get("coupon_frequency") not in Security.CouponFrequency.values:
+            raise invalid(_("Choose a coupon frequency."), field="coupon_frequency", code="invalid_choice")
+        if t.get("day_count") not in Security.DayCount.values:
+            raise invalid(_("Choose a day-count convention."), field="day_count", code="invalid_choice")
+        return {
+            "face_value": _positive(t.get("face_value"), field="face_value", label=_("Face value"), currency=currency),
+            "coupon_rate": coupon, "coupon_frequency": t["coupon_frequency"], "day_count": t["day_count"],
+            "issue_date": issue_date, "maturity_date": maturity,
+            "redemption_price": _positive(t.get("redemption_price") or "100", field="redemption_price", label=_("Redemption price")),
+        }
+    if kind == Security.Kind.FUND:
+        if t.get("dealing_frequency") not in Security.Dealing.values:
+            raise invalid(_("Choose a dealing frequency."), field="dealing_frequency", code="invalid_choice")
+        return {
+            "nav_per_unit": _positive(t.get("nav_per_unit"), field="nav_per_unit", label=_("NAV per unit"), currency=currency),
+            "dealing_frequency": t["dealing_frequency"],
+        }
+    raise invalid(_("Choose equity, bond or fund units."), field="kind", code="invalid_kind")
+
+
+def rule_settings(*, regulation: str, rules: dict, decimals: int) -> dict:
+    """Merge the regulation's preset with the issuer's settings (the stricter wins)."""
+    if regulation not in Regulation.values:
+        raise invalid(_("Choose a regulation."), field="regulation", code="invalid_choice")
+    preset = REGULATION_PRESETS[regulation]
+    allowed = set(_country_set(rules.get("allowed_countries"), field="allowed_countries"))
+    preset_allowed = set(preset.get("allowed_countries", []))
+    if preset_allowed:
+        allowed = (allowed & preset_allowed) if allowed else preset_allowed
+        if not allowed:
+            raise invalid(_("The allowed countries contradict the regulation's preset."), field="allowed_countries", code="rules_conflict")
+    blocked = set(_country_set(rules.get("blocked_countries"), field="blocked_countries")) | set(preset.get("blocked_countries", []))
+    types = set(rules.get("investor_types") or InvestorType.ALL)
+    if not types <= set(InvestorType.ALL):
+        raise invalid(_("Unknown investor type."), field="investor_types", code="invalid_choice")
+    if preset.get("investor_types"):
+        types &= set(preset["investor_types"])
+    if not types:
+        raise invalid(_("No investor type would be allowed."), field="investor_types", code="rules_conflict")
+    try:
+        min_holding = to_base_units(rules.get("min_holding") or 0, decimals)
+        max_holding = to_base_units(rules.get("max_holding") or 0, decimals)
+    except ApplicationError as exc:
+        raise invalid(str(getattr(exc, "message", exc)), field="max_holding", code="invalid_amount")
+    if max_holding and min_holding > max_holding:
+        raise invalid(_("The minimum holding is above the maximum holding."), field="min_holding", code="min_above_max")
+    max_holders = int(rules.get("max_holders") or 0)
+    if max_holders < 0:
+        raise invalid(_("The maximum number of holders cannot be negative."), field="max_holders", code="invalid_amount")
+    return {
+        "regulation": regulation,
+        "allowed_countries": sorted(allowed), "blocked_countries": sorted(blocked),
+        "investor_types": sorted(types),
+        "accredited_only": bool(rules.get("accredited_only")) or bool(preset.get("accredited_only")),
+        "qualified_only": bool(rules.get("qualified_only")) or bool(preset.get("qualified_only")),
+        "min_holding": min_holding, "max_holding": max_holding, "max_holders": max_holders,
+        "lockup_until": rules.get("lockup_until") or None,
+    }
+
+
+@transaction.atomic(durable=True)
+def security_create(
+    *, issuer: Issuer, kind: str, name: str, symbol: str, currency: str, terms: dict, rules: dict,
+    regulation: str = Regulation.NONE, actor: User,
+) -> Security:
+    ensure_member(actor, issuer)
+    if kind not in Security.Kind.values:
+        raise invalid(_("Choose equity, bond or fund units."), field="kind", code="invalid_kind")
+    name = required(name, field="name", label=_("Name"))
+    symbol = required(symbol, field="symbol", label=_("Symbol")).upper()
+    if not symbol.isalnum() or len(symbol) > 11:
+        raise invalid(_("The symbol must be up to 11 letters or digits."), field="symbol", code="invalid_symbol")
+    if currency not in MINOR_UNITS:
+        raise invalid(_("Choose JPY or USD."), field="currency", code="invalid_currency")
+    if Security.objects.filter(issuer=issuer, symbol=symbol).exists():
+        raise ConflictError(_("You already have a security with this symbol."), code="symbol_taken")
+    decimals = DECIMALS[kind]
+    values = {"kind": kind, "name": name, "symbol": symbol, "currency": currency, "decimals": decimals,
+              **_terms(kind, currency, terms), **rule_settings(regulation=regulation, rules=rules, decimals=decimals)}
+    security = Security.objects.create(issuer=issuer, created_by=actor, **values)
+    audit_record(action="security.created", actor=actor, obj=security, new=values)
+    return security

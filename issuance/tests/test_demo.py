@@ -1,0 +1,26 @@
+"""The demo loader gives Sakura Robotics an approved issuer, a bond and a published
+offering, and running it twice changes nothing."""
+
+from accounts.demo import load_demo_users
+from core.models import OutboxEntry
+from issuance.demo import demo_lines
+from issuance.models import Issuer, Offering, Security
+
+
+def test_demo_issuance_is_idempotent(db):
+    load_demo_users()
+    assert demo_lines()
+    demo_lines()
+    assert Issuer.objects.get().status == Issuer.Status.APPROVED
+    assert Security.objects.get().kind == Security.Kind.BOND
+    offering = Offering.objects.get()
+    assert offering.status == Offering.Status.PUBLISHED and offering.documents.count() == 2
+    assert OutboxEntry.objects.filter(kind="token.deploy").count() == 1
+
+
+def test_navigation_links_per_role(login_verified, issuer_admin, client, verified_investor):
+    page = login_verified(issuer_admin).get("/accounts/dashboard/").content.decode()
+    assert 'href="/issuance/"' in page
+    client.force_login(verified_investor)
+    page = client.get("/accounts/dashboard/").content.decode()
+    assert 'href="/issuance/market/"' in page and 'href="/issuance/my-subscriptions/"' in page

@@ -1,0 +1,343 @@
+"""Issuance pages. Each view parses input, calls one service or selector, renders; a
+service's refusal lands on the form (or, for buttons, as an error message)."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from core.errors import ApplicationError, NotFoundError
+
+from . import selectors, services, storage
+from .access import ensure_compliance, member_role
+from .forms import (
+    FundedForm,
+    InviteForm,
+    IssuerDocumentForm,
+    IssuerForm,
+    OfferingDocumentForm,
+    OfferingForm,
+    ReasonForm,
+    SecurityForm,
+    SubscribeForm,
+    apply_error,
+)
+from .models import Issuer, OfferingDocument
+
+
+def _render(request, template: str, context: dict, forms=()):  # noqa: ANN001, ANN202
+    status = 400 if any(f.is_bound and f.errors for f in forms) else 200
+    return render(request, f"issuance/{template}", context, status=status)
+
+
+def _my_issuer(request) -> Issuer:  # noqa: ANN001
+    issuer = selectors.issuer_for(user=request.user)
+    if issuer is None:
+        raise NotFoundError(_("Your organization has not applied as an issuer yet."), code="no_issuer")
+    return issuer
+
+
+def _button(request, action, ok: str, target):  # noqa: ANN001, ANN202
+    """Run a POST-button service; show its refusal as a message on the page we return to."""
+    try:
+        action()
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, ok)
+    return redirect(*target)
+
+
+# --- issuer home, onboarding, members ------------------------------------------------------
+
+@login_required
+def issuer_home(request):  # noqa: ANN001, ANN201
+    issuer = selectors.issuer_for(user=request.user)
+    org = selectors.organization_for(user=request.user)
+    if issuer is None:
+        return render(request, "issuance/issuer_home.html", {"issuer": None, "organization": org})
+    context = {"issuer": issuer, "organization": org, "role": member_role(request.user, issuer),
+               "securities": selectors.securities_for(issuer=issuer), "offerings": selectors.offerings_for_issuer(issuer=issuer)}
+    return render(request, "issuance/issuer_home.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issuer_apply(request):  # noqa: ANN001, ANN201
+    org = selectors.organization_for(user=request.user)
+    if org is None:
+        raise NotFoundError(_("You do not belong to an organization."), code="no_organization")
+    issuer = selectors.issuer_for(user=request.user)
+    initial = {f: getattr(issuer, f) for f in services.issuers.FIELDS} if issuer else {"legal_name": org.name}
+    form = IssuerForm(request.POST or None, initial=initial)
+    doc_form = IssuerDocumentForm()
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.issuer_save(organization=org, actor=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("Application saved."))
+            return redirect("issuance:issuer-apply")
+    return _render(request, "issuer_apply.html", {"form": form, "doc_form": doc_form, "issuer": issuer}, [form])
+
+
+@login_required
+@require_POST
+def issuer_document_add(request):  # noqa: ANN001, ANN201
+    issuer = _my_issuer(request)
+    form = IssuerDocumentForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            services.issuer_document_add(issuer=issuer, title=form.cleaned_data["title"], upload=form.cleaned_data["file"], actor=request.user)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, _("Document added."))
+    else:
+        messages.error(request, _("Give the document a title and choose a file."))
+    return redirect("issuance:issuer-apply")
+
+
+@login_required
+@require_POST
+def issuer_submit(request):  # noqa: ANN001, ANN201
+    issuer = _my_issuer(request)
+    return _button(request, lambda: services.issuer_submit(issuer=issuer, actor=request.user),
+                   _("Application submitted to compliance."), ["issuance:home"])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def members(request):  # noqa: ANN001, ANN201
+    issuer = _my_issuer(request)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.member_invite(issuer=issuer, actor=request.user, base_url=request.build_absolute_uri("/"), **form.cleaned_data)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("Invitation sent."))
+            return redirect("issuance:members")
+    context = {"issuer": issuer, "members": selectors.members_of(issuer=issuer), "form": form,
+               "is_admin": member_role(request.user, issuer) == "admin"}
+    return _render(request, "members.html", context, [form])
+
+
+@login_required
+@require_POST
+def member_role_change(request, pk: int):  # noqa: ANN001, ANN201
+    issuer = _my_issuer(request)
+    m = selectors.membership_get_for(user=request.user, issuer=issuer, pk=pk)
+    return _button(request, lambda: services.member_role_set(membership=m, role=request.POST.get("role", ""), actor=request.user),
+                   _("Role changed."), ["issuance:members"])
+
+
+# --- compliance review of issuers -----------------------------------------------------------
+
+@login_required
+def issuer_review_list(request):  # noqa: ANN001, ANN201
+    ensure_compliance(request.user)
+    return render(request, "issuance/issuer_review_list.html", {"issuers": selectors.issuers_for_review()})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def issuer_review(request, pk: int):  # noqa: ANN001, ANN201
+    ensure_compliance(request.user)
+    issuer = selectors.issuer_get_for(user=request.user, pk=pk)
+    form = ReasonForm(request.POST if request.POST.get("decision") == "reject" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("decision") == "approve":
+                services.issuer_approve(issuer=issuer, actor=request.user)
+                messages.success(request, _("Issuer approved."))
+            elif form.is_valid():
+                services.issuer_reject(issuer=issuer, reason=form.cleaned_data["reason"], actor=request.user)
+                messages.success(request, _("Issuer rejected."))
+            else:
+                return _render(request, "issuer_review.html", {"issuer": issuer, "form": form}, [form])
+        except ApplicationError as error:
+            messages.error(request, error.message)
+        return redirect("issuance:issuer-review", pk=issuer.pk)
+    return render(request, "issuance/issuer_review.html", {"issuer": issuer, "form": form})
+
+
+@login_required
+def issuer_document(request, pk: int):  # noqa: ANN001, ANN201
+    doc = selectors.issuer_document_get_for(user=request.user, pk=pk)
+    return FileResponse(storage.open_document(doc), as_attachment=True, filename=doc.file_name, content_type=doc.content_type)
+
+
+# --- securities and offerings (issuer side) --------------------------------------------------
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def security_create(request):  # noqa: ANN001, ANN201
+    issuer = _my_issuer(request)
+    form = SecurityForm(request.POST or None, initial={"kind": "bond", "currency": "JPY", "redemption_price": "100"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            security = services.security_create(issuer=issuer, actor=request.user, **form.service_kwargs())
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("Security created."))
+            return redirect("issuance:security", pk=security.pk)
+    return _render(request, "security_form.html", {"form": form}, [form])
+
+
+@login_required
+def security_detail(request, pk: int):  # noqa: ANN001, ANN201
+    security = selectors.security_get_for(user=request.user, pk=pk)
+    offerings = selectors.offerings_for_issuer(issuer=security.issuer).filter(security=security)
+    return render(request, "issuance/security_detail.html", {"security": security, "offerings": offerings})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offering_create(request, security_pk: int):  # noqa: ANN001, ANN201
+    security = selectors.security_get_for(user=request.user, pk=security_pk)
+    form = OfferingForm(request.POST or None, initial={"currency": security.currency, "title": f"{security.name}"})
+    if request.method == "POST" and form.is_valid():
+        try:
+            offering = services.offering_create(security=security, data=form.cleaned_data, actor=request.user)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("Offering created as a draft. Attach its documents, then publish."))
+            return redirect("issuance:offering", pk=offering.pk)
+    return _render(request, "offering_form.html", {"form": form, "security": security}, [form])
+
+
+@login_required
+def offering_detail(request, pk: int):  # noqa: ANN001, ANN201
+    offering = selectors.offering_get_for(user=request.user, pk=pk)
+    context = {"offering": offering, "doc_form": OfferingDocumentForm(), "funded_form": FundedForm(), "reason_form": ReasonForm(),
+               "subscriptions": selectors.subscriptions_of_offering(offering=offering),
+               "is_member": bool(member_role(request.user, offering.security.issuer)),
+               "is_admin": member_role(request.user, offering.security.issuer) == "admin"}
+    return render(request, "issuance/offering_detail.html", context)
+
+
+@login_required
+@require_POST
+def offering_document_add(request, pk: int):  # noqa: ANN001, ANN201
+    offering = selectors.offering_get_for(user=request.user, pk=pk)
+    form = OfferingDocumentForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose the document type and a file."))
+        return redirect("issuance:offering", pk=pk)
+    return _button(request, lambda: services.offering_document_add(offering=offering, kind=form.cleaned_data["kind"],
+                                                                   upload=form.cleaned_data["file"], actor=request.user),
+                   _("Document attached."), ["issuance:offering", pk])
+
+
+@login_required
+@require_POST
+def offering_action(request, pk: int, action: str):  # noqa: ANN001, ANN201
+    offering = selectors.offering_get_for(user=request.user, pk=pk)
+    reason = request.POST.get("reason", "")
+    actions = {
+        "publish": (lambda: services.offering_publish(offering=offering, actor=request.user), _("Offering published. The token deployment is queued.")),
+        "close": (lambda: services.offering_close(offering=offering, actor=request.user), _("Offering closed.")),
+        "cancel": (lambda: services.offering_cancel(offering=offering, reason=reason, actor=request.user), _("Offering cancelled.")),
+    }
+    if action not in actions:
+        raise NotFoundError(_("Not found."))
+    run, ok = actions[action]
+    return _button(request, run, ok, ["issuance:offering", pk])
+
+
+@login_required
+@require_POST
+def subscription_action(request, pk: int, action: str):  # noqa: ANN001, ANN201
+    sub = selectors.subscription_get_for_issuer(user=request.user, pk=pk)
+    post = request.POST
+    actions = {
+        "funded": (lambda: services.subscription_mark_funded(subscription=sub, reference=post.get("reference", ""), actor=request.user), _("Funds marked as received.")),
+        "accept": (lambda: services.subscription_accept(subscription=sub, actor=request.user), _("Subscription accepted.")),
+        "reject": (lambda: services.subscription_reject(subscription=sub, reason=post.get("reason", ""), actor=request.user), _("Subscription rejected.")),
+    }
+    if action not in actions:
+        raise NotFoundError(_("Not found."))
+    run, ok = actions[action]
+    return _button(request, run, ok, ["issuance:offering", sub.offering_id])
+
+
+@login_required
+@require_POST
+def subscriptions_bulk(request, pk: int):  # noqa: ANN001, ANN201
+    offering = selectors.offering_get_for(user=request.user, pk=pk)
+    ids = [i for i in request.POST.getlist("subscription") if i.isdigit()]
+    if request.POST.get("decision") == "reject":
+        run = lambda: services.subscriptions_reject_bulk(offering=offering, subscription_ids=ids, reason=request.POST.get("reason", ""), actor=request.user)  # noqa: E731
+        ok = _("Selected subscriptions rejected.")
+    else:
+        run = lambda: services.subscriptions_accept_bulk(offering=offering, subscription_ids=ids, actor=request.user)  # noqa: E731
+        ok = _("Selected subscriptions accepted.")
+    return _button(request, run, ok, ["issuance:offering", pk])
+
+
+@login_required
+def offering_document(request, pk: int):  # noqa: ANN001, ANN201
+    doc = selectors.offering_document_get_for(user=request.user, pk=pk)
+    return FileResponse(storage.open_document(doc), as_attachment=doc.content_type != "application/pdf",
+                        filename=doc.file_name, content_type=doc.content_type)
+
+
+# --- investor side -------------------------------------------------------------------------
+
+@login_required
+def market(request):  # noqa: ANN001, ANN201
+    return render(request, "issuance/market.html", {"rows": selectors.offerings_for_investor(user=request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def market_offering(request, pk: int):  # noqa: ANN001, ANN201
+    offering = selectors.offering_get_published(user=request.user, pk=pk)
+    from . import eligibility
+
+    verdict = eligibility.eligibility_for(user=request.user, security=offering.security, today=timezone.localdate())
+    form = SubscribeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            sub = services.subscription_create(offering=offering, units=form.cleaned_data["units"], actor=request.user)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("Subscription recorded. Read and accept the subscription agreement."))
+            return redirect("issuance:my-subscription", pk=sub.pk)
+    context = {"offering": offering, "form": form, "eligible": verdict.allowed, "reasons": eligibility.reason_messages(verdict),
+               "memorandum": offering.document(OfferingDocument.Kind.MEMORANDUM), "agreement": offering.document(OfferingDocument.Kind.AGREEMENT)}
+    return _render(request, "market_offering.html", context, [form])
+
+
+@login_required
+def my_subscriptions(request):  # noqa: ANN001, ANN201
+    return render(request, "issuance/my_subscriptions.html", {"subscriptions": selectors.subscriptions_of_investor(user=request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def my_subscription(request, pk: int):  # noqa: ANN001, ANN201
+    sub = selectors.subscription_get_for_investor(user=request.user, pk=pk)
+    agreement = sub.offering.document(OfferingDocument.Kind.AGREEMENT)
+    if request.method == "POST":
+        if request.POST.get("action") == "cancel":
+            run, ok = (lambda: services.subscription_cancel(subscription=sub, actor=request.user)), _("Subscription cancelled.")
+        else:
+            if not request.POST.get("agree"):
+                messages.error(request, _("Tick the box to confirm you have read and accept the agreement."))
+                return redirect("issuance:my-subscription", pk=pk)
+            run = lambda: services.subscription_agreement_accept(subscription=sub, agreement_sha256=request.POST.get("sha256", ""), actor=request.user)  # noqa: E731
+            ok = _("Agreement accepted. Please transfer the amount due.")
+        return _button(request, run, ok, ["issuance:my-subscription", pk])
+    return render(request, "issuance/my_subscription.html", {"sub": sub, "agreement": agreement})
