@@ -124,6 +124,8 @@ def settle(*, winner: ChainTransaction, receipt: Receipt, group: list[ChainTrans
             else:
                 transition(entry, to=OutboxEntry.Status.CONFIRMED, actor=None,
                            reason=f"tx {tx.tx_hash} block {receipt.block_number}")
+                OutboxEntry.objects.filter(pk=entry.pk).update(
+                    tx_hash=tx.tx_hash, block_number=receipt.block_number, confirmed_at=now, updated_at=now)
             return "confirmed"
         code, message = _error_code(receipt.error), receipt.error or "reverted"
         ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.FAILED, error_code=code,

@@ -64,6 +64,11 @@ class OutboxEntry(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     available_at = models.DateTimeField(default=timezone.now)
     last_error = models.TextField(blank=True)
+    # Written by the chain mirror when the action's (last) transaction confirms, so the
+    # register's pages can show it without importing chain/.
+    tx_hash = models.CharField(max_length=66, blank=True)
+    block_number = models.PositiveBigIntegerField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

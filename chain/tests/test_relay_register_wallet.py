@@ -36,6 +36,7 @@ def test_register_wallet_is_signed_stored_broadcast_and_confirmed(db, backend, r
     tx.refresh_from_db()
     assert entry.status == OutboxEntry.Status.CONFIRMED
     assert tx.status == ChainTransaction.Status.CONFIRMED and tx.block_number and tx.gas_used
+    assert entry.tx_hash == tx.tx_hash and entry.block_number == tx.block_number and entry.confirmed_at
     assert backend._read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == 7
     assert backend._read("InvestorRegistry", registry.address, "isRefUsed", ref_for("wallet:1:add", 0))
     actions = list(AuditEvent.objects.filter(object_type="core.outboxentry", object_id=str(entry.pk))
