@@ -12,7 +12,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 DEV := DJANGO_SETTINGS_MODULE=config.settings.dev
 TEST := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: run test bootstrap services migrate demo stop lint contracts contracts-check forge-test bench-gas system-packages
+.PHONY: run test bootstrap services migrate demo stop lint contracts contracts-check forge-test bench-gas chaos bench-mirror system-packages
 
 run: bootstrap
 	$(DEV) $(PY) manage.py demo_data
@@ -33,6 +33,12 @@ forge-test: $(NODE_STAMP)
 
 bench-gas: $(VENV_STAMP) $(NODE_STAMP)
 	$(PY) bench/gas_bench.py
+
+chaos: bootstrap
+	$(TEST) $(PY) bench/chaos.py
+
+bench-mirror: bootstrap
+	$(TEST) $(PY) bench/bench_mirror.py
 
 bootstrap: $(VENV_STAMP) $(NODE_STAMP) $(VENDOR_STAMP) $(MO_FILES) services migrate
 

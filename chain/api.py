@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
+from .models import Break
 
 
 class FailureOutput(serializers.Serializer):
@@ -56,3 +57,66 @@ class OutboxRetryApi(APIView):
         entry = selectors.failed_entry_get_for(user=request.user, pk=pk)
         entry = services.outbox_retry(entry=entry, actor=request.user)
         return Response(OutboxEntryOutput(entry).data)
+
+
+class BreakOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    security_id = serializers.IntegerField(allow_null=True)
+    wallet = serializers.CharField()
+    kind = serializers.CharField()
+    register_value = serializers.CharField()
+    chain_value = serializers.CharField()
+    detail = serializers.CharField()
+    status = serializers.CharField()
+    detected_at = serializers.DateTimeField()
+    last_seen_at = serializers.DateTimeField(allow_null=True)
+    resolved_at = serializers.DateTimeField(allow_null=True)
+    resolved_by = serializers.EmailField(source="resolved_by.email", allow_null=True, default=None)
+    resolution = serializers.CharField()
+
+
+class BreakResolveInput(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, default="")
+
+
+class ReconciliationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    started_at = serializers.DateTimeField()
+    finished_at = serializers.DateTimeField(allow_null=True)
+    securities_checked = serializers.IntegerField()
+    breaks_found = serializers.IntegerField()
+    breaks_new = serializers.IntegerField()
+    skipped_in_flight = serializers.IntegerField()
+    error = serializers.CharField()
+
+
+class BreakListApi(APIView):
+    @extend_schema(responses=BreakOutput(many=True), summary="Breaks between chain and register (?status=open|resolved|all)")
+    def get(self, request):  # noqa: ANN001, ANN201
+        status = request.query_params.get("status", Break.Status.OPEN)
+        rows = selectors.break_list(user=request.user, status=None if status == "all" else status)
+        return Response(BreakOutput(rows, many=True).data)
+
+
+class BreakResolveApi(APIView):
+    @extend_schema(request=BreakResolveInput, responses=BreakOutput, summary="Resolve a break with a reason")
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+        brk = selectors.break_get_for(user=request.user, pk=pk)
+        data = BreakResolveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        brk = services.break_resolve(brk=brk, reason=data.validated_data["reason"], actor=request.user)
+        return Response(BreakOutput(brk).data)
+
+
+class ReconcileApi(APIView):
+    @extend_schema(responses=ReconciliationOutput, summary="The last reconciliation")
+    def get(self, request):  # noqa: ANN001, ANN201
+        selectors.break_desk_required(user=request.user, what="chain.reconciliation")
+        run = selectors.last_reconciliation()
+        return Response(ReconciliationOutput(run).data if run else None)
+
+    @extend_schema(request=None, responses=ReconciliationOutput, summary="Reconcile chain and register now")
+    def post(self, request):  # noqa: ANN001, ANN201
+        selectors.break_desk_required(user=request.user, what="chain.reconciliation")
+        run = services.reconcile_now(actor=request.user)
+        return Response(ReconciliationOutput(run).data, status=201)

@@ -12,3 +12,4 @@ class ChainConfig(AppConfig):
 
         health.register("chain", chain_check)
         navigation.register("chain:mirror", _("Chain mirror"), kinds={"operator"}, order=30)
+        navigation.register("chain:breaks", _("Breaks"), kinds={"operator", "compliance"}, order=31)

@@ -225,3 +225,26 @@ def build_call(*, kind: str, payload: dict, idempotency_key: str, step: int, cha
 
 def step_count(kind: str, payload: dict) -> int:
     return len(plan(kind, payload))
+
+
+# ---------------------------------------------------------------- batches
+
+def batch_ref(idempotency_keys: list[str]) -> bytes:
+    """The ref of a ``batchMint``: keccak over the sorted keys of its entries, so re-signing
+    the same set after a crash gives the same ref (the contract refuses it a second time)."""
+    return keccak(text="batch:" + "\n".join(sorted(idempotency_keys)))
+
+
+def build_batch_mint(*, entries: list, chain_id: int) -> ContractCall:
+    """One ``batchMint(ref, to[], amounts[])`` for ``token.mint`` entries of one security
+    (objects with ``kind``, ``payload`` and ``idempotency_key``), in the given order."""
+    if len(entries) < 2:
+        raise BadPayload("a batch needs at least two mints")
+    securities = {_uint(e.payload, "security_id", 63) for e in entries}
+    if len(securities) != 1 or any(e.kind != "token.mint" for e in entries):
+        raise BadPayload("a batch holds token.mint actions of one security only")
+    wallets = [_address(e.payload, "wallet") for e in entries]
+    amounts = [_uint(e.payload, "amount") for e in entries]
+    token = _address_of(token_contract_name(securities.pop()), chain_id)
+    return ContractCall(TOKEN, "batchMint", (batch_ref([e.idempotency_key for e in entries]), wallets, amounts),
+                        token)

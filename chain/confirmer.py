@@ -7,7 +7,9 @@ nonce (an original and its fee bumps):
 * one of the group has a receipt -> it won; the others become REPLACED. With fewer than
   ``CHAIN_CONFIRMATIONS`` it is MINED; then status 1 -> CONFIRMED (the entry moves to its next
   step or CONFIRMED; a ``token.deploy`` records ``SecurityToken:<id>``), status 0 -> FAILED
-  with the decoded custom error (the entry FAILED, ``last_error = "[Code] message"``).
+  with the decoded custom error (the entry FAILED, ``last_error = "[Code] message"``). A
+  ``batchMint`` confirms all its entries with its hash, or, reverted, sends them all back to
+  PENDING to go one by one (chain/batches.py).
 * none has a receipt though the nonce is below the mined count -> a transaction we did not
   sign took the nonce: ours can never mine, so the original is FAILED (``NonceConsumed``) and
   the entry goes back to PENDING for a new nonce (its ref was never used on chain).
@@ -38,6 +40,7 @@ from core.lifecycle import transition
 from core.models import OutboxEntry
 
 from .backend import get_backend
+from .batches import batch_call_for, copy_links, member_ids
 from .calls import BadPayload, TargetNotDeployed, step_count
 from .models import ChainTransaction, DeployedContract, token_contract_name
 from .port import Receipt
@@ -95,8 +98,10 @@ def settle(*, winner: ChainTransaction, receipt: Receipt, group: list[ChainTrans
     confirmations = head - receipt.block_number + 1
     enough = confirmations >= settings.CHAIN_CONFIRMATIONS
     now = timezone.now()
+    members = member_ids(winner)
     with transaction.atomic(durable=True):
-        entry = OutboxEntry.objects.select_for_update().get(pk=winner.entry_id)
+        entries = {e.pk: e for e in OutboxEntry.objects.select_for_update().filter(pk__in=members).order_by("id")}
+        entry = entries[winner.entry_id]
         rows = {tx.pk: tx for tx in ChainTransaction.objects.select_for_update().filter(pk__in=[t.pk for t in group])}
         tx = rows[winner.pk]
         if tx.status not in ChainTransaction.LIVE:
@@ -114,6 +119,8 @@ def settle(*, winner: ChainTransaction, receipt: Receipt, group: list[ChainTrans
             if tx.status != Status.MINED:
                 ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.MINED, **fields)
             return "mined"
+        if len(members) > 1:
+            return _settle_batch(tx=tx, receipt=receipt, entries=[entries[i] for i in members], fields=fields, now=now)
         if receipt.status == 1:
             ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.CONFIRMED, confirmed_at=now, **fields)
             _after_success(entry=entry, tx=tx, receipt=receipt)
@@ -135,6 +142,35 @@ def settle(*, winner: ChainTransaction, receipt: Receipt, group: list[ChainTrans
         return "failed"
 
 
+def _settle_batch(*, tx: ChainTransaction, receipt: Receipt, entries: list[OutboxEntry], fields: dict, now) -> str:  # noqa: ANN001
+    """A mined batchMint: success confirms every member with the batch's hash; a revert
+    sends every member back to PENDING, to be sent one by one (chain/batches.py), so only the
+    guilty one fails, with its own decoded error."""
+    if receipt.status == 1:
+        ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.CONFIRMED, confirmed_at=now, **fields)
+        for entry in entries:
+            if entry.status != OutboxEntry.Status.SUBMITTED:
+                continue
+            transition(entry, to=OutboxEntry.Status.CONFIRMED, actor=None,
+                       reason=f"batch tx {tx.tx_hash} block {receipt.block_number}")
+        OutboxEntry.objects.filter(pk__in=[e.pk for e in entries], status=OutboxEntry.Status.CONFIRMED).update(
+            tx_hash=tx.tx_hash, block_number=receipt.block_number, confirmed_at=now, updated_at=now)
+        return "confirmed"
+    code, message = _error_code(receipt.error), receipt.error or "reverted"
+    ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.FAILED, error_code=code,
+                                                     error_message=message, **fields)
+    audit_record(action="chain.batch_reverted", obj=tx,
+                 new={"tx_hash": tx.tx_hash, "error": message, "entries": [e.pk for e in entries]})
+    for entry in entries:
+        if entry.status != OutboxEntry.Status.SUBMITTED:
+            continue
+        transition(entry, to=OutboxEntry.Status.PENDING, actor=None, reason=f"batch reverted: {code}")
+    OutboxEntry.objects.filter(pk__in=[e.pk for e in entries], status=OutboxEntry.Status.PENDING).update(
+        available_at=now, updated_at=now,
+        last_error=error_text("batch_reverted", f"{message}; sent one by one now"))
+    return "failed"
+
+
 def _after_success(*, entry: OutboxEntry, tx: ChainTransaction, receipt: Receipt) -> None:
     if entry.kind == "token.deploy" and tx.step == 0:
         name = token_contract_name(entry.payload["security_id"])
@@ -149,8 +185,10 @@ def _after_success(*, entry: OutboxEntry, tx: ChainTransaction, receipt: Receipt
 def nonce_consumed(*, group: list[ChainTransaction]) -> str | None:
     """None of ours mined under a nonce that is used: put the action back for a new nonce."""
     now = timezone.now()
+    members = member_ids(group[0])
     with transaction.atomic(durable=True):
-        entry = OutboxEntry.objects.select_for_update().get(pk=group[0].entry_id)
+        entries = list(OutboxEntry.objects.select_for_update().filter(pk__in=members).order_by("id"))
+        entry = next(e for e in entries if e.pk == group[0].entry_id)
         rows = list(ChainTransaction.objects.select_for_update()
                     .filter(pk__in=[t.pk for t in group], status__in=ChainTransaction.LIVE).order_by("id"))
         if not rows:
@@ -165,9 +203,10 @@ def nonce_consumed(*, group: list[ChainTransaction]) -> str | None:
                    if failed else {}))
         audit_record(action="chain.nonce_consumed", obj=entry,
                      new={"nonce": rows[0].nonce, "tx_hashes": [t.tx_hash for t in rows]})
-        if entry.status == OutboxEntry.Status.SUBMITTED:
-            transition(entry, to=OutboxEntry.Status.PENDING, actor=None, reason="NonceConsumed")
-            OutboxEntry.objects.filter(pk=entry.pk).update(available_at=now, updated_at=now)
+        for member in entries:
+            if member.status == OutboxEntry.Status.SUBMITTED:
+                transition(member, to=OutboxEntry.Status.PENDING, actor=None, reason="NonceConsumed")
+                OutboxEntry.objects.filter(pk=member.pk).update(available_at=now, updated_at=now)
     return "requeued"
 
 
@@ -201,7 +240,10 @@ def fee_bump(*, stuck: ChainTransaction, backend) -> ChainTransaction | None:  #
     percent = max(settings.CHAIN_FEE_BUMP_PERCENT, 12.5)
     entry = OutboxEntry.objects.get(pk=stuck.entry_id)
     try:
-        call = call_for(entry, stuck.step, chain_id=stuck.chain_id, signer=stuck.signer)
+        if stuck.function == "batchMint":
+            call = batch_call_for(stuck)
+        else:
+            call = call_for(entry, stuck.step, chain_id=stuck.chain_id, signer=stuck.signer)
     except (TargetNotDeployed, BadPayload):
         log.exception("cannot rebuild the call of %s for a fee bump", stuck.tx_hash)
         return None
@@ -220,6 +262,7 @@ def fee_bump(*, stuck: ChainTransaction, backend) -> ChainTransaction | None:  #
             entry=entry, step=stuck.step, signer=stuck.signer, chain_id=stuck.chain_id, nonce=stuck.nonce,
             to_address=stuck.to_address, function=stuck.function, raw_tx=signed.raw, tx_hash=signed.hash,
             gas_limit=stuck.gas_limit, max_fee_per_gas=max_fee, max_priority_fee_per_gas=priority, replaces=stuck)
+        copy_links(source=stuck, to=bump)
         audit_record(action="chain.tx_fee_bumped", obj=bump,
                      old={"tx_hash": stuck.tx_hash, "max_fee_per_gas": stuck.max_fee_per_gas,
                           "max_priority_fee_per_gas": stuck.max_priority_fee_per_gas},

@@ -121,3 +121,123 @@ class ChainTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.function} nonce {self.nonce} [{self.status}] {self.tx_hash}"
+
+
+class ChainTransactionEntry(models.Model):
+    """The outbox entries one transaction carries. A batch (``batchMint``) links all its
+    mints here, in the order of the call's arrays; ``ChainTransaction.entry`` is the first of
+    them (the batch's lead). A single-entry transaction has no rows here: its ``entry`` says
+    it all. Fee bumps copy the links of the transaction they replace."""
+
+    tx = models.ForeignKey(ChainTransaction, on_delete=models.PROTECT, related_name="links")
+    entry = models.ForeignKey(OutboxEntry, on_delete=models.PROTECT, related_name="chain_links")
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["tx", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["tx", "entry"], name="chain_link_entry_once_per_tx"),
+            models.UniqueConstraint(fields=["tx", "position"], name="chain_link_position_once_per_tx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"tx {self.tx_id} #{self.position}: entry {self.entry_id}"
+
+
+class IndexCursor(models.Model):
+    """How far the indexer has read one contract's events: ``next_block`` is the first block
+    not read yet. Each pass starts ``CHAIN_REORG_DEPTH`` blocks before it (re-reads are
+    idempotent), so a short reorg is picked up."""
+
+    contract = models.CharField(max_length=64)  # DeployedContract.name, e.g. SecurityToken:12
+    chain_id = models.PositiveBigIntegerField()
+    address = models.CharField(max_length=42)
+    next_block = models.PositiveBigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contract", "chain_id", "address"],
+                                               name="chain_cursor_per_contract")]
+
+    def __str__(self) -> str:
+        return f"{self.contract}@{self.chain_id}: next block {self.next_block}"
+
+
+class Break(models.Model):
+    """One difference between the register and the chain, found by the reconciler. The
+    register is never overwritten: an operator or compliance officer looks into it and
+    resolves the break with a reason (the fix itself is a register action or a chain action)."""
+
+    class Kind(models.TextChoices):
+        BALANCE = "balance", "balance"
+        FROZEN = "frozen", "frozen"
+        TOTAL_SUPPLY = "total_supply", "total supply"
+        REGISTRY = "registry", "registry"
+        INVARIANT = "invariant", "invariant"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        RESOLVED = "resolved", "resolved"
+
+    TRANSITIONS = {Status.OPEN: {Status.RESOLVED}}
+
+    security = models.ForeignKey("issuance.Security", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="chain_breaks")
+    wallet = models.CharField(max_length=42, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    register_value = models.CharField(max_length=200, blank=True)
+    chain_value = models.CharField(max_length=200, blank=True)
+    detail = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
+    detected_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(null=True, blank=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    resolution = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-detected_at", "-id"]
+        constraints = [
+            # The same difference is one open break, however often the reconciler sees it.
+            models.UniqueConstraint(fields=["security", "wallet", "kind", "register_value", "chain_value"],
+                                    condition=Q(status="open"), name="chain_break_one_open_per_difference"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.wallet or '-'}: register {self.register_value} / chain {self.chain_value}"
+
+
+class Reconciliation(models.Model):
+    """One run of the reconciler (scheduled or on demand)."""
+
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    securities_checked = models.PositiveIntegerField(default=0)
+    breaks_found = models.PositiveIntegerField(default=0)   # differences seen in this run (new or still open)
+    breaks_new = models.PositiveIntegerField(default=0)
+    skipped_in_flight = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"reconciliation {self.started_at:%Y-%m-%d %H:%M:%S}: {self.breaks_found} breaks"
+
+
+class SeenWallet(models.Model):
+    """A wallet the indexer saw in a token's Transfer events (ours or not), so the reconciler
+    also checks wallets the register does not know."""
+
+    contract = models.CharField(max_length=64)  # SecurityToken:<security id>
+    chain_id = models.PositiveBigIntegerField()
+    wallet = models.CharField(max_length=42)
+    first_block = models.PositiveBigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["contract", "chain_id", "wallet"], name="chain_seen_wallet_once")]
+
+    def __str__(self) -> str:
+        return f"{self.wallet} in {self.contract}"

@@ -18,6 +18,9 @@ One sweep (:func:`relay_sweep`, run by the ``chain.relay_sweep`` task and by bea
    with raw bytes and hash, mark the entry SUBMITTED. Commit.
 5. **Broadcast** (outside), then mark the transaction BROADCAST.
 
+Consecutive mints of one security among the claimed entries go out as one ``batchMint``
+(chain/batches.py; ``CHAIN_BATCH_MINTS``), through the same steps with one nonce.
+
 A crash anywhere leaves either a PENDING entry (nothing signed) or a PREPARED transaction
 (signed and stored): the next sweep finishes both. The confirmer (chain/confirmer.py)
 follows the broadcast transactions.
@@ -38,6 +41,7 @@ from core.lifecycle import transition
 from core.models import OutboxEntry
 
 from .backend import get_backend
+from .batches import plan_batches, relay_batch
 from .calls import BadPayload, TargetNotDeployed, build_call
 from .models import ChainTransaction
 from .nonces import nonce_allocate
@@ -76,15 +80,22 @@ def relay_sweep(*, backend=None, batch_size: int | None = None) -> RelayResult: 
     result.rebroadcast = rebroadcast_prepared(backend=backend)
     claimed = claim_pending(batch_size=batch_size or settings.CHAIN_RELAY_BATCH_SIZE)
     result.claimed = len(claimed)
-    for index, entry_id in enumerate(claimed):
+    units = plan_batches(claimed)   # [id] for a single action, [id, id, ...] for a batchMint
+    for index, unit in enumerate(units):
         try:
-            outcome = relay_entry(entry_id, backend=backend)
+            if len(unit) == 1:
+                outcomes = {relay_entry(unit[0], backend=backend): 1}
+            else:
+                outcomes = relay_batch(unit, backend=backend,
+                                       relay_single=lambda entry_id: relay_entry(entry_id, backend=backend))
         except ChainUnavailable as exc:
-            for rest in claimed[index:]:
-                entry_retry_later(rest, message=exc.message)
+            for rest in units[index:]:
+                for entry_id in rest:
+                    entry_retry_later(entry_id, message=exc.message)
             raise
-        if outcome != "skipped":
-            setattr(result, outcome, getattr(result, outcome) + 1)
+        for outcome, n in outcomes.items():
+            if outcome != "skipped":
+                setattr(result, outcome, getattr(result, outcome) + n)
     return result
 
 

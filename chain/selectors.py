@@ -15,7 +15,7 @@ from core.audit import audit_record
 from core.errors import NotFoundError
 from core.models import OutboxEntry
 
-from .models import ChainTransaction
+from .models import Break, ChainTransaction, Reconciliation
 from .port import ChainError
 from .retries import DEAD_LETTER, error_code
 
@@ -91,3 +91,42 @@ def mirror_status(*, backend=None, failures: int = 50) -> MirrorStatus:  # noqa:
     except ChainError as exc:
         status.chain_error = exc.message
     return status
+
+
+# ---------------------------------------------------------------- breaks and reconciliation
+
+BREAK_ROLES = (Role.OPERATOR, Role.COMPLIANCE)
+
+
+def break_desk_required(*, user: User, what: str = "chain.break") -> None:
+    """Operators and compliance officers handle breaks; anyone else gets 404."""
+    if user.is_authenticated and user.role in BREAK_ROLES:
+        return
+    if user.is_authenticated:
+        with transaction.atomic():
+            audit_record(action="access_denied", actor=user, object_type=what)
+    raise NotFoundError(_("Page not found."))
+
+
+def break_list(*, user: User, status: str | None = Break.Status.OPEN, limit: int = 200) -> list[Break]:
+    break_desk_required(user=user)
+    rows = Break.objects.select_related("security", "resolved_by")
+    if status:
+        rows = rows.filter(status=status)
+    return list(rows.order_by("-detected_at", "-id")[:limit])
+
+
+def break_get_for(*, user: User, pk: int) -> Break:
+    break_desk_required(user=user)
+    brk = Break.objects.select_related("security").filter(pk=pk).first()
+    if brk is None:
+        raise NotFoundError(_("No such break."))
+    return brk
+
+
+def last_reconciliation() -> Reconciliation | None:
+    return Reconciliation.objects.order_by("-started_at", "-id").first()
+
+
+def open_break_count() -> int:
+    return Break.objects.filter(status=Break.Status.OPEN).count()

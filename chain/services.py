@@ -1,4 +1,5 @@
-"""Writes of the chain app: deploying the platform's shared contracts, an operator's retry."""
+"""Writes of the chain app: deploying the platform's shared contracts, an operator's retry,
+resolving a break, reconciling on demand."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from core.audit import audit_record
-from core.errors import ConflictError, PermissionDeniedError
+from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 from core.lifecycle import transition
 from core.models import OutboxEntry
 
-from .models import ChainTransaction, DeployedContract
+from .models import Break, ChainTransaction, DeployedContract, Reconciliation
 from .port import ChainBackend
 
 REGISTRY = "InvestorRegistry"
@@ -48,7 +49,8 @@ def outbox_retry(*, entry: OutboxEntry, actor) -> OutboxEntry:  # noqa: ANN001
     entry = OutboxEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.status != OutboxEntry.Status.FAILED:
         raise ConflictError(_("Only a failed action can be retried."), code="invalid_transition")
-    if ChainTransaction.objects.filter(entry=entry, status__in=ChainTransaction.LIVE).exists():
+    live = ChainTransaction.objects.filter(status__in=ChainTransaction.LIVE)
+    if live.filter(entry=entry).exists() or live.filter(links__entry=entry).exists():
         raise ConflictError(_("This action still has a transaction in flight."), code="in_flight")
     previous = entry.last_error
     OutboxEntry.objects.filter(pk=entry.pk).update(attempts=0, available_at=timezone.now(), last_error="",
@@ -58,3 +60,34 @@ def outbox_retry(*, entry: OutboxEntry, actor) -> OutboxEntry:  # noqa: ANN001
                  old={"last_error": previous, "attempts": entry.attempts}, new={"status": "pending"})
     entry.refresh_from_db()
     return entry
+
+
+BREAK_ROLES = (Role.OPERATOR, Role.COMPLIANCE)
+
+
+@transaction.atomic(durable=True)
+def break_resolve(*, brk: Break, reason: str, actor) -> Break:  # noqa: ANN001
+    """Close a break with the reason (what was found, what was done about it). Operators and
+    compliance officers only; the register is not changed here (a fix is its own action)."""
+    if getattr(actor, "role", None) not in BREAK_ROLES:
+        raise PermissionDeniedError(_("Only operators and compliance officers may resolve breaks."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise ApplicationError(_("Say why the break is resolved."), code="reason_required",
+                               fields={"reason": [_("This field is required.")]})
+    brk = Break.objects.select_for_update().get(pk=brk.pk)
+    transition(brk, to=Break.Status.RESOLVED, actor=actor, reason=reason)
+    now = timezone.now()
+    Break.objects.filter(pk=brk.pk).update(resolved_at=now, resolved_by=actor, resolution=reason)
+    brk.refresh_from_db()
+    return brk
+
+
+def reconcile_now(*, actor, backend=None) -> Reconciliation:  # noqa: ANN001
+    """An operator (or compliance officer) runs the reconciler now. The chain is read
+    outside any transaction; each write is its own short transaction (chain/reconciler.py)."""
+    if getattr(actor, "role", None) not in BREAK_ROLES:
+        raise PermissionDeniedError(_("Only operators and compliance officers may run a reconciliation."))
+    from .reconciler import reconcile_run
+
+    return reconcile_run(backend=backend, actor=actor)

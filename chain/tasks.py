@@ -1,5 +1,6 @@
-"""Celery tasks of the mirror: thin wrappers, the logic lives in relay.py and confirmer.py
-(both idempotent, so a task redelivered after a worker died does no harm)."""
+"""Celery tasks of the mirror: thin wrappers, the logic lives in relay.py, confirmer.py,
+indexer.py and reconciler.py (all idempotent, so a task redelivered after a worker died does
+no harm)."""
 
 from __future__ import annotations
 
@@ -41,3 +42,19 @@ def _has_pending() -> bool:
     from core.models import OutboxEntry
 
     return OutboxEntry.objects.filter(status=OutboxEntry.Status.PENDING).exists()
+
+
+@shared_task(bind=True, name="chain.index_sweep", **_RETRY)
+def index_sweep_task(self) -> dict:  # noqa: ANN001
+    from .indexer import index_sweep
+
+    return vars(index_sweep())
+
+
+@shared_task(bind=True, name="chain.reconcile", acks_late=True, reject_on_worker_lost=True)
+def reconcile_task(self) -> dict:  # noqa: ANN001
+    from .reconciler import reconcile_run
+
+    run = reconcile_run()
+    return {"id": run.pk, "securities_checked": run.securities_checked, "breaks_found": run.breaks_found,
+            "breaks_new": run.breaks_new, "error": run.error}

@@ -10,4 +10,7 @@ urlpatterns = [
     path("mirror/", views.mirror, name="mirror"),
     path("mirror/status/", views.mirror_status, name="mirror-status"),
     path("outbox/<int:pk>/retry/", views.outbox_retry, name="outbox-retry"),
+    path("breaks/", views.breaks, name="breaks"),
+    path("breaks/<int:pk>/resolve/", views.break_resolve, name="break-resolve"),
+    path("reconcile/", views.reconcile, name="reconcile"),
 ]

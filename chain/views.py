@@ -1,6 +1,8 @@
 """The operator's page of the chain mirror (mounted at /chain/): outbox depth, oldest
 pending age, failures and dead letters with a retry button, signer and last confirmation,
-refreshed by htmx polling. Operators only; anyone else gets 404."""
+open breaks and the last reconciliation, refreshed by htmx polling. Operators only; anyone
+else gets 404. The breaks page (operators and compliance officers) lists breaks, resolves
+them with a reason and runs a reconciliation on demand."""
 
 from __future__ import annotations
 
@@ -10,14 +12,19 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from core.errors import ApplicationError
+
 from . import selectors, services
+from .models import Break
 
 
 @login_required
 @require_GET
 def mirror(request):  # noqa: ANN001, ANN201
     selectors.operator_required(user=request.user)
-    return render(request, "chain/mirror.html", {"status": selectors.mirror_status()})
+    return render(request, "chain/mirror.html", {"status": selectors.mirror_status(),
+                                                 "open_breaks": selectors.open_break_count(),
+                                                 "last": selectors.last_reconciliation()})
 
 
 @login_required
@@ -25,7 +32,9 @@ def mirror(request):  # noqa: ANN001, ANN201
 def mirror_status(request):  # noqa: ANN001, ANN201
     """The part of the page htmx reloads every few seconds."""
     selectors.operator_required(user=request.user)
-    return render(request, "chain/_mirror_status.html", {"status": selectors.mirror_status()})
+    return render(request, "chain/_mirror_status.html", {"status": selectors.mirror_status(),
+                                                         "open_breaks": selectors.open_break_count(),
+                                                         "last": selectors.last_reconciliation()})
 
 
 @login_required
@@ -35,3 +44,41 @@ def outbox_retry(request, pk: int):  # noqa: ANN001, ANN201
     services.outbox_retry(entry=entry, actor=request.user)
     messages.success(request, _("The action was queued again."))
     return redirect("chain:mirror")
+
+
+# ---------------------------------------------------------------- breaks (operators, compliance)
+
+@login_required
+@require_GET
+def breaks(request):  # noqa: ANN001, ANN201
+    """Open breaks (or all with ?status=all), the last reconciliation, and "reconcile now"."""
+    status = request.GET.get("status", "open")
+    rows = selectors.break_list(user=request.user, status=None if status == "all" else Break.Status.OPEN)
+    return render(request, "chain/breaks.html", {"breaks": rows, "show_all": status == "all",
+                                                 "last": selectors.last_reconciliation()})
+
+
+@login_required
+@require_POST
+def break_resolve(request, pk: int):  # noqa: ANN001, ANN201
+    brk = selectors.break_get_for(user=request.user, pk=pk)
+    try:
+        services.break_resolve(brk=brk, reason=request.POST.get("reason", ""), actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The break was resolved."))
+    return redirect("chain:breaks")
+
+
+@login_required
+@require_POST
+def reconcile(request):  # noqa: ANN001, ANN201
+    selectors.break_desk_required(user=request.user, what="chain.reconciliation")
+    run = services.reconcile_now(actor=request.user)
+    if run.error:
+        messages.error(request, _("The reconciliation stopped: %(error)s") % {"error": run.error})
+    else:
+        messages.success(request, _("Reconciled %(n)d securities: %(breaks)d differences, %(new)d new.") % {
+            "n": run.securities_checked, "breaks": run.breaks_found, "new": run.breaks_new})
+    return redirect("chain:breaks")

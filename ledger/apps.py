@@ -1,5 +1,16 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class LedgerConfig(AppConfig):
     name = "ledger"
+
+    def ready(self) -> None:
+        from core import demo, navigation
+
+        from .demo import demo_lines
+
+        navigation.register("ledger:home", _("Register"), kinds={"issuer_admin", "issuer_member", "compliance", "operator"}, order=25)
+        navigation.register("ledger:holdings", _("My holdings"), kinds={"investor"}, order=36)
+        navigation.register("ledger:requests", _("Forced transfers"), kinds={"compliance"}, order=45)
+        demo.register("ledger", demo_lines, order=60)

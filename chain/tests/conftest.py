@@ -83,3 +83,34 @@ def settle(backend, *, timeout: float = 30.0) -> None:  # noqa: ANN001
                 "kind", "status", "last_error"))
             raise AssertionError(f"actions did not settle within {timeout}s: {left}")
         time.sleep(0.02)
+
+
+@pytest.fixture
+def mirrored_bond(db, backend, registry, issuer_org, issuer_admin, verified_investor):
+    """A bond of the persona issuer whose token is on chain, with two KYC-approved holders
+    (the verified investor: 100, a second investor: 50), everything settled."""
+    from types import SimpleNamespace
+
+    from chain.models import DeployedContract
+    from compliance.tests.factories import approve_profile
+    from investors.models import InvestorProfile, Wallet
+    from investors.tests.factories import OTHER_WALLET, InvestorProfileFactory, WalletFactory
+    from issuance.tests.factories import IssuerFactory, SecurityFactory
+    from ledger.services import tokens_issue
+
+    issuer = IssuerFactory(organization=issuer_org)
+    bond = SecurityFactory(issuer=issuer, created_by=issuer_admin, name="Mirror Bond 2031", symbol="MB31")
+    profile = InvestorProfileFactory(investor_status=InvestorProfile.InvestorStatus.QUALIFIED, status_basis="test")
+    WalletFactory(profile=profile, address=OTHER_WALLET)
+    approve_profile(profile)
+    put("token.deploy", {"security_id": bond.pk, "name": bond.name, "symbol": bond.symbol, "decimals": 0,
+                         "rules": {}}, f"offering:{bond.pk}:deploy")
+    settle(backend)
+    first = Wallet.objects.get(profile__user=verified_investor)
+    second = Wallet.objects.get(profile=profile)
+    tokens_issue(security=bond, wallet=first, amount=100, actor=issuer_admin, reason="initial issue")
+    tokens_issue(security=bond, wallet=second, amount=50, actor=issuer_admin, reason="initial issue")
+    settle(backend)
+    token = DeployedContract.objects.get(name=f"SecurityToken:{bond.pk}").address
+    return SimpleNamespace(security=bond, token=token, first=first.address, second=second.address,
+                           second_user=profile.user)

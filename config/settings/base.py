@@ -258,3 +258,21 @@ CHAIN_TOKEN_ADMIN = env("CHAIN_TOKEN_ADMIN", default="")  # DEFAULT_ADMIN_ROLE o
 CHAIN_SWEEP_SECONDS = env.float("CHAIN_SWEEP_SECONDS", default=2.0)
 CELERY_BEAT_SCHEDULE["chain.relay_sweep"] = {"task": "chain.relay_sweep", "schedule": CHAIN_SWEEP_SECONDS}
 CELERY_BEAT_SCHEDULE["chain.confirm_sweep"] = {"task": "chain.confirm_sweep", "schedule": CHAIN_SWEEP_SECONDS}
+
+# ---- chain mirror: batching, indexer, reconciler (issue 6; owned by chain/) ----
+CHAIN_BATCH_MINTS = env.bool("CHAIN_BATCH_MINTS", default=True)         # consecutive mints of a token -> one batchMint
+CHAIN_BATCH_MAX_MINTS = env.int("CHAIN_BATCH_MAX_MINTS", default=100)   # cap per batch (also bounded by CHAIN_RELAY_BATCH_SIZE)
+CHAIN_REORG_DEPTH = env.int("CHAIN_REORG_DEPTH", default=12)            # blocks the indexer re-reads each pass
+CHAIN_INDEX_WINDOW = env.int("CHAIN_INDEX_WINDOW", default=2000)        # blocks per eth_getLogs window
+CHAIN_INDEX_MAX_BLOCKS = env.int("CHAIN_INDEX_MAX_BLOCKS", default=20000)  # blocks per contract per pass (bounded work)
+CHAIN_INDEX_SECONDS = env.float("CHAIN_INDEX_SECONDS", default=10.0)
+CHAIN_RECONCILE_SECONDS = env.float("CHAIN_RECONCILE_SECONDS", default=300.0)
+CELERY_BEAT_SCHEDULE["chain.index_sweep"] = {"task": "chain.index_sweep", "schedule": CHAIN_INDEX_SECONDS}
+CELERY_BEAT_SCHEDULE["chain.reconcile"] = {"task": "chain.reconcile", "schedule": CHAIN_RECONCILE_SECONDS}
+
+# --- ledger: the register (issue 6) ------------------------------------------------------
+# Each night just after midnight, keep yesterday's cap table of every security as a
+# snapshot (ledger.snapshots), so as-of cap tables read one row instead of replaying.
+from celery.schedules import crontab  # noqa: E402
+
+CELERY_BEAT_SCHEDULE["ledger.snapshot_sweep"] = {"task": "ledger.snapshot_sweep", "schedule": crontab(hour=0, minute=5)}

@@ -21,6 +21,7 @@ class Subscription(models.Model):
         FUNDED = "funded", _("Funded")
         ACCEPTED = "accepted", _("Accepted, awaiting funds")
         READY_TO_SETTLE = "ready_to_settle", _("Ready to settle")
+        SETTLED = "settled", _("Settled")  # tokens issued by ledger.services.subscription_settle
         REJECTED = "rejected", _("Rejected")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -29,11 +30,12 @@ class Subscription(models.Model):
         Status.SIGNED: {Status.FUNDED, Status.ACCEPTED, Status.REJECTED, Status.CANCELLED},
         Status.FUNDED: {Status.READY_TO_SETTLE, Status.REJECTED},
         Status.ACCEPTED: {Status.READY_TO_SETTLE, Status.REJECTED},
+        Status.READY_TO_SETTLE: {Status.SETTLED},
     }
     #: Statuses that count against the hard cap and the per-investor limit.
-    ACTIVE = (Status.PENDING, Status.SIGNED, Status.FUNDED, Status.ACCEPTED, Status.READY_TO_SETTLE)
+    ACTIVE = (Status.PENDING, Status.SIGNED, Status.FUNDED, Status.ACCEPTED, Status.READY_TO_SETTLE, Status.SETTLED)
     #: Statuses whose money has arrived.
-    FUNDED_STATES = (Status.FUNDED, Status.READY_TO_SETTLE)
+    FUNDED_STATES = (Status.FUNDED, Status.READY_TO_SETTLE, Status.SETTLED)
 
     offering = models.ForeignKey("issuance.Offering", on_delete=models.PROTECT, related_name="subscriptions")
     investor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="subscriptions")

@@ -171,8 +171,13 @@ def offering_cancel(*, offering: Offering, reason: str, actor: User) -> Offering
     reason = required(reason, field="reason", label=_("Reason"))
     if offering.subscriptions.filter(status=Subscription.Status.READY_TO_SETTLE).exists():
         raise ConflictError(_("Subscriptions are ready to settle; reject them first."), code="subscriptions_ready")
+    if offering.subscriptions.filter(status=Subscription.Status.SETTLED).exists():
+        raise ConflictError(
+            _("Tokens were already issued for this offering; it can be closed, not cancelled."), code="subscriptions_settled"
+        )
     transition(offering, to=Offering.Status.CANCELLED, actor=actor, reason=reason)
-    for sub in offering.subscriptions.select_for_update().filter(status__in=Subscription.ACTIVE).order_by("pk"):
+    open_states = [s for s in Subscription.ACTIVE if s != Subscription.Status.SETTLED]
+    for sub in offering.subscriptions.select_for_update().filter(status__in=open_states).order_by("pk"):
         transition(sub, to=Subscription.Status.REJECTED, actor=actor, reason=reason)
         Subscription.objects.filter(pk=sub.pk).update(rejection_reason=reason, decided_at=timezone.now(), decided_by=actor)
     return offering

@@ -79,3 +79,13 @@ def test_cancel_rejects_open_subscriptions_and_needs_a_reason(offering, issuer_a
     offering_cancel(offering=offering, reason="Market conditions", actor=issuer_admin)
     sub.refresh_from_db()
     assert sub.status == Subscription.Status.REJECTED and sub.rejection_reason == "Market conditions"
+
+
+def test_cancel_is_refused_once_tokens_were_issued(offering, issuer_admin):
+    settled = SubscriptionFactory(offering=offering, status=Subscription.Status.SETTLED)
+    with pytest.raises(ConflictError) as err:
+        offering_cancel(offering=offering, reason="Market conditions", actor=issuer_admin)
+    assert err.value.code == "subscriptions_settled"
+    offering.refresh_from_db()
+    settled.refresh_from_db()
+    assert offering.status == Offering.Status.PUBLISHED and settled.status == Subscription.Status.SETTLED

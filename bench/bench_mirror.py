@@ -1,0 +1,285 @@
+"""The mirror benchmark (issue 6, `make bench-mirror`). On ONE private anvil (automine):
+
+  (a) raw:     a web3.py loop (chain.web3_backend.Web3Backend) that signs locally, sends and
+               waits for the receipt of each of N mints, one after the other;
+  (b) mirror:  the same N issuances through the register (ledger.services.tokens_issue), the
+               outbox, the relay and the confirmer, with 4 Celery worker processes
+               (CHAIN_BATCH_MINTS off); the outbox kicks chain.relay_sweep after each commit
+               (OUTBOX_KICK_TASK / OUTBOX_KICK_QUEUE), plus a beat-like sweep every second;
+  (c) batched: the same with CHAIN_BATCH_MINTS on;
+  (d) latency: BENCH_LATENCY_N issuances one at a time on the (b) stack, each waited for:
+               commit (OutboxEntry.created_at) -> OutboxEntry.confirmed_at.
+
+Throughput is N / (first action committed -> last one confirmed). Latencies of the bursts
+(b)/(c) are printed too; they are queueing-dominated (half the burst waits behind the other
+half), so the p50 goal is measured on (d), an action arriving at a system that is not
+saturated.
+
+Isolation: a private Redis (own unix socket), a private anvil, and a throwaway database
+created on the embedded PostgreSQL server the way pytest-django does it
+(django.test.utils.setup_databases, name BENCH_DB_NAME, default "bench_mirror") and dropped at
+the end, so the bench never touches the dev database or another engineer's test database.
+
+Environment: BENCH_N (default 200), BENCH_WORKERS (4), BENCH_LATENCY_N (30), BENCH_DB_NAME.
+Last line: RESULT n=.. raw_tps=.. mirror_tps=.. batched_tps=.. mirror_vs_raw=.. batched_vs_raw=.. p50_latency_ms=..
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+N = int(os.environ.get("BENCH_N", "200"))
+WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
+LATENCY_N = int(os.environ.get("BENCH_LATENCY_N", "30"))
+INVESTORS = 8
+JP = 392
+
+
+def say(text: str) -> None:
+    print(f"bench-mirror: {text}", flush=True)
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def raw_loop(*, backend, n: int) -> float:  # noqa: ANN001
+    """(a): our own registry + token deployed directly, then n mints: sign locally (fixed gas
+    and fees, local nonce), send, wait for the receipt. Returns mints per second."""
+    from eth_account import Account
+    from eth_utils import keccak
+
+    from chain.port import ContractCall
+
+    registry = backend.deploy_registry()
+    wallets = [Account.create().address for _ in range(INVESTORS)]
+    for i, wallet in enumerate(wallets, start=1):
+        backend.register_wallet(registry.address, ref=f"raw:wallet:{i}", wallet=wallet, investor_id=i,
+                                country=JP, kyc_expiry=2**40 - 1, accredited=True)
+    token = backend.deploy_token(name="Raw bench", symbol="RAW", decimals=0, registry=registry.address)
+    calls = [ContractCall("SecurityToken", "mint", (keccak(text=f"raw:{i}"), wallets[i % INVESTORS], 100), token.address)
+             for i in range(n)]
+    gas = backend.estimate_gas(calls[0])   # a first mint to a new holder: the dearest
+    max_fee, priority = backend.suggest_fees()
+    nonce = backend.next_nonce()
+    started = time.perf_counter()
+    for i, call in enumerate(calls):
+        signed = backend.build_and_sign(call, nonce=nonce + i, gas=gas, max_fee_per_gas=max_fee,
+                                        max_priority_fee_per_gas=priority)
+        backend.broadcast(signed.raw)
+        receipt = backend.wait(signed.hash, timeout=30)
+        if receipt.status != 1:
+            raise RuntimeError(f"raw mint {i} reverted: {receipt.error}")
+    elapsed = time.perf_counter() - started
+    supply = backend.total_supply(token.address)
+    if supply != 100 * n:
+        raise RuntimeError(f"raw: totalSupply {supply} != {100 * n}")
+    return n / elapsed
+
+
+def wait_confirmed(entry_ids: list[int], *, timeout: float, poll: float = 0.01) -> None:
+    from core.models import OutboxEntry
+
+    deadline = time.monotonic() + timeout
+    while OutboxEntry.objects.filter(pk__in=entry_ids).exclude(status=OutboxEntry.Status.CONFIRMED).exists():
+        failed = list(OutboxEntry.objects.filter(pk__in=entry_ids, status="failed").values_list("last_error", flat=True)[:3])
+        if failed:
+            raise RuntimeError(f"actions failed: {failed}")
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"actions not confirmed within {timeout:.0f}s")
+        time.sleep(poll)
+
+
+def latencies_ms(entry_ids: list[int]) -> list[float]:
+    from core.models import OutboxEntry
+
+    rows = OutboxEntry.objects.filter(pk__in=entry_ids).values_list("created_at", "confirmed_at")
+    return [(confirmed - created).total_seconds() * 1000 for created, confirmed in rows]
+
+
+class Phase:
+    """4 workers on a queue of their own, a world (registry, token, investors) of its own."""
+
+    def __init__(self, *, label: str, batch: bool, redis, anvil, backend) -> None:  # noqa: ANN001
+        from django.conf import settings
+        from django.db import connection
+
+        from tests.chaos.harness import Driver, Workers, worker_env, world_setup
+
+        self.label = label
+        self.queue = f"bench-{label}-{os.getpid()}"
+        # Batching on: a sweep claims up to CHAIN_BATCH_MAX_MINTS (100) entries, so a batch is not
+        # cut at the default claim size of 20.
+        env = worker_env(database=connection.settings_dict, redis=redis, anvil=anvil,
+                         CHAIN_BATCH_MINTS="true" if batch else "false",
+                         CHAIN_RELAY_BATCH_SIZE=os.environ.get("BENCH_RELAY_BATCH_SIZE", "100" if batch else "20"))
+        self.workers = Workers(queue=self.queue, env=env, count=WORKERS)
+        self.driver = Driver(redis=redis, queue=self.queue, period=1.0, max_depth=2)
+        settings.OUTBOX_KICK_TASK = "chain.relay_sweep"
+        settings.OUTBOX_KICK_QUEUE = self.queue
+        self.workers.start_all()
+        self.workers.wait_ready(timeout=90)
+        self.driver.start()
+        self.world = world_setup(backend=backend, investors=INVESTORS)
+        say(f"{label}: {WORKERS} workers ready, token {self.world.token_address}, batching {'on' if batch else 'off'}")
+
+    def burst(self, n: int) -> tuple[float, list[float], float]:
+        """n issuances committed back to back; returns (tps, latencies ms, commit rate)."""
+        from tests.chaos.harness import issue
+
+        started = time.monotonic()
+        ids = [issue(world=self.world, wallet=self.world.wallets[i % INVESTORS], amount=100, n=i, tag=self.label)
+               for i in range(n)]
+        committed = time.monotonic() - started
+        wait_confirmed(ids, timeout=60 + n)
+        elapsed = time.monotonic() - started
+        return n / elapsed, latencies_ms(ids), n / committed
+
+    def drain(self, n: int) -> tuple[float, list[float]]:
+        """The mirror alone: n issuances committed while the workers are stopped (SIGSTOP),
+        then the workers go on; returns (actions/s from resume to the last confirmation,
+        resume -> confirmed latencies in ms)."""
+        from datetime import UTC, datetime
+
+        from core.models import OutboxEntry
+        from tests.chaos.harness import issue
+
+        self.workers.pause()
+        try:
+            ids = [issue(world=self.world, wallet=self.world.wallets[i % INVESTORS], amount=10, n=i,
+                         tag=f"{self.label}-drain") for i in range(n)]
+        finally:
+            resumed_at = datetime.now(UTC)
+            started = time.monotonic()
+            self.workers.resume()
+        wait_confirmed(ids, timeout=60 + n)
+        elapsed = time.monotonic() - started
+        rows = OutboxEntry.objects.filter(pk__in=ids).values_list("confirmed_at", flat=True)
+        return n / elapsed, [(confirmed - resumed_at).total_seconds() * 1000 for confirmed in rows]
+
+    def one_at_a_time(self, n: int) -> list[float]:
+        from tests.chaos.harness import issue
+
+        ids = []
+        for i in range(n):
+            ids.append(issue(world=self.world, wallet=self.world.wallets[i % INVESTORS], amount=1, n=i,
+                             tag=f"{self.label}-single"))
+            wait_confirmed(ids[-1:], timeout=30, poll=0.002)
+        return latencies_ms(ids)
+
+    def close(self) -> None:
+        from django.conf import settings
+
+        self.driver.stop()
+        self.workers.close()
+        settings.OUTBOX_KICK_TASK = ""
+
+
+def run(*, redis, anvil) -> str:  # noqa: ANN001
+    from django.conf import settings
+
+    from chain.web3_backend import Web3Backend
+    from tests.chaos.harness import ledger_available
+
+    settings.CHAIN_RPC_URL, settings.CHAIN_SIGNER_KEY = anvil.rpc_url, anvil.signer_key
+    settings.CHAIN_CONFIRMATIONS = 0
+    backend = Web3Backend(anvil.rpc_url, anvil.signer_key, timeout=10)
+    say(f"n={N} workers={WORKERS} register={'ledger.tokens_issue' if ledger_available() else 'outbox token.mint rows'}")
+
+    raw_tps = raw_loop(backend=backend, n=N)
+    say(f"(a) raw web3 loop: {raw_tps:.1f} mints/s")
+
+    phase = Phase(label="mirror", batch=False, redis=redis, anvil=anvil, backend=backend)
+    try:
+        mirror_tps, mirror_lat, mirror_commit = phase.burst(N)
+        say(f"(b) mirror: {mirror_tps:.1f} actions/s (register commits {mirror_commit:.1f}/s); burst latency "
+            f"p50 {pct(mirror_lat, 0.5):.0f} ms p95 {pct(mirror_lat, 0.95):.0f} ms")
+        drain_tps, _ = phase.drain(N)
+        say(f"(b') mirror alone (outbox pre-filled, workers resumed): {drain_tps:.1f} actions/s "
+            f"= {drain_tps / raw_tps:.2f} x raw")
+        single = phase.one_at_a_time(LATENCY_N)
+        say(f"(d) one action at a time: latency p50 {pct(single, 0.5):.0f} ms p95 {pct(single, 0.95):.0f} ms "
+            f"min {min(single):.0f} ms")
+    finally:
+        phase.close()
+
+    phase = Phase(label="batched", batch=True, redis=redis, anvil=anvil, backend=backend)
+    try:
+        batched_tps, batched_lat, batched_commit = phase.burst(N)
+        say(f"(c) batched: {batched_tps:.1f} actions/s (register commits {batched_commit:.1f}/s); burst latency "
+            f"p50 {pct(batched_lat, 0.5):.0f} ms p95 {pct(batched_lat, 0.95):.0f} ms")
+        report_batches(phase.world, label="(c)")
+        batched_drain_tps, _ = phase.drain(N)
+        say(f"(c') batched mirror alone (outbox pre-filled, workers resumed): {batched_drain_tps:.1f} actions/s "
+            f"= {batched_drain_tps / raw_tps:.2f} x raw")
+        report_batches(phase.world, label="(c')")
+    finally:
+        phase.close()
+
+    p50 = statistics.median(single)
+    return (f"RESULT n={N} raw_tps={raw_tps:.1f} mirror_tps={mirror_tps:.1f} batched_tps={batched_tps:.1f} "
+            f"mirror_vs_raw={mirror_tps / raw_tps:.2f} batched_vs_raw={batched_tps / raw_tps:.2f} "
+            f"p50_latency_ms={p50:.0f}")
+
+
+def report_batches(world, *, label: str) -> None:  # noqa: ANN001
+    from django.db.models import Count
+
+    from chain.models import ChainTransaction
+
+    txs = ChainTransaction.objects.filter(status="confirmed", to_address__iexact=world.token_address)
+    singles = txs.filter(function="mint").count()
+    sizes = [row["n"] for row in txs.filter(function="batchMint").annotate(n=Count("links")).values("n")]
+    if sizes:
+        say(f"{label} so far on this token: {len(sizes)} batchMint txs carrying {sum(sizes)} mints (size p50 "
+            f"{pct(sizes, 0.5)}, max {max(sizes)}), {singles} single mints")
+
+
+def main() -> int:
+    from tests.chaos.harness import PrivateAnvil, PrivateRedis
+
+    redis = PrivateRedis()
+    redis.start()
+    os.environ.update({
+        "DJANGO_SETTINGS_MODULE": "config.settings.test",
+        "TEST_DB_NAME": os.environ.get("BENCH_DB_NAME", "bench_mirror"),
+        "REDIS_URL": redis.url,                  # broker + cache of this process: the private Redis
+        "CELERY_BROKER_URL": redis.celery_url,
+        "CELERY_RESULT_BACKEND": "",
+    })
+    anvil = None
+    try:
+        import django
+
+        django.setup()
+        from django.test.utils import setup_databases, teardown_databases
+
+        databases = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
+        try:
+            anvil = PrivateAnvil()
+            result = run(redis=redis, anvil=anvil)
+        finally:
+            from django.db import connections
+
+            connections.close_all()
+            teardown_databases(databases, verbosity=0)
+    finally:
+        if anvil is not None:
+            anvil.close()
+        redis.close()
+    print(result, flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""The reconciler: compares the chain with the register and records every difference as a
+:class:`Break`. It never writes to the register.
+
+One run (:func:`reconcile_run`; beat task ``chain.reconcile`` every
+``CHAIN_RECONCILE_SECONDS``, or on demand from the operator page / API):
+
+1. the indexer runs first (chain/indexer.py), so transfers made directly on chain are in the
+   register before anything is compared;
+2. for every security with a deployed token on this chain, unless one of its token actions
+   is still in flight (outbox PENDING or SUBMITTED: the chain is allowed to lag; the run
+   counts it as skipped), it reads - outside any transaction - ``balanceOf`` and
+   ``frozenBalanceOf`` of every wallet the register knows (``ledger.selectors.register_positions``)
+   or the indexer saw (``SeenWallet``), and ``totalSupply``; and it compares them with the
+   positions and the control book's outstanding amount; ``ledger.invariants.check_invariants``
+   adds any broken register invariant;
+3. the registry: every investor wallet the register put on chain (``on_registry``) must be
+   bound to its investor's id, active unless the wallet was removed (skipped while a
+   ``registry.*`` action is in flight);
+4. one short transaction per security writes the differences: a difference already open
+   (same security, wallet, kind and both values) is only marked seen again; a new one is a
+   new OPEN break with an audit event. Finally the :class:`Reconciliation` row.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from core.audit import audit_record
+from core.models import OutboxEntry
+
+from .backend import get_backend
+from .indexer import index_sweep, security_id_of, token_contracts
+from .models import Break, DeployedContract, Reconciliation, SeenWallet
+from .port import ChainError
+
+log = logging.getLogger(__name__)
+IN_FLIGHT = (OutboxEntry.Status.PENDING, OutboxEntry.Status.SUBMITTED)
+REGISTRY = "InvestorRegistry"
+
+
+@dataclass(frozen=True)
+class Difference:
+    kind: str
+    wallet: str
+    register_value: str
+    chain_value: str
+    detail: str = ""
+
+
+def token_actions_in_flight(security_id: int) -> bool:
+    return OutboxEntry.objects.filter(status__in=IN_FLIGHT, kind__startswith="token.").filter(
+        Q(payload__security_id=security_id) | Q(payload__security_id=str(security_id))).exists()
+
+
+def registry_actions_in_flight() -> bool:
+    return OutboxEntry.objects.filter(status__in=IN_FLIGHT, kind__startswith="registry.").exists()
+
+
+def _register_view(security) -> tuple[dict[str, tuple[int, int]], int]:  # noqa: ANN001
+    """Positions (checksum wallet -> (balance, frozen)) and the outstanding amount."""
+    from ledger.models import ControlBook
+    from ledger.selectors import register_positions
+
+    positions = {w: (int(b), int(f)) for w, (b, f) in register_positions(security=security).items()}
+    book = ControlBook.objects.filter(security=security).values_list("outstanding", flat=True).first()
+    outstanding = int(book) if book is not None else sum(b for b, _f in positions.values())
+    return positions, outstanding
+
+
+def token_differences(*, security, contract: DeployedContract, backend) -> list[Difference]:  # noqa: ANN001
+    """What the chain says that the register does not, for one token (network reads here)."""
+    from ledger.invariants import check_invariants
+
+    positions, outstanding = _register_view(security)
+    seen = SeenWallet.objects.filter(contract=contract.name, chain_id=contract.chain_id).values_list("wallet", flat=True)
+    wallets = sorted(set(positions) | set(seen))
+    found: list[Difference] = []
+    for wallet in wallets:
+        balance, frozen = positions.get(wallet, (0, 0))
+        chain_balance = backend.balance_of(contract.address, wallet)
+        chain_frozen = backend.frozen_balance_of(contract.address, wallet)
+        if chain_balance != balance:
+            found.append(Difference(Break.Kind.BALANCE, wallet, str(balance), str(chain_balance)))
+        if chain_frozen != frozen:
+            found.append(Difference(Break.Kind.FROZEN, wallet, str(frozen), str(chain_frozen)))
+    supply = backend.total_supply(contract.address)
+    if supply != outstanding:
+        found.append(Difference(Break.Kind.TOTAL_SUPPLY, "", str(outstanding), str(supply)))
+    for problem in check_invariants(security=security):
+        found.append(Difference(Break.Kind.INVARIANT, "", problem[:200], "", detail=problem))
+    return found
+
+
+def registry_differences(*, backend) -> list[Difference]:  # noqa: ANN001
+    """Investor wallets the register put on chain vs the registry's records."""
+    from investors.models import Wallet
+
+    registry = DeployedContract.objects.filter(name=REGISTRY, chain_id=backend.chain_id()).first()
+    if registry is None:
+        return []
+    found: list[Difference] = []
+    for wallet in Wallet.objects.filter(on_registry=True).select_related("profile").order_by("id"):
+        investor_id, _country, _expiry, _flags, active = backend._read(REGISTRY, registry.address, "investorOf",
+                                                                       wallet.address)
+        expected_active = wallet.status == Wallet.Status.ACTIVE
+        register_value = f"investor {wallet.profile.user_id}, {'active' if expected_active else 'revoked'}"
+        chain_value = f"investor {investor_id}, {'active' if active else 'revoked'}"
+        if int(investor_id) != wallet.profile.user_id or bool(active) != expected_active:
+            found.append(Difference(Break.Kind.REGISTRY, wallet.address, register_value, chain_value))
+    return found
+
+
+def record_differences(*, security, differences: list[Difference], now) -> tuple[int, int]:  # noqa: ANN001
+    """Open a break per new difference; mark known ones seen. Returns (found, new)."""
+    new = 0
+    with transaction.atomic(durable=True):
+        for diff in differences:
+            key = {"security": security, "wallet": diff.wallet, "kind": diff.kind,
+                   "register_value": diff.register_value, "chain_value": diff.chain_value}
+            if Break.objects.filter(status=Break.Status.OPEN, **key).update(last_seen_at=now):
+                continue
+            brk = Break.objects.create(detail=diff.detail, last_seen_at=now, **key)
+            audit_record(action="chain.break_opened", obj=brk,
+                         new={"security_id": security.pk if security else None, "wallet": diff.wallet,
+                              "kind": diff.kind, "register": diff.register_value, "chain": diff.chain_value})
+            new += 1
+    return len(differences), new
+
+
+def reconcile_run(*, backend=None, actor=None, index_first: bool = True) -> Reconciliation:  # noqa: ANN001
+    from issuance.models import Security
+
+    started = timezone.now()
+    checked = found = new = skipped = 0
+    error = ""
+    try:
+        backend = backend or get_backend()
+        if index_first:
+            index_sweep(backend=backend)
+        for contract in token_contracts(backend.chain_id()):
+            security = Security.objects.filter(pk=security_id_of(contract)).first()
+            if security is None:
+                continue
+            if token_actions_in_flight(security.pk):
+                skipped += 1
+                continue
+            differences = token_differences(security=security, contract=contract, backend=backend)
+            if token_actions_in_flight(security.pk):   # something started meanwhile: next run
+                skipped += 1
+                continue
+            checked += 1
+            f, n = record_differences(security=security, differences=differences, now=timezone.now())
+            found, new = found + f, new + n
+        if not registry_actions_in_flight():
+            f, n = record_differences(security=None, differences=registry_differences(backend=backend),
+                                      now=timezone.now())
+            found, new = found + f, new + n
+    except ChainError as exc:
+        error = exc.message
+        log.warning("reconciliation stopped: %s", exc.message)
+    with transaction.atomic(durable=True):
+        run = Reconciliation.objects.create(started_at=started, finished_at=timezone.now(), securities_checked=checked,
+                                            breaks_found=found, breaks_new=new, skipped_in_flight=skipped,
+                                            error=error, actor=actor)
+        audit_record(action="chain.reconciled", actor=actor, obj=run,
+                     new={"securities_checked": checked, "breaks_found": found, "breaks_new": new,
+                          "skipped_in_flight": skipped, "error": error})
+    return run
+
+
+def open_break_count() -> int:
+    return Break.objects.filter(status=Break.Status.OPEN).count()
+

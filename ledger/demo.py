@@ -1,0 +1,36 @@
+"""Demo data for the register: the demo issuer's bond issued to every KYC-approved investor
+with an active wallet (idempotent: one idempotency key per security and wallet)."""
+
+from __future__ import annotations
+
+from accounts.models import Membership
+from core.errors import ApplicationError
+from investors.models import InvestorProfile, Wallet
+from issuance.models import Security
+
+from .services import tokens_issue
+
+DEMO_SYMBOL = "SKRGB29"
+DEMO_UNITS = 25
+
+
+def demo_lines() -> list[str]:
+    security = Security.objects.filter(symbol=DEMO_SYMBOL).select_related("issuer").first()
+    if security is None:
+        return []
+    admin = Membership.objects.filter(organization_id=security.issuer.organization_id,
+                                      role=Membership.Role.ADMIN).select_related("user").first()
+    if admin is None:
+        return []
+    wallets = Wallet.objects.filter(status=Wallet.Status.ACTIVE,
+                                    profile__kyc_status=InvestorProfile.KycStatus.APPROVED).order_by("id")
+    lines = []
+    for wallet in wallets:
+        try:
+            tokens_issue(security=security, wallet=wallet, amount=DEMO_UNITS, actor=admin.user, reason="demo data",
+                         cause="demo", idempotency_key=f"demo:{security.pk}:{wallet.address}")
+        except ApplicationError as error:
+            lines.append(f"Register: not issued to {wallet.address}: {error.code}")
+        else:
+            lines.append(f"Register: {DEMO_UNITS} {DEMO_SYMBOL} held by {wallet.address} (see /ledger/)")
+    return lines

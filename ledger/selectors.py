@@ -1,0 +1,136 @@
+"""Reads of the register, scoped by who asks (a refused object read records access_denied
+and raises a 404 through issuance's selectors)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import User
+from compliance import rules
+from issuance.models import Security, Subscription
+from issuance.selectors import security_get_for
+
+from .models import ComplianceRequest, ControlBook, Position, TokenAction
+from .services._core import facts_for, holding_for, is_officer, rules_for, today
+from .snapshots import positions_as_of
+
+
+def register_positions(*, security: Security) -> dict[str, tuple[int, int]]:
+    """Checksum wallet address -> (balance, frozen), for every position of the security."""
+    rows = Position.objects.filter(security=security).values_list("wallet", "balance", "frozen")
+    return {wallet: (int(balance), int(frozen)) for wallet, balance, frozen in rows}
+
+
+def control_book_for(*, security: Security) -> ControlBook:
+    """The security's control book (an unsaved empty one before the first action)."""
+    book = ControlBook.objects.filter(security=security).first()
+    return book or ControlBook(security=security, authorized=int(security.authorized_shares or 0))
+
+
+def ledger_security_get_for(*, user: User, pk: int) -> Security:
+    """Issuer members, compliance and operators may read a security's register."""
+    return security_get_for(user=user, pk=pk)
+
+
+@dataclass
+class CapTableRow:
+    investor: User
+    wallets: list[str]
+    balance: int
+    frozen: int
+    percent: Decimal
+
+
+def cap_table(*, security: Security, as_of: date | None = None) -> list[CapTableRow]:
+    """Holders by investor, largest first: wallets, balance, frozen, percent of outstanding."""
+    by_investor: dict[int, dict] = {}
+    if as_of is None or as_of >= timezone.localdate():
+        rows = Position.objects.filter(security=security, balance__gt=0).values_list("investor_id", "wallet", "balance", "frozen")
+    else:  # the day's snapshot (ledger.snapshots)
+        rows = [(inv, w, b, f) for w, (inv, b, f) in positions_as_of(security=security, as_of=as_of).items() if b > 0]
+    for investor_id, wallet, balance, frozen in rows:
+        entry = by_investor.setdefault(investor_id, {"wallets": [], "balance": 0, "frozen": 0})
+        entry["wallets"].append(wallet)
+        entry["balance"] += int(balance)
+        entry["frozen"] += int(frozen)
+    total = sum(e["balance"] for e in by_investor.values())
+    users = User.objects.in_bulk(list(by_investor))
+    table = [
+        CapTableRow(investor=users[pk], wallets=sorted(e["wallets"]), balance=e["balance"], frozen=e["frozen"],
+                    percent=(Decimal(e["balance"] * 100) / total).quantize(Decimal("0.01")) if total else Decimal(0))
+        for pk, e in by_investor.items()
+    ]
+    return sorted(table, key=lambda r: (-r.balance, r.investor.email))
+
+
+def actions_of_security(*, security: Security) -> QuerySet[TokenAction]:
+    return (TokenAction.objects.filter(security=security)
+            .select_related("outbox", "actor", "from_investor", "to_investor").order_by("-id"))
+
+
+def holdings_of_investor(*, user: User) -> QuerySet[Position]:
+    return (Position.objects.filter(investor=user).filter(Q(balance__gt=0) | Q(frozen__gt=0))
+            .select_related("security__issuer").order_by("security__name", "wallet"))
+
+
+def actions_of_investor(*, user: User) -> QuerySet[TokenAction]:
+    return (TokenAction.objects.filter(Q(from_investor=user) | Q(to_investor=user))
+            .select_related("security", "outbox").order_by("-id"))
+
+
+def position_get_for_investor(*, user: User, pk: int) -> Position:
+    position = Position.objects.select_related("security__issuer").filter(pk=pk, investor=user).first()
+    if position is None:
+        from issuance.access import deny
+
+        raise deny(user, object_type="ledger.position", object_id=pk)
+    return position
+
+
+@dataclass(frozen=True)
+class Transferable:
+    amount: int
+    reasons: tuple[tuple[str, str], ...]  # (code, message)
+
+
+def transferable_for(*, position: Position) -> Transferable:
+    """How much this wallet can transfer right now, and why not more."""
+    security = position.security
+    book = control_book_for(security=security)
+    facts = facts_for(position.investor, position.wallet, position)
+    amount, blockers = rules.transferable_now(
+        sender=facts, rules=rules_for(security, book, position),
+        sender_holding=holding_for(security, position.investor, position), today=today(),
+    )
+    reasons = [(c.name.lower(), rules.MESSAGES[c]) for c in blockers]
+    if not blockers and int(position.frozen):
+        reasons.append(("frozen", f"{int(position.frozen)} frozen"))
+    return Transferable(amount=amount, reasons=tuple(reasons))
+
+
+def subscriptions_ready(*, security: Security) -> QuerySet[Subscription]:
+    return (Subscription.objects.filter(offering__security=security, status=Subscription.Status.READY_TO_SETTLE)
+            .select_related("investor", "offering").order_by("id"))
+
+
+def compliance_requests(*, actor: User, status: str = "pending") -> QuerySet[ComplianceRequest]:
+    if not is_officer(actor):
+        from issuance.access import deny
+
+        raise deny(actor, object_type="ledger.compliancerequest", object_id="")
+    qs = ComplianceRequest.objects.select_related("security", "requested_by", "decided_by")
+    return qs.filter(status=status) if status else qs
+
+
+def compliance_request_get_for(*, actor: User, pk: int) -> ComplianceRequest:
+    request = ComplianceRequest.objects.select_related("security").filter(pk=pk).first()
+    if request is None or not is_officer(actor):
+        from issuance.access import deny
+
+        raise deny(actor, object_type="ledger.compliancerequest", object_id=pk)
+    return request

@@ -1,0 +1,40 @@
+"""The register's use cases (writes). Each owns its durable transaction; the chain follows
+through the outbox rows they write. See _core.py for the lock order."""
+
+from .controls import (
+    security_pause,
+    security_unpause,
+    tokens_freeze,
+    tokens_redeem,
+    tokens_unfreeze,
+    wallet_freeze,
+    wallet_unfreeze,
+)
+from .forced import (
+    compliance_request_approve,
+    compliance_request_reject,
+    forced_transfer_request,
+    wallet_recovery_request,
+)
+from .issue import subscription_settle, subscriptions_settle, tokens_issue
+from .transfers import chain_transfer_record, tokens_transfer, transfer_request_create
+
+__all__ = [
+    "chain_transfer_record",
+    "compliance_request_approve",
+    "compliance_request_reject",
+    "forced_transfer_request",
+    "security_pause",
+    "security_unpause",
+    "subscription_settle",
+    "subscriptions_settle",
+    "tokens_freeze",
+    "tokens_issue",
+    "tokens_redeem",
+    "tokens_transfer",
+    "tokens_unfreeze",
+    "transfer_request_create",
+    "wallet_freeze",
+    "wallet_recovery_request",
+    "wallet_unfreeze",
+]

@@ -1,0 +1,270 @@
+"""Building blocks shared by the register's services (not a public API).
+
+Lock order, the same in every use case so concurrent ones never deadlock:
+  1. the security's control book (FOR UPDATE when it changes or for pause, FOR SHARE otherwise),
+  2. positions, sorted by (security_id, wallet), inserted-if-missing in that order first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from decimal import Decimal
+
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership, Role, User
+from compliance import rules
+from compliance.selectors import investor_facts_for
+from core.audit import audit_record
+from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
+from core.outbox import outbox_put
+from investors.models import Wallet
+from investors.wallet_proof import checksum
+from issuance.models import Security
+
+from ..models import ControlBook, Position, TokenAction
+
+OUTBOX_KIND = {
+    TokenAction.Kind.ISSUE: "token.mint",
+    TokenAction.Kind.REDEEM: "token.burn",
+    TokenAction.Kind.TRANSFER: "token.transfer",
+    TokenAction.Kind.FORCED_TRANSFER: "token.forced_transfer",
+    TokenAction.Kind.FREEZE_WALLET: "token.freeze_wallet",
+    TokenAction.Kind.UNFREEZE_WALLET: "token.freeze_wallet",
+    TokenAction.Kind.FREEZE_TOKENS: "token.freeze_tokens",
+    TokenAction.Kind.UNFREEZE_TOKENS: "token.unfreeze_tokens",
+    TokenAction.Kind.RECOVER: "token.recover_wallet",
+    TokenAction.Kind.PAUSE: "token.pause",
+    TokenAction.Kind.UNPAUSE: "token.unpause",
+}
+
+
+# -- permissions -------------------------------------------------------------------------
+
+def _member_role(actor: User | None, security: Security) -> str | None:
+    if actor is None or not actor.is_authenticated:
+        return None
+    return (
+        Membership.objects.filter(user=actor, organization_id=security.issuer.organization_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+
+
+def ensure_issuer(actor: User, security: Security, *, admin: bool = False) -> None:
+    """A member of the security's issuer (an admin when `admin`); anyone else gets a 404
+    (services cannot audit the refusal: their transaction rolls back; selectors do)."""
+    role = _member_role(actor, security)
+    if role is None:
+        raise NotFoundError(_("Not found."), code="not_found")
+    if admin and role != Membership.Role.ADMIN:
+        raise PermissionDeniedError(_("Only an issuer admin may do this."), code="admin_required")
+
+
+def is_officer(actor: User | None) -> bool:
+    return actor is not None and actor.is_authenticated and actor.role == Role.COMPLIANCE
+
+
+def ensure_officer(actor: User) -> None:
+    if not is_officer(actor):
+        raise PermissionDeniedError(_("Only compliance officers may do this."), code="compliance_required")
+
+
+def ensure_issuer_admin_or_officer(actor: User, security: Security) -> None:
+    if not is_officer(actor):
+        ensure_issuer(actor, security, admin=True)
+
+
+# -- input -------------------------------------------------------------------------------
+
+def clean_amount(amount: object, *, field: str = "amount") -> int:
+    """A positive whole number of base units (int, integral Decimal or a string of digits)."""
+    value = None
+    if isinstance(amount, bool):
+        value = None
+    elif isinstance(amount, int):
+        value = amount
+    elif isinstance(amount, Decimal) and amount.is_finite() and amount == amount.to_integral_value():
+        value = int(amount)
+    elif isinstance(amount, str) and amount.strip().isdigit():
+        value = int(amount.strip())
+    if value is None or value <= 0:
+        message = _("The amount must be a positive whole number of base units.")
+        raise ApplicationError(message, code="invalid_amount", fields={field: [message]})
+    return value
+
+
+def clean_reason(reason: str, *, required: bool = True) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        message = _("Give a reason.")
+        raise ApplicationError(message, code="reason_required", fields={"reason": [message]})
+    return reason[:2000]
+
+
+def clean_address(address: str, *, field: str = "wallet") -> str:
+    value = checksum(address or "")
+    if value is None:
+        message = _("Enter a valid wallet address (0x followed by 40 hexadecimal digits).")
+        raise ApplicationError(message, code="invalid_wallet", fields={field: [message]})
+    return value
+
+
+def wallet_owner(address: str, *, active_only: bool = True) -> tuple[str, User | None]:
+    """(checksum address, its investor) from investors.Wallet: the active binding, else
+    (unless active_only) the latest one. (address, None) when the register does not know it."""
+    address = clean_address(address)
+    wallets = Wallet.objects.filter(address=address).select_related("profile__user")
+    found = wallets.filter(status=Wallet.Status.ACTIVE).first()
+    if found is None and not active_only:
+        found = wallets.order_by("-id").first()
+    return address, (found.profile.user if found else None)
+
+
+def refuse(verdict: rules.Verdict) -> ApplicationError:
+    reasons = [code.name.lower() for code in verdict.reasons]
+    return ApplicationError(_(verdict.message), code=verdict.reason, fields={"reasons": reasons})
+
+
+# -- locks -------------------------------------------------------------------------------
+
+def book_lock(security: Security, *, share: bool = False) -> ControlBook:
+    """The security's control book, created on first use, locked FOR UPDATE (or FOR SHARE
+    for use cases that only read it: transfers read `paused`)."""
+    ControlBook.objects.bulk_create(
+        [ControlBook(security=security, authorized=int(security.authorized_shares or 0))], ignore_conflicts=True
+    )
+    if not share:
+        return ControlBook.objects.select_for_update().get(security=security)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM ledger_controlbook WHERE security_id = %s FOR SHARE", [security.pk])
+    return ControlBook.objects.get(security=security)
+
+
+def positions_lock(security: Security, holders: Iterable[tuple[str, User | None]]) -> dict[str, Position]:
+    """Lock (creating if missing) the positions of these (wallet, investor) pairs in wallet
+    order. A pair with investor None must already exist."""
+    holders = sorted(dict(holders).items())
+    new = [Position(security=security, wallet=w, investor=u) for w, u in holders if u is not None]
+    if new:
+        Position.objects.bulk_create(new, ignore_conflicts=True)
+    wallets = [w for w, _u in holders]
+    locked = Position.objects.select_for_update().filter(security=security, wallet__in=wallets).order_by("wallet")
+    return {p.wallet: p for p in locked}
+
+
+def position_save(position: Position) -> None:
+    position.save(update_fields=["balance", "frozen", "wallet_frozen", "updated_at"])
+
+
+# -- facts for the rule engine ---------------------------------------------------------------
+
+def today():  # noqa: ANN201
+    return timezone.localdate()
+
+
+def rules_for(security: Security, book: ControlBook, *positions: Position | None) -> rules.SecurityRules:
+    base = security.rules()
+    lockup = base.lockup_until
+    for position in positions:
+        if position is not None and position.locked_until and (lockup is None or position.locked_until > lockup):
+            lockup = position.locked_until
+    return dataclasses.replace(base, paused=book.paused, lockup_until=lockup)
+
+
+def facts_for(user: User, wallet: str, position: Position | None) -> rules.InvestorFacts:
+    facts = investor_facts_for(user=user, wallet=wallet)
+    frozen = bool(position is not None and position.wallet_frozen)
+    return dataclasses.replace(facts, wallet_frozen=frozen)
+
+
+def holding_for(security: Security, user: User, position: Position | None) -> rules.HoldingFacts:
+    balance = Position.objects.filter(security=security, investor=user).aggregate(s=Sum("balance"))["s"] or 0
+    holders = Position.objects.filter(security=security, balance__gt=0).values("investor").distinct().count()
+    free = position.free if position is not None else 0
+    return rules.HoldingFacts(balance=int(balance), free_balance=free, holder_count=holders)
+
+
+# -- writing an action -----------------------------------------------------------------------
+
+def existing_action(idempotency_key: str | None, **expected) -> TokenAction | None:  # noqa: ANN003
+    """The action already recorded under this key, if it is the same action; a different
+    action under the same key is refused (nothing written)."""
+    if not idempotency_key:
+        return None
+    action = TokenAction.objects.filter(idempotency_key=idempotency_key).first()
+    if action is None:
+        return None
+    for field, value in expected.items():
+        have = getattr(action, field)
+        if field == "amount":
+            have, value = int(have), int(value)
+        if have != value:
+            raise ConflictError(
+                _("This idempotency key was already used for a different action."), code="idempotency_conflict",
+                fields={"idempotency_key": [idempotency_key]},
+            )
+    return action
+
+
+def _payload(action: TokenAction) -> dict:
+    kind, sid = action.kind, action.security_id
+    K = TokenAction.Kind
+    if kind in (K.ISSUE, K.FREEZE_TOKENS, K.UNFREEZE_TOKENS):
+        return {"security_id": sid, "wallet": action.to_wallet or action.from_wallet, "amount": str(int(action.amount))}
+    if kind == K.REDEEM:
+        return {"security_id": sid, "wallet": action.from_wallet, "amount": str(int(action.amount))}
+    if kind in (K.TRANSFER, K.FORCED_TRANSFER):
+        return {"security_id": sid, "from_wallet": action.from_wallet, "to_wallet": action.to_wallet,
+                "amount": str(int(action.amount))}
+    if kind in (K.FREEZE_WALLET, K.UNFREEZE_WALLET):
+        return {"security_id": sid, "wallet": action.from_wallet, "frozen": kind == K.FREEZE_WALLET}
+    if kind == K.RECOVER:
+        return {"security_id": sid, "lost_wallet": action.from_wallet, "new_wallet": action.to_wallet}
+    return {"security_id": sid}
+
+
+def action_record(*, kind: str, security: Security, actor: User | None, idempotency_key: str | None = None,
+                  reason: str = "", cause: str = "", from_investor: User | None = None, from_wallet: str = "",
+                  to_investor: User | None = None, to_wallet: str = "", amount: int = 0) -> TokenAction:
+    """Append one platform action with its outbox row (key f"action:{id}") and audit event.
+    The id is taken from the sequence first so the outbox row can name it and the action row
+    is written once, complete (the table refuses UPDATE)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('ledger_tokenaction', 'id'))")
+        pk = cursor.fetchone()[0]
+    action = TokenAction(
+        id=pk, kind=kind, security=security, actor=actor if actor is not None and actor.is_authenticated else None,
+        idempotency_key=idempotency_key or f"action:{pk}", reason=reason, cause=cause,
+        from_investor=from_investor, from_wallet=from_wallet, to_investor=to_investor, to_wallet=to_wallet,
+        amount=amount, origin=TokenAction.Origin.PLATFORM,
+    )
+    action.outbox = outbox_put(kind=OUTBOX_KIND[kind], payload=_payload(action), idempotency_key=f"action:{pk}")
+    action.save(force_insert=True)
+    audit_record(
+        action=f"ledger.{kind}", actor=actor, obj=action,
+        new={"security": security.pk, "from": from_wallet, "to": to_wallet, "amount": str(amount),
+             "reason": reason, "cause": cause, "idempotency_key": action.idempotency_key},
+    )
+    return action
+
+
+def duplicate_key(error: IntegrityError) -> bool:
+    return "idempotency_key" in str(error)
+
+
+def run_idempotent(fn, key: str | None, /, **kwargs):  # noqa: ANN001, ANN003, ANN201
+    """Run a durable use case; when a concurrent twin committed the same idempotency key
+    first (unique violation), return what it recorded instead of failing."""
+    try:
+        return fn(**kwargs)
+    except IntegrityError as error:
+        if key and duplicate_key(error) and not transaction.get_connection().in_atomic_block:
+            found = TokenAction.objects.filter(idempotency_key=key).first()
+            if found is not None:
+                return found
+        raise

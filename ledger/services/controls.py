@@ -1,0 +1,158 @@
+"""Redemption, freezes and pauses."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.errors import ApplicationError, ConflictError, NotFoundError
+from issuance.models import Security
+
+from ..models import TokenAction
+from ._core import (
+    action_record,
+    book_lock,
+    clean_address,
+    clean_amount,
+    clean_reason,
+    ensure_issuer,
+    ensure_issuer_admin_or_officer,
+    existing_action,
+    position_save,
+    positions_lock,
+    run_idempotent,
+    wallet_owner,
+)
+
+
+def _security(security: Security) -> Security:
+    return Security.objects.select_related("issuer").get(pk=security.pk)
+
+
+def _position(security: Security, address: str):  # noqa: ANN202
+    position = positions_lock(security, [(address, None)]).get(address)
+    if position is None:
+        raise NotFoundError(_("This wallet holds no tokens of this security."), code="no_position")
+    return position
+
+
+@transaction.atomic(durable=True)
+def _tokens_redeem(*, security: Security, wallet: str, amount: object, actor: User, reason: str,
+                   idempotency_key: str | None) -> TokenAction:
+    security = _security(security)
+    ensure_issuer(actor, security, admin=True)
+    address, value = clean_address(wallet), clean_amount(amount)
+    found = existing_action(idempotency_key, kind=TokenAction.Kind.REDEEM, security_id=security.pk,
+                            from_wallet=address, amount=value)
+    if found is not None:
+        return found
+    book = book_lock(security)
+    position = _position(security, address)
+    if value > int(position.balance):
+        raise ApplicationError(_("The amount exceeds the wallet's balance."), code="insufficient_balance",
+                               fields={"amount": [_("The amount exceeds the wallet's balance.")]})
+    action = action_record(kind=TokenAction.Kind.REDEEM, security=security, actor=actor,
+                           idempotency_key=idempotency_key, reason=clean_reason(reason, required=False), cause="issuer",
+                           from_investor=position.investor, from_wallet=address, amount=value)
+    position.balance = int(position.balance) - value
+    position.frozen = min(int(position.frozen), int(position.balance))  # a burn eats frozen tokens last
+    position_save(position)
+    book.redeemed = int(book.redeemed) + value
+    book.outstanding = int(book.outstanding) - value
+    book.save(update_fields=["redeemed", "outstanding", "updated_at"])
+    return action
+
+
+def tokens_redeem(*, security: Security, wallet: str, amount: object, actor: User, reason: str = "",
+                  idempotency_key: str | None = None) -> TokenAction:
+    """Redeem (burn) tokens held in a wallet (issuer admin)."""
+    return run_idempotent(_tokens_redeem, idempotency_key, security=security, wallet=wallet, amount=amount,
+                          actor=actor, reason=reason, idempotency_key=idempotency_key)
+
+
+@transaction.atomic(durable=True)
+def _freeze_tokens(*, security: Security, wallet: str, amount: object, actor: User, reason: str,
+                   freeze: bool) -> TokenAction:
+    security = _security(security)
+    ensure_issuer_admin_or_officer(actor, security)
+    reason = clean_reason(reason)
+    address, value = clean_address(wallet), clean_amount(amount)
+    book_lock(security, share=True)
+    position = _position(security, address)
+    if freeze and value > position.free:
+        raise ApplicationError(_("The amount exceeds the wallet's unfrozen balance."), code="insufficient_free_balance")
+    if not freeze and value > int(position.frozen):
+        raise ApplicationError(_("The amount exceeds the wallet's frozen balance."), code="insufficient_frozen_balance")
+    kind = TokenAction.Kind.FREEZE_TOKENS if freeze else TokenAction.Kind.UNFREEZE_TOKENS
+    action = action_record(kind=kind, security=security, actor=actor, reason=reason, cause="control",
+                           from_investor=position.investor, from_wallet=address, amount=value)
+    position.frozen = int(position.frozen) + (value if freeze else -value)
+    position_save(position)
+    return action
+
+
+def tokens_freeze(*, security: Security, wallet: str, amount: object, actor: User, reason: str) -> TokenAction:
+    """Freeze part of a wallet's balance (issuer admin or compliance officer, reason required)."""
+    return _freeze_tokens(security=security, wallet=wallet, amount=amount, actor=actor, reason=reason, freeze=True)
+
+
+def tokens_unfreeze(*, security: Security, wallet: str, amount: object, actor: User, reason: str) -> TokenAction:
+    return _freeze_tokens(security=security, wallet=wallet, amount=amount, actor=actor, reason=reason, freeze=False)
+
+
+@transaction.atomic(durable=True)
+def _freeze_wallet(*, security: Security, wallet: str, actor: User, reason: str, freeze: bool) -> TokenAction:
+    security = _security(security)
+    ensure_issuer_admin_or_officer(actor, security)
+    reason = clean_reason(reason)
+    address, owner = wallet_owner(wallet, active_only=False)
+    book_lock(security, share=True)
+    position = positions_lock(security, [(address, owner)]).get(address)
+    if position is None:
+        raise ApplicationError(_("Wallet %(wallet)s is not in the register.") % {"wallet": address},
+                               code="unknown_wallet")
+    if position.wallet_frozen == freeze:
+        raise ConflictError(
+            _("The wallet is already frozen.") if freeze else _("The wallet is not frozen."), code="unchanged"
+        )
+    kind = TokenAction.Kind.FREEZE_WALLET if freeze else TokenAction.Kind.UNFREEZE_WALLET
+    action = action_record(kind=kind, security=security, actor=actor, reason=reason, cause="control",
+                           from_investor=position.investor, from_wallet=address)
+    position.wallet_frozen = freeze
+    position_save(position)
+    return action
+
+
+def wallet_freeze(*, security: Security, wallet: str, actor: User, reason: str) -> TokenAction:
+    """Freeze a whole wallet for this security: it can neither send nor receive."""
+    return _freeze_wallet(security=security, wallet=wallet, actor=actor, reason=reason, freeze=True)
+
+
+def wallet_unfreeze(*, security: Security, wallet: str, actor: User, reason: str) -> TokenAction:
+    return _freeze_wallet(security=security, wallet=wallet, actor=actor, reason=reason, freeze=False)
+
+
+@transaction.atomic(durable=True)
+def _pause(*, security: Security, actor: User, reason: str, pause: bool) -> TokenAction:
+    security = _security(security)
+    ensure_issuer_admin_or_officer(actor, security)
+    reason = clean_reason(reason)
+    book = book_lock(security)
+    if book.paused == pause:
+        raise ConflictError(_("The token is already paused.") if pause else _("The token is not paused."),
+                            code="unchanged")
+    kind = TokenAction.Kind.PAUSE if pause else TokenAction.Kind.UNPAUSE
+    action = action_record(kind=kind, security=security, actor=actor, reason=reason, cause="control")
+    book.paused = pause
+    book.save(update_fields=["paused", "updated_at"])
+    return action
+
+
+def security_pause(*, security: Security, actor: User, reason: str) -> TokenAction:
+    """Stop all transfers and issuance of this security (issuer admin or compliance)."""
+    return _pause(security=security, actor=actor, reason=reason, pause=True)
+
+
+def security_unpause(*, security: Security, actor: User, reason: str) -> TokenAction:
+    return _pause(security=security, actor=actor, reason=reason, pause=False)

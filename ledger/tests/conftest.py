@@ -1,0 +1,50 @@
+"""Register fixtures: the persona issuer's bond, its offering, investors with wallets."""
+
+from __future__ import annotations
+
+import pytest
+
+from issuance.tests.factories import IssuerFactory, OfferingFactory, SecurityFactory, SubscriptionFactory
+
+from .factories import approved_investor
+
+
+@pytest.fixture
+def issuer(issuer_org):  # noqa: ANN001
+    return IssuerFactory(organization=issuer_org)
+
+
+@pytest.fixture
+def bond(issuer, issuer_admin):  # noqa: ANN001
+    return SecurityFactory(issuer=issuer, created_by=issuer_admin, name="Sakura Green Bond 2031", symbol="SGB31")
+
+
+@pytest.fixture
+def offering(bond):  # noqa: ANN001
+    return OfferingFactory(security=bond, title="Sakura Green Bond 2031 offering", documents=False)
+
+
+@pytest.fixture
+def investor_wallet(verified_investor):  # noqa: ANN001
+    return _wallet(verified_investor)
+
+
+def _wallet(user):  # noqa: ANN001, ANN202
+    from investors.models import Wallet
+
+    return Wallet.objects.filter(profile__user=user, status=Wallet.Status.ACTIVE).order_by("id").first()
+
+
+@pytest.fixture
+def second_investor(db):  # noqa: ANN001
+    user, wallets = approved_investor(email="taro@example.test")
+    return user
+
+
+@pytest.fixture
+def ready_subscription(offering, verified_investor):  # noqa: ANN001
+    return SubscriptionFactory(offering=offering, investor=verified_investor, units=5, status="ready_to_settle")
+
+
+def wallet_of(user):  # noqa: ANN001, ANN201
+    return _wallet(user)

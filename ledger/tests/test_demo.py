@@ -1,0 +1,20 @@
+"""The register's demo data loads and is idempotent."""
+
+from __future__ import annotations
+
+from issuance.tests.factories import IssuerFactory, SecurityFactory
+from ledger.demo import demo_lines
+from ledger.invariants import check_invariants
+from ledger.models import TokenAction
+
+
+def test_demo_issues_once(issuer_org, issuer_admin, verified_investor):
+    SecurityFactory(issuer=IssuerFactory(organization=issuer_org), symbol="SKRGB29", created_by=issuer_admin)
+    first = demo_lines()
+    assert len(first) == 1 and "25 SKRGB29" in first[0]
+    demo_lines()
+    assert TokenAction.objects.count() == 1 and check_invariants() == []
+
+
+def test_demo_without_the_bond_does_nothing(db):
+    assert demo_lines() == []

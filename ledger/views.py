@@ -1,0 +1,182 @@
+"""Register pages: the issuer's cap table and action history (with settlement and controls),
+the investor's holdings, and the compliance desk's forced transfers and recoveries. Each view
+parses input, calls one service or selector, renders."""
+
+from __future__ import annotations
+
+import csv
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.errors import ApplicationError
+from issuance.models import Security, Subscription
+from issuance.selectors import issuer_for, securities_for, subscription_get_for_issuer
+
+from . import selectors, services
+from .services._core import is_officer
+
+
+def _as_of(request) -> date | None:  # noqa: ANN001
+    try:
+        return date.fromisoformat(request.GET.get("as_of", ""))
+    except ValueError:
+        return None
+
+
+def _try(request, fn, ok: str) -> bool:  # noqa: ANN001
+    try:
+        fn()
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return False
+    messages.success(request, ok)
+    return True
+
+
+@login_required
+def ledger_home(request):  # noqa: ANN001, ANN201
+    """Issuer side: the issuer's securities; compliance/operators: every security."""
+    if is_officer(request.user) or request.user.role == "operator":
+        securities = Security.objects.select_related("issuer").order_by("-id")[:200]
+    else:
+        issuer = issuer_for(user=request.user)
+        securities = securities_for(issuer=issuer) if issuer else []
+    return render(request, "ledger/home.html", {"securities": securities})
+
+
+@login_required
+def cap_table(request, pk: int):  # noqa: ANN001, ANN201
+    security = selectors.ledger_security_get_for(user=request.user, pk=pk)
+    as_of = _as_of(request)
+    rows = selectors.cap_table(security=security, as_of=as_of)
+    context = {
+        "security": security, "rows": rows, "as_of": as_of or timezone.localdate(),
+        "book": selectors.control_book_for(security=security),
+        "ready": selectors.subscriptions_ready(security=security),
+        "actions": selectors.actions_of_security(security=security)[:200],
+        "positions": selectors.register_positions(security=security),
+    }
+    return render(request, "ledger/cap_table.html", context)
+
+
+@login_required
+def cap_table_csv(request, pk: int):  # noqa: ANN001, ANN201
+    security = selectors.ledger_security_get_for(user=request.user, pk=pk)
+    as_of = _as_of(request) or timezone.localdate()
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="cap-table-{security.symbol}-{as_of}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["investor", "name", "wallets", "balance_base_units", "frozen_base_units", "percent", "as_of"])
+    for row in selectors.cap_table(security=security, as_of=as_of):
+        writer.writerow([row.investor.email, row.investor.full_name, " ".join(row.wallets), row.balance, row.frozen,
+                         row.percent, as_of.isoformat()])
+    return response
+
+
+@login_required
+@require_POST
+def subscription_settle(request, pk: int):  # noqa: ANN001, ANN201
+    sub = subscription_get_for_issuer(user=request.user, pk=pk)
+    _try(request, lambda: services.subscription_settle(subscription=sub, actor=request.user),
+         _("Subscription %(ref)s settled.") % {"ref": sub.payment_reference})
+    return redirect("ledger:cap-table", sub.offering.security_id)
+
+
+@login_required
+@require_POST
+def subscriptions_settle(request, pk: int):  # noqa: ANN001, ANN201
+    security = selectors.ledger_security_get_for(user=request.user, pk=pk)
+    ids = [int(i) for i in request.POST.getlist("subscriptions") if i.isdigit()]
+    subs = list(Subscription.objects.filter(pk__in=ids, offering__security=security))
+    if not subs:
+        messages.error(request, _("Select at least one subscription."))
+    else:
+        _try(request, lambda: services.subscriptions_settle(subscriptions=subs, actor=request.user),
+             _("%(n)s subscriptions settled.") % {"n": len(subs)})
+    return redirect("ledger:cap-table", security.pk)
+
+
+CONTROLS = {
+    "transfer": lambda s, p, u: services.tokens_transfer(security=s, from_wallet=p.get("wallet", ""), to_wallet=p.get("to_wallet", ""), amount=p.get("amount", ""), reason=p.get("reason", ""), actor=u),
+    "redeem": lambda s, p, u: services.tokens_redeem(security=s, wallet=p.get("wallet", ""), amount=p.get("amount", ""), reason=p.get("reason", ""), actor=u),
+    "freeze_tokens": lambda s, p, u: services.tokens_freeze(security=s, wallet=p.get("wallet", ""), amount=p.get("amount", ""), reason=p.get("reason", ""), actor=u),
+    "unfreeze_tokens": lambda s, p, u: services.tokens_unfreeze(security=s, wallet=p.get("wallet", ""), amount=p.get("amount", ""), reason=p.get("reason", ""), actor=u),
+    "freeze_wallet": lambda s, p, u: services.wallet_freeze(security=s, wallet=p.get("wallet", ""), reason=p.get("reason", ""), actor=u),
+    "unfreeze_wallet": lambda s, p, u: services.wallet_unfreeze(security=s, wallet=p.get("wallet", ""), reason=p.get("reason", ""), actor=u),
+    "pause": lambda s, p, u: services.security_pause(security=s, reason=p.get("reason", ""), actor=u),
+    "unpause": lambda s, p, u: services.security_unpause(security=s, reason=p.get("reason", ""), actor=u),
+}
+
+
+@login_required
+@require_POST
+def control(request, pk: int, op: str):  # noqa: ANN001, ANN201
+    security = selectors.ledger_security_get_for(user=request.user, pk=pk)
+    fn = CONTROLS.get(op)
+    if fn is None:
+        messages.error(request, _("Unknown operation."))
+    else:
+        _try(request, lambda: fn(security, request.POST, request.user), _("Done: the chain will follow."))
+    return redirect("ledger:cap-table", security.pk)
+
+
+@login_required
+def holdings(request):  # noqa: ANN001, ANN201
+    positions = list(selectors.holdings_of_investor(user=request.user))
+    rows = [(p, selectors.transferable_for(position=p)) for p in positions]
+    return render(request, "ledger/holdings.html", {
+        "rows": rows, "actions": selectors.actions_of_investor(user=request.user)[:200],
+    })
+
+
+@login_required
+@require_POST
+def transfer_request(request, pk: int):  # noqa: ANN001, ANN201
+    position = selectors.position_get_for_investor(user=request.user, pk=pk)
+    _try(request, lambda: services.transfer_request_create(
+        security=position.security, from_wallet=position.wallet, to_wallet=request.POST.get("to_wallet", ""),
+        amount=request.POST.get("amount", ""), actor=request.user), _("Transfer recorded: the chain will follow."))
+    return redirect("ledger:holdings")
+
+
+@login_required
+def requests_desk(request):  # noqa: ANN001, ANN201
+    if request.method == "POST":
+        security = selectors.ledger_security_get_for(user=request.user, pk=int(request.POST.get("security") or 0))
+        if request.POST.get("kind") == "recover":
+            fn = lambda: services.wallet_recovery_request(  # noqa: E731
+                security=security, lost_wallet=request.POST.get("from_wallet", ""),
+                new_wallet=request.POST.get("to_wallet", ""), reason=request.POST.get("reason", ""), actor=request.user)
+        else:
+            fn = lambda: services.forced_transfer_request(  # noqa: E731
+                security=security, from_wallet=request.POST.get("from_wallet", ""),
+                to_wallet=request.POST.get("to_wallet", ""), amount=request.POST.get("amount", ""),
+                reason=request.POST.get("reason", ""), actor=request.user)
+        _try(request, fn, _("Request recorded: a second officer must approve it."))
+        return redirect("ledger:requests")
+    return render(request, "ledger/requests.html", {
+        "pending": selectors.compliance_requests(actor=request.user),
+        "decided": selectors.compliance_requests(actor=request.user, status="")[:100],
+        "securities": Security.objects.order_by("name") if is_officer(request.user) else [],
+    })
+
+
+@login_required
+@require_POST
+def request_decide(request, pk: int, decision: str):  # noqa: ANN001, ANN201
+    req = selectors.compliance_request_get_for(actor=request.user, pk=pk)
+    reason = request.POST.get("reason", "")
+    if decision == "approve":
+        _try(request, lambda: services.compliance_request_approve(request=req, actor=request.user, reason=reason),
+             _("Approved and executed."))
+    else:
+        _try(request, lambda: services.compliance_request_reject(request=req, actor=request.user, reason=reason),
+             _("Rejected."))
+    return redirect("ledger:requests")

@@ -1,0 +1,125 @@
+"""Faults (issue 6): at least 1,000 token actions go through real Celery worker processes on
+Redis and anvil while workers are SIGKILLed at random moments, the broker is restarted twice
+and anvil is stopped (SIGSTOP, state kept) for a while. After the system settles, every action
+is confirmed exactly once and chain and register agree.
+
+CHAOS_ACTIONS (default 1000), CHAOS_SECONDS (the actions are fed in over at least this long,
+faults are injected while they are; default 20), CHAOS_WORKERS (default 3), CHAOS_SEED
+(default: random, printed) tune a run."""
+
+from __future__ import annotations
+
+import os
+import random
+import threading
+import time
+
+import pytest
+
+from .harness import issue, ledger_available, transfer, verify, wait_settled, world_setup
+
+pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
+
+ACTIONS = int(os.environ.get("CHAOS_ACTIONS", "1000"))
+SECONDS = float(os.environ.get("CHAOS_SECONDS", "20"))
+INVESTORS = 8
+ANVIL_PAUSE_SECONDS = 4.0
+
+
+class Chaos(threading.Thread):
+    """While the actions are fed in: kills a random worker every 1-3 s (and starts it
+    again); restarts the broker when 25% and 70% of the actions are in; stops anvil (SIGSTOP,
+    state kept) for a few seconds at 45%."""
+
+    def __init__(self, stack, *, rng: random.Random, progress) -> None:  # noqa: ANN001
+        super().__init__(daemon=True, name="chaos")
+        self.stack, self.rng, self.progress = stack, rng, progress
+        self.stopping = threading.Event()
+        self.log: list[str] = []
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            self._run()
+        except BaseException as exc:  # noqa: BLE001 (reported by the test)
+            self.error = exc
+
+    def _run(self) -> None:
+        start = time.monotonic()
+        events = [(0.25, "redis"), (0.45, "anvil"), (0.70, "redis")]
+        next_kill = start + self.rng.uniform(1.0, 3.0)
+        while not self.stopping.is_set():
+            now = time.monotonic()
+            if events and self.progress() >= events[0][0]:
+                _, what = events.pop(0)
+                if what == "redis":
+                    self.stack.redis.restart()
+                    self.log.append(f"{now - start:5.1f}s broker restarted")
+                else:
+                    self.stack.anvil.pause()
+                    self.log.append(f"{now - start:5.1f}s anvil stopped")
+                    time.sleep(ANVIL_PAUSE_SECONDS)   # the fault's duration
+                    self.stack.anvil.resume()
+                    self.log.append(f"{time.monotonic() - start:5.1f}s anvil resumed")
+            if now >= next_kill:
+                index = self.stack.workers.kill_random_and_restart(self.rng)
+                self.log.append(f"{now - start:5.1f}s worker {index} SIGKILLed and restarted")
+                next_kill = now + self.rng.uniform(1.0, 3.0)
+            self.stopping.wait(0.05)
+
+
+def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_stack):
+    seed = int(os.environ.get("CHAOS_SEED", random.randrange(2**32)))
+    rng = random.Random(seed)
+    backend = chaos_stack.backend()
+    world = world_setup(backend=backend, investors=INVESTORS)
+    print(f"\nchaos: seed={seed} actions={ACTIONS} window={SECONDS}s workers={chaos_stack.workers.count} "
+          f"register={'ledger.tokens_issue' if ledger_available() else 'outbox token.mint rows'}")
+
+    expected: dict[str, int] = {}
+    entry_ids: list[int] = []
+    chaos = Chaos(chaos_stack, rng=random.Random(rng.random()), progress=lambda: len(entry_ids) / ACTIONS)
+    transfers = 0
+    started = time.monotonic()
+    chaos.start()
+    try:
+        for n in range(ACTIONS):
+            wallet, amount = rng.choice(world.wallets), rng.randint(1, 1000)
+            if ledger_available() and n % 10 == 9 and expected.get(wallet, 0) >= amount:   # every 10th: a transfer
+                to = rng.choice([w for w in world.wallets if w != wallet])
+                entry_ids.append(transfer(world=world, from_wallet=wallet, to_wallet=to, amount=amount, n=n,
+                                          tag=f"chaos{seed}"))
+                expected[wallet] -= amount
+                expected[to] = expected.get(to, 0) + amount
+                transfers += 1
+            else:
+                entry_ids.append(issue(world=world, wallet=wallet, amount=amount, n=n, tag=f"chaos{seed}"))
+                expected[wallet] = expected.get(wallet, 0) + amount
+            lag = started + SECONDS * (n + 1) / ACTIONS - time.monotonic()   # feed over at least SECONDS
+            if lag > 0:
+                time.sleep(lag)   # pacing of the load generator, not a wait for a result
+    finally:
+        chaos.stopping.set()
+        chaos.join(timeout=30)
+        chaos_stack.anvil.resume()
+    assert chaos.error is None, chaos.error
+    for line in chaos.log:
+        print(f"chaos: {line}")
+    print(f"chaos: {ACTIONS - transfers} issuances, {transfers} transfers fed in {time.monotonic() - started:.1f}s")
+
+    # Settle: every worker up again, then bounded polling until nothing is pending/submitted.
+    for index, proc in chaos_stack.workers.procs.items():
+        if proc.poll() is not None:
+            chaos_stack.workers.start(index)
+    settled_in = wait_settled(timeout=180, what="chaos settle")
+    verdict = verify(world=world, entry_ids=entry_ids, expected=expected, backend=backend)
+    print(f"chaos: settled {settled_in:.1f}s after the last action; total "
+          f"{time.monotonic() - started:.1f}s; broker restarts {chaos_stack.redis.restarts}, anvil pauses "
+          f"{chaos_stack.anvil.pauses}, driver sends {chaos_stack.driver.sent} (failed {chaos_stack.driver.send_errors})")
+    for line in verdict.details:
+        print(f"chaos: {line}")
+    print(f"RESULT actions={verdict.actions} kills={chaos_stack.workers.kills} lost={verdict.lost} "
+          f"duplicated={verdict.duplicated} breaks={verdict.breaks}")
+    assert verdict.actions >= ACTIONS
+    assert chaos_stack.workers.kills > 0
+    assert (verdict.lost, verdict.duplicated, verdict.breaks) == (0, 0, 0), verdict.details
