@@ -97,7 +97,7 @@ def plan_batches(entry_ids: list[int]) -> list[list[int]]:
     return units
 
 
-def relay_batch(entry_ids: list[int], *, backend, relay_single) -> dict[str, int]:  # noqa: ANN001
+def relay_batch(entry_ids: list[int], *, backend, relay_single, ctx=None) -> dict[str, int]:  # noqa: ANN001
     """Send a planned batch; members that cannot go in it take the single path
     (``relay_single(entry_id) -> outcome``). Returns outcome counts."""
     counts: dict[str, int] = {}
@@ -127,9 +127,12 @@ def relay_batch(entry_ids: list[int], *, backend, relay_single) -> dict[str, int
         log.info("batch of %d mints would revert (%s): sending them one by one", len(members), exc.message)
         single([e.pk for e in members])
         return counts
-    max_fee, priority = backend.suggest_fees()
+    if ctx is not None:   # the sweep's reads (chain/relay.py SweepContext)
+        (max_fee, priority), node_pending = ctx.fees(), ctx.node_pending()
+    else:
+        (max_fee, priority), node_pending = backend.suggest_fees(), backend.next_nonce()
     prepared = prepare_batch(entry_ids=[e.pk for e in members], call=call, gas=gas, max_fee=max_fee,
-                             priority=priority, node_pending=backend.next_nonce(), backend=backend)
+                             priority=priority, node_pending=node_pending, backend=backend)
     if prepared is None:
         single([e.pk for e in members])   # someone moved one of them on: the rest go singly
         return counts

@@ -74,17 +74,24 @@ def confirm_sweep(*, backend=None, batch_size: int | None = None) -> ConfirmResu
     groups: dict[int, list[ChainTransaction]] = defaultdict(list)
     for tx in live:
         groups[tx.nonce].append(tx)
+    decided: list[tuple[ChainTransaction, Receipt, list[ChainTransaction]]] = []
     for nonce, group in sorted(groups.items()):
         receipts = {tx.pk: backend.receipt(tx.tx_hash) for tx in group}
         winner = next((tx for tx in group if receipts[tx.pk] is not None), None)
         if winner is not None:
-            outcome = settle(winner=winner, receipt=receipts[winner.pk], group=group, head=head)
-        elif nonce < mined_count:
+            decided.append((winner, receipts[winner.pk], group))
+            continue
+        if nonce < mined_count:
             outcome = nonce_consumed(group=group)
         else:
             outcome = follow_pending(group=group, backend=backend)
         if outcome:
             setattr(result, outcome, getattr(result, outcome) + 1)
+    chunk = max(int(getattr(settings, "CHAIN_SETTLE_CHUNK", 100)), 1)
+    for start in range(0, len(decided), chunk):   # the mined ones: few transactions, not one each
+        for outcome in settle_many(decided[start:start + chunk], head=head):
+            if outcome:
+                setattr(result, outcome, getattr(result, outcome) + 1)
     return result
 
 
@@ -95,51 +102,79 @@ def _error_code(message: str | None) -> str:
 
 def settle(*, winner: ChainTransaction, receipt: Receipt, group: list[ChainTransaction], head: int) -> str | None:
     """Record the outcome of the group's mined transaction."""
+    return settle_many([(winner, receipt, group)], head=head)[0]
+
+
+def settle_many(decided: list[tuple[ChainTransaction, Receipt, list[ChainTransaction]]], *,
+                head: int) -> list[str | None]:
+    """Record the outcomes of several mined groups in ONE transaction: every entry and
+    transaction row involved is locked first (entries, then transactions, each in id order,
+    as a single settle does), then each group is re-checked and decided as before. Audit
+    events (the audit chain's global lock) come after all the row locks."""
+    if not decided:
+        return []
+    members = {winner.pk: member_ids(winner) for winner, _, _ in decided}
+    entry_ids = sorted({i for ids in members.values() for i in ids})
+    tx_ids = sorted({t.pk for _, _, group in decided for t in group})
+    now = timezone.now()
+    with transaction.atomic(durable=True):
+        entries = {e.pk: e for e in OutboxEntry.objects.select_for_update().filter(pk__in=entry_ids).order_by("id")}
+        rows = {tx.pk: tx for tx in ChainTransaction.objects.select_for_update().filter(pk__in=tx_ids).order_by("id")}
+        return [_settle_locked(winner=winner, receipt=receipt, group=group, head=head, now=now,
+                               members=members[winner.pk], entries=entries, rows=rows)
+                for winner, receipt, group in decided]
+
+
+def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[ChainTransaction], head: int, now,  # noqa: ANN001
+                   members: list[int], entries: dict[int, OutboxEntry],
+                   rows: dict[int, ChainTransaction]) -> str | None:
     confirmations = head - receipt.block_number + 1
     enough = confirmations >= settings.CHAIN_CONFIRMATIONS
-    now = timezone.now()
-    members = member_ids(winner)
-    with transaction.atomic(durable=True):
-        entries = {e.pk: e for e in OutboxEntry.objects.select_for_update().filter(pk__in=members).order_by("id")}
-        entry = entries[winner.entry_id]
-        rows = {tx.pk: tx for tx in ChainTransaction.objects.select_for_update().filter(pk__in=[t.pk for t in group])}
-        tx = rows[winner.pk]
-        if tx.status not in ChainTransaction.LIVE:
-            return None
-        for other in rows.values():
-            if other.pk != tx.pk and other.status in ChainTransaction.LIVE:
-                ChainTransaction.objects.filter(pk=other.pk).update(status=Status.REPLACED, updated_at=now)
-                if other.replaces_id or tx.replaces_id:
-                    audit_record(action="chain.tx_replaced", obj=other,
-                                 new={"nonce": other.nonce, "tx_hash": other.tx_hash, "winner": tx.tx_hash})
-        fields = {"block_number": receipt.block_number, "gas_used": receipt.gas_used,
-                  "contract_address": receipt.contract_address or "", "mined_at": tx.mined_at or now,
-                  "updated_at": now}
-        if not enough:
-            if tx.status != Status.MINED:
-                ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.MINED, **fields)
-            return "mined"
-        if len(members) > 1:
-            return _settle_batch(tx=tx, receipt=receipt, entries=[entries[i] for i in members], fields=fields, now=now)
-        if receipt.status == 1:
-            ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.CONFIRMED, confirmed_at=now, **fields)
-            _after_success(entry=entry, tx=tx, receipt=receipt)
-            if tx.step + 1 < step_count(entry.kind, entry.payload):
-                transition(entry, to=OutboxEntry.Status.PENDING, actor=None,
-                           reason=f"step {tx.step} confirmed in block {receipt.block_number}")
-                OutboxEntry.objects.filter(pk=entry.pk).update(available_at=now, updated_at=now)
-            else:
-                transition(entry, to=OutboxEntry.Status.CONFIRMED, actor=None,
-                           reason=f"tx {tx.tx_hash} block {receipt.block_number}")
-                OutboxEntry.objects.filter(pk=entry.pk).update(
-                    tx_hash=tx.tx_hash, block_number=receipt.block_number, confirmed_at=now, updated_at=now)
-            return "confirmed"
-        code, message = _error_code(receipt.error), receipt.error or "reverted"
-        ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.FAILED, error_code=code,
-                                                         error_message=message, **fields)
-        OutboxEntry.objects.filter(pk=entry.pk).update(last_error=error_text(code, message), updated_at=now)
-        transition(entry, to=OutboxEntry.Status.FAILED, actor=None, reason=code)
-        return "failed"
+    entry = entries[winner.entry_id]
+    tx = rows[winner.pk]
+    if tx.status not in ChainTransaction.LIVE:
+        return None
+    for other in (rows[t.pk] for t in group):
+        if other.pk != tx.pk and other.status in ChainTransaction.LIVE:
+            ChainTransaction.objects.filter(pk=other.pk).update(status=Status.REPLACED, updated_at=now)
+            other.status = Status.REPLACED
+            if other.replaces_id or tx.replaces_id:
+                audit_record(action="chain.tx_replaced", obj=other,
+                             new={"nonce": other.nonce, "tx_hash": other.tx_hash, "winner": tx.tx_hash})
+    fields = {"block_number": receipt.block_number, "gas_used": receipt.gas_used,
+              "contract_address": receipt.contract_address or "", "mined_at": tx.mined_at or now,
+              "updated_at": now}
+    if not enough:
+        if tx.status != Status.MINED:
+            ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.MINED, **fields)
+            tx.status = Status.MINED
+        return "mined"
+    if len(members) > 1:
+        outcome = _settle_batch(tx=tx, receipt=receipt, entries=[entries[i] for i in members], fields=fields,
+                                now=now)
+        tx.status = Status.CONFIRMED if receipt.status == 1 else Status.FAILED
+        return outcome
+    if receipt.status == 1:
+        ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.CONFIRMED, confirmed_at=now, **fields)
+        tx.status = Status.CONFIRMED
+        _after_success(entry=entry, tx=tx, receipt=receipt)
+        if tx.step + 1 < step_count(entry.kind, entry.payload):
+            transition(entry, to=OutboxEntry.Status.PENDING, actor=None,
+                       reason=f"step {tx.step} confirmed in block {receipt.block_number}")
+            OutboxEntry.objects.filter(pk=entry.pk).update(available_at=now, updated_at=now)
+        else:
+            transition(entry, to=OutboxEntry.Status.CONFIRMED, actor=None,
+                       reason=f"tx {tx.tx_hash} block {receipt.block_number}")
+            OutboxEntry.objects.filter(pk=entry.pk).update(
+                tx_hash=tx.tx_hash, block_number=receipt.block_number, confirmed_at=now, updated_at=now)
+        return "confirmed"
+    code, message = _error_code(receipt.error), receipt.error or "reverted"
+    ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.FAILED, error_code=code,
+                                                     error_message=message, **fields)
+    tx.status = Status.FAILED
+    OutboxEntry.objects.filter(pk=entry.pk).update(last_error=error_text(code, message), updated_at=now)
+    transition(entry, to=OutboxEntry.Status.FAILED, actor=None, reason=code)
+    return "failed"
 
 
 def _settle_batch(*, tx: ChainTransaction, receipt: Receipt, entries: list[OutboxEntry], fields: dict, now) -> str:  # noqa: ANN001

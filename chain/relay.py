@@ -18,6 +18,13 @@ One sweep (:func:`relay_sweep`, run by the ``chain.relay_sweep`` task and by bea
    with raw bytes and hash, mark the entry SUBMITTED. Commit.
 5. **Broadcast** (outside), then mark the transaction BROADCAST.
 
+Steps 3-5 are grouped: the claimed single actions are estimated one after the other, then
+all the ready ones are prepared in ONE transaction (the fees and the node's pending count are
+read once per sweep) and broadcast in nonce order. An action whose estimate may depend on
+one of the group not sent yet (registry actions, or another kind of action on the same
+token; mints of one token commute) makes the group go out first, so it is estimated as if
+the actions were sent one by one.
+
 Consecutive mints of one security among the claimed entries go out as one ``batchMint``
 (chain/batches.py; ``CHAIN_BATCH_MINTS``), through the same steps with one nonce.
 
@@ -72,30 +79,118 @@ class Prepared:
 
 # ---------------------------------------------------------------- the sweep
 
+class SweepContext:
+    """Node reads shared by one sweep: the fees and the node's pending nonce are read once
+    (lazily), not once per action. A pending count read earlier is never higher than the
+    node's real one, and nonce_allocate never moves back on a lower one, so this is safe."""
+
+    def __init__(self, backend) -> None:  # noqa: ANN001
+        self.backend = backend
+        self._fees: tuple[int, int] | None = None
+        self._node_pending: int | None = None
+
+    def fees(self) -> tuple[int, int]:
+        if self._fees is None:
+            self._fees = self.backend.suggest_fees()
+        return self._fees
+
+    def node_pending(self) -> int:
+        if self._node_pending is None:
+            self._node_pending = self.backend.next_nonce()
+        return self._node_pending
+
+
+@dataclass(frozen=True)
+class Ready:
+    """A single action estimated and ready to be prepared."""
+
+    entry_id: int
+    step: int
+    call: ContractCall
+    gas: int
+    kind: str = ""
+    security_id: str | None = None
+
+
+def _security_of(entry: OutboxEntry) -> str | None:
+    value = entry.payload.get("security_id") if isinstance(entry.payload, dict) else None
+    return None if value is None else str(value)
+
+
+def depends_on_group(entry: OutboxEntry, group: list[Ready]) -> bool:
+    """Whether ``entry``'s estimate may depend on an action of the group not sent yet (the
+    estimate would see the chain without it): a registry action on either side, or another
+    action of the same token, unless both are plain mints (mints of one token commute for
+    estimation; the register checked the holding rules). Such an entry is estimated only
+    after the group went out, as if it were sent one by one."""
+    security = _security_of(entry)
+    for item in group:
+        if entry.kind.startswith("registry.") or item.kind.startswith("registry."):
+            return True
+        if security is not None and item.security_id == security and not (
+                entry.kind == "token.mint" and item.kind == "token.mint" and item.step == 0):
+            return True
+    return False
+
+
 def relay_sweep(*, backend=None, batch_size: int | None = None) -> RelayResult:  # noqa: ANN001
     """One pass of the relay (see module doc). Raises ChainUnavailable when the node cannot
-    be reached, after putting the batch back with backoff."""
+    be reached, after putting the batch back with backoff.
+
+    Single actions are estimated one after the other (outside transactions), then all the
+    ready ones are prepared in ONE transaction (nonces, signatures, rows) and broadcast in
+    nonce order. The pending group is flushed (prepared + broadcast) before a batch unit and
+    before re-estimating an action whose estimate reverted while an earlier one of the group
+    was not sent yet, so nonces follow the claim order and dependent actions see their
+    predecessors."""
     backend = backend or get_backend()
     result = RelayResult()
     result.rebroadcast = rebroadcast_prepared(backend=backend)
     claimed = claim_pending(batch_size=batch_size or settings.CHAIN_RELAY_BATCH_SIZE)
     result.claimed = len(claimed)
     units = plan_batches(claimed)   # [id] for a single action, [id, id, ...] for a batchMint
-    for index, unit in enumerate(units):
-        try:
+    ctx = SweepContext(backend)
+    group: list[Ready] = []
+    flushing: list[int] = []   # estimated entries being prepared/sent: backed off too on ChainUnavailable
+
+    def count(outcome: str, n: int = 1) -> None:
+        if outcome != "skipped":
+            setattr(result, outcome, getattr(result, outcome) + n)
+
+    def flush() -> None:
+        if group:
+            ready = list(group)
+            flushing[:] = [r.entry_id for r in ready]
+            group.clear()
+            submitted = relay_ready(ready, ctx=ctx)
+            flushing.clear()
+            count("submitted", submitted)
+
+    index = 0
+    try:
+        for index, unit in enumerate(units):  # noqa: B007
             if len(unit) == 1:
-                outcomes = {relay_entry(unit[0], backend=backend): 1}
+                outcome, ready = estimate_entry(unit[0], ctx=ctx, group=group)
+                if outcome == "retry":      # reverted behind an unsent earlier action of this sweep
+                    flush()
+                    outcome, ready = estimate_entry(unit[0], ctx=ctx)
+                if ready is not None:
+                    group.append(ready)
+                else:
+                    count(outcome)
             else:
-                outcomes = relay_batch(unit, backend=backend,
-                                       relay_single=lambda entry_id: relay_entry(entry_id, backend=backend))
-        except ChainUnavailable as exc:
-            for rest in units[index:]:
-                for entry_id in rest:
-                    entry_retry_later(entry_id, message=exc.message)
-            raise
-        for outcome, n in outcomes.items():
-            if outcome != "skipped":
-                setattr(result, outcome, getattr(result, outcome) + n)
+                flush()
+                outcomes = relay_batch(unit, backend=backend, ctx=ctx,
+                                       relay_single=lambda entry_id: relay_entry(entry_id, backend=backend, ctx=ctx))
+                for outcome, n in outcomes.items():
+                    count(outcome, n)
+        index = len(units)
+        flush()
+    except ChainUnavailable as exc:
+        backoff = flushing + [r.entry_id for r in group] + [i for rest in units[index:] for i in rest]
+        for entry_id in dict.fromkeys(backoff):   # SUBMITTED ones are left alone (stay PREPARED)
+            entry_retry_later(entry_id, message=exc.message)
+        raise
     return result
 
 
@@ -135,39 +230,100 @@ def predecessors_in_flight(entry: OutboxEntry) -> bool:
     return earlier.filter(related).exists()
 
 
-def relay_entry(entry_id: int, *, backend) -> str:  # noqa: ANN001
-    """Send the next step of one claimed entry. Returns "submitted", "waiting", "failed" or
-    "skipped"; raises ChainUnavailable (the caller backs off)."""
+def estimate_entry(entry_id: int, *, ctx: SweepContext,
+                   group: list[Ready] | None = None) -> tuple[str, Ready | None]:
+    """Build and estimate the next step of one claimed entry, outside any transaction.
+    Returns ("ready", Ready) or (outcome, None) with outcome "waiting", "failed", "skipped",
+    or "retry" (only with a non-empty ``group``, the estimated actions not sent yet: this one
+    depends on one of them, or its estimate reverted while an earlier action is in flight;
+    the caller sends the group and asks again)."""
+    backend = ctx.backend
+    can_flush = bool(group)
     entry = OutboxEntry.objects.get(pk=entry_id)
     if entry.status != OutboxEntry.Status.PENDING:
-        return "skipped"
+        return "skipped", None
+    if can_flush and depends_on_group(entry, group):
+        return "retry", None
     step = next_step(entry)
     chain_id = backend.chain_id()
     try:
         call = call_for(entry, step, chain_id=chain_id, signer=backend.address)
     except TargetNotDeployed as exc:
+        if can_flush:
+            return "retry", None   # its deploy may be in the group not sent yet
         entry_wait(entry_id, seconds=settings.CHAIN_WAIT_SECONDS, reason=str(exc))
-        return "waiting"
+        return "waiting", None
     except BadPayload as exc:
         entry_fail(entry_id, code="BadPayload", message=str(exc))
-        return "failed"
+        return "failed", None
     try:
         gas = backend.estimate_gas(call)
     except ChainReverted as exc:
         if predecessors_in_flight(entry):
+            if can_flush:
+                return "retry", None
             entry_wait(entry_id, seconds=settings.CHAIN_WAIT_SECONDS,
                        reason=f"an earlier action is in flight; estimation said {exc.message}")
-            return "waiting"
+            return "waiting", None
         entry_fail(entry_id, code=exc.code or "Reverted", message=exc.message)
-        return "failed"
-    max_fee, priority = backend.suggest_fees()
-    node_pending = backend.next_nonce()
-    prepared = prepare(entry_id=entry_id, step=step, call=call, gas=gas, max_fee=max_fee, priority=priority,
-                       node_pending=node_pending, backend=backend)
-    if prepared is None:
-        return "skipped"
-    broadcast(prepared, backend=backend)
-    return "submitted"
+        return "failed", None
+    return "ready", Ready(entry_id=entry_id, step=step, call=call, gas=gas, kind=entry.kind,
+                          security_id=_security_of(entry))
+
+
+def relay_ready(ready: list[Ready], *, ctx: SweepContext) -> int:
+    """Prepare estimated actions in one transaction, then broadcast them in nonce order.
+    Returns how many were submitted (the others were moved on by another worker)."""
+    backend = ctx.backend
+    max_fee, priority = ctx.fees()
+    prepared = prepare_many(ready, max_fee=max_fee, priority=priority, node_pending=ctx.node_pending(),
+                            backend=backend)
+    for item in prepared:
+        broadcast(item, backend=backend)
+    return len(prepared)
+
+
+def relay_entry(entry_id: int, *, backend, ctx: SweepContext | None = None) -> str:  # noqa: ANN001
+    """Send the next step of one claimed entry. Returns "submitted", "waiting", "failed" or
+    "skipped"; raises ChainUnavailable (the caller backs off)."""
+    ctx = ctx or SweepContext(backend)
+    outcome, ready = estimate_entry(entry_id, ctx=ctx)
+    if ready is None:
+        return outcome
+    return "submitted" if relay_ready([ready], ctx=ctx) else "skipped"
+
+
+def prepare_many(ready: list[Ready], *, max_fee: int, priority: int, node_pending: int,
+                 backend) -> list[Prepared]:  # noqa: ANN001
+    """:func:`prepare` for several actions in ONE transaction: the entries are locked first
+    (id order), then for each one still PENDING at the same step: nonce, signature,
+    ChainTransaction PREPARED, entry SUBMITTED. Returns what was stored, in nonce order."""
+    if not ready:
+        return []
+    out: list[Prepared] = []
+    moved: list[tuple[OutboxEntry, str]] = []
+    chain_id = backend.chain_id()
+    with transaction.atomic(durable=True):
+        locked = {e.pk: e for e in OutboxEntry.objects.select_for_update()
+                  .filter(pk__in=[r.entry_id for r in ready]).order_by("id")}
+        for item in ready:
+            entry = locked.get(item.entry_id)
+            if entry is None or entry.status != OutboxEntry.Status.PENDING or next_step(entry) != item.step:
+                continue
+            nonce = nonce_allocate(signer=backend.address, chain_id=chain_id, node_pending=node_pending)
+            signed = backend.build_and_sign(item.call, nonce=nonce, gas=item.gas, max_fee_per_gas=max_fee,
+                                            max_priority_fee_per_gas=priority)
+            tx = ChainTransaction.objects.create(
+                entry=entry, step=item.step, signer=backend.address, chain_id=chain_id, nonce=nonce,
+                to_address=item.call.address or "", function=item.call.function, raw_tx=signed.raw,
+                tx_hash=signed.hash, gas_limit=item.gas, max_fee_per_gas=max_fee, max_priority_fee_per_gas=priority)
+            moved.append((entry, f"step {item.step} {item.call.function} nonce {nonce} tx {signed.hash}"))
+            out.append(Prepared(tx_id=tx.pk, tx_hash=signed.hash, raw=signed.raw))
+        if moved:
+            OutboxEntry.objects.filter(pk__in=[e.pk for e, _ in moved]).update(last_error="", updated_at=timezone.now())
+        for entry, reason in moved:   # last: transition's audit event takes the audit chain's global lock
+            transition(entry, to=OutboxEntry.Status.SUBMITTED, actor=None, reason=reason)
+    return out
 
 
 def prepare(*, entry_id: int, step: int, call: ContractCall, gas: int, max_fee: int, priority: int,

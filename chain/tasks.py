@@ -20,8 +20,11 @@ def _same_queue(task) -> dict:  # noqa: ANN001
 
 @shared_task(bind=True, name="chain.relay_sweep", **_RETRY)
 def relay_sweep_task(self) -> dict:  # noqa: ANN001
+    from core.outbox import kick_flag_clear
+
     from .relay import relay_sweep
 
+    kick_flag_clear(self.app)   # before claiming: rows committed from now on kick again
     result = relay_sweep()
     if result.submitted or result.rebroadcast:
         confirm_sweep_task.apply_async(**_same_queue(self))

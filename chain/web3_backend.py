@@ -109,6 +109,8 @@ class Web3Backend:
                 elif item["type"] == "event":
                     self._events[event_abi_to_log_topic(item)] = item
         self._chain_id: int | None = None
+        # Contract objects are pure (ABI + address), cheap to keep and ~ms of CPU to rebuild.
+        self._contracts: dict[tuple[str, str | None], Any] = {}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -151,10 +153,16 @@ class Web3Backend:
         return ChainReverted(f"reverted: {fallback}", code=None)
 
     def _contract(self, artifact: str, address: str | None = None):
-        art = self.artifacts[artifact]
-        if address is None:
-            return self.w3.eth.contract(abi=list(art.abi), bytecode=art.bytecode)
-        return self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=list(art.abi))
+        key = (artifact, None if address is None else address.lower())
+        contract = self._contracts.get(key)
+        if contract is None:
+            art = self.artifacts[artifact]
+            if address is None:
+                contract = self.w3.eth.contract(abi=list(art.abi), bytecode=art.bytecode)
+            else:
+                contract = self.w3.eth.contract(address=Web3.to_checksum_address(address), abi=list(art.abi))
+            self._contracts[key] = contract
+        return contract
 
     def _fn(self, call: ContractCall):
         if call.address is None:

@@ -58,16 +58,54 @@ def outbox_put(*, kind: str, payload: dict, idempotency_key: str) -> OutboxEntry
 logger = logging.getLogger(__name__)
 
 
+#: Broker-side flag "a relay sweep is already queued": set (SET NX) by a kick, cleared by the
+#: relay task when it starts, before it claims (chain/tasks.py). While it is set, a sweep that
+#: has not started yet will see every row committed now, so another kick is redundant. The
+#: flag expires after OUTBOX_KICK_DEDUP_SECONDS in case its sweep is lost (beat covers).
+KICK_FLAG = "shoken:outbox:relay-kick-queued"
+
+
+def _broker_redis(app):  # noqa: ANN001, ANN202
+    """The broker's redis client (kombu's redis channel), or None on another transport."""
+    with app.connection_for_write() as conn:
+        return getattr(conn.default_channel, "client", None)
+
+
+def kick_flag_clear(app) -> None:  # noqa: ANN001
+    """Called by the relay task as it starts (before claiming)."""
+    try:
+        client = _broker_redis(app)
+        if client is not None:
+            client.delete(KICK_FLAG)
+    except Exception:  # noqa: BLE001
+        logger.debug("outbox: could not clear the kick flag", exc_info=True)
+
+
 def _kick_relay() -> None:
     """After commit, ask a worker to relay now instead of waiting for beat's sweep. Sent by
     task name (core never imports chain). A broker hiccup is logged, not raised: the row is
-    committed and the periodic sweep will pick it up."""
+    committed and the periodic sweep will pick it up. A kick is skipped when one is already
+    queued and its sweep has not started (see KICK_FLAG)."""
     task = settings.OUTBOX_KICK_TASK
     if not task:
         return
     from celery import current_app
 
+    dedup_ms = int(float(getattr(settings, "OUTBOX_KICK_DEDUP_SECONDS", 0) or 0) * 1000)
+    client = None
+    if dedup_ms > 0:
+        try:
+            client = _broker_redis(current_app)
+            if client is not None and not client.set(KICK_FLAG, b"1", nx=True, px=dedup_ms):
+                return   # a queued sweep that has not started yet will see this row
+        except Exception:  # noqa: BLE001
+            client = None   # no dedup then: kick
     try:
         current_app.send_task(task, queue=settings.OUTBOX_KICK_QUEUE or None)
     except Exception:  # noqa: BLE001
+        if client is not None:
+            try:
+                client.delete(KICK_FLAG)   # let the next commit try again
+            except Exception:  # noqa: BLE001
+                logger.debug("outbox: could not clear the kick flag", exc_info=True)
         logger.warning("outbox: could not kick %s; the periodic sweep will relay", task, exc_info=True)

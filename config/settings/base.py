@@ -197,6 +197,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
 # for beat's periodic sweep).
 OUTBOX_KICK_TASK = env("OUTBOX_KICK_TASK", default="chain.relay_sweep")
 OUTBOX_KICK_QUEUE = env("OUTBOX_KICK_QUEUE", default="")
+# A kick is skipped while an earlier one's sweep is still queued (not started); the flag
+# expires after this many seconds in case that sweep is lost. 0 = one kick per committed row.
+OUTBOX_KICK_DEDUP_SECONDS = env.float("OUTBOX_KICK_DEDUP_SECONDS", default=2.0)
 
 CHAIN_RPC_URL = env("CHAIN_RPC_URL", default="")
 CHAIN_SIGNER_KEY = env("CHAIN_SIGNER_KEY", default="")  # the platform's agent key (hex)

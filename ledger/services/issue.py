@@ -47,16 +47,16 @@ def _issue(*, security: Security, book: ControlBook, position: Position, investo
         raise ApplicationError(
             _("Issuing this amount would exceed the authorized number of units."), code="authorized_exceeded"
         )
-    action = action_record(
-        kind=TokenAction.Kind.ISSUE, security=security, actor=actor, idempotency_key=idempotency_key, reason=reason,
-        cause=cause, to_investor=investor, to_wallet=position.wallet, amount=amount,
-    )
     position.balance = int(position.balance) + amount
     position_save(position)
     book.issued = int(book.issued) + amount
     book.outstanding = int(book.outstanding) + amount
     book.save(update_fields=["issued", "outstanding", "updated_at"])
-    return action
+    # Last: action_record takes the audit chain's global lock, held until commit.
+    return action_record(
+        kind=TokenAction.Kind.ISSUE, security=security, actor=actor, idempotency_key=idempotency_key, reason=reason,
+        cause=cause, to_investor=investor, to_wallet=position.wallet, amount=amount,
+    )
 
 
 @transaction.atomic(durable=True)
