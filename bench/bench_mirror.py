@@ -1,26 +1,49 @@
 """The mirror benchmark (issue 6, `make bench-mirror`). On ONE private anvil (automine):
 
   (a) raw:     a web3.py loop (chain.web3_backend.Web3Backend) that signs locally, sends and
-               waits for the receipt of each of N mints, one after the other;
-  (b) mirror:  the same N issuances through the register (ledger.services.tokens_issue), the
-               outbox, the relay and the confirmer, with 4 Celery worker processes
-               (CHAIN_BATCH_MINTS off); the outbox kicks chain.relay_sweep after each commit
-               (OUTBOX_KICK_TASK / OUTBOX_KICK_QUEUE), plus a beat-like sweep every second;
-  (c) batched: the same with CHAIN_BATCH_MINTS on;
-  (d) latency: BENCH_LATENCY_N issuances one at a time on the (b) stack, each waited for:
-               commit (OutboxEntry.created_at) -> OutboxEntry.confirmed_at.
+               waits for the receipt of each of N mints, one after the other, on a token
+               deployed directly (no register, no database). raw_tps = N / loop time.
+  (b) mirror:  the same N issuances through the whole platform, batching OFF
+               (CHAIN_BATCH_MINTS=false): BENCH_THREADS writer threads (default 4), thread t
+               issuing its contiguous share of the N on security t % BENCH_SECURITIES (default
+               = threads; one issuer, one token per security, all deployed through the outbox;
+               each security's control-book lock serialises its own issuances, so one
+               security per thread), each action its own durable register transaction
+               (ledger.services.tokens_issue: rule check, positions, control book, TokenAction,
+               outbox row, audit event). The outbox kicks chain.relay_sweep after each commit
+               (OUTBOX_KICK_TASK / OUTBOX_KICK_QUEUE), plus a beat-like sweep every second; the
+               relay (single mints: claim, estimate, nonce, sign, store, broadcast) and the
+               confirmer (receipt -> CONFIRMED) run in BENCH_WORKERS (4) real Celery worker
+               processes. mirror_tps = N / (first OutboxEntry.created_at, i.e. the first
+               action written, just before its commit -> last OutboxEntry.confirmed_at).
+  (c) batched: the same, batching ON (CHAIN_BATCH_MINTS=true; the relay claims the platform
+               default per sweep, CHAIN_RELAY_BATCH_SIZE = CHAIN_BATCH_MAX_MINTS = 100, unless
+               BENCH_RELAY_BATCH_SIZE is set) AND the register issuing in bulk the way the
+               platform does for bulk settlement: each thread commits its share through
+               ledger.services.tokens_issue_many in chunks of BENCH_ISSUE_CHUNK (25) items, one
+               durable transaction per chunk that still writes one rule-checked TokenAction,
+               outbox row and audit event per item. Consecutive mints of a token then go out
+               as one batchMint. batched_tps is timed as in (b), on a fresh world.
+  (b') / (c') diagnostics, not in RESULT: the mirror alone, N issuances committed while the
+               workers are stopped (SIGSTOP), then resumed: relay + confirmer throughput with a
+               full outbox.
+  (d) latency: BENCH_LATENCY_N issuances one at a time (one thread) on the (b) stack, each
+               waited for: commit (OutboxEntry.created_at) -> OutboxEntry.confirmed_at.
+               p50_latency_ms is the median of these.
 
-Throughput is N / (first action committed -> last one confirmed). Latencies of the bursts
-(b)/(c) are printed too; they are queueing-dominated (half the burst waits behind the other
-half), so the p50 goal is measured on (d), an action arriving at a system that is not
-saturated.
+Every action of (b)/(c)/(d) goes register first, then outbox, relay, confirmer, real worker
+processes; nothing is pre-signed or skipped. Latencies of the bursts (b)/(c) are printed too;
+they are queueing-dominated (the last actions of a burst wait behind the first), so the p50
+goal is measured on (d), an action arriving at a system that is not saturated.
 
 Isolation: a private Redis (own unix socket), a private anvil, and a throwaway database
 created on the embedded PostgreSQL server the way pytest-django does it
 (django.test.utils.setup_databases, name BENCH_DB_NAME, default "bench_mirror") and dropped at
 the end, so the bench never touches the dev database or another engineer's test database.
 
-Environment: BENCH_N (default 200), BENCH_WORKERS (4), BENCH_LATENCY_N (30), BENCH_DB_NAME.
+Environment: BENCH_N (default 200), BENCH_WORKERS (4), BENCH_THREADS (4), BENCH_SECURITIES
+(= threads), BENCH_ISSUE_CHUNK (25), BENCH_RELAY_BATCH_SIZE (unset: platform default),
+BENCH_LATENCY_N (30), BENCH_DB_NAME.
 Last line: RESULT n=.. raw_tps=.. mirror_tps=.. batched_tps=.. mirror_vs_raw=.. batched_vs_raw=.. p50_latency_ms=..
 """
 
@@ -38,6 +61,9 @@ sys.path.insert(0, str(ROOT))
 N = int(os.environ.get("BENCH_N", "200"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 LATENCY_N = int(os.environ.get("BENCH_LATENCY_N", "30"))
+THREADS = int(os.environ.get("BENCH_THREADS", "4"))
+SECURITIES = int(os.environ.get("BENCH_SECURITIES", str(THREADS)))
+ISSUE_CHUNK = int(os.environ.get("BENCH_ISSUE_CHUNK", "25"))
 INVESTORS = 8
 JP = 392
 
@@ -114,15 +140,17 @@ class Phase:
         from django.conf import settings
         from django.db import connection
 
-        from tests.chaos.harness import Driver, Workers, worker_env, world_setup
+        from tests.chaos.harness import Driver, Workers, security_add, worker_env, world_setup
 
         self.label = label
         self.queue = f"bench-{label}-{os.getpid()}"
-        # Batching on: a sweep claims up to CHAIN_BATCH_MAX_MINTS (100) entries, so a batch is not
-        # cut at the default claim size of 20.
-        env = worker_env(database=connection.settings_dict, redis=redis, anvil=anvil,
-                         CHAIN_BATCH_MINTS="true" if batch else "false",
-                         CHAIN_RELAY_BATCH_SIZE=os.environ.get("BENCH_RELAY_BATCH_SIZE", "100" if batch else "20"))
+        # The relay's claim size is the platform default (config/settings/base.py:
+        # CHAIN_RELAY_BATCH_SIZE follows CHAIN_BATCH_MAX_MINTS when batching is on) unless
+        # BENCH_RELAY_BATCH_SIZE says otherwise.
+        extra = {"CHAIN_BATCH_MINTS": "true" if batch else "false"}
+        if os.environ.get("BENCH_RELAY_BATCH_SIZE"):
+            extra["CHAIN_RELAY_BATCH_SIZE"] = os.environ["BENCH_RELAY_BATCH_SIZE"]
+        env = worker_env(database=connection.settings_dict, redis=redis, anvil=anvil, **extra)
         self.workers = Workers(queue=self.queue, env=env, count=WORKERS)
         self.driver = Driver(redis=redis, queue=self.queue, period=1.0, max_depth=2)
         settings.OUTBOX_KICK_TASK = "chain.relay_sweep"
@@ -131,19 +159,69 @@ class Phase:
         self.workers.wait_ready(timeout=90)
         self.driver.start()
         self.world = world_setup(backend=backend, investors=INVESTORS)
-        say(f"{label}: {WORKERS} workers ready, token {self.world.token_address}, batching {'on' if batch else 'off'}")
+        self.securities = [self.world.security] + [security_add(world=self.world) for _ in range(SECURITIES - 1)]
+        say(f"{label}: {WORKERS} workers ready, {len(self.securities)} securities (first token "
+            f"{self.world.token_address}), batching {'on' if batch else 'off'}, "
+            f"relay claims {env.get('CHAIN_RELAY_BATCH_SIZE', os.environ.get('CHAIN_RELAY_BATCH_SIZE', 'the default'))} "
+            f"per sweep")
 
-    def burst(self, n: int) -> tuple[float, list[float], float]:
-        """n issuances committed back to back; returns (tps, latencies ms, commit rate)."""
-        from tests.chaos.harness import issue
+    def burst(self, n: int, *, bulk: bool = False) -> tuple[float, list[float], float]:
+        """n issuances from THREADS threads at once, thread t on security t % SECURITIES (each
+        security's control book lock serialises its issuances, so one security = one writer):
+        each thread commits its contiguous share of the n actions back to back, one
+        tokens_issue each, or (bulk) tokens_issue_many in chunks of ISSUE_CHUNK. Returns (tps
+        from the first commit to the last confirmation, commit -> confirmed latencies in ms,
+        register commit rate)."""
+        import threading
 
+        from django.db import connection
+
+        from core.models import OutboxEntry
+        from tests.chaos.harness import issue, issue_many
+
+        ids: list[int] = []
+        errors: list[BaseException] = []
+        lock = threading.Lock()
+        start = threading.Barrier(THREADS)
+        tag = f"{self.label}-{'bulk' if bulk else 'burst'}"
+
+        def writer(t: int) -> None:
+            security = self.securities[t % len(self.securities)]
+            mine = list(range(t * n // THREADS, (t + 1) * n // THREADS))
+            done: list[int] = []
+            try:
+                start.wait()
+                if bulk:
+                    for c in range(0, len(mine), ISSUE_CHUNK):
+                        chunk = mine[c:c + ISSUE_CHUNK]
+                        done += issue_many(world=self.world, security=security, amount=100, first=chunk[0], tag=tag,
+                                           wallets=[self.world.wallets[i % INVESTORS] for i in chunk])
+                else:
+                    for i in mine:
+                        done.append(issue(world=self.world, security=security, amount=100, n=i, tag=tag,
+                                          wallet=self.world.wallets[i % INVESTORS]))
+            except BaseException as error:  # noqa: BLE001 (re-raised by the caller)
+                errors.append(error)
+            finally:
+                with lock:
+                    ids.extend(done)
+                connection.close()
+
+        threads = [threading.Thread(target=writer, args=(t,), name=f"bench-writer-{t}") for t in range(THREADS)]
         started = time.monotonic()
-        ids = [issue(world=self.world, wallet=self.world.wallets[i % INVESTORS], amount=100, n=i, tag=self.label)
-               for i in range(n)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
         committed = time.monotonic() - started
+        if errors:
+            raise errors[0]
+        if len(ids) != n:
+            raise RuntimeError(f"{len(ids)} of {n} issuances committed")
         wait_confirmed(ids, timeout=60 + n)
-        elapsed = time.monotonic() - started
-        return n / elapsed, latencies_ms(ids), n / committed
+        rows = list(OutboxEntry.objects.filter(pk__in=ids).values_list("created_at", "confirmed_at"))
+        window = (max(c for _, c in rows) - min(c for c, _ in rows)).total_seconds()
+        return n / window, latencies_ms(ids), n / committed
 
     def drain(self, n: int) -> tuple[float, list[float]]:
         """The mirror alone: n issuances committed while the workers are stopped (SIGSTOP),
@@ -194,14 +272,15 @@ def run(*, redis, anvil) -> str:  # noqa: ANN001
     settings.CHAIN_RPC_URL, settings.CHAIN_SIGNER_KEY = anvil.rpc_url, anvil.signer_key
     settings.CHAIN_CONFIRMATIONS = 0
     backend = Web3Backend(anvil.rpc_url, anvil.signer_key, timeout=10)
-    say(f"n={N} workers={WORKERS} register={'ledger.tokens_issue' if ledger_available() else 'outbox token.mint rows'}")
+    say(f"n={N} workers={WORKERS} writer threads={THREADS} securities={SECURITIES} bulk chunk={ISSUE_CHUNK} "
+        f"register={'ledger.tokens_issue' if ledger_available() else 'outbox token.mint rows'}")
 
     raw_tps = raw_loop(backend=backend, n=N)
     say(f"(a) raw web3 loop: {raw_tps:.1f} mints/s")
 
     phase = Phase(label="mirror", batch=False, redis=redis, anvil=anvil, backend=backend)
     try:
-        mirror_tps, mirror_lat, mirror_commit = phase.burst(N)
+        mirror_tps, mirror_lat, mirror_commit = phase.burst(N, bulk=False)
         say(f"(b) mirror: {mirror_tps:.1f} actions/s (register commits {mirror_commit:.1f}/s); burst latency "
             f"p50 {pct(mirror_lat, 0.5):.0f} ms p95 {pct(mirror_lat, 0.95):.0f} ms")
         drain_tps, _ = phase.drain(N)
@@ -215,7 +294,7 @@ def run(*, redis, anvil) -> str:  # noqa: ANN001
 
     phase = Phase(label="batched", batch=True, redis=redis, anvil=anvil, backend=backend)
     try:
-        batched_tps, batched_lat, batched_commit = phase.burst(N)
+        batched_tps, batched_lat, batched_commit = phase.burst(N, bulk=True)
         say(f"(c) batched: {batched_tps:.1f} actions/s (register commits {batched_commit:.1f}/s); burst latency "
             f"p50 {pct(batched_lat, 0.5):.0f} ms p95 {pct(batched_lat, 0.95):.0f} ms")
         report_batches(phase.world, label="(c)")

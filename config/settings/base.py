@@ -247,7 +247,7 @@ ISSUANCE_SITE_URL = env("ISSUANCE_SITE_URL", default="http://127.0.0.1:8000")
 
 # --- The chain mirror: relay and confirmer (issue 6, chain/relay.py, chain/confirmer.py) ---
 # Beat sweeps both every few seconds; the relay also kicks a confirm sweep after sending.
-CHAIN_RELAY_BATCH_SIZE = env.int("CHAIN_RELAY_BATCH_SIZE", default=20)        # entries claimed per sweep
+CHAIN_RELAY_BATCH_SIZE = env.int("CHAIN_RELAY_BATCH_SIZE", default=None)      # entries claimed per sweep (default below)
 CHAIN_CONFIRM_BATCH_SIZE = env.int("CHAIN_CONFIRM_BATCH_SIZE", default=500)   # live txs followed per sweep
 CHAIN_CLAIM_LEASE_SECONDS = env.float("CHAIN_CLAIM_LEASE_SECONDS", default=30.0)  # other workers skip a claimed entry
 CHAIN_WAIT_SECONDS = env.float("CHAIN_WAIT_SECONDS", default=2.0)  # re-look at an action waiting for a deploy/earlier action
@@ -265,6 +265,10 @@ CELERY_BEAT_SCHEDULE["chain.confirm_sweep"] = {"task": "chain.confirm_sweep", "s
 # ---- chain mirror: batching, indexer, reconciler (issue 6; owned by chain/) ----
 CHAIN_BATCH_MINTS = env.bool("CHAIN_BATCH_MINTS", default=True)         # consecutive mints of a token -> one batchMint
 CHAIN_BATCH_MAX_MINTS = env.int("CHAIN_BATCH_MAX_MINTS", default=100)   # cap per batch (also bounded by CHAIN_RELAY_BATCH_SIZE)
+if CHAIN_RELAY_BATCH_SIZE is None:
+    # With batching on, a sweep claims up to a full batch so bulk issuance is not cut into
+    # batches of 20; without it, 20 single actions per sweep.
+    CHAIN_RELAY_BATCH_SIZE = CHAIN_BATCH_MAX_MINTS if CHAIN_BATCH_MINTS else 20
 CHAIN_REORG_DEPTH = env.int("CHAIN_REORG_DEPTH", default=12)            # blocks the indexer re-reads each pass
 CHAIN_INDEX_WINDOW = env.int("CHAIN_INDEX_WINDOW", default=2000)        # blocks per eth_getLogs window
 CHAIN_INDEX_MAX_BLOCKS = env.int("CHAIN_INDEX_MAX_BLOCKS", default=20000)  # blocks per contract per pass (bounded work)

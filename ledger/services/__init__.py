@@ -16,10 +16,11 @@ from .forced import (
     forced_transfer_request,
     wallet_recovery_request,
 )
-from .issue import subscription_settle, subscriptions_settle, tokens_issue
+from .issue import IssueItem, subscription_settle, subscriptions_settle, tokens_issue, tokens_issue_many
 from .transfers import chain_transfer_record, tokens_transfer, transfer_request_create
 
 __all__ = [
+    "IssueItem",
     "chain_transfer_record",
     "compliance_request_approve",
     "compliance_request_reject",
@@ -30,6 +31,7 @@ __all__ = [
     "subscriptions_settle",
     "tokens_freeze",
     "tokens_issue",
+    "tokens_issue_many",
     "tokens_redeem",
     "tokens_transfer",
     "tokens_unfreeze",

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,7 +22,7 @@ from compliance.selectors import investor_facts_for
 from core.audit import audit_record
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from core.outbox import outbox_put
-from investors.models import Wallet
+from investors.models import InvestorProfile, Wallet
 from investors.wallet_proof import checksum
 from issuance.models import Security
 
@@ -135,6 +135,11 @@ def refuse(verdict: rules.Verdict) -> ApplicationError:
 def book_lock(security: Security, *, share: bool = False) -> ControlBook:
     """The security's control book, created on first use, locked FOR UPDATE (or FOR SHARE
     for use cases that only read it: transfers read `paused`)."""
+    if not share:
+        # Usually the book exists: lock it in one query; create it only on first use.
+        book = ControlBook.objects.select_for_update().filter(security=security).first()
+        if book is not None:
+            return book
     ControlBook.objects.bulk_create(
         [ControlBook(security=security, authorized=int(security.authorized_shares or 0))], ignore_conflicts=True
     )
@@ -145,10 +150,21 @@ def book_lock(security: Security, *, share: bool = False) -> ControlBook:
     return ControlBook.objects.get(security=security)
 
 
-def positions_lock(security: Security, holders: Iterable[tuple[str, User | None]]) -> dict[str, Position]:
+def positions_lock(security: Security, holders: Iterable[tuple[str, User | None]], *,
+                   book_exclusive: bool = False) -> dict[str, Position]:
     """Lock (creating if missing) the positions of these (wallet, investor) pairs in wallet
-    order. A pair with investor None must already exist."""
+    order. A pair with investor None must already exist.
+
+    `book_exclusive`: the caller holds the control book FOR UPDATE, so no other use case of
+    this security is taking position locks; the existing rows are then locked first in one
+    query and only the missing ones are inserted (then all are locked again, in order)."""
     holders = sorted(dict(holders).items())
+    if book_exclusive:
+        wallets = [w for w, _u in holders]
+        locked = {p.wallet: p for p in Position.objects.select_for_update()
+                  .filter(security=security, wallet__in=wallets).order_by("wallet")}
+        if len(locked) == len(wallets):
+            return locked
     new = [Position(security=security, wallet=w, investor=u) for w, u in holders if u is not None]
     if new:
         Position.objects.bulk_create(new, ignore_conflicts=True)
@@ -180,6 +196,39 @@ def facts_for(user: User, wallet: str, position: Position | None) -> rules.Inves
     facts = investor_facts_for(user=user, wallet=wallet)
     frozen = bool(position is not None and position.wallet_frozen)
     return dataclasses.replace(facts, wallet_frozen=frozen)
+
+
+def facts_for_wallet(wallet: Wallet, position: Position | None) -> rules.InvestorFacts:
+    """investor_facts_for(user=wallet's investor, wallet=its address) from a Wallet loaded with
+    select_related("profile__user"), without querying again: the wallet is the investor's
+    own, so it is registered exactly when it is active."""
+    profile, user = wallet.profile, wallet.profile.user
+    return rules.InvestorFacts(
+        investor_id=user.pk,
+        kyc_approved=profile.kyc_status == InvestorProfile.KycStatus.APPROVED,
+        kyc_expires_on=profile.kyc_expires_on,
+        country=profile.residence_country,
+        investor_type=profile.investor_status or rules.InvestorType.RETAIL,
+        accredited=profile.accredited,
+        qualified=profile.qualified,
+        wallet_registered=wallet.status == Wallet.Status.ACTIVE,
+        wallet_frozen=bool(position is not None and position.wallet_frozen),
+    )
+
+
+def holdings_needed(security_rules: rules.SecurityRules) -> bool:
+    """Whether check_issue's receiving rules (max/min holding, max holders) can refuse at all;
+    when none is set the holding facts cannot change the verdict and need not be read."""
+    return bool(security_rules.max_holding or security_rules.min_holding or security_rules.max_holders)
+
+
+def holdings_read(security: Security, investor_ids: Iterable[int]) -> tuple[dict[int, int], int]:
+    """({investor id: balance over all their wallets}, holder count) in ONE query."""
+    investor_ids = sorted(set(investor_ids))
+    aggregates = {f"b{pk}": Sum("balance", filter=Q(investor_id=pk)) for pk in investor_ids}
+    row = Position.objects.filter(security=security).aggregate(
+        holders=Count("investor", distinct=True, filter=Q(balance__gt=0)), **aggregates)
+    return {pk: int(row[f"b{pk}"] or 0) for pk in investor_ids}, int(row["holders"] or 0)
 
 
 def holding_for(security: Security, user: User, position: Position | None) -> rules.HoldingFacts:
@@ -251,6 +300,43 @@ def action_record(*, kind: str, security: Security, actor: User | None, idempote
              "reason": reason, "cause": cause, "idempotency_key": action.idempotency_key},
     )
     return action
+
+
+def actions_record_many(*, kind: str, security: Security, actor: User | None,
+                        specs: list[dict]) -> list[TokenAction]:
+    """action_record for several actions of one security in one transaction: the ids come from
+    the sequence in one query, each action gets its outbox row (key f"action:{id}"), the rows
+    are inserted in one statement, and the audit events (one per action, the same as
+    action_record writes) come last, so the audit chain's global lock is held only for them.
+    `specs`: dicts of action_record's keyword arguments (idempotency_key, reason, cause,
+    from_/to_investor, from_/to_wallet, amount)."""
+    if not specs:
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence('ledger_tokenaction', 'id')) "
+                       "FROM generate_series(1, %s)", [len(specs)])
+        pks = sorted(row[0] for row in cursor.fetchall())
+    who = actor if actor is not None and actor.is_authenticated else None
+    actions = []
+    for pk, spec in zip(pks, specs, strict=True):
+        action = TokenAction(
+            id=pk, kind=kind, security=security, actor=who, origin=TokenAction.Origin.PLATFORM,
+            idempotency_key=spec.get("idempotency_key") or f"action:{pk}", reason=spec.get("reason", ""),
+            cause=spec.get("cause", ""), from_investor=spec.get("from_investor"),
+            from_wallet=spec.get("from_wallet", ""), to_investor=spec.get("to_investor"),
+            to_wallet=spec.get("to_wallet", ""), amount=spec.get("amount", 0),
+        )
+        action.outbox = outbox_put(kind=OUTBOX_KIND[kind], payload=_payload(action), idempotency_key=f"action:{pk}")
+        actions.append(action)
+    TokenAction.objects.bulk_create(actions)
+    for action in actions:   # last: the audit chain's global lock, held until commit
+        audit_record(
+            action=f"ledger.{kind}", actor=actor, obj=action,
+            new={"security": security.pk, "from": action.from_wallet, "to": action.to_wallet,
+                 "amount": str(action.amount), "reason": action.reason, "cause": action.cause,
+                 "idempotency_key": action.idempotency_key},
+        )
+    return actions
 
 
 def duplicate_key(error: IntegrityError) -> bool:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -17,12 +18,16 @@ from issuance.models import Security, Subscription
 from ..models import ControlBook, Position, TokenAction
 from ._core import (
     action_record,
+    actions_record_many,
     book_lock,
     clean_address,
+    duplicate_key,
     ensure_issuer,
     existing_action,
     facts_for,
-    holding_for,
+    facts_for_wallet,
+    holdings_needed,
+    holdings_read,
     position_save,
     positions_lock,
     refuse,
@@ -32,31 +37,82 @@ from ._core import (
 )
 
 
-def _issue(*, security: Security, book: ControlBook, position: Position, investor: User, amount: int, actor: User,
-           reason: str, cause: str, idempotency_key: str | None) -> TokenAction:
-    """Issue into an already locked position (callers lock the book, then positions)."""
-    if position.investor_id != investor.pk:
-        raise ConflictError(_("This wallet holds tokens for another investor."), code="wallet_owner_mismatch")
-    verdict = rules.check_issue(
-        investor=facts_for(investor, position.wallet, position), rules=rules_for(security, book),
-        holding=holding_for(security, investor, position), amount=amount, today=today(),
-    )
-    if not verdict.allowed:
-        raise refuse(verdict)
-    if book.authorized and int(book.outstanding) + amount > int(book.authorized):
-        raise ApplicationError(
-            _("Issuing this amount would exceed the authorized number of units."), code="authorized_exceeded"
-        )
-    position.balance = int(position.balance) + amount
-    position_save(position)
-    book.issued = int(book.issued) + amount
-    book.outstanding = int(book.outstanding) + amount
+@dataclass(frozen=True)
+class IssueItem:
+    """One issuance of tokens_issue_many: `amount` base units to `wallet` (an investors.Wallet)."""
+
+    wallet: Wallet
+    amount: int
+    idempotency_key: str | None = None
+    reason: str = ""
+    cause: str = ""
+
+
+@dataclass
+class _Item:
+    """One issuance of a batch, resolved and locked: what _issue_locked checks and applies."""
+
+    position: Position
+    investor: User
+    facts: rules.InvestorFacts
+    amount: int
+    reason: str
+    cause: str
+    idempotency_key: str | None
+
+
+def _issue_locked(*, security: Security, book: ControlBook, items: list[_Item], actor: User) -> list[TokenAction]:
+    """Issue every item into its already locked position (callers lock the book FOR UPDATE,
+    then the positions in wallet order), all or nothing: each item is checked by the rule
+    engine against the register as the earlier items of the batch leave it, and any refusal
+    raises (the caller's transaction writes nothing). The register's facts are read once: the
+    security's rules, and (only when a receiving rule is set) the investors' holdings and the
+    holder count in one query, then kept up to date in memory. One action + outbox row per
+    item; the audit events come last (action_record / actions_record_many)."""
+    security_rules = rules_for(security, book)
+    day = today()
+    balances: dict[int, int] = {}
+    holders = 0
+    if holdings_needed(security_rules):
+        balances, holders = holdings_read(security, [item.investor.pk for item in items])
+    outstanding, authorized = int(book.outstanding), int(book.authorized or 0)
+    for index, item in enumerate(items):
+        position, amount = item.position, item.amount
+        if position.investor_id != item.investor.pk:
+            raise ConflictError(_("This wallet holds tokens for another investor."), code="wallet_owner_mismatch",
+                                fields={"item": index} if len(items) > 1 else None)
+        balance = balances.get(item.investor.pk, 0)
+        holding = rules.HoldingFacts(balance=balance, free_balance=position.free, holder_count=holders)
+        verdict = rules.check_issue(investor=item.facts, rules=security_rules, holding=holding, amount=amount,
+                                    today=day)
+        if not verdict.allowed:
+            error = refuse(verdict)
+            if len(items) > 1:
+                error.fields["item"] = index
+            raise error
+        if authorized and outstanding + amount > authorized:
+            raise ApplicationError(
+                _("Issuing this amount would exceed the authorized number of units."), code="authorized_exceeded",
+                fields={"item": index} if len(items) > 1 else None,
+            )
+        outstanding += amount
+        if balance == 0:
+            holders += 1
+        balances[item.investor.pk] = balance + amount
+        position.balance = int(position.balance) + amount
+    for position in {id(item.position): item.position for item in items}.values():
+        position_save(position)
+    issued = sum(item.amount for item in items)
+    book.issued = int(book.issued) + issued
+    book.outstanding = int(book.outstanding) + issued
     book.save(update_fields=["issued", "outstanding", "updated_at"])
-    # Last: action_record takes the audit chain's global lock, held until commit.
-    return action_record(
-        kind=TokenAction.Kind.ISSUE, security=security, actor=actor, idempotency_key=idempotency_key, reason=reason,
-        cause=cause, to_investor=investor, to_wallet=position.wallet, amount=amount,
-    )
+    # Last: the audit chain's global lock, held until commit.
+    specs = [{"idempotency_key": item.idempotency_key, "reason": item.reason, "cause": item.cause,
+              "to_investor": item.investor, "to_wallet": item.position.wallet, "amount": item.amount}
+             for item in items]
+    if len(specs) == 1:
+        return [action_record(kind=TokenAction.Kind.ISSUE, security=security, actor=actor, **specs[0])]
+    return actions_record_many(kind=TokenAction.Kind.ISSUE, security=security, actor=actor, specs=specs)
 
 
 @transaction.atomic(durable=True)
@@ -72,9 +128,10 @@ def _tokens_issue(*, security: Security, wallet: Wallet, amount: int, actor: Use
         return found
     book = book_lock(security)
     investor = wallet.profile.user
-    position = positions_lock(security, [(address, investor)])[address]
-    return _issue(security=security, book=book, position=position, investor=investor, amount=amount, actor=actor,
-                  reason=(reason or "").strip(), cause=cause, idempotency_key=idempotency_key)
+    position = positions_lock(security, [(address, investor)], book_exclusive=True)[address]
+    item = _Item(position=position, investor=investor, facts=facts_for_wallet(wallet, position), amount=amount,
+                 reason=(reason or "").strip(), cause=cause, idempotency_key=idempotency_key)
+    return _issue_locked(security=security, book=book, items=[item], actor=actor)[0]
 
 
 def tokens_issue(*, security: Security, wallet: Wallet, amount: int, actor: User, reason: str, cause: str = "",
@@ -85,6 +142,75 @@ def tokens_issue(*, security: Security, wallet: Wallet, amount: int, actor: User
     returns the first action and writes nothing."""
     return run_idempotent(_tokens_issue, idempotency_key, security=security, wallet=wallet, amount=amount,
                           actor=actor, reason=reason, cause=cause, idempotency_key=idempotency_key)
+
+
+@transaction.atomic(durable=True)
+def _tokens_issue_many(*, security: Security, items: list[IssueItem], actor: User, reason: str,
+                       cause: str) -> list[TokenAction]:
+    security = Security.objects.select_related("issuer").get(pk=security.pk)
+    ensure_issuer(actor, security, admin=True)
+    if not items:
+        raise ApplicationError(_("Give at least one issuance."), code="nothing_selected")
+    keys = [item.idempotency_key for item in items if item.idempotency_key]
+    if len(keys) != len(set(keys)):
+        message = _("The same idempotency key appears twice in this batch.")
+        raise ApplicationError(message, code="duplicate_idempotency_key", fields={"idempotency_key": [message]})
+    wallets = {w.pk: w for w in Wallet.objects.select_related("profile__user").filter(
+        pk__in={item.wallet.pk for item in items})}
+    resolved: list[tuple[IssueItem, Wallet, str]] = []
+    for index, item in enumerate(items):
+        wallet = wallets.get(item.wallet.pk)
+        if wallet is None:
+            raise NotFoundError(_("Not found."), code="not_found", fields={"item": index})
+        resolved.append((item, wallet, clean_address(wallet.address)))
+    # A key already recorded: the same issuance returns its action (a retried batch writes
+    # nothing), a different one is refused (nothing written).
+    recorded = {a.idempotency_key: a for a in TokenAction.objects.filter(idempotency_key__in=keys)} if keys else {}
+    results: dict[int, TokenAction] = {}
+    for index, (item, _wallet, address) in enumerate(resolved):
+        if item.idempotency_key in recorded:
+            results[index] = existing_action(
+                item.idempotency_key, kind=TokenAction.Kind.ISSUE, security_id=security.pk, to_wallet=address,
+                amount=item.amount if isinstance(item.amount, int) else -1)
+    todo = [index for index in range(len(resolved)) if index not in results]
+    if todo:
+        book = book_lock(security)
+        positions = positions_lock(security, [(resolved[i][2], resolved[i][1].profile.user) for i in todo],
+                                   book_exclusive=True)
+        locked = []
+        for index in todo:
+            item, wallet, address = resolved[index]
+            position = positions[address]
+            locked.append(_Item(position=position, investor=wallet.profile.user,
+                                facts=facts_for_wallet(wallet, position), amount=item.amount,
+                                reason=(item.reason or reason or "").strip(), cause=item.cause or cause,
+                                idempotency_key=item.idempotency_key))
+        for index, action in zip(todo, _issue_locked(security=security, book=book, items=locked, actor=actor),
+                                 strict=True):
+            results[index] = action
+    return [results[index] for index in range(len(resolved))]
+
+
+def tokens_issue_many(*, security: Security, items: Iterable[IssueItem], actor: User, reason: str = "",
+                      cause: str = "") -> list[TokenAction]:
+    """Issue to several wallets of one security at once (issuer admin), all or nothing, in ONE
+    durable transaction: the control book is locked once, the positions in wallet order,
+    every item is checked by the rule engine as tokens_issue would check it (against the
+    register as the earlier items leave it), and each item gets its own ISSUE action,
+    `token.mint` outbox row and audit event. One refused item refuses the batch (its error
+    names the item's index in `fields["item"]`) and nothing is written. An item's own
+    reason/cause override the batch's. Idempotency keys: the same key twice in one batch is
+    refused; a key already recorded for the same issuance returns that action (a retried
+    batch writes nothing), for another issuance it is an `idempotency_conflict`."""
+    items = list(items)
+    try:
+        return _tokens_issue_many(security=security, items=items, actor=actor, reason=reason, cause=cause)
+    except IntegrityError as error:
+        # A concurrent twin committed one of the keys first: run again, which returns the
+        # recorded actions (or refuses a conflicting key).
+        if duplicate_key(error) and not transaction.get_connection().in_atomic_block:
+            return _tokens_issue_many(security=security, items=items, actor=actor, reason=reason, cause=cause)
+        raise
 
 
 # -- settlement ----------------------------------------------------------------------------
@@ -145,13 +271,18 @@ def _settle(pks: Iterable[int], actor: User, wallet: Wallet | None) -> list[Toke
         items = by_security[security_id]
         security = items[0][0].offering.security
         book = book_lock(security)
-        positions = positions_lock(security, [(address, sub.investor) for sub, address in items])
-        for sub, address in items:
-            results[sub.pk] = _issue(
-                security=security, book=book, position=positions[address], investor=sub.investor,
-                amount=int(sub.units), actor=actor, reason=_("Settlement of subscription %(ref)s") % {"ref": sub.payment_reference},
-                cause=f"subscription:{sub.pk}", idempotency_key=f"subscription:{sub.pk}",
-            )
+        positions = positions_lock(security, [(address, sub.investor) for sub, address in items],
+                                   book_exclusive=True)
+        # The same bulk path as tokens_issue_many: one action + outbox row per subscription,
+        # each rule-checked, the audit events last.
+        actions = _issue_locked(security=security, book=book, actor=actor, items=[
+            _Item(position=positions[address], investor=sub.investor,
+                  facts=facts_for(sub.investor, address, positions[address]), amount=int(sub.units),
+                  reason=_("Settlement of subscription %(ref)s") % {"ref": sub.payment_reference},
+                  cause=f"subscription:{sub.pk}", idempotency_key=f"subscription:{sub.pk}")
+            for sub, address in items])
+        for (sub, _address), action in zip(items, actions, strict=True):
+            results[sub.pk] = action
             transition(sub, to=Subscription.Status.SETTLED, actor=actor)
     return [results[pk] for pk in pks]
 

@@ -405,26 +405,67 @@ def ledger_available() -> bool:
     return True
 
 
-def issue(*, world: World, wallet: str, amount: int, n: int, tag: str) -> int:
-    """One issuance: through the register (ledger.services.tokens_issue) when it exists, else
-    a token.mint outbox row written the way the register would. Returns the outbox entry id."""
+def security_add(*, world: World, settle_timeout: float = 90):  # noqa: ANN201
+    """Another security of the world's issuer (same admin, same registered investors), its
+    token deployed through the outbox; waits until it is confirmed. Returns the Security."""
     from django.db import transaction
 
-    from core.models import OutboxEntry
+    from core.outbox import outbox_put
+    from issuance.services.offerings import deploy_payload
+    from issuance.tests.factories import SecurityFactory
+
+    security = SecurityFactory(issuer=world.security.issuer)
+    with transaction.atomic():
+        outbox_put(kind="token.deploy", payload=deploy_payload(security),
+                   idempotency_key=f"bench:security:{security.pk}:deploy")
+    wait_settled(timeout=settle_timeout, what="security setup")
+    return security
+
+
+_WALLETS: dict[str, object] = {}
+
+
+def _wallet(address: str):  # noqa: ANN202
+    """The active investors.Wallet of an address (looked up once per process)."""
+    from investors.models import Wallet
+
+    if address not in _WALLETS:
+        _WALLETS[address] = Wallet.objects.get(address=address, status="active")
+    return _WALLETS[address]
+
+
+def issue(*, world: World, wallet: str, amount: int, n: int, tag: str, security=None) -> int:  # noqa: ANN001
+    """One issuance: through the register (ledger.services.tokens_issue) when it exists, else
+    a token.mint outbox row written the way the register would. Returns the outbox entry id.
+    `security`: another security of the world's issuer (default: the world's)."""
+    from django.db import transaction
+
     from core.outbox import outbox_put
 
+    security = security or world.security
     if ledger_available():
-        from investors.models import Wallet
         from ledger.services import tokens_issue
 
-        action = tokens_issue(security=world.security, wallet=Wallet.objects.get(address=wallet, status="active"),
-                              amount=amount, actor=world.actor, reason=f"{tag} issuance {n}",
-                              idempotency_key=f"{tag}:{n}")
-        return OutboxEntry.objects.get(idempotency_key=f"action:{action.pk}").pk
+        action = tokens_issue(security=security, wallet=_wallet(wallet), amount=amount, actor=world.actor,
+                              reason=f"{tag} issuance {n}", idempotency_key=f"{tag}:{n}")
+        return action.outbox_id
     with transaction.atomic(durable=True):
         entry = outbox_put(kind="token.mint", idempotency_key=f"{tag}:mint:{n}",
-                           payload={"security_id": world.security.pk, "wallet": wallet, "amount": str(amount)})
+                           payload={"security_id": security.pk, "wallet": wallet, "amount": str(amount)})
     return entry.pk
+
+
+def issue_many(*, world: World, wallets: list[str], amount: int, first: int, tag: str,
+               security=None) -> list[int]:  # noqa: ANN001
+    """len(wallets) issuances in ONE register transaction (ledger.services.tokens_issue_many,
+    what bulk settlement does): keys f"{tag}:{first + i}". Returns the outbox entry ids."""
+    from ledger.services import IssueItem, tokens_issue_many
+
+    items = [IssueItem(wallet=_wallet(w), amount=amount, idempotency_key=f"{tag}:{first + i}")
+             for i, w in enumerate(wallets)]
+    actions = tokens_issue_many(security=security or world.security, items=items, actor=world.actor,
+                                reason=f"{tag} bulk issuance {first}")
+    return [action.outbox_id for action in actions]
 
 
 def transactions_by_entry(entry_ids: list[int]) -> dict[int, list[tuple[str, bool]]]:
