@@ -28,7 +28,7 @@ def _normalize(values: dict | None) -> dict:
     return json.loads(json.dumps(values or {}, cls=DjangoJSONEncoder))
 
 
-def _client_ip(value: str | None) -> str | None:
+def normalize_ip(value: str | None) -> str | None:
     """The address as PostgreSQL's inet gives it back (so the hash survives the round
     trip), or None when it is not an IP address (e.g. REMOTE_ADDR "" behind a unix socket)."""
     if not value:
@@ -91,7 +91,7 @@ def audit_record(
         new_values=_normalize(new),
         request_id=context.request_id.get(),
         task_id=context.task_id.get(),
-        ip_address=_client_ip(context.client_ip.get()),
+        ip_address=normalize_ip(context.client_ip.get()),
     )
     event.prev_hash = last or GENESIS
     event.hash = _digest(event.prev_hash, event)

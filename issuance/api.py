@@ -7,7 +7,6 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -21,23 +20,9 @@ from .models import Issuer, Offering, OfferingDocument, Security
 from .models.securities import Regulation
 
 
-class TwoFactorIfRequired(BasePermission):
-    """Staff and issuer admins using a session must have passed 2FA in it (a token for them is
-    only issued with a TOTP code)."""
-
-    message = "Two-factor verification is required."
-
-    def has_permission(self, request, view):  # noqa: ANN001, ANN201
-        from rest_framework.authentication import SessionAuthentication
-
-        user = request.user
-        if isinstance(request.successful_authenticator, SessionAuthentication) and user.requires_two_factor:
-            return user.is_verified()
-        return True
-
-
 class Base(APIView):
-    permission_classes = [IsAuthenticated, TwoFactorIfRequired]
+    """Issuance API views: the project's default permissions apply (signed in, and 2FA
+    passed in the session for staff and issuer admins: accounts.permissions)."""
 
 
 def _my_issuer(user) -> Issuer:  # noqa: ANN001

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import context
-from core.audit import _client_ip, audit_record
+from core.audit import audit_record, normalize_ip
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.lifecycle import transition
 from core.money import to_base_units
@@ -80,7 +80,7 @@ def subscription_agreement_accept(*, subscription: Subscription, agreement_sha25
     if doc is None or doc.sha256 != (agreement_sha256 or "").strip().lower():
         raise ConflictError(_("The subscription agreement has changed; read it again."), code="agreement_mismatch")
     transition(sub, to=S.SIGNED, actor=actor)
-    fields = {"agreement_accepted_at": timezone.now(), "agreement_ip": _client_ip(context.client_ip.get()), "agreement_sha256": doc.sha256}
+    fields = {"agreement_accepted_at": timezone.now(), "agreement_ip": normalize_ip(context.client_ip.get()), "agreement_sha256": doc.sha256}
     Subscription.objects.filter(pk=sub.pk).update(**fields)
     audit_record(action="subscription.agreement_accepted", actor=actor, obj=sub, new=fields)
     sub.refresh_from_db()
