@@ -58,12 +58,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-N = int(os.environ.get("BENCH_N", "200"))
+N = int(os.environ.get("BENCH_N", "1000"))
 WORKERS = int(os.environ.get("BENCH_WORKERS", "4"))
 LATENCY_N = int(os.environ.get("BENCH_LATENCY_N", "30"))
-THREADS = int(os.environ.get("BENCH_THREADS", "4"))
-SECURITIES = int(os.environ.get("BENCH_SECURITIES", str(THREADS)))
-ISSUE_CHUNK = int(os.environ.get("BENCH_ISSUE_CHUNK", "25"))
+WRITERS = int(os.environ.get("BENCH_WRITERS", "4"))
+SECURITIES = int(os.environ.get("BENCH_SECURITIES", str(WRITERS)))
+ISSUE_CHUNK = int(os.environ.get("BENCH_ISSUE_CHUNK", "100"))
 INVESTORS = 8
 JP = 392
 
@@ -80,12 +80,13 @@ def pct(values: list[float], q: float) -> float:
 
 
 def raw_loop(*, backend, n: int) -> float:  # noqa: ANN001
-    """(a): our own registry + token deployed directly, then n mints: sign locally (fixed gas
-    and fees, local nonce), send, wait for the receipt. Returns mints per second."""
+    """(a): our own registry + token deployed directly, then n mints the way a plain web3.py
+    integration writes them (no platform code in the loop): build the call from the contract
+    object (fixed gas and fees, local nonce), sign it with the account, send it, wait for the
+    receipt. Returns mints per second."""
     from eth_account import Account
     from eth_utils import keccak
-
-    from chain.port import ContractCall
+    from web3 import Web3
 
     registry = backend.deploy_registry()
     wallets = [Account.create().address for _ in range(INVESTORS)]
@@ -93,19 +94,24 @@ def raw_loop(*, backend, n: int) -> float:  # noqa: ANN001
         backend.register_wallet(registry.address, ref=f"raw:wallet:{i}", wallet=wallet, investor_id=i,
                                 country=JP, kyc_expiry=2**40 - 1, accredited=True)
     token = backend.deploy_token(name="Raw bench", symbol="RAW", decimals=0, registry=registry.address)
-    calls = [ContractCall("SecurityToken", "mint", (keccak(text=f"raw:{i}"), wallets[i % INVESTORS], 100), token.address)
-             for i in range(n)]
-    gas = backend.estimate_gas(calls[0])   # a first mint to a new holder: the dearest
-    max_fee, priority = backend.suggest_fees()
-    nonce = backend.next_nonce()
+    w3 = Web3(Web3.HTTPProvider(backend.rpc_url))
+    account = w3.eth.account.from_key(backend.account.key)
+    contract = w3.eth.contract(address=token.address, abi=list(backend.artifacts["SecurityToken"].abi))
+    gas = contract.functions.mint(keccak(text="raw:probe"), wallets[0], 100).estimate_gas({"from": account.address})
+    gas = int(gas * 1.2) + 10_000   # a first mint to a new holder: the dearest
+    base = w3.eth.get_block("latest")["baseFeePerGas"]
+    fees = {"maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9}
+    nonce = w3.eth.get_transaction_count(account.address, "pending")
+    chain_id = w3.eth.chain_id
     started = time.perf_counter()
-    for i, call in enumerate(calls):
-        signed = backend.build_and_sign(call, nonce=nonce + i, gas=gas, max_fee_per_gas=max_fee,
-                                        max_priority_fee_per_gas=priority)
-        backend.broadcast(signed.raw)
-        receipt = backend.wait(signed.hash, timeout=30)
-        if receipt.status != 1:
-            raise RuntimeError(f"raw mint {i} reverted: {receipt.error}")
+    for i in range(n):
+        tx = contract.functions.mint(keccak(text=f"raw:{i}"), wallets[i % INVESTORS], 100).build_transaction(
+            {"from": account.address, "nonce": nonce + i, "gas": gas, "chainId": chain_id, **fees})
+        signed = account.sign_transaction(tx)
+        tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30, poll_latency=0.005)
+        if receipt["status"] != 1:
+            raise RuntimeError(f"raw mint {i} reverted")
     elapsed = time.perf_counter() - started
     supply = backend.total_supply(token.address)
     if supply != 100 * n:
@@ -120,7 +126,13 @@ def wait_confirmed(entry_ids: list[int], *, timeout: float, poll: float = 0.01) 
     while OutboxEntry.objects.filter(pk__in=entry_ids).exclude(status=OutboxEntry.Status.CONFIRMED).exists():
         failed = list(OutboxEntry.objects.filter(pk__in=entry_ids, status="failed").values_list("last_error", flat=True)[:3])
         if failed:
-            raise RuntimeError(f"actions failed: {failed}")
+            from django.db.models import Count
+
+            from chain.models import ChainTransaction
+
+            txs = list(ChainTransaction.objects.exclude(status="confirmed").values("status", "error_code")
+                       .annotate(n=Count("id")))
+            raise RuntimeError(f"actions failed: {failed}; unconfirmed transactions: {txs}")
         if time.monotonic() > deadline:
             raise TimeoutError(f"actions not confirmed within {timeout:.0f}s")
         time.sleep(poll)
@@ -166,56 +178,69 @@ class Phase:
             f"per sweep")
 
     def burst(self, n: int, *, bulk: bool = False) -> tuple[float, list[float], float]:
-        """n issuances from THREADS threads at once, thread t on security t % SECURITIES (each
-        security's control book lock serialises its issuances, so one security = one writer):
-        each thread commits its contiguous share of the n actions back to back, one
-        tokens_issue each, or (bulk) tokens_issue_many in chunks of ISSUE_CHUNK. Returns (tps
-        from the first commit to the last confirmation, commit -> confirmed latencies in ms,
-        register commit rate)."""
-        import threading
+        """n issuances from WRITERS writer processes at once (forked: the register's callers
+        are web/API processes, not threads of one interpreter), writer t on security
+        t % SECURITIES (each security's control book lock serialises its issuances, so one
+        security = one writer): each writer commits its contiguous share of the n actions back
+        to back, one tokens_issue each, or (bulk) tokens_issue_many in chunks of ISSUE_CHUNK.
+        Returns (tps from the first commit to the last confirmation, commit -> confirmed
+        latencies in ms, register commit rate)."""
+        import multiprocessing
+        import queue as queue_module
 
-        from django.db import connection
+        from django.db import connections
 
         from core.models import OutboxEntry
-        from tests.chaos.harness import issue, issue_many
 
-        ids: list[int] = []
-        errors: list[BaseException] = []
-        lock = threading.Lock()
-        start = threading.Barrier(THREADS)
+        fork = multiprocessing.get_context("fork")
+        start = fork.Barrier(WRITERS)
+        results = fork.Queue()
         tag = f"{self.label}-{'bulk' if bulk else 'burst'}"
+        world, securities = self.world, self.securities
 
         def writer(t: int) -> None:
-            security = self.securities[t % len(self.securities)]
-            mine = list(range(t * n // THREADS, (t + 1) * n // THREADS))
+            """Runs in a forked child: its own database connection, its own interpreter."""
+            from tests.chaos.harness import issue, issue_many
+
+            security = securities[t % len(securities)]
+            mine = list(range(t * n // WRITERS, (t + 1) * n // WRITERS))
             done: list[int] = []
             try:
                 start.wait()
                 if bulk:
                     for c in range(0, len(mine), ISSUE_CHUNK):
                         chunk = mine[c:c + ISSUE_CHUNK]
-                        done += issue_many(world=self.world, security=security, amount=100, first=chunk[0], tag=tag,
-                                           wallets=[self.world.wallets[i % INVESTORS] for i in chunk])
+                        done += issue_many(world=world, security=security, amount=100, first=chunk[0], tag=tag,
+                                           wallets=[world.wallets[i % INVESTORS] for i in chunk])
                 else:
                     for i in mine:
-                        done.append(issue(world=self.world, security=security, amount=100, n=i, tag=tag,
-                                          wallet=self.world.wallets[i % INVESTORS]))
-            except BaseException as error:  # noqa: BLE001 (re-raised by the caller)
-                errors.append(error)
+                        done.append(issue(world=world, security=security, amount=100, n=i, tag=tag,
+                                          wallet=world.wallets[i % INVESTORS]))
+                results.put(("ok", done))
+            except BaseException as error:  # noqa: BLE001 (reported to the parent)
+                results.put(("error", repr(error)))
             finally:
-                with lock:
-                    ids.extend(done)
-                connection.close()
+                connections.close_all()
 
-        threads = [threading.Thread(target=writer, args=(t,), name=f"bench-writer-{t}") for t in range(THREADS)]
+        connections.close_all()   # the children must not share the parent's socket
+        processes = [fork.Process(target=writer, args=(t,), name=f"bench-writer-{t}") for t in range(WRITERS)]
         started = time.monotonic()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
+        for process in processes:
+            process.start()
+        ids: list[int] = []
+        errors: list[str] = []
+        for _ in processes:
+            try:
+                status, value = results.get(timeout=120 + n)
+            except queue_module.Empty:
+                errors.append("a writer did not report")
+                break
+            (ids.extend if status == "ok" else errors.append)(value)
         committed = time.monotonic() - started
+        for process in processes:
+            process.join(timeout=30)
         if errors:
-            raise errors[0]
+            raise RuntimeError(f"writers failed: {errors}")
         if len(ids) != n:
             raise RuntimeError(f"{len(ids)} of {n} issuances committed")
         wait_confirmed(ids, timeout=60 + n)
@@ -272,7 +297,7 @@ def run(*, redis, anvil) -> str:  # noqa: ANN001
     settings.CHAIN_RPC_URL, settings.CHAIN_SIGNER_KEY = anvil.rpc_url, anvil.signer_key
     settings.CHAIN_CONFIRMATIONS = 0
     backend = Web3Backend(anvil.rpc_url, anvil.signer_key, timeout=10)
-    say(f"n={N} workers={WORKERS} writer threads={THREADS} securities={SECURITIES} bulk chunk={ISSUE_CHUNK} "
+    say(f"n={N} workers={WORKERS} writer processes={WRITERS} securities={SECURITIES} bulk chunk={ISSUE_CHUNK} "
         f"register={'ledger.tokens_issue' if ledger_available() else 'outbox token.mint rows'}")
 
     raw_tps = raw_loop(backend=backend, n=N)

@@ -34,10 +34,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from core.lifecycle import transition
+from core.lifecycle import transition_many
 from core.models import OutboxEntry
 
-from .calls import BadPayload, TargetNotDeployed, build_batch_mint
+from .calls import AddressBook, BadPayload, TargetNotDeployed, build_batch_mint
 from .models import ChainTransaction, ChainTransactionEntry
 from .nonces import nonce_allocate
 from .port import ChainReverted, ContractCall
@@ -109,10 +109,11 @@ def relay_batch(entry_ids: list[int], *, backend, relay_single, ctx=None) -> dic
 
     entries = list(OutboxEntry.objects.filter(pk__in=entry_ids, status=OutboxEntry.Status.PENDING).order_by("id"))
     chain_id = backend.chain_id()
+    addresses = ctx.addresses if ctx is not None else AddressBook(chain_id)
     members = []
     for entry in entries:
         try:
-            build_batch_mint(entries=[entry, entry], chain_id=chain_id)   # this member's payload and token
+            build_batch_mint(entries=[entry, entry], chain_id=chain_id, addresses=addresses)   # payload and token
         except (BadPayload, TargetNotDeployed):
             single([entry.pk])
             continue
@@ -120,11 +121,10 @@ def relay_batch(entry_ids: list[int], *, backend, relay_single, ctx=None) -> dic
     if len(members) < 2:
         single([e.pk for e in members])
         return counts
-    call = build_batch_mint(entries=members, chain_id=chain_id)
-    try:
-        gas = backend.estimate_gas(call)
-    except ChainReverted as exc:
-        log.info("batch of %d mints would revert (%s): sending them one by one", len(members), exc.message)
+    call = build_batch_mint(entries=members, chain_id=chain_id, addresses=addresses)
+    gas = backend.estimate_gas_many([call])[0]
+    if isinstance(gas, ChainReverted):
+        log.info("batch of %d mints would revert (%s): sending them one by one", len(members), gas.message)
         single([e.pk for e in members])
         return counts
     if ctx is not None:   # the sweep's reads (chain/relay.py SweepContext)
@@ -167,17 +167,23 @@ def prepare_batch(*, entry_ids: list[int], call: ContractCall, gas: int, max_fee
         ChainTransactionEntry.objects.bulk_create(
             [ChainTransactionEntry(tx=tx, entry_id=entry_id, position=i) for i, entry_id in enumerate(entry_ids)])
         OutboxEntry.objects.filter(pk__in=entry_ids).update(last_error="", updated_at=timezone.now())
-        for entry_id in entry_ids:
-            transition(by_id[entry_id], to=OutboxEntry.Status.SUBMITTED, actor=None,
-                       reason=f"batchMint of {len(entry_ids)} nonce {nonce} tx {signed.hash}")
+        transition_many([by_id[entry_id] for entry_id in entry_ids], to=OutboxEntry.Status.SUBMITTED, actor=None,
+                        reason=f"batchMint of {len(entry_ids)} nonce {nonce} tx {signed.hash}")
     return Prepared(tx_id=tx.pk, tx_hash=signed.hash, raw=signed.raw)
 
 
 def member_ids(tx: ChainTransaction) -> list[int]:
     """The entries a transaction carries, in call order (one for a single action)."""
-    linked = list(ChainTransactionEntry.objects.filter(tx_id=tx.pk).order_by("position")
-                  .values_list("entry_id", flat=True))
-    return linked or [tx.entry_id]
+    return members_of([tx])[tx.pk]
+
+
+def members_of(txs: list[ChainTransaction]) -> dict[int, list[int]]:
+    """:func:`member_ids` of several transactions in one query: {tx id: entry ids}."""
+    linked: dict[int, list[int]] = {}
+    for tx_id, entry_id in (ChainTransactionEntry.objects.filter(tx_id__in=[t.pk for t in txs])
+                            .order_by("tx_id", "position").values_list("tx_id", "entry_id")):
+        linked.setdefault(tx_id, []).append(entry_id)
+    return {tx.pk: linked.get(tx.pk) or [tx.entry_id] for tx in txs}
 
 
 def batch_call_for(tx: ChainTransaction) -> ContractCall:

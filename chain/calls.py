@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from eth_utils import keccak
 from web3 import Web3
@@ -54,10 +55,16 @@ def _get(payload: dict, key: str):
     return payload[key]
 
 
+@lru_cache(maxsize=65536)
+def _checksum(value: str) -> str:
+    """EIP-55 spelling (a keccak each time: the relay meets the same wallets over and over)."""
+    return Web3.to_checksum_address(value)
+
+
 def _address(payload: dict, key: str) -> str:
     value = _get(payload, key)
     try:
-        return Web3.to_checksum_address(value)
+        return _checksum(value)
     except (ValueError, TypeError) as exc:
         raise BadPayload(f"{key!r} is not an address: {value!r}") from exc
 
@@ -200,27 +207,44 @@ def _address_of(name: str, chain_id: int) -> str:
     return row
 
 
+class AddressBook:
+    """The DeployedContract addresses of one chain, each read once (a relay sweep builds
+    many calls to the same few contracts). A contract not deployed yet is not remembered:
+    asking again reads again."""
+
+    def __init__(self, chain_id: int) -> None:
+        self.chain_id = chain_id
+        self._known: dict[str, str] = {}
+
+    def __call__(self, name: str) -> str:
+        if name not in self._known:
+            self._known[name] = _address_of(name, self.chain_id)
+        return self._known[name]
+
+
 def build_call(*, kind: str, payload: dict, idempotency_key: str, step: int, chain_id: int,
-               signer: str, token_admin: str = "") -> ContractCall:
-    """The contract call for ``step`` of an action, with addresses resolved from the DB."""
+               signer: str, token_admin: str = "", addresses: AddressBook | None = None) -> ContractCall:
+    """The contract call for ``step`` of an action, with addresses resolved from the DB
+    (through ``addresses`` when given)."""
+    address_of = addresses or AddressBook(chain_id)
     steps = plan(kind, payload)
     if not 0 <= step < len(steps):
         raise BadPayload(f"{kind} has {len(steps)} steps, not {step + 1}")
     spec = steps[step]
     if spec.target != "deploy":
         spec.args(payload, {})  # a bad payload fails now, even before its contract exists
-    addresses: dict[str, str] = {}
+    targets: dict[str, str] = {}
     if spec.target in ("registry", "deploy"):
-        addresses["registry"] = _address_of(REGISTRY, chain_id)
+        targets["registry"] = address_of(REGISTRY)
     if spec.target == "token":
-        addresses["token"] = _address_of(token_contract_name(_uint(payload, "security_id", 63)), chain_id)
+        targets["token"] = address_of(token_contract_name(_uint(payload, "security_id", 63)))
     if spec.target == "deploy":
         _uint(payload, "security_id", 63)
-        addresses["admin"] = Web3.to_checksum_address(token_admin) if token_admin else signer
-        addresses["agent"] = signer
-        return ContractCall(spec.artifact, spec.function, spec.args(payload, addresses))
-    args = (ref_for(idempotency_key, step), *spec.args(payload, addresses))
-    return ContractCall(spec.artifact, spec.function, args, addresses[spec.target])
+        targets["admin"] = Web3.to_checksum_address(token_admin) if token_admin else signer
+        targets["agent"] = signer
+        return ContractCall(spec.artifact, spec.function, spec.args(payload, targets))
+    args = (ref_for(idempotency_key, step), *spec.args(payload, targets))
+    return ContractCall(spec.artifact, spec.function, args, targets[spec.target])
 
 
 def step_count(kind: str, payload: dict) -> int:
@@ -235,7 +259,7 @@ def batch_ref(idempotency_keys: list[str]) -> bytes:
     return keccak(text="batch:" + "\n".join(sorted(idempotency_keys)))
 
 
-def build_batch_mint(*, entries: list, chain_id: int) -> ContractCall:
+def build_batch_mint(*, entries: list, chain_id: int, addresses: AddressBook | None = None) -> ContractCall:
     """One ``batchMint(ref, to[], amounts[])`` for ``token.mint`` entries of one security
     (objects with ``kind``, ``payload`` and ``idempotency_key``), in the given order."""
     if len(entries) < 2:
@@ -245,6 +269,6 @@ def build_batch_mint(*, entries: list, chain_id: int) -> ContractCall:
         raise BadPayload("a batch holds token.mint actions of one security only")
     wallets = [_address(e.payload, "wallet") for e in entries]
     amounts = [_uint(e.payload, "amount") for e in entries]
-    token = _address_of(token_contract_name(securities.pop()), chain_id)
+    token = (addresses or AddressBook(chain_id))(token_contract_name(securities.pop()))
     return ContractCall(TOKEN, "batchMint", (batch_ref([e.idempotency_key for e in entries]), wallets, amounts),
                         token)

@@ -1,8 +1,8 @@
 """The confirmer: follows our transactions until the chain has decided.
 
 One sweep (:func:`confirm_sweep`) reads the head block and the signer's mined nonce count
-FIRST, then the receipts of the live transactions (PREPARED, BROADCAST, MINED), grouped by
-nonce (an original and its fee bumps):
+FIRST, then the receipts of the live transactions (PREPARED, BROADCAST, MINED) in one round
+trip, grouped by nonce (an original and its fee bumps):
 
 * one of the group has a receipt -> it won; the others become REPLACED. With fewer than
   ``CHAIN_CONFIRMATIONS`` it is MINED; then status 1 -> CONFIRMED (the entry moves to its next
@@ -10,9 +10,12 @@ nonce (an original and its fee bumps):
   with the decoded custom error (the entry FAILED, ``last_error = "[Code] message"``). A
   ``batchMint`` confirms all its entries with its hash, or, reverted, sends them all back to
   PENDING to go one by one (chain/batches.py).
-* none has a receipt though the nonce is below the mined count -> a transaction we did not
-  sign took the nonce: ours can never mine, so the original is FAILED (``NonceConsumed``) and
-  the entry goes back to PENDING for a new nonce (its ref was never used on chain).
+* none has a receipt though the nonce is below the signer's mined count as of the block
+  before the head -> a transaction we did not sign took the nonce: ours can never mine, so the
+  original is FAILED (``NonceConsumed``) and the entry goes back to PENDING for a new nonce
+  (its ref was never used on chain). The block before the head, because a node may expose
+  the newest block's state a moment before its receipts: a nonce taken in the newest block
+  is judged once another block follows it.
 * a MINED one lost its receipt -> a reorg: back to BROADCAST.
 * the newest is unknown to the node -> rebroadcast its stored bytes (dropped from the pool).
 * the newest was broadcast more than ``CHAIN_STUCK_AFTER_SECONDS`` ago -> fee bump: sign the
@@ -28,7 +31,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
@@ -36,11 +39,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.audit import audit_record
-from core.lifecycle import transition
+from core.db import update_rows
+from core.lifecycle import transition, transition_many
 from core.models import OutboxEntry
 
 from .backend import get_backend
-from .batches import batch_call_for, copy_links, member_ids
+from .batches import batch_call_for, copy_links, member_ids, members_of
 from .calls import BadPayload, TargetNotDeployed, step_count
 from .models import ChainTransaction, DeployedContract, token_contract_name
 from .port import Receipt
@@ -59,6 +63,7 @@ class ConfirmResult:
     rebroadcast: int = 0
     bumped: int = 0
     requeued: int = 0
+    pending: int = 0   # nonces whose transaction has no receipt yet (followed again soon)
 
 
 def confirm_sweep(*, backend=None, batch_size: int | None = None) -> ConfirmResult:  # noqa: ANN001
@@ -69,22 +74,33 @@ def confirm_sweep(*, backend=None, batch_size: int | None = None) -> ConfirmResu
                 .order_by("nonce", "id")[: batch_size or settings.CHAIN_CONFIRM_BATCH_SIZE])
     if not live:
         return result
-    mined_count = backend.mined_nonce()   # before the receipts: see NonceConsumed above
+    # The used-nonce count as of the block BEFORE the head, read before the receipts: every
+    # transaction mined up to that block has its receipt stored by now (a node may show the
+    # newest block's state a moment before its receipts, e.g. anvil), so "no receipt" below
+    # this count means another transaction took the nonce (see NonceConsumed above).
     head = backend.block_number()
+    mined_count = backend.mined_nonce(max(head - 1, 0))
+    receipts = dict(zip((tx.pk for tx in live), backend.receipts([tx.tx_hash for tx in live]), strict=True))
     groups: dict[int, list[ChainTransaction]] = defaultdict(list)
     for tx in live:
         groups[tx.nonce].append(tx)
     decided: list[tuple[ChainTransaction, Receipt, list[ChainTransaction]]] = []
+    waiting: list[list[ChainTransaction]] = []
     for nonce, group in sorted(groups.items()):
-        receipts = {tx.pk: backend.receipt(tx.tx_hash) for tx in group}
         winner = next((tx for tx in group if receipts[tx.pk] is not None), None)
         if winner is not None:
             decided.append((winner, receipts[winner.pk], group))
-            continue
-        if nonce < mined_count:
+        elif nonce < mined_count:
             outcome = nonce_consumed(group=group)
+            if outcome:
+                setattr(result, outcome, getattr(result, outcome) + 1)
         else:
-            outcome = follow_pending(group=group, backend=backend)
+            waiting.append(group)
+    newest = [max(group, key=lambda t: t.pk).tx_hash for group in waiting]
+    known = dict(zip(newest, backend.known_many(newest), strict=True)) if newest else {}
+    for group in waiting:
+        result.pending += 1
+        outcome = follow_pending(group=group, backend=backend, known=known)
         if outcome:
             setattr(result, outcome, getattr(result, outcome) + 1)
     chunk = max(int(getattr(settings, "CHAIN_SETTLE_CHUNK", 100)), 1)
@@ -105,29 +121,56 @@ def settle(*, winner: ChainTransaction, receipt: Receipt, group: list[ChainTrans
     return settle_many([(winner, receipt, group)], head=head)[0]
 
 
+@dataclass
+class _Settlement:
+    """What settling several mined groups writes, gathered so that the common outcome (a
+    transaction confirmed, its entries CONFIRMED) costs a few statements for the lot."""
+
+    now: object
+    confirmed_txs: list[ChainTransaction] = field(default_factory=list)
+    done: list[tuple[OutboxEntry, ChainTransaction, Receipt, str]] = field(default_factory=list)
+
+    def write(self) -> None:
+        if self.confirmed_txs:
+            update_rows(self.confirmed_txs, [
+                "status", "confirmed_at", "block_number", "gas_used", "contract_address", "mined_at", "updated_at"])
+        if self.done:
+            entries = [entry for entry, _, _, _ in self.done]
+            transition_many(entries, to=OutboxEntry.Status.CONFIRMED, actor=None,
+                            reason=[reason for _, _, _, reason in self.done])
+            for entry, tx, receipt, _ in self.done:
+                entry.tx_hash, entry.block_number = tx.tx_hash, receipt.block_number
+                entry.confirmed_at = entry.updated_at = self.now
+            update_rows(entries, ["tx_hash", "block_number", "confirmed_at", "updated_at"])
+
+
 def settle_many(decided: list[tuple[ChainTransaction, Receipt, list[ChainTransaction]]], *,
                 head: int) -> list[str | None]:
     """Record the outcomes of several mined groups in ONE transaction: every entry and
     transaction row involved is locked first (entries, then transactions, each in id order,
-    as a single settle does), then each group is re-checked and decided as before. Audit
-    events (the audit chain's global lock) come after all the row locks."""
+    as a single settle does), then each group is re-checked and decided; confirmations are
+    written together at the end (one update per table, the audit events last: the audit
+    chain's global lock)."""
     if not decided:
         return []
-    members = {winner.pk: member_ids(winner) for winner, _, _ in decided}
+    members = members_of([winner for winner, _, _ in decided])
     entry_ids = sorted({i for ids in members.values() for i in ids})
     tx_ids = sorted({t.pk for _, _, group in decided for t in group})
     now = timezone.now()
     with transaction.atomic(durable=True):
         entries = {e.pk: e for e in OutboxEntry.objects.select_for_update().filter(pk__in=entry_ids).order_by("id")}
         rows = {tx.pk: tx for tx in ChainTransaction.objects.select_for_update().filter(pk__in=tx_ids).order_by("id")}
-        return [_settle_locked(winner=winner, receipt=receipt, group=group, head=head, now=now,
-                               members=members[winner.pk], entries=entries, rows=rows)
-                for winner, receipt, group in decided]
+        batch = _Settlement(now=now)
+        outcomes = [_settle_locked(winner=winner, receipt=receipt, group=group, head=head, now=now,
+                                   members=members[winner.pk], entries=entries, rows=rows, batch=batch)
+                    for winner, receipt, group in decided]
+        batch.write()
+    return outcomes
 
 
 def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[ChainTransaction], head: int, now,  # noqa: ANN001
                    members: list[int], entries: dict[int, OutboxEntry],
-                   rows: dict[int, ChainTransaction]) -> str | None:
+                   rows: dict[int, ChainTransaction], batch: _Settlement) -> str | None:
     confirmations = head - receipt.block_number + 1
     enough = confirmations >= settings.CHAIN_CONFIRMATIONS
     entry = entries[winner.entry_id]
@@ -149,25 +192,29 @@ def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[Ch
             ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.MINED, **fields)
             tx.status = Status.MINED
         return "mined"
-    if len(members) > 1:
-        outcome = _settle_batch(tx=tx, receipt=receipt, entries=[entries[i] for i in members], fields=fields,
-                                now=now)
-        tx.status = Status.CONFIRMED if receipt.status == 1 else Status.FAILED
-        return outcome
     if receipt.status == 1:
-        ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.CONFIRMED, confirmed_at=now, **fields)
-        tx.status = Status.CONFIRMED
+        for name, value in fields.items():
+            setattr(tx, name, value)
+        tx.status, tx.confirmed_at = Status.CONFIRMED, now
+        batch.confirmed_txs.append(tx)
+        if len(members) > 1:   # a batchMint: every member confirmed with its hash
+            for member in (entries[i] for i in members):
+                if member.status == OutboxEntry.Status.SUBMITTED:
+                    batch.done.append((member, tx, receipt,
+                                       f"batch tx {tx.tx_hash} block {receipt.block_number}"))
+            return "confirmed"
         _after_success(entry=entry, tx=tx, receipt=receipt)
         if tx.step + 1 < step_count(entry.kind, entry.payload):
             transition(entry, to=OutboxEntry.Status.PENDING, actor=None,
                        reason=f"step {tx.step} confirmed in block {receipt.block_number}")
             OutboxEntry.objects.filter(pk=entry.pk).update(available_at=now, updated_at=now)
         else:
-            transition(entry, to=OutboxEntry.Status.CONFIRMED, actor=None,
-                       reason=f"tx {tx.tx_hash} block {receipt.block_number}")
-            OutboxEntry.objects.filter(pk=entry.pk).update(
-                tx_hash=tx.tx_hash, block_number=receipt.block_number, confirmed_at=now, updated_at=now)
+            batch.done.append((entry, tx, receipt, f"tx {tx.tx_hash} block {receipt.block_number}"))
         return "confirmed"
+    if len(members) > 1:
+        tx.status = Status.FAILED
+        return _batch_reverted(tx=tx, receipt=receipt, entries=[entries[i] for i in members], fields=fields,
+                               now=now)
     code, message = _error_code(receipt.error), receipt.error or "reverted"
     ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.FAILED, error_code=code,
                                                      error_message=message, **fields)
@@ -177,20 +224,10 @@ def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[Ch
     return "failed"
 
 
-def _settle_batch(*, tx: ChainTransaction, receipt: Receipt, entries: list[OutboxEntry], fields: dict, now) -> str:  # noqa: ANN001
-    """A mined batchMint: success confirms every member with the batch's hash; a revert
-    sends every member back to PENDING, to be sent one by one (chain/batches.py), so only the
-    guilty one fails, with its own decoded error."""
-    if receipt.status == 1:
-        ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.CONFIRMED, confirmed_at=now, **fields)
-        for entry in entries:
-            if entry.status != OutboxEntry.Status.SUBMITTED:
-                continue
-            transition(entry, to=OutboxEntry.Status.CONFIRMED, actor=None,
-                       reason=f"batch tx {tx.tx_hash} block {receipt.block_number}")
-        OutboxEntry.objects.filter(pk__in=[e.pk for e in entries], status=OutboxEntry.Status.CONFIRMED).update(
-            tx_hash=tx.tx_hash, block_number=receipt.block_number, confirmed_at=now, updated_at=now)
-        return "confirmed"
+def _batch_reverted(*, tx: ChainTransaction, receipt: Receipt, entries: list[OutboxEntry], fields: dict,
+                    now) -> str:  # noqa: ANN001
+    """A batchMint that reverted sends every member back to PENDING, to be sent one by one
+    (chain/batches.py), so only the guilty one fails, with its own decoded error."""
     code, message = _error_code(receipt.error), receipt.error or "reverted"
     ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.FAILED, error_code=code,
                                                      error_message=message, **fields)
@@ -245,8 +282,9 @@ def nonce_consumed(*, group: list[ChainTransaction]) -> str | None:
     return "requeued"
 
 
-def follow_pending(*, group: list[ChainTransaction], backend) -> str | None:  # noqa: ANN001
-    """No receipt yet: undo a MINED after a reorg, rebroadcast a dropped tx, bump a stuck one."""
+def follow_pending(*, group: list[ChainTransaction], backend, known: dict[str, bool] | None = None) -> str | None:  # noqa: ANN001
+    """No receipt yet: undo a MINED after a reorg, rebroadcast a dropped tx, bump a stuck one.
+    ``known``: whether the node knows each newest tx hash, read for a whole sweep at once."""
     for tx in group:
         if tx.status == Status.MINED:
             ChainTransaction.objects.filter(pk=tx.pk, status=Status.MINED).update(
@@ -255,7 +293,7 @@ def follow_pending(*, group: list[ChainTransaction], backend) -> str | None:  # 
     newest = max(group, key=lambda t: t.pk)
     if newest.status != Status.BROADCAST:
         return None  # a PREPARED newest is the relay's to (re)broadcast
-    if not backend.is_known(newest.tx_hash):
+    if not (known[newest.tx_hash] if known and newest.tx_hash in known else backend.is_known(newest.tx_hash)):
         broadcast(Prepared(tx_id=newest.pk, tx_hash=newest.tx_hash, raw=bytes(newest.raw_tx)), backend=backend)
         ChainTransaction.objects.filter(pk=newest.pk).update(broadcast_at=timezone.now())
         return "rebroadcast"

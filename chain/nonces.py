@@ -22,7 +22,10 @@ from core.audit import audit_record
 from .models import SignerNonce
 
 
-def nonce_allocate(*, signer: str, chain_id: int, node_pending: int) -> int:
+def nonce_allocate(*, signer: str, chain_id: int, node_pending: int, count: int = 1) -> int:
+    """The first of ``count`` consecutive nonces (the relay prepares a whole sweep at once)."""
+    if count < 1:
+        raise ValueError("allocate at least one nonce")
     if not connection.in_atomic_block:
         raise RuntimeError("nonce_allocate must run inside the transaction that stores the signed tx")
     row, created = SignerNonce.objects.select_for_update().get_or_create(
@@ -35,6 +38,6 @@ def nonce_allocate(*, signer: str, chain_id: int, node_pending: int) -> int:
                      new={"next_nonce": node_pending})
         row.next_nonce = node_pending
     nonce = row.next_nonce
-    row.next_nonce = nonce + 1
+    row.next_nonce = nonce + count
     row.save(update_fields=["next_nonce", "updated_at"])
     return nonce

@@ -18,12 +18,15 @@ One sweep (:func:`relay_sweep`, run by the ``chain.relay_sweep`` task and by bea
    with raw bytes and hash, mark the entry SUBMITTED. Commit.
 5. **Broadcast** (outside), then mark the transaction BROADCAST.
 
-Steps 3-5 are grouped: the claimed single actions are estimated one after the other, then
-all the ready ones are prepared in ONE transaction (the fees and the node's pending count are
-read once per sweep) and broadcast in nonce order. An action whose estimate may depend on
-one of the group not sent yet (registry actions, or another kind of action on the same
-token; mints of one token commute) makes the group go out first, so it is estimated as if
-the actions were sent one by one.
+Steps 3-5 are done a group at a time: the claimed single actions are cut, in claim order,
+into groups of actions independent of each other (an action whose estimate may depend on one
+not sent yet, i.e. a registry action, or another kind of action on the same token, starts a
+new group; mints of one token commute). A group is estimated in ONE JSON-RPC batch request,
+prepared in ONE transaction (consecutive nonces from one allocation, signatures, rows; the
+fees and the node's pending count are read once per sweep) and broadcast in ONE batch request
+in nonce order, before the next group is estimated: the same outcome as sending the actions
+one by one, at a fraction of the round trips. Calls are encoded and signed locally
+(chain/signing.py).
 
 Consecutive mints of one security among the claimed entries go out as one ``batchMint``
 (chain/batches.py; ``CHAIN_BATCH_MINTS``), through the same steps with one nonce.
@@ -41,15 +44,15 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
-from core.lifecycle import transition
+from core.lifecycle import transition_many
 from core.models import OutboxEntry
 
 from .backend import get_backend
 from .batches import plan_batches, relay_batch
-from .calls import BadPayload, TargetNotDeployed, build_call
+from .calls import AddressBook, BadPayload, TargetNotDeployed, build_call
 from .models import ChainTransaction
 from .nonces import nonce_allocate
 from .port import ChainReverted, ChainUnavailable, ContractCall
@@ -80,14 +83,16 @@ class Prepared:
 # ---------------------------------------------------------------- the sweep
 
 class SweepContext:
-    """Node reads shared by one sweep: the fees and the node's pending nonce are read once
-    (lazily), not once per action. A pending count read earlier is never higher than the
-    node's real one, and nonce_allocate never moves back on a lower one, so this is safe."""
+    """Reads shared by one sweep: the fees and the node's pending nonce are read once
+    (lazily), not once per action, and contract addresses once per contract. A pending count
+    read earlier is never higher than the node's real one, and nonce_allocate never moves
+    back on a lower one, so this is safe."""
 
     def __init__(self, backend) -> None:  # noqa: ANN001
         self.backend = backend
         self._fees: tuple[int, int] | None = None
         self._node_pending: int | None = None
+        self._addresses: AddressBook | None = None
 
     def fees(self) -> tuple[int, int]:
         if self._fees is None:
@@ -99,6 +104,12 @@ class SweepContext:
             self._node_pending = self.backend.next_nonce()
         return self._node_pending
 
+    @property
+    def addresses(self) -> AddressBook:
+        if self._addresses is None:
+            self._addresses = AddressBook(self.backend.chain_id())
+        return self._addresses
+
 
 @dataclass(frozen=True)
 class Ready:
@@ -108,8 +119,6 @@ class Ready:
     step: int
     call: ContractCall
     gas: int
-    kind: str = ""
-    security_id: str | None = None
 
 
 def _security_of(entry: OutboxEntry) -> str | None:
@@ -117,77 +126,72 @@ def _security_of(entry: OutboxEntry) -> str | None:
     return None if value is None else str(value)
 
 
-def depends_on_group(entry: OutboxEntry, group: list[Ready]) -> bool:
+def depends_on_group(entry: OutboxEntry, group: list[OutboxEntry]) -> bool:
     """Whether ``entry``'s estimate may depend on an action of the group not sent yet (the
     estimate would see the chain without it): a registry action on either side, or another
     action of the same token, unless both are plain mints (mints of one token commute for
-    estimation; the register checked the holding rules). Such an entry is estimated only
-    after the group went out, as if it were sent one by one."""
+    estimation; the register checked the holding rules). Such an entry starts a new group,
+    estimated after the earlier one went out, as if the actions were sent one by one."""
     security = _security_of(entry)
     for item in group:
         if entry.kind.startswith("registry.") or item.kind.startswith("registry."):
             return True
-        if security is not None and item.security_id == security and not (
-                entry.kind == "token.mint" and item.kind == "token.mint" and item.step == 0):
+        if security is not None and _security_of(item) == security and not (
+                entry.kind == "token.mint" and item.kind == "token.mint"):
             return True
     return False
 
 
 def relay_sweep(*, backend=None, batch_size: int | None = None) -> RelayResult:  # noqa: ANN001
     """One pass of the relay (see module doc). Raises ChainUnavailable when the node cannot
-    be reached, after putting the batch back with backoff.
+    be reached, after putting the rest of the claim back with backoff.
 
-    Single actions are estimated one after the other (outside transactions), then all the
-    ready ones are prepared in ONE transaction (nonces, signatures, rows) and broadcast in
-    nonce order. The pending group is flushed (prepared + broadcast) before a batch unit and
-    before re-estimating an action whose estimate reverted while an earlier one of the group
-    was not sent yet, so nonces follow the claim order and dependent actions see their
-    predecessors."""
+    The claimed single actions are cut into groups of independent ones (:func:`depends_on_group`),
+    in claim order; each group is estimated in one round trip, prepared in ONE transaction
+    (nonces, signatures, rows) and broadcast in one round trip, in nonce order, before the next
+    group is estimated. A batch unit goes out between groups, in its place in the order."""
     backend = backend or get_backend()
     result = RelayResult()
     result.rebroadcast = rebroadcast_prepared(backend=backend)
     claimed = claim_pending(batch_size=batch_size or settings.CHAIN_RELAY_BATCH_SIZE)
     result.claimed = len(claimed)
     units = plan_batches(claimed)   # [id] for a single action, [id, id, ...] for a batchMint
+    loaded = OutboxEntry.objects.in_bulk([i for unit in units if len(unit) == 1 for i in unit])
     ctx = SweepContext(backend)
-    group: list[Ready] = []
-    flushing: list[int] = []   # estimated entries being prepared/sent: backed off too on ChainUnavailable
+    group: list[OutboxEntry] = []
+    in_hand: list[int] = []   # the group being sent: backed off too on ChainUnavailable
 
-    def count(outcome: str, n: int = 1) -> None:
-        if outcome != "skipped":
-            setattr(result, outcome, getattr(result, outcome) + n)
+    def count(outcomes: dict[str, int]) -> None:
+        for outcome, n in outcomes.items():
+            if outcome != "skipped":
+                setattr(result, outcome, getattr(result, outcome) + n)
 
     def flush() -> None:
         if group:
-            ready = list(group)
-            flushing[:] = [r.entry_id for r in ready]
+            in_hand[:] = [e.pk for e in group]
+            batch = list(group)
             group.clear()
-            submitted = relay_ready(ready, ctx=ctx)
-            flushing.clear()
-            count("submitted", submitted)
+            count(relay_group(batch, ctx=ctx))
+            in_hand.clear()
 
     index = 0
     try:
         for index, unit in enumerate(units):  # noqa: B007
             if len(unit) == 1:
-                outcome, ready = estimate_entry(unit[0], ctx=ctx, group=group)
-                if outcome == "retry":      # reverted behind an unsent earlier action of this sweep
+                entry = loaded.get(unit[0])
+                if entry is None or entry.status != OutboxEntry.Status.PENDING:
+                    continue
+                if depends_on_group(entry, group):
                     flush()
-                    outcome, ready = estimate_entry(unit[0], ctx=ctx)
-                if ready is not None:
-                    group.append(ready)
-                else:
-                    count(outcome)
+                group.append(entry)
             else:
                 flush()
-                outcomes = relay_batch(unit, backend=backend, ctx=ctx,
-                                       relay_single=lambda entry_id: relay_entry(entry_id, backend=backend, ctx=ctx))
-                for outcome, n in outcomes.items():
-                    count(outcome, n)
+                count(relay_batch(unit, backend=backend, ctx=ctx,
+                                  relay_single=lambda entry_id: relay_entry(entry_id, backend=backend, ctx=ctx)))
         index = len(units)
         flush()
     except ChainUnavailable as exc:
-        backoff = flushing + [r.entry_id for r in group] + [i for rest in units[index:] for i in rest]
+        backoff = in_hand + [e.pk for e in group] + [i for rest in units[index:] for i in rest]
         for entry_id in dict.fromkeys(backoff):   # SUBMITTED ones are left alone (stay PREPARED)
             entry_retry_later(entry_id, message=exc.message)
         raise
@@ -209,14 +213,21 @@ def claim_pending(*, batch_size: int) -> list[int]:
     return ids
 
 
+def next_steps(entry_ids: list[int]) -> dict[int, int]:
+    """Steps are done in order; an entry's next one is the number already confirmed."""
+    done = dict(ChainTransaction.objects.filter(entry_id__in=entry_ids, status=Status.CONFIRMED)
+                .values("entry_id").annotate(n=Count("id")).values_list("entry_id", "n"))
+    return {entry_id: done.get(entry_id, 0) for entry_id in entry_ids}
+
+
 def next_step(entry: OutboxEntry) -> int:
-    """Steps are done in order; the next one is the number already confirmed."""
-    return ChainTransaction.objects.filter(entry=entry, status=Status.CONFIRMED).count()
+    return next_steps([entry.pk])[entry.pk]
 
 
-def call_for(entry: OutboxEntry, step: int, *, chain_id: int, signer: str) -> ContractCall:
+def call_for(entry: OutboxEntry, step: int, *, chain_id: int, signer: str,
+             addresses: AddressBook | None = None) -> ContractCall:
     return build_call(kind=entry.kind, payload=entry.payload, idempotency_key=entry.idempotency_key, step=step,
-                      chain_id=chain_id, signer=signer, token_admin=settings.CHAIN_TOKEN_ADMIN)
+                      chain_id=chain_id, signer=signer, token_admin=settings.CHAIN_TOKEN_ADMIN, addresses=addresses)
 
 
 def predecessors_in_flight(entry: OutboxEntry) -> bool:
@@ -230,135 +241,138 @@ def predecessors_in_flight(entry: OutboxEntry) -> bool:
     return earlier.filter(related).exists()
 
 
-def estimate_entry(entry_id: int, *, ctx: SweepContext,
-                   group: list[Ready] | None = None) -> tuple[str, Ready | None]:
-    """Build and estimate the next step of one claimed entry, outside any transaction.
-    Returns ("ready", Ready) or (outcome, None) with outcome "waiting", "failed", "skipped",
-    or "retry" (only with a non-empty ``group``, the estimated actions not sent yet: this one
-    depends on one of them, or its estimate reverted while an earlier action is in flight;
-    the caller sends the group and asks again)."""
+def relay_group(entries: list[OutboxEntry], *, ctx: SweepContext) -> dict[str, int]:
+    """Send the next step of each of these claimed PENDING entries (independent of each
+    other, in id order): build the calls, estimate them in ONE round trip outside any
+    transaction (a revert there is a permanent failure with the decoded error, and no nonce
+    is used, unless an earlier related action is in flight: then it waits), prepare the
+    estimated ones in one transaction, broadcast them in one round trip. Returns outcome
+    counts ("submitted", "waiting", "failed", "skipped")."""
     backend = ctx.backend
-    can_flush = bool(group)
-    entry = OutboxEntry.objects.get(pk=entry_id)
-    if entry.status != OutboxEntry.Status.PENDING:
-        return "skipped", None
-    if can_flush and depends_on_group(entry, group):
-        return "retry", None
-    step = next_step(entry)
-    chain_id = backend.chain_id()
-    try:
-        call = call_for(entry, step, chain_id=chain_id, signer=backend.address)
-    except TargetNotDeployed as exc:
-        if can_flush:
-            return "retry", None   # its deploy may be in the group not sent yet
-        entry_wait(entry_id, seconds=settings.CHAIN_WAIT_SECONDS, reason=str(exc))
-        return "waiting", None
-    except BadPayload as exc:
-        entry_fail(entry_id, code="BadPayload", message=str(exc))
-        return "failed", None
-    try:
-        gas = backend.estimate_gas(call)
-    except ChainReverted as exc:
-        if predecessors_in_flight(entry):
-            if can_flush:
-                return "retry", None
-            entry_wait(entry_id, seconds=settings.CHAIN_WAIT_SECONDS,
-                       reason=f"an earlier action is in flight; estimation said {exc.message}")
-            return "waiting", None
-        entry_fail(entry_id, code=exc.code or "Reverted", message=exc.message)
-        return "failed", None
-    return "ready", Ready(entry_id=entry_id, step=step, call=call, gas=gas, kind=entry.kind,
-                          security_id=_security_of(entry))
-
-
-def relay_ready(ready: list[Ready], *, ctx: SweepContext) -> int:
-    """Prepare estimated actions in one transaction, then broadcast them in nonce order.
-    Returns how many were submitted (the others were moved on by another worker)."""
-    backend = ctx.backend
-    max_fee, priority = ctx.fees()
-    prepared = prepare_many(ready, max_fee=max_fee, priority=priority, node_pending=ctx.node_pending(),
-                            backend=backend)
-    for item in prepared:
-        broadcast(item, backend=backend)
-    return len(prepared)
+    counts = {"submitted": 0, "waiting": 0, "failed": 0, "skipped": 0}
+    steps = next_steps([e.pk for e in entries])
+    built: list[tuple[OutboxEntry, int, ContractCall]] = []
+    for entry in entries:
+        try:
+            call = call_for(entry, steps[entry.pk], chain_id=backend.chain_id(), signer=backend.address,
+                            addresses=ctx.addresses)
+        except TargetNotDeployed as exc:
+            entry_wait(entry.pk, seconds=settings.CHAIN_WAIT_SECONDS, reason=str(exc))
+            counts["waiting"] += 1
+            continue
+        except BadPayload as exc:
+            entry_fail(entry.pk, code="BadPayload", message=str(exc))
+            counts["failed"] += 1
+            continue
+        built.append((entry, steps[entry.pk], call))
+    ready: list[Ready] = []
+    estimates = backend.estimate_gas_many([call for _, _, call in built]) if built else []
+    for (entry, step, call), gas in zip(built, estimates, strict=True):
+        if not isinstance(gas, ChainReverted):
+            ready.append(Ready(entry_id=entry.pk, step=step, call=call, gas=gas))
+        elif predecessors_in_flight(entry):
+            entry_wait(entry.pk, seconds=settings.CHAIN_WAIT_SECONDS,
+                       reason=f"an earlier action is in flight; estimation said {gas.message}")
+            counts["waiting"] += 1
+        else:
+            entry_fail(entry.pk, code=gas.code or "Reverted", message=gas.message)
+            counts["failed"] += 1
+    if ready:
+        max_fee, priority = ctx.fees()
+        prepared = prepare_many(ready, max_fee=max_fee, priority=priority, node_pending=ctx.node_pending(),
+                                backend=backend)
+        broadcast_many(prepared, backend=backend)
+        counts["submitted"] += len(prepared)
+        counts["skipped"] += len(ready) - len(prepared)
+    return counts
 
 
 def relay_entry(entry_id: int, *, backend, ctx: SweepContext | None = None) -> str:  # noqa: ANN001
     """Send the next step of one claimed entry. Returns "submitted", "waiting", "failed" or
     "skipped"; raises ChainUnavailable (the caller backs off)."""
     ctx = ctx or SweepContext(backend)
-    outcome, ready = estimate_entry(entry_id, ctx=ctx)
-    if ready is None:
-        return outcome
-    return "submitted" if relay_ready([ready], ctx=ctx) else "skipped"
+    entry = OutboxEntry.objects.filter(pk=entry_id).first()
+    if entry is None or entry.status != OutboxEntry.Status.PENDING:
+        return "skipped"
+    counts = relay_group([entry], ctx=ctx)
+    return next(outcome for outcome, n in counts.items() if n)
 
 
 def prepare_many(ready: list[Ready], *, max_fee: int, priority: int, node_pending: int,
                  backend) -> list[Prepared]:  # noqa: ANN001
-    """:func:`prepare` for several actions in ONE transaction: the entries are locked first
-    (id order), then for each one still PENDING at the same step: nonce, signature,
-    ChainTransaction PREPARED, entry SUBMITTED. Returns what was stored, in nonce order."""
+    """Prepare estimated actions in ONE transaction: the entries are locked (id order), those
+    still PENDING at the same step get consecutive nonces (one allocation), are signed, stored
+    as PREPARED ChainTransactions (one insert) and marked SUBMITTED (one update, their audit
+    events last). Returns what was stored, in nonce order; nothing is signed for an entry
+    another worker moved on."""
     if not ready:
         return []
-    out: list[Prepared] = []
-    moved: list[tuple[OutboxEntry, str]] = []
     chain_id = backend.chain_id()
     with transaction.atomic(durable=True):
         locked = {e.pk: e for e in OutboxEntry.objects.select_for_update()
                   .filter(pk__in=[r.entry_id for r in ready]).order_by("id")}
-        for item in ready:
-            entry = locked.get(item.entry_id)
-            if entry is None or entry.status != OutboxEntry.Status.PENDING or next_step(entry) != item.step:
-                continue
-            nonce = nonce_allocate(signer=backend.address, chain_id=chain_id, node_pending=node_pending)
-            signed = backend.build_and_sign(item.call, nonce=nonce, gas=item.gas, max_fee_per_gas=max_fee,
+        steps = next_steps(list(locked))
+        todo = [r for r in ready if r.entry_id in locked
+                and locked[r.entry_id].status == OutboxEntry.Status.PENDING and steps[r.entry_id] == r.step]
+        if not todo:
+            return []
+        first = nonce_allocate(signer=backend.address, chain_id=chain_id, node_pending=node_pending, count=len(todo))
+        rows = []
+        for offset, item in enumerate(todo):
+            signed = backend.build_and_sign(item.call, nonce=first + offset, gas=item.gas, max_fee_per_gas=max_fee,
                                             max_priority_fee_per_gas=priority)
-            tx = ChainTransaction.objects.create(
-                entry=entry, step=item.step, signer=backend.address, chain_id=chain_id, nonce=nonce,
-                to_address=item.call.address or "", function=item.call.function, raw_tx=signed.raw,
-                tx_hash=signed.hash, gas_limit=item.gas, max_fee_per_gas=max_fee, max_priority_fee_per_gas=priority)
-            moved.append((entry, f"step {item.step} {item.call.function} nonce {nonce} tx {signed.hash}"))
-            out.append(Prepared(tx_id=tx.pk, tx_hash=signed.hash, raw=signed.raw))
-        if moved:
-            OutboxEntry.objects.filter(pk__in=[e.pk for e, _ in moved]).update(last_error="", updated_at=timezone.now())
-        for entry, reason in moved:   # last: transition's audit event takes the audit chain's global lock
-            transition(entry, to=OutboxEntry.Status.SUBMITTED, actor=None, reason=reason)
-    return out
+            rows.append(ChainTransaction(
+                entry=locked[item.entry_id], step=item.step, signer=backend.address, chain_id=chain_id,
+                nonce=first + offset, to_address=item.call.address or "", function=item.call.function,
+                raw_tx=signed.raw, tx_hash=signed.hash, gas_limit=item.gas, max_fee_per_gas=max_fee,
+                max_priority_fee_per_gas=priority))
+        ChainTransaction.objects.bulk_create(rows)
+        entries = [locked[item.entry_id] for item in todo]
+        OutboxEntry.objects.filter(pk__in=[e.pk for e in entries]).update(last_error="", updated_at=timezone.now())
+        # last: the audit events take the audit chain's global lock
+        transition_many(entries, to=OutboxEntry.Status.SUBMITTED, actor=None,
+                        reason=[f"step {item.step} {item.call.function} nonce {tx.nonce} tx {tx.tx_hash}"
+                                for item, tx in zip(todo, rows, strict=True)])
+    return [Prepared(tx_id=tx.pk, tx_hash=tx.tx_hash, raw=bytes(tx.raw_tx)) for tx in rows]
 
 
 def prepare(*, entry_id: int, step: int, call: ContractCall, gas: int, max_fee: int, priority: int,
             node_pending: int, backend) -> Prepared | None:  # noqa: ANN001
     """Allocate the nonce, sign, store PREPARED and mark the entry SUBMITTED, atomically.
     Returns None when another worker got there first (nothing is signed then)."""
-    with transaction.atomic(durable=True):
-        entry = OutboxEntry.objects.select_for_update().get(pk=entry_id)
-        if entry.status != OutboxEntry.Status.PENDING or next_step(entry) != step:
-            return None
-        nonce = nonce_allocate(signer=backend.address, chain_id=backend.chain_id(), node_pending=node_pending)
-        signed = backend.build_and_sign(call, nonce=nonce, gas=gas, max_fee_per_gas=max_fee,
-                                        max_priority_fee_per_gas=priority)
-        tx = ChainTransaction.objects.create(
-            entry=entry, step=step, signer=backend.address, chain_id=backend.chain_id(), nonce=nonce,
-            to_address=call.address or "", function=call.function, raw_tx=signed.raw, tx_hash=signed.hash,
-            gas_limit=gas, max_fee_per_gas=max_fee, max_priority_fee_per_gas=priority)
-        OutboxEntry.objects.filter(pk=entry_id).update(last_error="", updated_at=timezone.now())
-        transition(entry, to=OutboxEntry.Status.SUBMITTED, actor=None,
-                   reason=f"step {step} {call.function} nonce {nonce} tx {signed.hash}")
-    return Prepared(tx_id=tx.pk, tx_hash=signed.hash, raw=signed.raw)
+    prepared = prepare_many([Ready(entry_id=entry_id, step=step, call=call, gas=gas)], max_fee=max_fee,
+                            priority=priority, node_pending=node_pending, backend=backend)
+    return prepared[0] if prepared else None
+
+
+def broadcast_many(prepared: list[Prepared], *, backend) -> None:  # noqa: ANN001
+    """Send the stored bytes in one round trip (nonce order) and mark the transactions
+    BROADCAST (a no-op for one the confirmer already saw mined). One the node refused, or all
+    when it cannot be reached, stay PREPARED for a later rebroadcast; ChainUnavailable is
+    raised after the others were marked."""
+    if not prepared:
+        return
+    try:
+        outcomes = backend.broadcast_many([p.raw for p in prepared])
+    except ChainUnavailable as exc:
+        outcomes = [exc] * len(prepared)
+    now = timezone.now()
+    sent = [p.tx_id for p, problem in zip(prepared, outcomes, strict=True) if problem is None]
+    if sent:
+        ChainTransaction.objects.filter(pk__in=sent, status=Status.PREPARED).update(
+            status=Status.BROADCAST, broadcast_at=now, broadcast_attempts=F("broadcast_attempts") + 1,
+            error_message="", updated_at=now)
+    refused = [(p, problem) for p, problem in zip(prepared, outcomes, strict=True) if problem is not None]
+    for item, problem in refused:
+        ChainTransaction.objects.filter(pk=item.tx_id, status=Status.PREPARED).update(
+            broadcast_attempts=F("broadcast_attempts") + 1, error_message=problem.message, updated_at=now)
+    if refused:
+        raise refused[0][1]
 
 
 def broadcast(prepared: Prepared, *, backend) -> None:  # noqa: ANN001
-    """Send the stored bytes and mark the transaction BROADCAST (a no-op when the confirmer
-    already saw it mined). On ChainUnavailable it stays PREPARED for the next sweep."""
-    try:
-        backend.broadcast(prepared.raw)
-    except ChainUnavailable as exc:
-        ChainTransaction.objects.filter(pk=prepared.tx_id, status=Status.PREPARED).update(
-            broadcast_attempts=F("broadcast_attempts") + 1, error_message=exc.message, updated_at=timezone.now())
-        raise
-    ChainTransaction.objects.filter(pk=prepared.tx_id, status=Status.PREPARED).update(
-        status=Status.BROADCAST, broadcast_at=timezone.now(), broadcast_attempts=F("broadcast_attempts") + 1,
-        error_message="", updated_at=timezone.now())
+    """:func:`broadcast_many` of one transaction."""
+    broadcast_many([prepared], backend=backend)
 
 
 def rebroadcast_prepared(*, backend, limit: int = 200) -> int:  # noqa: ANN001
@@ -372,6 +386,6 @@ def rebroadcast_prepared(*, backend, limit: int = 200) -> int:  # noqa: ANN001
         )
         if rows:  # lease: other sweepers skip them for a while
             ChainTransaction.objects.filter(pk__in=[r[0] for r in rows]).update(updated_at=timezone.now())
-    for tx_id, tx_hash, raw in rows:
-        broadcast(Prepared(tx_id=tx_id, tx_hash=tx_hash, raw=bytes(raw)), backend=backend)
+    broadcast_many([Prepared(tx_id=tx_id, tx_hash=tx_hash, raw=bytes(raw)) for tx_id, tx_hash, raw in rows],
+                   backend=backend)
     return len(rows)

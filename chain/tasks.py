@@ -20,31 +20,79 @@ def _same_queue(task) -> dict:  # noqa: ANN001
 
 @shared_task(bind=True, name="chain.relay_sweep", **_RETRY)
 def relay_sweep_task(self) -> dict:  # noqa: ANN001
+    """One relay sweep at a time (core.db.single_flight): a trigger that finds one running
+    returns at once, and the running one, after it let go, looks for actions committed
+    meanwhile and triggers again. Concurrent sweeps would only queue on the signer's nonce
+    row; one at a time, each sweep carries everything committed while the last one ran."""
+    from core.db import single_flight
     from core.outbox import kick_flag_clear
 
     from .relay import relay_sweep
 
     kick_flag_clear(self.app)   # before claiming: rows committed from now on kick again
-    result = relay_sweep()
+    with single_flight("chain.relay") as mine:
+        result = relay_sweep() if mine else None
+    if result is None:
+        return {"skipped": "another relay sweep is running"}
     if result.submitted or result.rebroadcast:
         confirm_sweep_task.apply_async(**_same_queue(self))
+    if _has_due():
+        relay_sweep_task.apply_async(**_same_queue(self))
     return vars(result)
 
 
 @shared_task(bind=True, name="chain.confirm_sweep", **_RETRY)
 def confirm_sweep_task(self) -> dict:  # noqa: ANN001
+    """One confirm sweep at a time, like the relay; after letting go, transactions still
+    live (unmined, or sent meanwhile) are looked at again by ONE follow-up sweep
+    CHAIN_CONFIRM_POLL_SECONDS later instead of waiting for beat."""
+    from core.db import single_flight
+
     from .confirmer import confirm_sweep
 
-    result = confirm_sweep()
-    if result.requeued or (result.confirmed and _has_pending()):
+    with single_flight("chain.confirm") as mine:
+        result = confirm_sweep() if mine else None
+    if result is not None and (result.requeued or (result.confirmed and _has_due())):
         relay_sweep_task.apply_async(**_same_queue(self))  # next step of an action, or a new nonce
-    return vars(result)
+    if _has_live():
+        _poll_again(self)
+    return vars(result) if result is not None else {"skipped": "another confirm sweep is running"}
 
 
-def _has_pending() -> bool:
+#: Broker-side flag "a follow-up confirm sweep is scheduled" (SET NX, expires when it is due),
+#: so live transactions are looked at again by ONE sweep, however many sweeps saw them.
+POLL_FLAG = "shoken:chain:confirm-poll-scheduled"
+
+
+def _poll_again(task) -> None:  # noqa: ANN001
+    from django.conf import settings
+
+    from core.outbox import broker_redis
+
+    delay = float(settings.CHAIN_CONFIRM_POLL_SECONDS)
+    if delay <= 0:
+        return
+    try:
+        client = broker_redis(task.app)
+        if client is not None and not client.set(POLL_FLAG, b"1", nx=True, px=max(int(delay * 1000), 1)):
+            return   # one is scheduled already
+    except Exception:  # noqa: BLE001 (no dedup then; beat covers a lost poll anyway)
+        pass
+    confirm_sweep_task.apply_async(countdown=delay, **_same_queue(task))
+
+
+def _has_due() -> bool:
+    from django.utils import timezone
+
     from core.models import OutboxEntry
 
-    return OutboxEntry.objects.filter(status=OutboxEntry.Status.PENDING).exists()
+    return OutboxEntry.objects.filter(status=OutboxEntry.Status.PENDING, available_at__lte=timezone.now()).exists()
+
+
+def _has_live() -> bool:
+    from .models import ChainTransaction
+
+    return ChainTransaction.objects.filter(status__in=ChainTransaction.LIVE).exists()
 
 
 @shared_task(bind=True, name="chain.index_sweep", **_RETRY)

@@ -31,6 +31,7 @@ from web3._utils.events import get_event_data
 
 from .artifacts import DEFAULT_DIR, load_artifacts
 from .port import ChainEvent, ChainReverted, ChainUnavailable, ContractCall, Deployed, Receipt, SignedTx
+from .signing import Encoder, sign_eip1559
 
 #: Why each custom error happens, for messages people read.
 REASONS = {
@@ -95,7 +96,10 @@ class Web3Backend:
                  timeout: float = 10.0, log_window: int = 2000):
         self.w3 = Web3(Web3.HTTPProvider(rpc_url, request_kwargs={"timeout": timeout},
                                          exception_retry_configuration=None))
+        self.rpc_url, self.timeout = rpc_url, timeout
+        self._session = requests.Session()   # JSON-RPC batches (see rpc_batch)
         self.account = Account.from_key(private_key)
+        self._key = bytes(self.account.key)
         self.address: str = self.account.address
         self.artifacts = load_artifacts(str(artifacts_dir))
         self.log_window = log_window
@@ -111,6 +115,7 @@ class Web3Backend:
         self._chain_id: int | None = None
         # Contract objects are pure (ABI + address), cheap to keep and ~ms of CPU to rebuild.
         self._contracts: dict[tuple[str, str | None], Any] = {}
+        self._encoders = {name: Encoder.from_abi(list(art.abi), art.bytecode) for name, art in self.artifacts.items()}
 
     # ------------------------------------------------------------------ plumbing
 
@@ -129,6 +134,39 @@ class Web3Backend:
             if data:
                 raise self._reverted(data, str(exc)) from exc
             raise ChainUnavailable(f"chain node error: {exc}") from exc
+
+    def rpc_batch(self, requests_: list[tuple[str, list]]) -> list[tuple[Any, dict | None]]:
+        """Send several JSON-RPC requests in ONE HTTP round trip (the relay estimates, sends
+        and follows a whole sweep at once). Returns (result, error) per request, in order;
+        a network failure raises ChainUnavailable for all of them."""
+        if not requests_:
+            return []
+        body = [{"jsonrpc": "2.0", "id": i, "method": method, "params": params}
+                for i, (method, params) in enumerate(requests_)]
+        try:
+            response = self._session.post(self.rpc_url, json=body, timeout=self.timeout)
+            response.raise_for_status()
+            answers = response.json()
+        except (*_NETWORK_ERRORS, requests.HTTPError, ValueError) as exc:
+            raise ChainUnavailable(f"chain node unavailable: {type(exc).__name__}: {exc}") from exc
+        if not isinstance(answers, list):   # the node refused the batch as a whole
+            raise ChainUnavailable(f"chain node refused a batch request: {answers}")
+        by_id = {a.get("id"): a for a in answers if isinstance(a, dict)}
+        out = []
+        for i in range(len(body)):
+            answer = by_id.get(i)
+            if answer is None:
+                out.append((None, {"code": -32603, "message": "no answer in the batch response"}))
+            else:
+                out.append((answer.get("result"), answer.get("error")))
+        return out
+
+    def _error_of(self, error: dict) -> ChainReverted | ChainUnavailable:
+        """A JSON-RPC error object -> ChainReverted (revert data present) or ChainUnavailable."""
+        data = error.get("data")
+        if data:
+            return self._reverted(data, str(error.get("message", "reverted")))
+        return ChainUnavailable(f"chain node error: {error}")
 
     def _reverted(self, data: Any, fallback: str) -> ChainReverted:
         """Decode revert data (custom error, Error(string), Panic) into ChainReverted."""
@@ -185,10 +223,10 @@ class Web3Backend:
         """The signer's next nonce as the node sees it (pending). The relay allocates its own."""
         return int(self._rpc(self.w3.eth.get_transaction_count, self.address, "pending"))
 
-    def mined_nonce(self) -> int:
-        """How many of the signer's transactions are mined (the ``latest`` count): every nonce
-        below it is used up, by our transaction or by another one signed with the same key."""
-        return int(self._rpc(self.w3.eth.get_transaction_count, self.address, "latest"))
+    def mined_nonce(self, block: int | str = "latest") -> int:
+        """How many of the signer's transactions are mined as of ``block``: every nonce below
+        it is used up, by our transaction or by another one signed with the same key."""
+        return int(self._rpc(self.w3.eth.get_transaction_count, self.address, block))
 
     def native_balance(self, address: str | None = None) -> int:
         """The native-coin balance in wei (the signer's by default: it pays the gas)."""
@@ -204,10 +242,41 @@ class Web3Backend:
         except _NETWORK_ERRORS as exc:
             raise ChainUnavailable(f"chain node unavailable: {exc}") from exc
 
+    def known_many(self, tx_hashes: list[str]) -> list[bool]:
+        """:meth:`is_known` for several transactions in one round trip."""
+        out = []
+        for result, error in self.rpc_batch([("eth_getTransactionByHash", [h]) for h in tx_hashes]):
+            if error is not None:
+                raise ChainUnavailable(f"chain node error: {error}")
+            out.append(result is not None)
+        return out
+
     def estimate_gas(self, call: ContractCall) -> int:
         """The gas limit to sign ``call`` with (estimate + 20% + 10k). A revert surfaces here
         as :class:`ChainReverted` with the decoded custom error, before any nonce is used."""
         return int(self._rpc(self._fn(call).estimate_gas, {"from": self.address}) * 1.2) + 10_000
+
+    def estimate_gas_many(self, calls: list[ContractCall]) -> list[int | ChainReverted]:
+        """:meth:`estimate_gas` for several calls in one round trip: per call the gas limit,
+        or the ChainReverted it would raise. A node error other than a revert raises
+        ChainUnavailable (nothing is decided then)."""
+        answers = self.rpc_batch([("eth_estimateGas", [self._tx_fields(call), "latest"]) for call in calls])
+        out: list[int | ChainReverted] = []
+        for result, error in answers:
+            if error is None:
+                out.append(int(int(result, 16) * 1.2) + 10_000)
+                continue
+            problem = self._error_of(error)
+            if isinstance(problem, ChainUnavailable):
+                raise problem
+            out.append(problem)
+        return out
+
+    def _tx_fields(self, call: ContractCall) -> dict[str, str]:
+        fields = {"from": self.address, "data": "0x" + self._encoders[call.artifact].data(call).hex()}
+        if call.address is not None:
+            fields["to"] = call.address
+        return fields
 
     def suggest_fees(self) -> tuple[int, int]:
         """(max_fee_per_gas, max_priority_fee_per_gas): 2 x base fee + a 1 gwei tip."""
@@ -224,6 +293,10 @@ class Web3Backend:
         revert early as :class:`ChainReverted`. Fees default to 2 x base fee + 1 gwei tip.
         With gas and both fees given (and the chain id known) it signs locally, without a
         request to the node, so the relay can sign inside its short nonce transaction."""
+        if gas is not None and max_fee_per_gas is not None and max_priority_fee_per_gas is not None:
+            return sign_eip1559(private_key=self._key, chain_id=self.chain_id(), nonce=nonce, to=call.address,
+                                data=self._encoders[call.artifact].data(call), gas=gas,
+                                max_fee_per_gas=max_fee_per_gas, max_priority_fee_per_gas=max_priority_fee_per_gas)
         fn = self._fn(call)
         tx: dict[str, Any] = {"from": self.address, "nonce": nonce, "chainId": self.chain_id(), "value": 0}
         if max_priority_fee_per_gas is None:
@@ -250,6 +323,38 @@ class Web3Backend:
                 return tx_hash
             raise
         return tx_hash
+
+    def broadcast_many(self, raws: list[bytes]) -> list[ChainUnavailable | None]:
+        """:meth:`broadcast` for several signed transactions in one round trip (in list order,
+        i.e. nonce order). Per transaction None when the node has it (sent now, or "already
+        known" / "nonce too low": the confirmer tells whose it is), else the error."""
+        answers = self.rpc_batch([("eth_sendRawTransaction", ["0x" + raw.hex()]) for raw in raws])
+        out: list[ChainUnavailable | None] = []
+        for _result, error in answers:
+            text = str(error).lower() if error else ""
+            if error is None or any(k in text for k in ("already known", "already imported", "nonce too low")):
+                out.append(None)
+            else:
+                out.append(ChainUnavailable(f"chain node error: {error}"))
+        return out
+
+    def receipts(self, tx_hashes: list[str]) -> list[Receipt | None]:
+        """:meth:`receipt` for several transactions in one round trip."""
+        answers = self.rpc_batch([("eth_getTransactionReceipt", [h]) for h in tx_hashes])
+        out: list[Receipt | None] = []
+        for tx_hash, (result, error) in zip(tx_hashes, answers, strict=True):
+            if error is not None:
+                raise ChainUnavailable(f"chain node error: {error}")
+            if not result:
+                out.append(None)
+                continue
+            status, block = int(result["status"], 16), int(result["blockNumber"], 16)
+            address = result.get("contractAddress")
+            out.append(Receipt(
+                tx_hash=result["transactionHash"], status=status, block_number=block,
+                gas_used=int(result["gasUsed"], 16), error=None if status == 1 else self._replay_error(tx_hash, block),
+                contract_address=Web3.to_checksum_address(address) if address else None))
+        return out
 
     def receipt(self, tx_hash: str) -> Receipt | None:
         """The receipt of a mined transaction, or None while pending / unknown. A failed

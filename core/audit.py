@@ -9,11 +9,14 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, models, transaction
+from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
 from . import context
@@ -73,16 +76,44 @@ def audit_record(
     object_id: str = "",
 ) -> AuditEvent:
     """Append one event. Must run inside the transaction that makes the change."""
+    return audit_record_many([{"action": action, "actor": actor, "obj": obj, "old": old, "new": new,
+                               "object_type": object_type, "object_id": object_id}])[0]
+
+
+def audit_record_many(events: Sequence[dict]) -> list[AuditEvent]:
+    """Append several events in one go: each dict has audit_record's keyword arguments
+    (action, actor=None, obj=None, old=None, new=None, object_type="", object_id="").
+    One advisory lock, one read of the last hash, the hashes chained here in list order, and
+    ONE bulk INSERT (its ids follow the list order, so audit_verify walks the same chain).
+    Must run inside the transaction that makes the changes. Empty list -> [] and no queries."""
     if not connection.in_atomic_block:
         raise RuntimeError("audit_record must run inside the transaction of the change it records")
+    if not events:
+        return []
+    occurred_at = timezone.now()
+    built = [_event(occurred_at=occurred_at, **spec) for spec in events]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
+        # A statement of its own: its snapshot must start after the lock is granted.
+        cursor.execute("SELECT hash FROM core_auditevent ORDER BY id DESC LIMIT 1")
+        last = cursor.fetchone()
+    prev = last[0] if last else GENESIS
+    for event in built:
+        event.prev_hash = prev
+        event.hash = prev = _digest(prev, event)
+    return AuditEvent.objects.bulk_create(built)
+
+
+def _event(*, occurred_at: datetime, action: str, actor=None, obj: models.Model | None = None,  # noqa: ANN001
+           old: dict | None = None, new: dict | None = None, object_type: str = "",
+           object_id: str = "") -> AuditEvent:
+    """One unsaved, unchained event: its values as PostgreSQL will give them back."""
     if obj is not None:
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or str(obj.pk)
     actor_id = getattr(actor, "pk", None) if actor is not None and actor.is_authenticated else None
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_LOCK_KEY])
-    last = AuditEvent.objects.order_by("-id").values_list("hash", flat=True).first()
-    event = AuditEvent(
+    return AuditEvent(
+        occurred_at=occurred_at,
         actor_id=actor_id,
         action=action,
         object_type=object_type,
@@ -93,10 +124,6 @@ def audit_record(
         task_id=context.task_id.get(),
         ip_address=normalize_ip(context.client_ip.get()),
     )
-    event.prev_hash = last or GENESIS
-    event.hash = _digest(event.prev_hash, event)
-    event.save(force_insert=True)
-    return event
 
 
 @dataclass(frozen=True)

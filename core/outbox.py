@@ -26,10 +26,14 @@ Idempotency keys name the cause: "kyc:<review id>:approve", "wallet:<wallet id>:
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Sequence
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.utils import timezone
 
 from .audit import _normalize
 from .errors import ConflictError
@@ -37,22 +41,80 @@ from .models import OutboxEntry
 
 
 def outbox_put(*, kind: str, payload: dict, idempotency_key: str) -> OutboxEntry:
-    """Write one outbox row. Calling again with the same key and payload returns the first
-    row (a retried use case); the same key with another payload is a conflict."""
+    """Write one outbox row (one query). Calling again with the same key and payload returns
+    the first row (a retried use case); the same key with another payload is a conflict."""
+    return outbox_put_many([(kind, payload, idempotency_key)])[0]
+
+
+def outbox_put_many(items: Sequence[tuple[str, dict, str]]) -> list[OutboxEntry]:
+    """outbox_put for several (kind, payload, idempotency_key) at once, the rows in input
+    order: one multi-row INSERT ... ON CONFLICT DO NOTHING, then (only when some keys were
+    already there) one SELECT of those rows, each compared as outbox_put compares it. A key
+    twice in one call is the same row twice, or a conflict when the actions differ. A
+    conflict writes nothing. One relay kick after commit when a row was created."""
     if not connection.in_atomic_block:
         raise RuntimeError("outbox_put must run inside the transaction of the change it mirrors")
-    payload = _normalize(payload)
-    entry, created = OutboxEntry.objects.get_or_create(
-        idempotency_key=idempotency_key, defaults={"kind": kind, "payload": payload}
-    )
+    wanted: dict[str, tuple[str, dict]] = {}
+    for kind, payload, key in items:
+        action = (kind, _normalize(payload))
+        if wanted.setdefault(key, action) != action:
+            raise _conflict(key)
+    if not wanted:
+        return []
+    now = timezone.now()
+    created = _insert(wanted, now)
+    entries = {key: _entry(pk, key, *wanted[key], now) for key, pk in created.items()}
+    if len(created) < len(wanted):
+        entries |= _existing(wanted, created)
     if created:
         transaction.on_commit(_kick_relay)
-    if not created and (entry.kind != kind or entry.payload != payload):
-        raise ConflictError(
-            f"Idempotency key {idempotency_key!r} was already used for a different action",
-            code="idempotency_conflict",
-        )
-    return entry
+    return [entries[key] for _kind, _payload, key in items]
+
+
+_INSERT = (
+    "INSERT INTO core_outboxentry (kind, payload, idempotency_key, status, attempts, available_at, last_error,"
+    " tx_hash, block_number, confirmed_at, created_at, updated_at) VALUES {rows}"
+    " ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key, id"
+)
+_ROW = "(%s, %s::jsonb, %s, %s, 0, %s, '', '', NULL, NULL, %s, %s)"
+
+
+def _insert(wanted: dict[str, tuple[str, dict]], now: datetime) -> dict[str, int]:
+    """Insert the keys not used yet, with the model's defaults (pending, no attempts,
+    available now); {key: id} of the rows created."""
+    params = []
+    for key, (kind, payload) in wanted.items():
+        params += [kind, json.dumps(payload), key, OutboxEntry.Status.PENDING, now, now, now]
+    with connection.cursor() as cursor:
+        cursor.execute(_INSERT.format(rows=", ".join([_ROW] * len(wanted))), params)
+        return dict(cursor.fetchall())
+
+
+def _entry(pk: int, key: str, kind: str, payload: dict, now: datetime) -> OutboxEntry:
+    """The model instance of a row just inserted, as the database holds it."""
+    values = {"id": pk, "kind": kind, "payload": payload, "idempotency_key": key,
+              "status": OutboxEntry.Status.PENDING, "attempts": 0, "available_at": now, "last_error": "",
+              "tx_hash": "", "block_number": None, "confirmed_at": None, "created_at": now, "updated_at": now}
+    return OutboxEntry.from_db(connection.alias, list(values), list(values.values()))
+
+
+def _existing(wanted: dict[str, tuple[str, dict]], created: dict[str, int]) -> dict[str, OutboxEntry]:
+    """The rows already recorded under the keys not inserted, each checked to be the same
+    action; on a conflict the rows this call created are removed again before raising."""
+    found = {e.idempotency_key: e for e in OutboxEntry.objects.filter(
+        idempotency_key__in=[key for key in wanted if key not in created])}
+    for key, entry in found.items():
+        if (entry.kind, entry.payload) != wanted[key]:
+            if created:
+                OutboxEntry.objects.filter(pk__in=created.values()).delete()
+            raise _conflict(key)
+    return found
+
+
+def _conflict(key: str) -> ConflictError:
+    return ConflictError(
+        f"Idempotency key {key!r} was already used for a different action", code="idempotency_conflict",
+    )
 
 
 logger = logging.getLogger(__name__)
@@ -65,7 +127,7 @@ logger = logging.getLogger(__name__)
 KICK_FLAG = "shoken:outbox:relay-kick-queued"
 
 
-def _broker_redis(app):  # noqa: ANN001, ANN202
+def broker_redis(app):  # noqa: ANN001, ANN202
     """The broker's redis client (kombu's redis channel), or None on another transport."""
     with app.connection_for_write() as conn:
         return getattr(conn.default_channel, "client", None)
@@ -74,7 +136,7 @@ def _broker_redis(app):  # noqa: ANN001, ANN202
 def kick_flag_clear(app) -> None:  # noqa: ANN001
     """Called by the relay task as it starts (before claiming)."""
     try:
-        client = _broker_redis(app)
+        client = broker_redis(app)
         if client is not None:
             client.delete(KICK_FLAG)
     except Exception:  # noqa: BLE001
@@ -95,7 +157,7 @@ def _kick_relay() -> None:
     client = None
     if dedup_ms > 0:
         try:
-            client = _broker_redis(current_app)
+            client = broker_redis(current_app)
             if client is not None and not client.set(KICK_FLAG, b"1", nx=True, px=dedup_ms):
                 return   # a queued sweep that has not started yet will see this row
         except Exception:  # noqa: BLE001

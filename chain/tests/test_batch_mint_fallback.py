@@ -57,8 +57,8 @@ def test_a_batch_that_reverts_on_chain_falls_back_to_single_mints(db, backend, r
         def __getattr__(self, name):  # noqa: ANN001, ANN204
             return getattr(backend, name)
 
-        def estimate_gas(self, call) -> int:  # noqa: ANN001
-            return 1_000_000
+        def estimate_gas_many(self, calls) -> list[int]:  # noqa: ANN001
+            return [1_000_000 for _ in calls]
 
     counts = relay_batch(unit, backend=StaleEstimate(), relay_single=lambda i: relay_entry(i, backend=backend))
     assert counts == {"submitted": 3}

@@ -65,6 +65,7 @@ def test_a_nonce_taken_by_a_foreign_tx_sends_the_action_again(db, backend, regis
     # someone uses the platform key outside the relay, taking nonce n
     Web3Backend(chain_settings.CHAIN_RPC_URL, chain_settings.CHAIN_SIGNER_KEY).deploy_registry()
     backend.broadcast(prepared.raw)                           # "nonce too low"
+    backend.w3.provider.make_request("evm_mine", [])          # the nonce is judged once a block follows
 
     settle(backend)
 

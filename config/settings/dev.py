@@ -11,6 +11,7 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", default="django.core.mail.backends.console.
 # a publicly known key that must never hold real funds.
 CHAIN_RPC_URL = env("CHAIN_RPC_URL", default="http://127.0.0.1:8545")
 CHAIN_SIGNER_KEY = env("CHAIN_SIGNER_KEY", default="0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80")
+CHAIN_CONFIRM_POLL_SECONDS = env.float("CHAIN_CONFIRM_POLL_SECONDS", default=0.1)   # anvil automines
 
 # Serve static files straight from the finders (no collectstatic in development and tests).
 WHITENOISE_USE_FINDERS = True

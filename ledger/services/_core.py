@@ -13,15 +13,16 @@ from decimal import Decimal
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q, Sum
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role, User
 from compliance import rules
 from compliance.selectors import investor_facts_for
-from core.audit import audit_record
+from core.audit import audit_record_many
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
-from core.outbox import outbox_put
+from core.outbox import outbox_put_many
 from investors.models import InvestorProfile, Wallet
 from investors.wallet_proof import checksum
 from issuance.models import Security
@@ -58,11 +59,35 @@ def _member_role(actor: User | None, security: Security) -> str | None:
 def ensure_issuer(actor: User, security: Security, *, admin: bool = False) -> None:
     """A member of the security's issuer (an admin when `admin`); anyone else gets a 404
     (services cannot audit the refusal: their transaction rolls back; selectors do)."""
-    role = _member_role(actor, security)
+    ensure_role(_member_role(actor, security), admin=admin)
+
+
+def ensure_role(role: str | None, *, admin: bool = False) -> None:
+    """ensure_issuer for a role already read (None: not a member), e.g. by security_load."""
     if role is None:
         raise NotFoundError(_("Not found."), code="not_found")
     if admin and role != Membership.Role.ADMIN:
         raise PermissionDeniedError(_("Only an issuer admin may do this."), code="admin_required")
+
+
+# The actor's role in the security's issuer (one row at most: (user, organization) is unique).
+_MEMBER_ROLE = (
+    "SELECT m.role FROM accounts_membership m JOIN issuance_issuer i ON i.organization_id = m.organization_id"
+    " JOIN issuance_security s ON s.issuer_id = i.id WHERE s.id = %s AND m.user_id = %s"
+)
+_RECORDED = "SELECT id FROM ledger_tokenaction WHERE idempotency_key = %s"
+
+
+def security_load(security: Security, actor: User | None, *, idempotency_key: str | None = None) -> Security:
+    """The security with its issuer, annotated with `member_role` (the actor's role in the
+    issuer's organization, None when not a member) and `recorded_pk` (the action already
+    recorded under `idempotency_key`, if any): what a use case starts from, in ONE query.
+    (Scalar RawSQL subqueries: on this hot path a Subquery costs more to build than to run.)"""
+    user_id = actor.pk if actor is not None and actor.is_authenticated else None
+    return Security.objects.select_related("issuer").annotate(
+        member_role=RawSQL(_MEMBER_ROLE, [security.pk, user_id]),  # noqa: S611 (bound parameters)
+        recorded_pk=RawSQL(_RECORDED, [idempotency_key or ""]),  # noqa: S611
+    ).get(pk=security.pk)
 
 
 def is_officer(actor: User | None) -> bool:
@@ -177,6 +202,30 @@ def position_save(position: Position) -> None:
     position.save(update_fields=["balance", "frozen", "wallet_frozen", "updated_at"])
 
 
+_REGISTER_SAVE = (
+    "WITH book AS (UPDATE ledger_controlbook SET issued = %s, redeemed = %s, outstanding = %s, updated_at = %s"
+    " WHERE id = %s)"
+    " UPDATE ledger_position AS p SET balance = v.balance, frozen = v.frozen, wallet_frozen = v.wallet_frozen,"
+    " updated_at = %s FROM (VALUES {rows}) AS v(id, balance, frozen, wallet_frozen) WHERE p.id = v.id"
+)
+
+
+def register_save(book: ControlBook, positions: Iterable[Position]) -> None:
+    """position_save for each of these positions and book.save(), in ONE statement (the
+    book's UPDATE rides along as a data-modifying CTE). The rows are locked already; the
+    CHECK constraints hold as for save()."""
+    positions = list({p.pk: p for p in positions}.values())
+    now = timezone.now()
+    params = [int(book.issued), int(book.redeemed), int(book.outstanding), now, book.pk, now]
+    for position in positions:
+        params += [position.pk, int(position.balance), int(position.frozen), bool(position.wallet_frozen)]
+        position.updated_at = now
+    book.updated_at = now
+    rows = ", ".join(["(%s::bigint, %s::numeric, %s::numeric, %s::boolean)"] * len(positions))
+    with connection.cursor() as cursor:
+        cursor.execute(_REGISTER_SAVE.format(rows=rows), params)
+
+
 # -- facts for the rule engine ---------------------------------------------------------------
 
 def today():  # noqa: ANN201
@@ -246,8 +295,12 @@ def existing_action(idempotency_key: str | None, **expected) -> TokenAction | No
     if not idempotency_key:
         return None
     action = TokenAction.objects.filter(idempotency_key=idempotency_key).first()
-    if action is None:
-        return None
+    return None if action is None else same_action(action, **expected)
+
+
+def same_action(action: TokenAction, **expected) -> TokenAction:  # noqa: ANN003
+    """`action` when it has the expected field values (a retry of it), else the
+    idempotency conflict of a different action under the same key."""
     for field, value in expected.items():
         have = getattr(action, field)
         if field == "amount":
@@ -255,7 +308,7 @@ def existing_action(idempotency_key: str | None, **expected) -> TokenAction | No
         if have != value:
             raise ConflictError(
                 _("This idempotency key was already used for a different action."), code="idempotency_conflict",
-                fields={"idempotency_key": [idempotency_key]},
+                fields={"idempotency_key": [action.idempotency_key]},
             )
     return action
 
@@ -280,34 +333,20 @@ def _payload(action: TokenAction) -> dict:
 def action_record(*, kind: str, security: Security, actor: User | None, idempotency_key: str | None = None,
                   reason: str = "", cause: str = "", from_investor: User | None = None, from_wallet: str = "",
                   to_investor: User | None = None, to_wallet: str = "", amount: int = 0) -> TokenAction:
-    """Append one platform action with its outbox row (key f"action:{id}") and audit event.
-    The id is taken from the sequence first so the outbox row can name it and the action row
-    is written once, complete (the table refuses UPDATE)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(pg_get_serial_sequence('ledger_tokenaction', 'id'))")
-        pk = cursor.fetchone()[0]
-    action = TokenAction(
-        id=pk, kind=kind, security=security, actor=actor if actor is not None and actor.is_authenticated else None,
-        idempotency_key=idempotency_key or f"action:{pk}", reason=reason, cause=cause,
-        from_investor=from_investor, from_wallet=from_wallet, to_investor=to_investor, to_wallet=to_wallet,
-        amount=amount, origin=TokenAction.Origin.PLATFORM,
-    )
-    action.outbox = outbox_put(kind=OUTBOX_KIND[kind], payload=_payload(action), idempotency_key=f"action:{pk}")
-    action.save(force_insert=True)
-    audit_record(
-        action=f"ledger.{kind}", actor=actor, obj=action,
-        new={"security": security.pk, "from": from_wallet, "to": to_wallet, "amount": str(amount),
-             "reason": reason, "cause": cause, "idempotency_key": action.idempotency_key},
-    )
-    return action
+    """Append one platform action with its outbox row (key f"action:{id}") and audit event
+    (actions_record_many for one)."""
+    spec = {"idempotency_key": idempotency_key, "reason": reason, "cause": cause, "from_investor": from_investor,
+            "from_wallet": from_wallet, "to_investor": to_investor, "to_wallet": to_wallet, "amount": amount}
+    return actions_record_many(kind=kind, security=security, actor=actor, specs=[spec])[0]
 
 
 def actions_record_many(*, kind: str, security: Security, actor: User | None,
                         specs: list[dict]) -> list[TokenAction]:
-    """action_record for several actions of one security in one transaction: the ids come from
-    the sequence in one query, each action gets its outbox row (key f"action:{id}"), the rows
-    are inserted in one statement, and the audit events (one per action, the same as
-    action_record writes) come last, so the audit chain's global lock is held only for them.
+    """Append platform actions of one security, each with its outbox row (key
+    f"action:{id}") and audit event, in a constant number of queries: the ids from the
+    sequence first (so the outbox rows can name them and each action row is written once,
+    complete: the table refuses UPDATE), the outbox rows in one INSERT, the actions in one,
+    and the audit events last, in one, so the audit chain's global lock is held only for them.
     `specs`: dicts of action_record's keyword arguments (idempotency_key, reason, cause,
     from_/to_investor, from_/to_wallet, amount)."""
     if not specs:
@@ -317,25 +356,27 @@ def actions_record_many(*, kind: str, security: Security, actor: User | None,
                        "FROM generate_series(1, %s)", [len(specs)])
         pks = sorted(row[0] for row in cursor.fetchall())
     who = actor if actor is not None and actor.is_authenticated else None
-    actions = []
-    for pk, spec in zip(pks, specs, strict=True):
-        action = TokenAction(
+    actions = [
+        TokenAction(
             id=pk, kind=kind, security=security, actor=who, origin=TokenAction.Origin.PLATFORM,
             idempotency_key=spec.get("idempotency_key") or f"action:{pk}", reason=spec.get("reason", ""),
             cause=spec.get("cause", ""), from_investor=spec.get("from_investor"),
             from_wallet=spec.get("from_wallet", ""), to_investor=spec.get("to_investor"),
             to_wallet=spec.get("to_wallet", ""), amount=spec.get("amount", 0),
         )
-        action.outbox = outbox_put(kind=OUTBOX_KIND[kind], payload=_payload(action), idempotency_key=f"action:{pk}")
-        actions.append(action)
+        for pk, spec in zip(pks, specs, strict=True)
+    ]
+    entries = outbox_put_many([(OUTBOX_KIND[kind], _payload(action), f"action:{action.pk}") for action in actions])
+    for action, entry in zip(actions, entries, strict=True):
+        action.outbox = entry
     TokenAction.objects.bulk_create(actions)
-    for action in actions:   # last: the audit chain's global lock, held until commit
-        audit_record(
-            action=f"ledger.{kind}", actor=actor, obj=action,
-            new={"security": security.pk, "from": action.from_wallet, "to": action.to_wallet,
+    audit_record_many([
+        {"action": f"ledger.{kind}", "actor": actor, "obj": action,
+         "new": {"security": security.pk, "from": action.from_wallet, "to": action.to_wallet,
                  "amount": str(action.amount), "reason": action.reason, "cause": action.cause,
-                 "idempotency_key": action.idempotency_key},
-        )
+                 "idempotency_key": action.idempotency_key}}
+        for action in actions
+    ])
     return actions
 
 

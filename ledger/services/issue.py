@@ -11,28 +11,29 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from compliance import rules
 from core.errors import ApplicationError, ConflictError, NotFoundError
-from core.lifecycle import transition
+from core.lifecycle import transition_many
 from investors.models import Wallet
 from issuance.models import Security, Subscription
 
 from ..models import ControlBook, Position, TokenAction
 from ._core import (
-    action_record,
     actions_record_many,
     book_lock,
     clean_address,
     duplicate_key,
     ensure_issuer,
-    existing_action,
+    ensure_role,
     facts_for,
     facts_for_wallet,
     holdings_needed,
     holdings_read,
-    position_save,
     positions_lock,
     refuse,
+    register_save,
     rules_for,
     run_idempotent,
+    same_action,
+    security_load,
     today,
 )
 
@@ -67,8 +68,9 @@ def _issue_locked(*, security: Security, book: ControlBook, items: list[_Item], 
     engine against the register as the earlier items of the batch leave it, and any refusal
     raises (the caller's transaction writes nothing). The register's facts are read once: the
     security's rules, and (only when a receiving rule is set) the investors' holdings and the
-    holder count in one query, then kept up to date in memory. One action + outbox row per
-    item; the audit events come last (action_record / actions_record_many)."""
+    holder count in one query, then kept up to date in memory. The positions and the book are
+    written in one statement, then one action + outbox row + audit event per item, each kind
+    in one INSERT (actions_record_many): a constant number of queries per batch."""
     security_rules = rules_for(security, book)
     day = today()
     balances: dict[int, int] = {}
@@ -100,32 +102,28 @@ def _issue_locked(*, security: Security, book: ControlBook, items: list[_Item], 
             holders += 1
         balances[item.investor.pk] = balance + amount
         position.balance = int(position.balance) + amount
-    for position in {id(item.position): item.position for item in items}.values():
-        position_save(position)
     issued = sum(item.amount for item in items)
     book.issued = int(book.issued) + issued
     book.outstanding = int(book.outstanding) + issued
-    book.save(update_fields=["issued", "outstanding", "updated_at"])
+    register_save(book, [item.position for item in items])
     # Last: the audit chain's global lock, held until commit.
     specs = [{"idempotency_key": item.idempotency_key, "reason": item.reason, "cause": item.cause,
               "to_investor": item.investor, "to_wallet": item.position.wallet, "amount": item.amount}
              for item in items]
-    if len(specs) == 1:
-        return [action_record(kind=TokenAction.Kind.ISSUE, security=security, actor=actor, **specs[0])]
     return actions_record_many(kind=TokenAction.Kind.ISSUE, security=security, actor=actor, specs=specs)
 
 
 @transaction.atomic(durable=True)
 def _tokens_issue(*, security: Security, wallet: Wallet, amount: int, actor: User, reason: str, cause: str,
                   idempotency_key: str | None) -> TokenAction:
-    security = Security.objects.select_related("issuer").get(pk=security.pk)
-    ensure_issuer(actor, security, admin=True)
+    security = security_load(security, actor, idempotency_key=idempotency_key)
+    ensure_role(security.member_role, admin=True)
     wallet = Wallet.objects.select_related("profile__user").get(pk=wallet.pk)
     address = clean_address(wallet.address)
-    found = existing_action(idempotency_key, kind=TokenAction.Kind.ISSUE, security_id=security.pk,
-                            to_wallet=address, amount=amount if isinstance(amount, int) else -1)
-    if found is not None:
-        return found
+    if security.recorded_pk is not None:
+        return same_action(TokenAction.objects.get(pk=security.recorded_pk), kind=TokenAction.Kind.ISSUE,
+                           security_id=security.pk, to_wallet=address,
+                           amount=amount if isinstance(amount, int) else -1)
     book = book_lock(security)
     investor = wallet.profile.user
     position = positions_lock(security, [(address, investor)], book_exclusive=True)[address]
@@ -147,8 +145,8 @@ def tokens_issue(*, security: Security, wallet: Wallet, amount: int, actor: User
 @transaction.atomic(durable=True)
 def _tokens_issue_many(*, security: Security, items: list[IssueItem], actor: User, reason: str,
                        cause: str) -> list[TokenAction]:
-    security = Security.objects.select_related("issuer").get(pk=security.pk)
-    ensure_issuer(actor, security, admin=True)
+    security = security_load(security, actor)
+    ensure_role(security.member_role, admin=True)
     if not items:
         raise ApplicationError(_("Give at least one issuance."), code="nothing_selected")
     keys = [item.idempotency_key for item in items if item.idempotency_key]
@@ -169,9 +167,9 @@ def _tokens_issue_many(*, security: Security, items: list[IssueItem], actor: Use
     results: dict[int, TokenAction] = {}
     for index, (item, _wallet, address) in enumerate(resolved):
         if item.idempotency_key in recorded:
-            results[index] = existing_action(
-                item.idempotency_key, kind=TokenAction.Kind.ISSUE, security_id=security.pk, to_wallet=address,
-                amount=item.amount if isinstance(item.amount, int) else -1)
+            results[index] = same_action(
+                recorded[item.idempotency_key], kind=TokenAction.Kind.ISSUE, security_id=security.pk,
+                to_wallet=address, amount=item.amount if isinstance(item.amount, int) else -1)
     todo = [index for index in range(len(resolved)) if index not in results]
     if todo:
         book = book_lock(security)
@@ -283,7 +281,7 @@ def _settle(pks: Iterable[int], actor: User, wallet: Wallet | None) -> list[Toke
             for sub, address in items])
         for (sub, _address), action in zip(items, actions, strict=True):
             results[sub.pk] = action
-            transition(sub, to=Subscription.Status.SETTLED, actor=actor)
+        transition_many([sub for sub, _address in items], to=Subscription.Status.SETTLED, actor=actor)
     return [results[pk] for pk in pks]
 
 

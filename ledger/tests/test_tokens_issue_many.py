@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from core.errors import ApplicationError
 from core.models import AuditEvent, OutboxEntry
@@ -116,6 +118,25 @@ def test_max_holders_counts_the_holders_the_batch_adds(bond, issuer_admin, walle
 
 def test_the_single_issue_path_stays_lean(bond, issuer_admin, investor_wallet, django_assert_max_num_queries):
     tokens_issue(security=bond, wallet=investor_wallet, amount=1, actor=issuer_admin, reason="first")
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(13):
         tokens_issue(security=bond, wallet=investor_wallet, amount=1, actor=issuer_admin, reason="again",
                      idempotency_key="lean")
+
+
+def _queries_for_a_batch(bond, issuer_admin, wallets, size: int, tag: str) -> int:  # noqa: ANN001
+    items = [IssueItem(wallet=wallets[i % len(wallets)], amount=1, idempotency_key=f"{tag}:{i}") for i in range(size)]
+    with CaptureQueriesContext(connection) as queries:
+        tokens_issue_many(security=bond, items=items, actor=issuer_admin, reason="placement")
+    return len(queries)
+
+
+def test_a_batch_costs_the_same_number_of_queries_whatever_its_size(bond, issuer_admin, wallets):
+    _queries_for_a_batch(bond, issuer_admin, wallets, 3, "warm")   # the positions exist from here on
+
+    small = _queries_for_a_batch(bond, issuer_admin, wallets, 3, "small")
+    large = _queries_for_a_batch(bond, issuer_admin, wallets, 60, "large")
+
+    assert small == large <= 14
+    assert control_book_for(security=bond).outstanding == 66
+    assert AuditEvent.objects.filter(action="ledger.issue").count() == 66
+    assert check_invariants() == []

@@ -270,6 +270,7 @@ def worker_env(*, database: dict, redis: PrivateRedis, anvil: PrivateAnvil, **ex
         "CHAIN_RETRY_BASE_SECONDS": "0.5",
         "CHAIN_RETRY_MAX_SECONDS": "5",
         "CHAIN_WAIT_SECONDS": "0.5",
+        "CHAIN_CONFIRM_POLL_SECONDS": "0.05",   # anvil automines: unmined means milliseconds away
         "DB_CONN_MAX_AGE": "60",
         **extra,
     }
