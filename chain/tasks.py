@@ -4,10 +4,13 @@ no harm)."""
 
 from __future__ import annotations
 
+import logging
+
 from celery import shared_task
 
 from .port import ChainUnavailable
 
+log = logging.getLogger(__name__)
 _RETRY = {"acks_late": True, "reject_on_worker_lost": True, "autoretry_for": (ChainUnavailable,),
           "retry_backoff": True, "retry_jitter": True, "max_retries": 8}
 
@@ -77,7 +80,7 @@ def _poll_again(task) -> None:  # noqa: ANN001
         if client is not None and not client.set(POLL_FLAG, b"1", nx=True, px=max(int(delay * 1000), 1)):
             return   # one is scheduled already
     except Exception:  # noqa: BLE001 (no dedup then; beat covers a lost poll anyway)
-        pass
+        log.debug("confirm poll: no dedup flag", exc_info=True)
     confirm_sweep_task.apply_async(countdown=delay, **_same_queue(task))
 
 

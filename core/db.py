@@ -51,7 +51,8 @@ def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
         params.extend(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in columns)
     names = ", ".join(["_pk"] + [f"_{i}" for i in range(len(columns))])
     sets = ", ".join(f"{quote(f.column)} = v._{i}::{f.db_type(connection)}" for i, f in enumerate(columns))
-    sql = (f"UPDATE {quote(meta.db_table)} AS t SET {sets} FROM (VALUES {', '.join([row] * len(objs))}) "
+    # Only identifiers from the model's metadata are spliced in; every value is a parameter.
+    sql = (f"UPDATE {quote(meta.db_table)} AS t SET {sets} FROM (VALUES {', '.join([row] * len(objs))}) "  # noqa: S608
            f"AS v({names}) WHERE t.{quote(pk.column)} = v._pk::{pk.rel_db_type(connection)}")
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
