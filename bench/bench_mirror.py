@@ -109,7 +109,7 @@ def raw_loop(*, backend, n: int) -> float:  # noqa: ANN001
             {"from": account.address, "nonce": nonce + i, "gas": gas, "chainId": chain_id, **fees})
         signed = account.sign_transaction(tx)
         tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
-        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30, poll_latency=0.005)
+        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30, poll_latency=0.001)
         if receipt["status"] != 1:
             raise RuntimeError(f"raw mint {i} reverted")
     elapsed = time.perf_counter() - started

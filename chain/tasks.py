@@ -24,18 +24,20 @@ def _same_queue(task) -> dict:  # noqa: ANN001
 @shared_task(bind=True, name="chain.relay_sweep", **_RETRY)
 def relay_sweep_task(self) -> dict:  # noqa: ANN001
     """One relay sweep at a time (core.db.single_flight): a trigger that finds one running
-    returns at once, and the running one, after it let go, looks for actions committed
-    meanwhile and triggers again. Concurrent sweeps would only queue on the signer's nonce
-    row; one at a time, each sweep carries everything committed while the last one ran."""
+    returns at once (leaving the outbox's kick flag set, so commits stop kicking), and the
+    running one, after it let go, looks for actions committed meanwhile and triggers again.
+    Concurrent sweeps would only queue on the signer's nonce row; one at a time, each sweep
+    carries everything committed while the last one ran."""
     from core.db import single_flight
     from core.outbox import kick_flag_clear
 
     from .relay import relay_sweep
 
-    kick_flag_clear(self.app)   # before claiming: rows committed from now on kick again
     with single_flight("chain.relay") as mine:
+        if mine:
+            kick_flag_clear(self.app)   # before claiming: rows committed from now on kick again
         result = relay_sweep() if mine else None
-    if result is None:
+    if result is None:   # the kick flag stays set: the running sweep re-kicks when it is done
         return {"skipped": "another relay sweep is running"}
     if result.submitted or result.rebroadcast:
         confirm_sweep_task.apply_async(**_same_queue(self))

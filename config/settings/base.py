@@ -200,6 +200,9 @@ OUTBOX_KICK_QUEUE = env("OUTBOX_KICK_QUEUE", default="")
 # A kick is skipped while an earlier one's sweep is still queued (not started); the flag
 # expires after this many seconds in case that sweep is lost. 0 = one kick per committed row.
 OUTBOX_KICK_DEDUP_SECONDS = env.float("OUTBOX_KICK_DEDUP_SECONDS", default=2.0)
+# The kicked sweep starts this much later, so the rows committed in that moment go out in one
+# sweep (one estimate/send round trip, one prepare transaction) instead of one sweep each.
+OUTBOX_KICK_DELAY_SECONDS = env.float("OUTBOX_KICK_DELAY_SECONDS", default=0.05)
 
 CHAIN_RPC_URL = env("CHAIN_RPC_URL", default="")
 CHAIN_SIGNER_KEY = env("CHAIN_SIGNER_KEY", default="")  # the platform's agent key (hex)
