@@ -5,8 +5,10 @@ no harm)."""
 from __future__ import annotations
 
 import logging
+import time
 
 from celery import shared_task
+from django.conf import settings
 
 from .port import ChainUnavailable
 
@@ -23,27 +25,34 @@ def _same_queue(task) -> dict:  # noqa: ANN001
 
 @shared_task(bind=True, name="chain.relay_sweep", **_RETRY)
 def relay_sweep_task(self) -> dict:  # noqa: ANN001
-    """One relay sweep at a time (core.db.single_flight): a trigger that finds one running
+    """Relay sweeps, one task at a time (core.db.single_flight): a trigger that finds one running
     returns at once (leaving the outbox's kick flag set, so commits stop kicking), and the
     running one, after it let go, looks for actions committed meanwhile and triggers again.
     Concurrent sweeps would only queue on the signer's nonce row; one at a time, each sweep
-    carries everything committed while the last one ran."""
+    carries everything committed while the last one ran. A sweep that claimed a full batch
+    is followed by another in the same task, for up to CHAIN_RELAY_TASK_SECONDS."""
     from core.db import single_flight
     from core.outbox import kick_flag_clear
 
-    from .relay import relay_sweep
+    from .relay import RelayResult, relay_sweep
 
     with single_flight("chain.relay") as mine:
-        if mine:
-            kick_flag_clear(self.app)   # before claiming: rows committed from now on kick again
-        result = relay_sweep() if mine else None
-    if result is None:   # the kick flag stays set: the running sweep re-kicks when it is done
-        return {"skipped": "another relay sweep is running"}
-    if result.submitted or result.rebroadcast:
-        confirm_sweep_task.apply_async(**_same_queue(self))
+        if not mine:   # the kick flag stays set: the running sweep re-kicks when it is done
+            return {"skipped": "another relay sweep is running"}
+        kick_flag_clear(self.app)   # before claiming: rows committed from now on kick again
+        total = RelayResult()
+        deadline = time.monotonic() + settings.CHAIN_RELAY_TASK_SECONDS
+        while True:
+            result = relay_sweep()
+            for name, value in vars(result).items():
+                setattr(total, name, getattr(total, name) + value)
+            if result.submitted or result.rebroadcast:
+                confirm_sweep_task.apply_async(**_same_queue(self))   # confirming starts meanwhile
+            if result.claimed < settings.CHAIN_RELAY_BATCH_SIZE or time.monotonic() > deadline:
+                break   # a full claim means more may be waiting: sweep again, within the budget
     if _has_due():
         relay_sweep_task.apply_async(**_same_queue(self))
-    return vars(result)
+    return vars(total)
 
 
 @shared_task(bind=True, name="chain.confirm_sweep", **_RETRY)
@@ -70,8 +79,6 @@ POLL_FLAG = "shoken:chain:confirm-poll-scheduled"
 
 
 def _poll_again(task) -> None:  # noqa: ANN001
-    from django.conf import settings
-
     from core.outbox import broker_redis
 
     delay = float(settings.CHAIN_CONFIRM_POLL_SECONDS)

@@ -101,7 +101,33 @@ def audit_record_many(events: Sequence[dict]) -> list[AuditEvent]:
     for event in built:
         event.prev_hash = prev
         event.hash = prev = _digest(prev, event)
-    return AuditEvent.objects.bulk_create(built)
+    _insert(built)
+    return built
+
+
+_COLUMNS = ("occurred_at", "actor_id", "action", "object_type", "object_id", "old_values", "new_values",
+            "request_id", "task_id", "ip_address", "prev_hash", "hash")
+
+
+def _insert(events: list[AuditEvent]) -> None:
+    """ONE multi-row INSERT of chained events, in list order (ids follow it); sets their ids.
+    Written by hand: Django's bulk_create spends ~0.15 ms of CPU per row here, and the relay
+    and confirmer write an event per outbox entry they move."""
+    row = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+    params: list = []
+    for event in events:
+        params += [event.occurred_at, event.actor_id, event.action, event.object_type, event.object_id,
+                   json.dumps(event.old_values, cls=DjangoJSONEncoder),
+                   json.dumps(event.new_values, cls=DjangoJSONEncoder),
+                   event.request_id, event.task_id, event.ip_address, event.prev_hash, event.hash]
+    sql = (f"INSERT INTO core_auditevent ({', '.join(_COLUMNS)}) VALUES {', '.join([row] * len(events))} "  # noqa: S608
+           "RETURNING id")   # (fixed column names; every value is a parameter)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        ids = [r[0] for r in cursor.fetchall()]
+    for event, pk in zip(events, ids, strict=True):
+        event.id = event.pk = pk
+        event._state.adding, event._state.db = False, connection.alias
 
 
 def _event(*, occurred_at: datetime, action: str, actor=None, obj: models.Model | None = None,  # noqa: ANN001
