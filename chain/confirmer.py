@@ -64,6 +64,7 @@ class ConfirmResult:
     bumped: int = 0
     requeued: int = 0
     pending: int = 0   # nonces whose transaction has no receipt yet (followed again soon)
+    stepped: int = 0   # a step confirmed, the action's next step is PENDING (the relay's again)
 
 
 def confirm_sweep(*, backend=None, batch_size: int | None = None) -> ConfirmResult:  # noqa: ANN001
@@ -74,29 +75,41 @@ def confirm_sweep(*, backend=None, batch_size: int | None = None) -> ConfirmResu
                 .order_by("nonce", "id")[: batch_size or settings.CHAIN_CONFIRM_BATCH_SIZE])
     if not live:
         return result
-    # The used-nonce count as of the block BEFORE the head, read before the receipts: every
-    # transaction mined up to that block has its receipt stored by now (a node may show the
-    # newest block's state a moment before its receipts, e.g. anvil), so "no receipt" below
-    # this count means another transaction took the nonce (see NonceConsumed above).
-    head = backend.block_number()
-    mined_count = backend.mined_nonce(max(head - 1, 0))
-    receipts = dict(zip((tx.pk for tx in live), backend.receipts([tx.tx_hash for tx in live]), strict=True))
+    # Node reads before the receipts. A nonce at or above the "latest" count cannot have
+    # mined yet: its receipt is not even asked for (a backlog of sent transactions costs
+    # nothing to follow). Below it, no receipt means another transaction took the nonce, but
+    # only judged against the count as of the block BEFORE the head: every transaction mined
+    # up to that block has its receipt stored by now (a node may show the newest block's state
+    # a moment before its receipts, e.g. anvil).
+    head, mined_latest = backend.head_and_mined_nonce()
     groups: dict[int, list[ChainTransaction]] = defaultdict(list)
     for tx in live:
         groups[tx.nonce].append(tx)
+    asked = [tx for tx in live if tx.nonce < mined_latest]
+    receipts = dict(zip((tx.pk for tx in asked), backend.receipts([tx.tx_hash for tx in asked]), strict=True))
     decided: list[tuple[ChainTransaction, Receipt, list[ChainTransaction]]] = []
     waiting: list[list[ChainTransaction]] = []
+    missing: list[tuple[int, list[ChainTransaction]]] = []
     for nonce, group in sorted(groups.items()):
-        winner = next((tx for tx in group if receipts[tx.pk] is not None), None)
+        winner = next((tx for tx in group if receipts.get(tx.pk) is not None), None)
         if winner is not None:
             decided.append((winner, receipts[winner.pk], group))
-        elif nonce < mined_count:
+        elif nonce < mined_latest:
+            missing.append((nonce, group))
+        else:
+            waiting.append(group)
+    settled_count = backend.mined_nonce(max(head - 1, 0)) if missing else 0
+    for nonce, group in missing:
+        if nonce < settled_count:
             outcome = nonce_consumed(group=group)
             if outcome:
                 setattr(result, outcome, getattr(result, outcome) + 1)
         else:
             waiting.append(group)
-    newest = [max(group, key=lambda t: t.pk).tx_hash for group in waiting]
+    # Whether the node still knows a transaction matters only once it had time to arrive.
+    cutoff = timezone.now() - timedelta(seconds=settings.CHAIN_REBROADCAST_AFTER_SECONDS)
+    newest = [tx.tx_hash for tx in (max(group, key=lambda t: t.pk) for group in waiting)
+              if tx.status == Status.BROADCAST and (tx.broadcast_at or tx.created_at) <= cutoff]
     known = dict(zip(newest, backend.known_many(newest), strict=True)) if newest else {}
     for group in waiting:
         result.pending += 1
@@ -208,8 +221,8 @@ def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[Ch
             transition(entry, to=OutboxEntry.Status.PENDING, actor=None,
                        reason=f"step {tx.step} confirmed in block {receipt.block_number}")
             OutboxEntry.objects.filter(pk=entry.pk).update(available_at=now, updated_at=now)
-        else:
-            batch.done.append((entry, tx, receipt, f"tx {tx.tx_hash} block {receipt.block_number}"))
+            return "stepped"
+        batch.done.append((entry, tx, receipt, f"tx {tx.tx_hash} block {receipt.block_number}"))
         return "confirmed"
     if len(members) > 1:
         tx.status = Status.FAILED
@@ -284,7 +297,8 @@ def nonce_consumed(*, group: list[ChainTransaction]) -> str | None:
 
 def follow_pending(*, group: list[ChainTransaction], backend, known: dict[str, bool] | None = None) -> str | None:  # noqa: ANN001
     """No receipt yet: undo a MINED after a reorg, rebroadcast a dropped tx, bump a stuck one.
-    ``known``: whether the node knows each newest tx hash, read for a whole sweep at once."""
+    ``known``: whether the node knows each newest tx hash, read for a whole sweep at once for
+    those broadcast more than CHAIN_REBROADCAST_AFTER_SECONDS ago (the others wait)."""
     for tx in group:
         if tx.status == Status.MINED:
             ChainTransaction.objects.filter(pk=tx.pk, status=Status.MINED).update(
@@ -293,7 +307,9 @@ def follow_pending(*, group: list[ChainTransaction], backend, known: dict[str, b
     newest = max(group, key=lambda t: t.pk)
     if newest.status != Status.BROADCAST:
         return None  # a PREPARED newest is the relay's to (re)broadcast
-    if not (known[newest.tx_hash] if known and newest.tx_hash in known else backend.is_known(newest.tx_hash)):
+    if known is not None and newest.tx_hash not in known:
+        return None   # sent too recently to tell a dropped transaction from one on its way
+    if not (known[newest.tx_hash] if known is not None else backend.is_known(newest.tx_hash)):
         broadcast(Prepared(tx_id=newest.pk, tx_hash=newest.tx_hash, raw=bytes(newest.raw_tx)), backend=backend)
         ChainTransaction.objects.filter(pk=newest.pk).update(broadcast_at=timezone.now())
         return "rebroadcast"

@@ -66,8 +66,8 @@ def confirm_sweep_task(self) -> dict:  # noqa: ANN001
 
     with single_flight("chain.confirm") as mine:
         result = confirm_sweep() if mine else None
-    if result is not None and (result.requeued or (result.confirmed and _has_due())):
-        relay_sweep_task.apply_async(**_same_queue(self))  # next step of an action, or a new nonce
+    if result is not None and (result.requeued or result.stepped):
+        relay_sweep_task.apply_async(**_same_queue(self))  # a new nonce, or an action's next step
     if _has_live():
         _poll_again(self)
     return vars(result) if result is not None else {"skipped": "another confirm sweep is running"}

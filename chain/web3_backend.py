@@ -228,6 +228,14 @@ class Web3Backend:
         it is used up, by our transaction or by another one signed with the same key."""
         return int(self._rpc(self.w3.eth.get_transaction_count, self.address, block))
 
+    def head_and_mined_nonce(self) -> tuple[int, int]:
+        """(head block number, the signer's ``latest`` transaction count) in one round trip."""
+        (head, e1), (count, e2) = self.rpc_batch([("eth_blockNumber", []),
+                                                  ("eth_getTransactionCount", [self.address, "latest"])])
+        if e1 or e2:
+            raise ChainUnavailable(f"chain node error: {e1 or e2}")
+        return int(head, 16), int(count, 16)
+
     def native_balance(self, address: str | None = None) -> int:
         """The native-coin balance in wei (the signer's by default: it pays the gas)."""
         return int(self._rpc(self.w3.eth.get_balance, Web3.to_checksum_address(address or self.address)))
