@@ -138,6 +138,26 @@ def wait_confirmed(entry_ids: list[int], *, timeout: float, poll: float = 0.01) 
         time.sleep(poll)
 
 
+def timeline(entry_ids: list[int], *, label: str) -> None:
+    """When the burst's last action was committed, prepared (signed and stored), broadcast and
+    confirmed, in seconds from its first commit: where the mirror falls behind."""
+    from django.db.models import Count, Max, Min, Q
+
+    from chain.models import ChainTransaction, ChainTransactionEntry
+    from core.models import OutboxEntry
+
+    entries = OutboxEntry.objects.filter(pk__in=entry_ids).aggregate(first=Min("created_at"), last=Max("created_at"),
+                                                                     confirmed=Max("confirmed_at"))
+    txs = ChainTransaction.objects.filter(
+        Q(entry_id__in=entry_ids) | Q(pk__in=ChainTransactionEntry.objects.filter(entry_id__in=entry_ids).values("tx_id")))
+    sent = txs.aggregate(prepared=Max("created_at"), broadcast=Max("broadcast_at"), n=Count("id"))
+    at = {k: (v - entries["first"]).total_seconds() for k, v in
+          {"committed": entries["last"], "prepared": sent["prepared"], "broadcast": sent["broadcast"],
+           "confirmed": entries["confirmed"]}.items() if v is not None}
+    say(f"{label} timeline (s after the first commit, last action): " + " ".join(f"{k} {v:.2f}" for k, v in at.items())
+        + f"; {sent['n']} transactions")
+
+
 def latencies_ms(entry_ids: list[int]) -> list[float]:
     from core.models import OutboxEntry
 
@@ -246,6 +266,7 @@ class Phase:
         wait_confirmed(ids, timeout=60 + n)
         rows = list(OutboxEntry.objects.filter(pk__in=ids).values_list("created_at", "confirmed_at"))
         window = (max(c for _, c in rows) - min(c for c, _ in rows)).total_seconds()
+        timeline(ids, label=self.label)
         return n / window, latencies_ms(ids), n / committed
 
     def drain(self, n: int) -> tuple[float, list[float]]:

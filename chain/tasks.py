@@ -25,7 +25,7 @@ def _same_queue(task) -> dict:  # noqa: ANN001
 
 @shared_task(bind=True, name="chain.relay_sweep", **_RETRY)
 def relay_sweep_task(self) -> dict:  # noqa: ANN001
-    """Relay sweeps, one task at a time (core.db.single_flight): a trigger that finds one running
+    """Relay sweeps, CHAIN_RELAY_CONCURRENCY tasks at a time (core.db.single_flight): a trigger that finds one running
     returns at once (leaving the outbox's kick flag set, so commits stop kicking), and the
     running one, after it let go, looks for actions committed meanwhile and triggers again.
     Concurrent sweeps would only queue on the signer's nonce row; one at a time, each sweep
@@ -36,7 +36,7 @@ def relay_sweep_task(self) -> dict:  # noqa: ANN001
 
     from .relay import RelayResult, relay_sweep
 
-    with single_flight("chain.relay") as mine:
+    with single_flight("chain.relay", slots=settings.CHAIN_RELAY_CONCURRENCY) as mine:
         if not mine:   # the kick flag stays set: the running sweep re-kicks when it is done
             return {"skipped": "another relay sweep is running"}
         kick_flag_clear(self.app)   # before claiming: rows committed from now on kick again

@@ -60,22 +60,27 @@ def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
 
 
 @contextmanager
-def single_flight(name: str) -> Iterator[bool]:
-    """Hold a PostgreSQL session advisory lock named ``name`` for the block, if it is free:
-    yields True when this process got it, False when another holds it (the block should then
-    do nothing). For work that gains nothing from running twice at once (a relay sweep: the
-    signer's nonces serialise it anyway), so concurrent triggers coalesce instead of queueing
-    on row locks. Released at the end of the block, or by PostgreSQL when the process dies.
-    Must run outside a transaction (the lock belongs to the session, not the transaction)."""
+def single_flight(name: str, *, slots: int = 1) -> Iterator[bool]:
+    """Hold one of ``slots`` PostgreSQL session advisory locks named after ``name`` for the
+    block, if one is free: yields True when this process got one, False when all are held
+    (the block should then do nothing). For work that gains nothing from running many times
+    at once (relay sweeps: the signer's nonces serialise them anyway), so concurrent triggers
+    coalesce instead of queueing on row locks. Released at the end of the block, or by
+    PostgreSQL when the process dies. Must run outside a transaction (the lock belongs to the
+    session, not the transaction)."""
     if connection.in_atomic_block:
         raise RuntimeError("single_flight must not run inside a transaction")
-    key = zlib.crc32(f"shoken:{name}".encode())
+    held = None
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
-        got = bool(cursor.fetchone()[0])
+        for slot in range(max(slots, 1)):
+            key = zlib.crc32(f"shoken:{name}#{slot}".encode())
+            cursor.execute("SELECT pg_try_advisory_lock(%s)", [key])
+            if cursor.fetchone()[0]:
+                held = key
+                break
     try:
-        yield got
+        yield held is not None
     finally:
-        if got:
+        if held is not None:
             with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_unlock(%s)", [key])
+                cursor.execute("SELECT pg_advisory_unlock(%s)", [held])

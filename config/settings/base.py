@@ -266,6 +266,7 @@ CHAIN_SWEEP_SECONDS = env.float("CHAIN_SWEEP_SECONDS", default=2.0)
 # (about a block time; anvil's automine mines within milliseconds: dev sets 0.1).
 CHAIN_CONFIRM_POLL_SECONDS = env.float("CHAIN_CONFIRM_POLL_SECONDS", default=1.0)
 CHAIN_RELAY_TASK_SECONDS = env.float("CHAIN_RELAY_TASK_SECONDS", default=5.0)   # full claims: sweep again this long
+CHAIN_RELAY_CONCURRENCY = env.int("CHAIN_RELAY_CONCURRENCY", default=1)   # relay tasks running at once (chain/tasks.py)
 CELERY_BEAT_SCHEDULE["chain.relay_sweep"] = {"task": "chain.relay_sweep", "schedule": CHAIN_SWEEP_SECONDS}
 CELERY_BEAT_SCHEDULE["chain.confirm_sweep"] = {"task": "chain.confirm_sweep", "schedule": CHAIN_SWEEP_SECONDS}
 
@@ -273,9 +274,10 @@ CELERY_BEAT_SCHEDULE["chain.confirm_sweep"] = {"task": "chain.confirm_sweep", "s
 CHAIN_BATCH_MINTS = env.bool("CHAIN_BATCH_MINTS", default=True)         # consecutive mints of a token -> one batchMint
 CHAIN_BATCH_MAX_MINTS = env.int("CHAIN_BATCH_MAX_MINTS", default=100)   # cap per batch (also bounded by CHAIN_RELAY_BATCH_SIZE)
 if CHAIN_RELAY_BATCH_SIZE is None:
-    # A sweep claims up to a full batch so bulk issuance is not cut into smaller batches; single
-    # actions are estimated, prepared and broadcast a group at a time, so 100 suits them too.
-    CHAIN_RELAY_BATCH_SIZE = max(CHAIN_BATCH_MAX_MINTS, 100) if CHAIN_BATCH_MINTS else 100
+    # A sweep claims enough for a full batch of each of a few tokens whose mints interleave (bulk
+    # issuance is not cut into small batches); single actions are estimated, prepared and
+    # broadcast a group at a time, 100 a sweep.
+    CHAIN_RELAY_BATCH_SIZE = 4 * CHAIN_BATCH_MAX_MINTS if CHAIN_BATCH_MINTS else 100
 CHAIN_REORG_DEPTH = env.int("CHAIN_REORG_DEPTH", default=12)            # blocks the indexer re-reads each pass
 CHAIN_INDEX_WINDOW = env.int("CHAIN_INDEX_WINDOW", default=2000)        # blocks per eth_getLogs window
 CHAIN_INDEX_MAX_BLOCKS = env.int("CHAIN_INDEX_MAX_BLOCKS", default=20000)  # blocks per contract per pass (bounded work)
