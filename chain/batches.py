@@ -74,7 +74,7 @@ def plan_batches(entry_ids: list[int]) -> list[list[int]]:
     rows = {pk: Claimed(pk, kind, _security(payload)) for pk, kind, payload in
             OutboxEntry.objects.filter(pk__in=entry_ids).values_list("id", "kind", "payload")}
     no_batch = batch_reverted_ids(entry_ids)
-    cap = max(int(getattr(settings, "CHAIN_BATCH_MAX_MINTS", 100)), 2)
+    cap = max(int(getattr(settings, "CHAIN_BATCH_MAX_MINTS", 200)), 2)
     taken: set[int] = set()
     units: list[list[int]] = []
     ordered = [rows[i] for i in entry_ids if i in rows]

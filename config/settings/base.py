@@ -272,7 +272,7 @@ CELERY_BEAT_SCHEDULE["chain.confirm_sweep"] = {"task": "chain.confirm_sweep", "s
 
 # ---- chain mirror: batching, indexer, reconciler (issue 6; owned by chain/) ----
 CHAIN_BATCH_MINTS = env.bool("CHAIN_BATCH_MINTS", default=True)         # consecutive mints of a token -> one batchMint
-CHAIN_BATCH_MAX_MINTS = env.int("CHAIN_BATCH_MAX_MINTS", default=100)   # cap per batch (also bounded by CHAIN_RELAY_BATCH_SIZE)
+CHAIN_BATCH_MAX_MINTS = env.int("CHAIN_BATCH_MAX_MINTS", default=200)   # cap per batch: 200 new holders sign for 7.0M gas
 if CHAIN_RELAY_BATCH_SIZE is None:
     # A sweep claims enough for a full batch of each of a few tokens whose mints interleave (bulk
     # issuance is not cut into small batches); single actions are estimated, prepared and

@@ -35,6 +35,7 @@ from ._core import (
     same_action,
     security_load,
     today,
+    wallet_load,
 )
 
 
@@ -118,7 +119,7 @@ def _tokens_issue(*, security: Security, wallet: Wallet, amount: int, actor: Use
                   idempotency_key: str | None) -> TokenAction:
     security = security_load(security, actor, idempotency_key=idempotency_key)
     ensure_role(security.member_role, admin=True)
-    wallet = Wallet.objects.select_related("profile__user").get(pk=wallet.pk)
+    wallet = wallet_load(wallet.pk)
     address = clean_address(wallet.address)
     if security.recorded_pk is not None:
         return same_action(TokenAction.objects.get(pk=security.recorded_pk), kind=TokenAction.Kind.ISSUE,
