@@ -1,49 +1,51 @@
 """The mirror benchmark (issue 6, `make bench-mirror`). On ONE private anvil (automine):
 
-  (a) raw:     a web3.py loop (chain.web3_backend.Web3Backend) that signs locally, sends and
-               waits for the receipt of each of N mints, one after the other, on a token
-               deployed directly (no register, no database). raw_tps = N / loop time.
+  (a) raw:     a plain web3.py loop (contract.functions.mint(...).build_transaction, the
+               account's sign_transaction, send_raw_transaction, wait_for_transaction_receipt
+               polling every 1 ms), one mint after the other on a token deployed directly (no
+               register, no database, no platform code in the loop). raw_tps = N / loop time.
   (b) mirror:  the same N issuances through the whole platform, batching OFF
-               (CHAIN_BATCH_MINTS=false): BENCH_THREADS writer threads (default 4), thread t
-               issuing its contiguous share of the N on security t % BENCH_SECURITIES (default
-               = threads; one issuer, one token per security, all deployed through the outbox;
-               each security's control-book lock serialises its own issuances, so one
-               security per thread), each action its own durable register transaction
-               (ledger.services.tokens_issue: rule check, positions, control book, TokenAction,
-               outbox row, audit event). The outbox kicks chain.relay_sweep after each commit
-               (OUTBOX_KICK_TASK / OUTBOX_KICK_QUEUE), plus a beat-like sweep every second; the
-               relay (single mints: claim, estimate, nonce, sign, store, broadcast) and the
-               confirmer (receipt -> CONFIRMED) run in BENCH_WORKERS (4) real Celery worker
-               processes. mirror_tps = N / (first OutboxEntry.created_at, i.e. the first
-               action written, just before its commit -> last OutboxEntry.confirmed_at).
-  (c) batched: the same, batching ON (CHAIN_BATCH_MINTS=true; the relay claims the platform
-               default per sweep, CHAIN_RELAY_BATCH_SIZE = CHAIN_BATCH_MAX_MINTS = 100, unless
+               (CHAIN_BATCH_MINTS=false): BENCH_WRITERS writer processes (default 4, forked:
+               the register's callers are web/API processes), writer t issuing its contiguous
+               share of the N on security t % BENCH_SECURITIES (default = writers; one issuer,
+               one token per security, all deployed through the outbox; each security's
+               control-book lock serialises its own issuances), each action its own durable
+               register transaction (ledger.services.tokens_issue: rule check, positions,
+               control book, TokenAction, outbox row, audit event). Commits kick
+               chain.relay_sweep (OUTBOX_KICK_*), plus a beat-like sweep every second; the relay
+               and the confirmer run in BENCH_WORKERS (4) real Celery worker processes with the
+               platform's defaults. mirror_tps = N / (first OutboxEntry.created_at, i.e. the
+               first action written, just before its commit -> last OutboxEntry.confirmed_at).
+  (c) batched: the same, batching ON (platform defaults: batchMint of up to
+               CHAIN_BATCH_MAX_MINTS, claims of CHAIN_RELAY_BATCH_SIZE, unless
                BENCH_RELAY_BATCH_SIZE is set) AND the register issuing in bulk the way the
-               platform does for bulk settlement: each thread commits its share through
-               ledger.services.tokens_issue_many in chunks of BENCH_ISSUE_CHUNK (25) items, one
+               platform does for bulk settlement: each writer commits its share through
+               ledger.services.tokens_issue_many in chunks of BENCH_ISSUE_CHUNK (100) items, one
                durable transaction per chunk that still writes one rule-checked TokenAction,
-               outbox row and audit event per item. Consecutive mints of a token then go out
-               as one batchMint. batched_tps is timed as in (b), on a fresh world.
+               outbox row and audit event per item. batched_tps is timed as in (b), on a fresh
+               world.
   (b') / (c') diagnostics, not in RESULT: the mirror alone, N issuances committed while the
                workers are stopped (SIGSTOP), then resumed: relay + confirmer throughput with a
                full outbox.
-  (d) latency: BENCH_LATENCY_N issuances one at a time (one thread) on the (b) stack, each
-               waited for: commit (OutboxEntry.created_at) -> OutboxEntry.confirmed_at.
-               p50_latency_ms is the median of these.
+  (d) latency: BENCH_LATENCY_N issuances one at a time on the (b) stack, each waited for:
+               commit (OutboxEntry.created_at) -> OutboxEntry.confirmed_at. p50_latency_ms is
+               the median of these.
 
 Every action of (b)/(c)/(d) goes register first, then outbox, relay, confirmer, real worker
-processes; nothing is pre-signed or skipped. Latencies of the bursts (b)/(c) are printed too;
-they are queueing-dominated (the last actions of a burst wait behind the first), so the p50
-goal is measured on (d), an action arriving at a system that is not saturated.
+processes; nothing is pre-signed or skipped. For (b) and (c) a timeline line says when the
+last action was committed, prepared, broadcast and confirmed (where the mirror falls behind).
+Latencies of the bursts are printed too; they are queueing-dominated, so the p50 goal is
+measured on (d), an action arriving at a system that is not saturated.
 
 Isolation: a private Redis (own unix socket), a private anvil, and a throwaway database
 created on the embedded PostgreSQL server the way pytest-django does it
 (django.test.utils.setup_databases, name BENCH_DB_NAME, default "bench_mirror") and dropped at
 the end, so the bench never touches the dev database or another engineer's test database.
 
-Environment: BENCH_N (default 200), BENCH_WORKERS (4), BENCH_THREADS (4), BENCH_SECURITIES
-(= threads), BENCH_ISSUE_CHUNK (25), BENCH_RELAY_BATCH_SIZE (unset: platform default),
-BENCH_LATENCY_N (30), BENCH_DB_NAME.
+Environment: BENCH_N (default 1000), BENCH_WORKERS (4), BENCH_WRITERS (4), BENCH_SECURITIES
+(= writers), BENCH_ISSUE_CHUNK (100), BENCH_RELAY_BATCH_SIZE (unset: platform default),
+BENCH_LATENCY_N (30), BENCH_DB_NAME; platform settings (CHAIN_*, OUTBOX_*) from the
+environment reach the workers too.
 Last line: RESULT n=.. raw_tps=.. mirror_tps=.. batched_tps=.. mirror_vs_raw=.. batched_vs_raw=.. p50_latency_ms=..
 """
 

@@ -50,6 +50,10 @@ def relay_sweep_task(self) -> dict:  # noqa: ANN001
                 confirm_sweep_task.apply_async(**_same_queue(self))   # confirming starts meanwhile
             if result.claimed < settings.CHAIN_RELAY_BATCH_SIZE or time.monotonic() > deadline:
                 break   # a full claim means more may be waiting: sweep again, within the budget
+    # Let go first, then clear the kick flag (a kick skipped meanwhile left it set), THEN look
+    # for due rows: a row committed before the clear is seen here and kicked now; one
+    # committed after it kicks by itself.
+    kick_flag_clear(self.app)
     if _has_due():
         relay_sweep_task.apply_async(**_same_queue(self))
     return vars(total)

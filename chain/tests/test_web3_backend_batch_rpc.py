@@ -92,6 +92,7 @@ def test_broadcast_many_accepts_a_resend_and_refuses_garbage_in_its_place(db, ba
 
     assert outcomes[0] is None and outcomes[2] is None           # the same bytes twice are fine
     assert isinstance(outcomes[1], ChainUnavailable) and not outcomes[1].permanent
+    backend.wait(signed.hash)   # anvil mines right after answering, not before
     assert backend.broadcast_many([signed.raw]) == [None]         # and again, after it mined
     assert backend.mined_nonce() == signed.nonce + 1              # sent once
 
@@ -110,6 +111,7 @@ def test_receipts_of_mined_failed_and_unknown_transactions(db, backend, registry
     good = _signed(backend, _register(registry.address, "rcpt:1"))
     bad = _signed(backend, _register(registry.address, "rcpt:2", investor_id=0), nonce=good.nonce + 1)
     assert backend.broadcast_many([good.raw, bad.raw]) == [None, None]
+    backend.wait(bad.hash)   # anvil mines right after answering, not before
 
     mined, failed, unknown = backend.receipts([good.hash, bad.hash, UNKNOWN_HASH])
 
