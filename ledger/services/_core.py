@@ -196,10 +196,13 @@ def book_lock(security: Security, *, share: bool = False) -> ControlBook:
     """The security's control book, created on first use, locked FOR UPDATE (or FOR SHARE
     for use cases that only read it: transfers read `paused`)."""
     if not share:
-        # Usually the book exists: lock it in one query; create it only on first use.
-        book = ControlBook.objects.select_for_update().filter(security=security).first()
-        if book is not None:
-            return book
+        # Usually the book exists: lock it in one query (raw: the hot path of every use
+        # case, and the ORM's query building costs more than the query); create it only on
+        # first use.
+        found = list(ControlBook.objects.raw(
+            "SELECT * FROM ledger_controlbook WHERE security_id = %s FOR UPDATE", [security.pk]))
+        if found:
+            return found[0]
     ControlBook.objects.bulk_create(
         [ControlBook(security=security, authorized=int(security.authorized_shares or 0))], ignore_conflicts=True
     )
@@ -221,8 +224,9 @@ def positions_lock(security: Security, holders: Iterable[tuple[str, User | None]
     holders = sorted(dict(holders).items())
     if book_exclusive:
         wallets = [w for w, _u in holders]
-        locked = {p.wallet: p for p in Position.objects.select_for_update()
-                  .filter(security=security, wallet__in=wallets).order_by("wallet")}
+        locked = {p.wallet: p for p in Position.objects.raw(   # raw: see book_lock
+            "SELECT * FROM ledger_position WHERE security_id = %s AND wallet = ANY(%s) ORDER BY wallet FOR UPDATE",
+            [security.pk, wallets])}
         if len(locked) == len(wallets):
             return locked
     new = [Position(security=security, wallet=w, investor=u) for w, u in holders if u is not None]
