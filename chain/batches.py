@@ -151,7 +151,8 @@ def prepare_batch(*, entry_ids: list[int], call: ContractCall, gas: int, max_fee
     from .relay import Prepared
 
     with transaction.atomic(durable=True):
-        entries = list(OutboxEntry.objects.select_for_update().filter(pk__in=entry_ids).order_by("id"))
+        entries = list(OutboxEntry.objects.select_for_update().filter(pk__in=entry_ids).only("id", "status")
+                       .order_by("id"))
         if len(entries) != len(entry_ids) or any(e.status != OutboxEntry.Status.PENDING for e in entries):
             return None
         if ChainTransaction.objects.filter(entry__in=entries, status=Status.CONFIRMED).exists():
@@ -166,9 +167,9 @@ def prepare_batch(*, entry_ids: list[int], call: ContractCall, gas: int, max_fee
             gas_limit=gas, max_fee_per_gas=max_fee, max_priority_fee_per_gas=priority)
         ChainTransactionEntry.objects.bulk_create(
             [ChainTransactionEntry(tx=tx, entry_id=entry_id, position=i) for i, entry_id in enumerate(entry_ids)])
-        OutboxEntry.objects.filter(pk__in=entry_ids).update(last_error="", updated_at=timezone.now())
         transition_many([by_id[entry_id] for entry_id in entry_ids], to=OutboxEntry.Status.SUBMITTED, actor=None,
-                        reason=f"batchMint of {len(entry_ids)} nonce {nonce} tx {signed.hash}")
+                        reason=f"batchMint of {len(entry_ids)} nonce {nonce} tx {signed.hash}",
+                        also={"last_error": "", "updated_at": timezone.now()})
     return Prepared(tx_id=tx.pk, tx_hash=signed.hash, raw=signed.raw)
 
 

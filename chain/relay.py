@@ -327,12 +327,11 @@ def prepare_many(ready: list[Ready], *, max_fee: int, priority: int, node_pendin
                 raw_tx=signed.raw, tx_hash=signed.hash, gas_limit=item.gas, max_fee_per_gas=max_fee,
                 max_priority_fee_per_gas=priority))
         ChainTransaction.objects.bulk_create(rows)
-        entries = [locked[item.entry_id] for item in todo]
-        OutboxEntry.objects.filter(pk__in=[e.pk for e in entries]).update(last_error="", updated_at=timezone.now())
         # last: the audit events take the audit chain's global lock
-        transition_many(entries, to=OutboxEntry.Status.SUBMITTED, actor=None,
+        transition_many([locked[item.entry_id] for item in todo], to=OutboxEntry.Status.SUBMITTED, actor=None,
                         reason=[f"step {item.step} {item.call.function} nonce {tx.nonce} tx {tx.tx_hash}"
-                                for item, tx in zip(todo, rows, strict=True)])
+                                for item, tx in zip(todo, rows, strict=True)],
+                        also={"last_error": "", "updated_at": timezone.now()})
     return [Prepared(tx_id=tx.pk, tx_hash=tx.tx_hash, raw=bytes(tx.raw_tx)) for tx in rows]
 
 

@@ -19,13 +19,14 @@ def transition(obj: models.Model, *, to: str, actor, reason: str = "", field: st
 
 
 def transition_many(objs: Sequence[models.Model], *, to: str, actor, reason: str | Sequence[str] = "",  # noqa: ANN001
-                    field: str = "status") -> list[models.Model]:
+                    field: str = "status", also: dict | None = None) -> list[models.Model]:
     """transition() for several objects of ONE model at once: every object's current status
     must allow `to` (else ConflictError invalid_transition, nothing written by this call);
     one guarded UPDATE per distinct current status (pk IN (...) AND field = current); if fewer
     rows than objects were updated -> ConflictError stale_object; then the same audit events
     transition() writes (one per object, in objs order) through audit_record_many. `reason`:
-    one for all, or one per object. Empty objs -> []."""
+    one for all, or one per object. `also`: other columns the same UPDATE sets (the same
+    values for every object, e.g. {"updated_at": now}). Empty objs -> []."""
     if not connection.in_atomic_block:
         raise RuntimeError("transition must run inside the use case's transaction")
     objs = list(objs)
@@ -45,9 +46,11 @@ def transition_many(objs: Sequence[models.Model], *, to: str, actor, reason: str
                 code="invalid_transition",
             )
         by_status.setdefault(current, []).append(obj.pk)
-    _update_guarded(objs, by_status, to=to, field=field)
+    _update_guarded(objs, by_status, to=to, field=field, also=also or {})
     for obj in objs:
         setattr(obj, field, to)
+        for name, value in (also or {}).items():
+            setattr(obj, name, value)
     audit_record_many([
         {"action": f"{obj._meta.model_name}.{to}", "actor": actor, "obj": obj, "old": {field: old},
          "new": {field: to, **({"reason": why} if why else {})}}
@@ -56,10 +59,11 @@ def transition_many(objs: Sequence[models.Model], *, to: str, actor, reason: str
     return objs
 
 
-def _update_guarded(objs: list[models.Model], by_status: dict[str, list], *, to: str, field: str) -> None:
+def _update_guarded(objs: list[models.Model], by_status: dict[str, list], *, to: str, field: str,
+                    also: dict) -> None:
     """Move the rows on, one UPDATE per current status, each guarded by that status: a row
     someone else changed since it was loaded is not updated, and the whole call is refused."""
-    updated = sum(type(objs[0]).objects.filter(pk__in=pks, **{field: current}).update(**{field: to})
+    updated = sum(type(objs[0]).objects.filter(pk__in=pks, **{field: current}).update(**{**also, field: to})
                   for current, pks in by_status.items())
     if updated != len(objs):
         raise ConflictError(

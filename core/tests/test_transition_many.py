@@ -91,3 +91,23 @@ def test_transition_many_refuses_to_run_outside_a_transaction(transactional_db, 
         transition_many(entries, to=Status.SUBMITTED, actor=operator)
 
     assert OutboxEntry.objects.get().status == Status.PENDING
+
+
+def test_also_sets_other_columns_in_the_same_update(db, django_assert_num_queries):
+    entries = _entries(Status.PENDING, Status.PENDING)
+
+    with transaction.atomic(), django_assert_num_queries(1 + 3):   # one UPDATE, then the audit
+        transition_many(entries, to=Status.SUBMITTED, actor=None, also={"last_error": "", "attempts": 4})
+
+    assert list(OutboxEntry.objects.values_list("status", "attempts", "last_error")) == [
+        (Status.SUBMITTED, 4, ""), (Status.SUBMITTED, 4, "")]
+    assert all(e.attempts == 4 for e in entries)
+
+
+def test_also_is_not_written_when_the_move_is_refused(db):
+    entries = _entries(Status.PENDING, Status.CONFIRMED)
+
+    with pytest.raises(ConflictError), transaction.atomic():
+        transition_many(entries, to=Status.SUBMITTED, actor=None, also={"attempts": 9})
+
+    assert set(OutboxEntry.objects.values_list("attempts", flat=True)) == {0}
