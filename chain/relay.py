@@ -96,12 +96,12 @@ class SweepContext:
 
     def fees(self) -> tuple[int, int]:
         if self._fees is None:
-            self._fees = self.backend.suggest_fees()
+            self._fees, self._node_pending = self.backend.fees_and_pending_nonce()
         return self._fees
 
     def node_pending(self) -> int:
         if self._node_pending is None:
-            self._node_pending = self.backend.next_nonce()
+            self._fees, self._node_pending = self.backend.fees_and_pending_nonce()
         return self._node_pending
 
     @property

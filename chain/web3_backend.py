@@ -288,9 +288,17 @@ class Web3Backend:
 
     def suggest_fees(self) -> tuple[int, int]:
         """(max_fee_per_gas, max_priority_fee_per_gas): 2 x base fee + a 1 gwei tip."""
+        return self.fees_and_pending_nonce()[0]
+
+    def fees_and_pending_nonce(self) -> tuple[tuple[int, int], int]:
+        """(:meth:`suggest_fees`, :meth:`next_nonce`) in one round trip (what a relay sweep
+        reads before preparing)."""
+        (block, e1), (count, e2) = self.rpc_batch([("eth_getBlockByNumber", ["latest", False]),
+                                                   ("eth_getTransactionCount", [self.address, "pending"])])
+        if e1 or e2 or not block:
+            raise ChainUnavailable(f"chain node error: {e1 or e2 or 'no latest block'}")
         priority = 10**9
-        base = self._rpc(self.w3.eth.get_block, "latest")["baseFeePerGas"]
-        return 2 * int(base) + priority, priority
+        return (2 * int(block["baseFeePerGas"], 16) + priority, priority), int(count, 16)
 
     # ------------------------------------------------------------------ sign / send / receipts
 
