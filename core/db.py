@@ -59,6 +59,34 @@ def update_rows(objs: Sequence[models.Model], fields: Sequence[str]) -> int:
         return cursor.rowcount
 
 
+def insert_rows(objs: Sequence[models.Model]) -> None:
+    """INSERT several new objects of one model in ONE statement with one array per column
+    (``INSERT ... SELECT FROM unnest(...)``), in list order: bulk_create's work without its
+    per-row CPU (~0.3 ms for even one row on the register's hot path). Fields are prepared as
+    Django saves them (pre_save: auto_now_add and defaults). Objects without a pk get theirs
+    from the table's sequence, in list order. Triggers and constraints apply as usual."""
+    if not objs:
+        return
+    model = type(objs[0])
+    meta = model._meta
+    with_pk = objs[0].pk is not None
+    if any((obj.pk is not None) != with_pk for obj in objs):
+        raise ValueError("give all objects a pk, or none")
+    fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
+    arrays = [[f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs] for f in fields]
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(f.column) for f in fields)
+    sql = (f"INSERT INTO {quote(meta.db_table)} ({names}) SELECT {names} "  # noqa: S608 (metadata only)
+           f"FROM unnest({', '.join(f'%s::{f.rel_db_type(connection) if f.primary_key else f.db_type(connection)}[]' for f in fields)}) "
+           f"WITH ORDINALITY AS u({names}, _n) ORDER BY _n RETURNING {quote(meta.pk.column)}")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, arrays)
+        pks = [row[0] for row in cursor.fetchall()]
+    for obj, pk in zip(objs, pks, strict=True):
+        obj.pk = pk
+        obj._state.adding, obj._state.db = False, connection.alias
+
+
 @contextmanager
 def single_flight(name: str, *, slots: int = 1) -> Iterator[bool]:
     """Hold one of ``slots`` PostgreSQL session advisory locks named after ``name`` for the

@@ -20,6 +20,7 @@ from accounts.models import Membership, Role, User
 from compliance import rules
 from compliance.selectors import investor_facts_for
 from core.audit import audit_record_many
+from core.db import insert_rows
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from core.outbox import outbox_put_many
 from investors.models import InvestorProfile, Wallet
@@ -408,7 +409,7 @@ def actions_record_many(*, kind: str, security: Security, actor: User | None,
     entries = outbox_put_many([(OUTBOX_KIND[kind], _payload(action), f"action:{action.pk}") for action in actions])
     for action, entry in zip(actions, entries, strict=True):
         action.outbox = entry
-    TokenAction.objects.bulk_create(actions)
+    insert_rows(actions)
     audit_record_many([
         {"action": f"ledger.{kind}", "actor": actor, "obj": action,
          "new": {"security": security.pk, "from": action.from_wallet, "to": action.to_wallet,
