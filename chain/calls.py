@@ -193,6 +193,10 @@ _PLANS: dict[str, Callable[[dict], list[Step]]] = {
 }
 
 
+#: The kinds whose actions can take more than one step; every other kind is one call.
+MULTI_STEP_KINDS = frozenset({"token.deploy", "token.set_rules"})
+
+
 def plan(kind: str, payload: dict) -> list[Step]:
     """The steps of an action (raises BadPayload for an unknown kind or a bad payload)."""
     if kind not in _PLANS:

@@ -45,7 +45,7 @@ from core.models import OutboxEntry
 
 from .backend import get_backend
 from .batches import batch_call_for, copy_links, member_ids, members_of
-from .calls import BadPayload, TargetNotDeployed, step_count
+from .calls import MULTI_STEP_KINDS, BadPayload, TargetNotDeployed, step_count
 from .models import ChainTransaction, DeployedContract, token_contract_name
 from .port import Receipt
 from .relay import Prepared, broadcast, call_for
@@ -171,8 +171,11 @@ def settle_many(decided: list[tuple[ChainTransaction, Receipt, list[ChainTransac
     tx_ids = sorted({t.pk for _, _, group in decided for t in group})
     now = timezone.now()
     with transaction.atomic(durable=True):
-        entries = {e.pk: e for e in OutboxEntry.objects.select_for_update().filter(pk__in=entry_ids).order_by("id")}
-        rows = {tx.pk: tx for tx in ChainTransaction.objects.select_for_update().filter(pk__in=tx_ids).order_by("id")}
+        # (without the big columns: a payload is read, lazily, only for a multi-step action)
+        entries = {e.pk: e for e in OutboxEntry.objects.select_for_update().only("id", "kind", "status")
+                   .filter(pk__in=entry_ids).order_by("id")}
+        rows = {tx.pk: tx for tx in ChainTransaction.objects.select_for_update().defer("raw_tx")
+                .filter(pk__in=tx_ids).order_by("id")}
         batch = _Settlement(now=now)
         outcomes = [_settle_locked(winner=winner, receipt=receipt, group=group, head=head, now=now,
                                    members=members[winner.pk], entries=entries, rows=rows, batch=batch)
@@ -217,7 +220,7 @@ def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[Ch
                                        f"batch tx {tx.tx_hash} block {receipt.block_number}"))
             return "confirmed"
         _after_success(entry=entry, tx=tx, receipt=receipt)
-        if tx.step + 1 < step_count(entry.kind, entry.payload):
+        if entry.kind in MULTI_STEP_KINDS and tx.step + 1 < step_count(entry.kind, entry.payload):
             transition(entry, to=OutboxEntry.Status.PENDING, actor=None,
                        reason=f"step {tx.step} confirmed in block {receipt.block_number}")
             OutboxEntry.objects.filter(pk=entry.pk).update(available_at=now, updated_at=now)

@@ -47,12 +47,13 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from core.db import insert_rows
 from core.lifecycle import transition_many
 from core.models import OutboxEntry
 
 from .backend import get_backend
 from .batches import plan_batches, relay_batch
-from .calls import AddressBook, BadPayload, TargetNotDeployed, build_call
+from .calls import MULTI_STEP_KINDS, AddressBook, BadPayload, TargetNotDeployed, build_call
 from .models import ChainTransaction
 from .nonces import nonce_allocate
 from .port import ChainReverted, ChainUnavailable, ContractCall
@@ -213,15 +214,18 @@ def claim_pending(*, batch_size: int) -> list[int]:
     return ids
 
 
-def next_steps(entry_ids: list[int]) -> dict[int, int]:
-    """Steps are done in order; an entry's next one is the number already confirmed."""
-    done = dict(ChainTransaction.objects.filter(entry_id__in=entry_ids, status=Status.CONFIRMED)
-                .values("entry_id").annotate(n=Count("id")).values_list("entry_id", "n"))
-    return {entry_id: done.get(entry_id, 0) for entry_id in entry_ids}
+def next_steps(entries: list[OutboxEntry]) -> dict[int, int]:
+    """Steps are done in order; an entry's next one is the number already confirmed (asked of
+    the database only for kinds with several steps: a one-step action still PENDING has
+    none confirmed)."""
+    multi = [e.pk for e in entries if e.kind in MULTI_STEP_KINDS]
+    done = dict(ChainTransaction.objects.filter(entry_id__in=multi, status=Status.CONFIRMED)
+                .values("entry_id").annotate(n=Count("id")).values_list("entry_id", "n")) if multi else {}
+    return {e.pk: done.get(e.pk, 0) for e in entries}
 
 
 def next_step(entry: OutboxEntry) -> int:
-    return next_steps([entry.pk])[entry.pk]
+    return next_steps([entry])[entry.pk]
 
 
 def call_for(entry: OutboxEntry, step: int, *, chain_id: int, signer: str,
@@ -250,7 +254,7 @@ def relay_group(entries: list[OutboxEntry], *, ctx: SweepContext) -> dict[str, i
     counts ("submitted", "waiting", "failed", "skipped")."""
     backend = ctx.backend
     counts = {"submitted": 0, "waiting": 0, "failed": 0, "skipped": 0}
-    steps = next_steps([e.pk for e in entries])
+    steps = next_steps(entries)
     built: list[tuple[OutboxEntry, int, ContractCall]] = []
     for entry in entries:
         try:
@@ -309,9 +313,9 @@ def prepare_many(ready: list[Ready], *, max_fee: int, priority: int, node_pendin
         return []
     chain_id = backend.chain_id()
     with transaction.atomic(durable=True):
-        locked = {e.pk: e for e in OutboxEntry.objects.select_for_update()
+        locked = {e.pk: e for e in OutboxEntry.objects.select_for_update().only("id", "kind", "status")
                   .filter(pk__in=[r.entry_id for r in ready]).order_by("id")}
-        steps = next_steps(list(locked))
+        steps = next_steps(list(locked.values()))
         todo = [r for r in ready if r.entry_id in locked
                 and locked[r.entry_id].status == OutboxEntry.Status.PENDING and steps[r.entry_id] == r.step]
         if not todo:
@@ -326,7 +330,7 @@ def prepare_many(ready: list[Ready], *, max_fee: int, priority: int, node_pendin
                 nonce=first + offset, to_address=item.call.address or "", function=item.call.function,
                 raw_tx=signed.raw, tx_hash=signed.hash, gas_limit=item.gas, max_fee_per_gas=max_fee,
                 max_priority_fee_per_gas=priority))
-        ChainTransaction.objects.bulk_create(rows)
+        insert_rows(rows)
         # last: the audit events take the audit chain's global lock
         transition_many([locked[item.entry_id] for item in todo], to=OutboxEntry.Status.SUBMITTED, actor=None,
                         reason=[f"step {item.step} {item.call.function} nonce {tx.nonce} tx {tx.tx_hash}"
