@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.db import insert_rows
 from core.lifecycle import transition_many
 from core.models import OutboxEntry
 
@@ -165,8 +166,7 @@ def prepare_batch(*, entry_ids: list[int], call: ContractCall, gas: int, max_fee
             entry=by_id[entry_ids[0]], step=0, signer=backend.address, chain_id=backend.chain_id(), nonce=nonce,
             to_address=call.address or "", function=call.function, raw_tx=signed.raw, tx_hash=signed.hash,
             gas_limit=gas, max_fee_per_gas=max_fee, max_priority_fee_per_gas=priority)
-        ChainTransactionEntry.objects.bulk_create(
-            [ChainTransactionEntry(tx=tx, entry_id=entry_id, position=i) for i, entry_id in enumerate(entry_ids)])
+        insert_rows([ChainTransactionEntry(tx=tx, entry_id=entry_id, position=i) for i, entry_id in enumerate(entry_ids)])
         transition_many([by_id[entry_id] for entry_id in entry_ids], to=OutboxEntry.Status.SUBMITTED, actor=None,
                         reason=f"batchMint of {len(entry_ids)} nonce {nonce} tx {signed.hash}",
                         also={"last_error": "", "updated_at": timezone.now()})
