@@ -95,14 +95,16 @@ class SweepContext:
         self._node_pending: int | None = None
         self._addresses: AddressBook | None = None
 
-    def fees(self) -> tuple[int, int]:
-        if self._fees is None:
+    def _read(self) -> None:
+        if self._fees is None or self._node_pending is None:
             self._fees, self._node_pending = self.backend.fees_and_pending_nonce()
+
+    def fees(self) -> tuple[int, int]:
+        self._read()
         return self._fees
 
     def node_pending(self) -> int:
-        if self._node_pending is None:
-            self._fees, self._node_pending = self.backend.fees_and_pending_nonce()
+        self._read()
         return self._node_pending
 
     @property

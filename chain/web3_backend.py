@@ -243,12 +243,7 @@ class Web3Backend:
     def is_known(self, tx_hash: str) -> bool:
         """True when the node knows the transaction (in its pool or mined); False when it was
         dropped or never arrived."""
-        try:
-            return self.w3.eth.get_transaction(tx_hash) is not None
-        except w3e.TransactionNotFound:
-            return False
-        except _NETWORK_ERRORS as exc:
-            raise ChainUnavailable(f"chain node unavailable: {exc}") from exc
+        return self.known_many([tx_hash])[0]
 
     def known_many(self, tx_hashes: list[str]) -> list[bool]:
         """:meth:`is_known` for several transactions in one round trip."""
@@ -262,7 +257,10 @@ class Web3Backend:
     def estimate_gas(self, call: ContractCall) -> int:
         """The gas limit to sign ``call`` with (estimate + 20% + 10k). A revert surfaces here
         as :class:`ChainReverted` with the decoded custom error, before any nonce is used."""
-        return int(self._rpc(self._fn(call).estimate_gas, {"from": self.address}) * 1.2) + 10_000
+        gas = self.estimate_gas_many([call])[0]
+        if isinstance(gas, ChainReverted):
+            raise gas
+        return gas
 
     def estimate_gas_many(self, calls: list[ContractCall]) -> list[int | ChainReverted]:
         """:meth:`estimate_gas` for several calls in one round trip: per call the gas limit,
@@ -322,7 +320,7 @@ class Web3Backend:
             max_fee_per_gas = 2 * base + max_priority_fee_per_gas
         tx.update(maxFeePerGas=max_fee_per_gas, maxPriorityFeePerGas=max_priority_fee_per_gas)
         if gas is None:
-            gas = int(self._rpc(fn.estimate_gas, {"from": self.address}) * 1.2) + 10_000
+            gas = self.estimate_gas(call)
         tx["gas"] = gas
         built = self._rpc(fn.build_transaction, tx)
         signed = self.account.sign_transaction(built)
@@ -375,19 +373,7 @@ class Web3Backend:
     def receipt(self, tx_hash: str) -> Receipt | None:
         """The receipt of a mined transaction, or None while pending / unknown. A failed
         transaction is replayed with eth_call at its block to name the custom error."""
-        try:
-            r = self.w3.eth.get_transaction_receipt(tx_hash)
-        except w3e.TransactionNotFound:
-            return None
-        except _NETWORK_ERRORS as exc:
-            raise ChainUnavailable(f"chain node unavailable: {exc}") from exc
-        error = None
-        if r["status"] == 0:
-            error = self._replay_error(tx_hash, r["blockNumber"])
-        address = r.get("contractAddress")
-        return Receipt(tx_hash="0x" + bytes(r["transactionHash"]).hex(), status=int(r["status"]),
-                       block_number=int(r["blockNumber"]), gas_used=int(r["gasUsed"]), error=error,
-                       contract_address=str(address) if address else None)
+        return self.receipts([tx_hash])[0]
 
     def _replay_error(self, tx_hash: str, block: int) -> str:
         """The decoded reason of a reverted transaction: from the node's call tracer when it

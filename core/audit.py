@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.ipv6 import clean_ipv6_address
 
 from . import context
+from .db import insert_rows
 from .models import AuditEvent
 
 GENESIS = "0" * 64
@@ -101,40 +102,8 @@ def audit_record_many(events: Sequence[dict]) -> list[AuditEvent]:
     for event in built:
         event.prev_hash = prev
         event.hash = prev = _digest(prev, event)
-    _insert(built)
+    insert_rows(built)   # one statement, in list order: ids follow the chain
     return built
-
-
-#: The columns _insert writes, with the array type each is sent as.
-_COLUMNS = (("occurred_at", "timestamptz"), ("actor_id", "bigint"), ("action", "text"), ("object_type", "text"),
-            ("object_id", "text"), ("old_values", "jsonb"), ("new_values", "jsonb"), ("request_id", "text"),
-            ("task_id", "text"), ("ip_address", "inet"), ("prev_hash", "text"), ("hash", "text"))
-_NAMES = ", ".join(name for name, _ in _COLUMNS)
-_INSERT = (
-    f"INSERT INTO core_auditevent ({_NAMES}) SELECT {_NAMES} "  # noqa: S608 (constants only)
-    f"FROM unnest({', '.join(f'%s::{kind}[]' for _, kind in _COLUMNS)}) WITH ORDINALITY AS u({_NAMES}, n) "
-    "ORDER BY n RETURNING id"
-)
-
-
-def _insert(events: list[AuditEvent]) -> None:
-    """ONE INSERT of chained events, in list order (ids follow it); sets their ids. Written by
-    hand, one array per column (unnest): Django's bulk_create spends ~0.15 ms of CPU per row,
-    and a multi-row VALUES list costs the driver as much to build for hundreds of rows; the
-    relay and confirmer write an event per outbox entry they move."""
-    columns: list[list] = [[] for _ in _COLUMNS]
-    for event in events:
-        for values, value in zip(columns, (
-                event.occurred_at, event.actor_id, event.action, event.object_type, event.object_id,
-                json.dumps(event.old_values, cls=DjangoJSONEncoder), json.dumps(event.new_values, cls=DjangoJSONEncoder),
-                event.request_id, event.task_id, event.ip_address, event.prev_hash, event.hash), strict=True):
-            values.append(value)
-    with connection.cursor() as cursor:
-        cursor.execute(_INSERT, columns)
-        ids = [r[0] for r in cursor.fetchall()]
-    for event, pk in zip(events, ids, strict=True):
-        event.id = event.pk = pk
-        event._state.adding, event._state.db = False, connection.alias
 
 
 def _event(*, occurred_at: datetime, action: str, actor=None, obj: models.Model | None = None,  # noqa: ANN001
