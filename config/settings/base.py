@@ -190,6 +190,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes every database connection before and after each task unless
+# this is set (then only every 2 x this many task signals). A new connection per task cost
+# the relay and confirmer a PostgreSQL backend start and cold catalog caches per sweep; so
+# workers keep connections the way web requests do (CONN_MAX_AGE, CONN_HEALTH_CHECKS:
+# core.context.connect_celery_signals closes unusable or expired ones around each task).
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=5000)
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
 
