@@ -71,3 +71,35 @@ def test_an_audit_event_written_by_a_task_names_the_task(transactional_db, celer
     assert event.task_id == result.id
     assert event.request_id == ""
     assert context.task_id.get() == ""  # the test's own context is untouched
+
+
+@celery_app.task(name="core.tests.backend_pid")
+def backend_pid(close: bool = False) -> int:
+    """Test-only task: the PostgreSQL backend serving this worker's connection."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    if close:
+        connections.close_all()  # the worker thread's connection must not outlive the test
+    return pid
+
+
+def test_a_worker_keeps_its_database_connection_between_tasks_and_replaces_a_broken_one(
+        transactional_db, celery_worker):
+    """Celery's Django fixup would open a new connection for every task (a backend start per
+    relay sweep); workers keep theirs like web requests do, and a connection the server
+    dropped meanwhile is noticed and replaced before the next task uses it."""
+    from django.db import connection
+
+    first = backend_pid.apply_async(queue=QUEUE).get(timeout=30)
+    second = backend_pid.apply_async(queue=QUEUE).get(timeout=30)
+    assert second == first
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s)", [first])
+        assert cursor.fetchone()[0] is True
+    third = backend_pid.apply_async(kwargs={"close": True}, queue=QUEUE).get(timeout=30)
+
+    assert third != first
