@@ -25,56 +25,85 @@ def _same_queue(task) -> dict:  # noqa: ANN001
 
 @shared_task(bind=True, name="chain.relay_sweep", **_RETRY)
 def relay_sweep_task(self) -> dict:  # noqa: ANN001
-    """Relay sweeps, CHAIN_RELAY_CONCURRENCY tasks at a time (core.db.single_flight): a trigger that finds one running
-    returns at once (leaving the outbox's kick flag set, so commits stop kicking), and the
-    running one, after it let go, looks for actions committed meanwhile and triggers again.
-    Concurrent sweeps would only queue on the signer's nonce row; one at a time, each sweep
-    carries everything committed while the last one ran. A sweep that claimed a full batch
-    is followed by another in the same task, for up to CHAIN_RELAY_TASK_SECONDS."""
+    """Relay sweeps, CHAIN_RELAY_CONCURRENCY tasks at a time (core.db.single_flight): a trigger
+    that finds them all running returns at once. The running task keeps sweeping while its
+    sweeps claim something, for up to CHAIN_RELAY_TASK_SECONDS, and holds the outbox's kick
+    flag meanwhile, so commits do not send triggers that would only be skipped: each sweep
+    carries everything committed while the last one ran. When it stops it lets go, clears the
+    flag, and looks for due rows once more (a row committed before the clear is kicked here;
+    one committed after it kicks by itself)."""
     from core.db import single_flight
-    from core.outbox import kick_flag_clear
+    from core.outbox import KICK_FLAG, flag_clear, flag_hold
 
     from .relay import RelayResult, relay_sweep
 
     with single_flight("chain.relay", slots=settings.CHAIN_RELAY_CONCURRENCY) as mine:
-        if not mine:   # the kick flag stays set: the running sweep re-kicks when it is done
+        if not mine:   # the kick flag stays set: the running task looks again before it stops
             return {"skipped": "another relay sweep is running"}
-        kick_flag_clear(self.app)   # before claiming: rows committed from now on kick again
         total = RelayResult()
         deadline = time.monotonic() + settings.CHAIN_RELAY_TASK_SECONDS
         while True:
+            flag_hold(self.app, KICK_FLAG, settings.OUTBOX_KICK_DEDUP_SECONDS)   # before claiming
             result = relay_sweep()
             for name, value in vars(result).items():
                 setattr(total, name, getattr(total, name) + value)
             if result.submitted or result.rebroadcast:
-                confirm_sweep_task.apply_async(**_same_queue(self))   # confirming starts meanwhile
-            if result.claimed < settings.CHAIN_RELAY_BATCH_SIZE or time.monotonic() > deadline:
-                break   # a full claim means more may be waiting: sweep again, within the budget
-    # Let go first, then clear the kick flag (a kick skipped meanwhile left it set), THEN look
-    # for due rows: a row committed before the clear is seen here and kicked now; one
-    # committed after it kicks by itself.
-    kick_flag_clear(self.app)
+                confirm_kick(self)   # confirming starts meanwhile
+            if not result.claimed or time.monotonic() > deadline:
+                break   # claimed rows are leased or settled, so a claim never repeats at once
+    flag_clear(self.app, KICK_FLAG)
     if _has_due():
         relay_sweep_task.apply_async(**_same_queue(self))
     return vars(total)
 
 
+#: Broker-side flag "a confirm sweep is queued, or running and will look again" (the relay's
+#: counterpart of core.outbox.KICK_FLAG): set by confirm_kick, held by a looping confirm task.
+CONFIRM_FLAG = "shoken:chain:confirm-queued"
+
+
+def confirm_kick(task) -> None:  # noqa: ANN001
+    """Ask for a confirm sweep now, unless one is queued or looping (it will see the new
+    transactions)."""
+    from core.outbox import flag_take
+
+    if flag_take(task.app, CONFIRM_FLAG, settings.OUTBOX_KICK_DEDUP_SECONDS):
+        confirm_sweep_task.apply_async(**_same_queue(task))
+
+
 @shared_task(bind=True, name="chain.confirm_sweep", **_RETRY)
 def confirm_sweep_task(self) -> dict:  # noqa: ANN001
-    """One confirm sweep at a time, like the relay; after letting go, transactions still
-    live (unmined, or sent meanwhile) are looked at again by ONE follow-up sweep
+    """One confirm sweep at a time, like the relay. While transactions are live (unmined, or
+    sent meanwhile) it sweeps again every CHAIN_CONFIRM_POLL_SECONDS, for up to
+    CHAIN_CONFIRM_TASK_SECONDS, holding CONFIRM_FLAG so the relay does not send triggers;
+    after letting go, transactions still live are looked at again by ONE follow-up sweep
     CHAIN_CONFIRM_POLL_SECONDS later instead of waiting for beat."""
     from core.db import single_flight
+    from core.outbox import flag_clear, flag_hold
 
-    from .confirmer import confirm_sweep
+    from .confirmer import ConfirmResult, confirm_sweep
 
+    poll = float(settings.CHAIN_CONFIRM_POLL_SECONDS)
+    total = None
     with single_flight("chain.confirm") as mine:
-        result = confirm_sweep() if mine else None
-    if result is not None and (result.requeued or result.stepped):
-        relay_sweep_task.apply_async(**_same_queue(self))  # a new nonce, or an action's next step
+        if mine:
+            total = ConfirmResult()
+            deadline = time.monotonic() + settings.CHAIN_CONFIRM_TASK_SECONDS
+            while True:
+                flag_hold(self.app, CONFIRM_FLAG, settings.OUTBOX_KICK_DEDUP_SECONDS + poll)
+                result = confirm_sweep()
+                for name, value in vars(result).items():
+                    setattr(total, name, getattr(total, name) + value)
+                if result.requeued or result.stepped:
+                    relay_sweep_task.apply_async(**_same_queue(self))  # a new nonce, or an action's next step
+                if poll <= 0 or time.monotonic() + poll > deadline or not _has_live():
+                    break
+                time.sleep(poll)   # anvil mines in milliseconds; a chain's block is about this long
+    if total is not None:
+        flag_clear(self.app, CONFIRM_FLAG)
     if _has_live():
         _poll_again(self)
-    return vars(result) if result is not None else {"skipped": "another confirm sweep is running"}
+    return vars(total) if total is not None else {"skipped": "another confirm sweep is running"}
 
 
 #: Broker-side flag "a follow-up confirm sweep is scheduled" (SET NX, expires when it is due),
@@ -83,18 +112,11 @@ POLL_FLAG = "shoken:chain:confirm-poll-scheduled"
 
 
 def _poll_again(task) -> None:  # noqa: ANN001
-    from core.outbox import broker_redis
+    from core.outbox import flag_take
 
     delay = float(settings.CHAIN_CONFIRM_POLL_SECONDS)
-    if delay <= 0:
-        return
-    try:
-        client = broker_redis(task.app)
-        if client is not None and not client.set(POLL_FLAG, b"1", nx=True, px=max(int(delay * 1000), 1)):
-            return   # one is scheduled already
-    except Exception:  # noqa: BLE001 (no dedup then; beat covers a lost poll anyway)
-        log.debug("confirm poll: no dedup flag", exc_info=True)
-    confirm_sweep_task.apply_async(countdown=delay, **_same_queue(task))
+    if delay > 0 and flag_take(task.app, POLL_FLAG, delay):   # else one is scheduled already
+        confirm_sweep_task.apply_async(countdown=delay, **_same_queue(task))
 
 
 def _has_due() -> bool:

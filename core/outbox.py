@@ -121,10 +121,10 @@ def _conflict(key: str) -> ConflictError:
 logger = logging.getLogger(__name__)
 
 
-#: Broker-side flag "a relay sweep is already queued": set (SET NX) by a kick, cleared by the
-#: relay task when it starts, before it claims (chain/tasks.py). While it is set, a sweep that
-#: has not started yet will see every row committed now, so another kick is redundant. The
-#: flag expires after OUTBOX_KICK_DEDUP_SECONDS in case its sweep is lost (beat covers).
+#: Broker-side flag "a relay sweep is queued, or running and will look again": set (SET NX) by
+#: a kick, held by the relay task while it keeps sweeping, cleared when it stops (chain/tasks.py).
+#: While it is set, a sweep will still see every row committed now, so another kick is
+#: redundant. It expires after OUTBOX_KICK_DEDUP_SECONDS in case its sweep is lost (beat covers).
 KICK_FLAG = "shoken:outbox:relay-kick-queued"
 
 
@@ -142,43 +142,63 @@ def broker_redis(app):  # noqa: ANN001, ANN202
     return _BROKER_CLIENTS[key]
 
 
-def kick_flag_clear(app) -> None:  # noqa: ANN001
-    """Called by the relay task as it starts (before claiming)."""
+def flag_hold(app, name: str, seconds: float) -> None:  # noqa: ANN001
+    """Set a broker-side dedup flag (KICK_FLAG and the like) for `seconds`, whoever set it:
+    "work is under way and will look again; do not trigger it". Best effort (a lost flag
+    only costs a redundant trigger)."""
     try:
         client = broker_redis(app)
         if client is not None:
-            client.delete(KICK_FLAG)
+            client.set(name, b"1", px=max(int(seconds * 1000), 1))
     except Exception:  # noqa: BLE001
-        logger.debug("outbox: could not clear the kick flag", exc_info=True)
+        logger.debug("could not set the flag %s", name, exc_info=True)
+
+
+def flag_clear(app, name: str) -> None:  # noqa: ANN001
+    """Remove a dedup flag: triggers go through again. Best effort, like flag_hold."""
+    try:
+        client = broker_redis(app)
+        if client is not None:
+            client.delete(name)
+    except Exception:  # noqa: BLE001
+        logger.debug("could not clear the flag %s", name, exc_info=True)
+
+
+def flag_take(app, name: str, seconds: float) -> bool:  # noqa: ANN001
+    """SET NX a dedup flag for `seconds`: True when this caller set it (it should trigger the
+    work), False when it was set already. True too when the broker cannot be asked (no dedup
+    then: trigger)."""
+    try:
+        client = broker_redis(app)
+        return client is None or bool(client.set(name, b"1", nx=True, px=max(int(seconds * 1000), 1)))
+    except Exception:  # noqa: BLE001
+        logger.debug("could not take the flag %s", name, exc_info=True)
+        return True
+
+
+def kick_flag_clear(app) -> None:  # noqa: ANN001
+    """Called by the relay task when it stops sweeping (then it looks for due rows once more)."""
+    flag_clear(app, KICK_FLAG)
 
 
 def _kick_relay() -> None:
     """After commit, ask a worker to relay now instead of waiting for beat's sweep. Sent by
     task name (core never imports chain). A broker hiccup is logged, not raised: the row is
-    committed and the periodic sweep will pick it up. A kick is skipped when one is already
-    queued and its sweep has not started (see KICK_FLAG). The sweep starts
+    committed and the periodic sweep will pick it up. A kick is skipped while one is queued
+    or a relay task is sweeping and will look again (see KICK_FLAG). The sweep starts
     OUTBOX_KICK_DELAY_SECONDS later, so the commits of that moment go out together."""
     task = settings.OUTBOX_KICK_TASK
     if not task:
         return
     from celery import current_app
 
-    dedup_ms = int(float(getattr(settings, "OUTBOX_KICK_DEDUP_SECONDS", 0) or 0) * 1000)
-    client = None
-    if dedup_ms > 0:
-        try:
-            client = broker_redis(current_app)
-            if client is not None and not client.set(KICK_FLAG, b"1", nx=True, px=dedup_ms):
-                return   # a queued sweep that has not started yet will see this row
-        except Exception:  # noqa: BLE001
-            client = None   # no dedup then: kick
+    dedup = float(getattr(settings, "OUTBOX_KICK_DEDUP_SECONDS", 0) or 0)
+    if dedup > 0 and not flag_take(current_app, KICK_FLAG, dedup):
+        return   # a sweep queued or under way will see this row
     try:
         current_app.send_task(task, queue=settings.OUTBOX_KICK_QUEUE or None,
                               countdown=float(getattr(settings, "OUTBOX_KICK_DELAY_SECONDS", 0) or 0) or None)
     except Exception:  # noqa: BLE001
-        if client is not None:
-            try:
-                client.delete(KICK_FLAG)   # let the next commit try again
-            except Exception:  # noqa: BLE001
-                logger.debug("outbox: could not clear the kick flag", exc_info=True)
+        if dedup > 0:
+            flag_clear(current_app, KICK_FLAG)   # let the next commit try again
         logger.warning("outbox: could not kick %s; the periodic sweep will relay", task, exc_info=True)
