@@ -2,8 +2,12 @@
 
   (a) raw:     a plain web3.py loop (contract.functions.mint(...).build_transaction, the
                account's sign_transaction, send_raw_transaction, wait_for_transaction_receipt
-               polling every 1 ms), one mint after the other on a token deployed directly (no
-               register, no database, no platform code in the loop). raw_tps = N / loop time.
+               polling every 1 ms), one mint after the other on a token deployed directly by a
+               signer of its own (no register, no database, no platform code in the loop).
+               anvil's time per block grows with the chain's length (measured here: ~2-3 ms
+               more per mined block for every 1,000 blocks before it, empty blocks too), so the
+               loop runs N/2 mints just before the (b) burst and N/2 just after it: both see
+               the same average chain length. raw_tps = N / (time of the two halves).
   (b) mirror:  the same N issuances through the whole platform, batching OFF
                (CHAIN_BATCH_MINTS=false): BENCH_WRITERS writer processes (default 4, forked:
                the register's callers are web/API processes), writer t issuing its contiguous
@@ -81,44 +85,60 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
-def raw_loop(*, backend, n: int) -> float:  # noqa: ANN001
-    """(a): our own registry + token deployed directly, then n mints the way a plain web3.py
-    integration writes them (no platform code in the loop): build the call from the contract
-    object (fixed gas and fees, local nonce), sign it with the account, send it, wait for the
-    receipt. Returns mints per second."""
-    from eth_account import Account
-    from eth_utils import keccak
-    from web3 import Web3
+class RawLoop:
+    """(a): our own registry + token deployed directly by a signer of its own (the node's
+    second dev account, so the platform's nonces are never touched), then mints the way a
+    plain web3.py integration writes them (no platform code in the loop): build the call from
+    the contract object (fixed gas and fees, local nonce), sign it with the account, send it,
+    wait for the receipt. `mint(count)` runs `count` more and returns the seconds they took."""
 
-    registry = backend.deploy_registry()
-    wallets = [Account.create().address for _ in range(INVESTORS)]
-    for i, wallet in enumerate(wallets, start=1):
-        backend.register_wallet(registry.address, ref=f"raw:wallet:{i}", wallet=wallet, investor_id=i,
-                                country=JP, kyc_expiry=2**40 - 1, accredited=True)
-    token = backend.deploy_token(name="Raw bench", symbol="RAW", decimals=0, registry=registry.address)
-    w3 = Web3(Web3.HTTPProvider(backend.rpc_url))
-    account = w3.eth.account.from_key(backend.account.key)
-    contract = w3.eth.contract(address=token.address, abi=list(backend.artifacts["SecurityToken"].abi))
-    gas = contract.functions.mint(keccak(text="raw:probe"), wallets[0], 100).estimate_gas({"from": account.address})
-    gas = int(gas * 1.2) + 10_000   # a first mint to a new holder: the dearest
-    base = w3.eth.get_block("latest")["baseFeePerGas"]
-    fees = {"maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9}
-    nonce = w3.eth.get_transaction_count(account.address, "pending")
-    chain_id = w3.eth.chain_id
-    started = time.perf_counter()
-    for i in range(n):
-        tx = contract.functions.mint(keccak(text=f"raw:{i}"), wallets[i % INVESTORS], 100).build_transaction(
-            {"from": account.address, "nonce": nonce + i, "gas": gas, "chainId": chain_id, **fees})
-        signed = account.sign_transaction(tx)
-        tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
-        receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30, poll_latency=0.001)
-        if receipt["status"] != 1:
-            raise RuntimeError(f"raw mint {i} reverted")
-    elapsed = time.perf_counter() - started
-    supply = backend.total_supply(token.address)
-    if supply != 100 * n:
-        raise RuntimeError(f"raw: totalSupply {supply} != {100 * n}")
-    return n / elapsed
+    def __init__(self, *, rpc_url: str, key: str) -> None:
+        from eth_account import Account
+        from eth_utils import keccak
+        from web3 import Web3
+
+        from chain.web3_backend import Web3Backend
+
+        self.backend = backend = Web3Backend(rpc_url, key, timeout=10)
+        registry = backend.deploy_registry()
+        self.wallets = [Account.create().address for _ in range(INVESTORS)]
+        for i, wallet in enumerate(self.wallets, start=1):
+            backend.register_wallet(registry.address, ref=f"raw:wallet:{i}", wallet=wallet, investor_id=i,
+                                    country=JP, kyc_expiry=2**40 - 1, accredited=True)
+        self.token = backend.deploy_token(name="Raw bench", symbol="RAW", decimals=0, registry=registry.address)
+        self.w3 = w3 = Web3(Web3.HTTPProvider(rpc_url))
+        self.account = w3.eth.account.from_key(key)
+        self.contract = w3.eth.contract(address=self.token.address,
+                                        abi=list(backend.artifacts["SecurityToken"].abi))
+        gas = self.contract.functions.mint(keccak(text="raw:probe"), self.wallets[0], 100).estimate_gas(
+            {"from": self.account.address})
+        self.gas = int(gas * 1.2) + 10_000   # a first mint to a new holder: the dearest
+        base = w3.eth.get_block("latest")["baseFeePerGas"]
+        self.fees = {"maxFeePerGas": 2 * base + 10**9, "maxPriorityFeePerGas": 10**9}
+        self.chain_id = w3.eth.chain_id
+        self.done = 0
+
+    def mint(self, count: int) -> float:
+        from eth_utils import keccak
+
+        w3, account, contract = self.w3, self.account, self.contract
+        nonce = w3.eth.get_transaction_count(account.address, "pending")
+        started = time.perf_counter()
+        for i in range(self.done, self.done + count):
+            tx = contract.functions.mint(keccak(text=f"raw:{i}"), self.wallets[i % INVESTORS], 100).build_transaction(
+                {"from": account.address, "nonce": nonce, "gas": self.gas, "chainId": self.chain_id, **self.fees})
+            signed = account.sign_transaction(tx)
+            tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
+            receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30, poll_latency=0.001)
+            if receipt["status"] != 1:
+                raise RuntimeError(f"raw mint {i} reverted")
+            nonce += 1
+        elapsed = time.perf_counter() - started
+        self.done += count
+        supply = self.backend.total_supply(self.token.address)
+        if supply != 100 * self.done:
+            raise RuntimeError(f"raw: totalSupply {supply} != {100 * self.done}")
+        return elapsed
 
 
 def wait_confirmed(entry_ids: list[int], *, timeout: float, poll: float = 0.01) -> None:
@@ -314,6 +334,7 @@ class Phase:
 def run(*, redis, anvil) -> str:  # noqa: ANN001
     from django.conf import settings
 
+    from chain.testing import DEV_KEYS
     from chain.web3_backend import Web3Backend
     from tests.chaos.harness import ledger_available
 
@@ -322,13 +343,17 @@ def run(*, redis, anvil) -> str:  # noqa: ANN001
     backend = Web3Backend(anvil.rpc_url, anvil.signer_key, timeout=10)
     say(f"n={N} workers={WORKERS} writer processes={WRITERS} securities={SECURITIES} bulk chunk={ISSUE_CHUNK} "
         f"register={'ledger.tokens_issue' if ledger_available() else 'outbox token.mint rows'}")
-
-    raw_tps = raw_loop(backend=backend, n=N)
-    say(f"(a) raw web3 loop: {raw_tps:.1f} mints/s")
+    raw = RawLoop(rpc_url=anvil.rpc_url, key=next(k for k in DEV_KEYS if k != anvil.signer_key))
 
     phase = Phase(label="mirror", batch=False, redis=redis, anvil=anvil, backend=backend)
     try:
+        # anvil's time per block grows with the chain's length (~2-3 ms per 1,000 blocks here,
+        # empty blocks too), so the raw loop runs half before and half after the (b) burst:
+        # both then see the same average chain length.
+        first_half = raw.mint(N // 2)
         mirror_tps, mirror_lat, mirror_commit = phase.burst(N, bulk=False)
+        raw_tps = N / (first_half + raw.mint(N - N // 2))
+        say(f"(a) raw web3 loop: {raw_tps:.1f} mints/s (half before (b): {N // 2 / first_half:.1f}/s)")
         say(f"(b) mirror: {mirror_tps:.1f} actions/s (register commits {mirror_commit:.1f}/s); burst latency "
             f"p50 {pct(mirror_lat, 0.5):.0f} ms p95 {pct(mirror_lat, 0.95):.0f} ms")
         drain_tps, _ = phase.drain(N)
