@@ -22,12 +22,23 @@ class FailureOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class RefusedOutput(serializers.Serializer):
+    tx_hash = serializers.CharField()
+    nonce = serializers.IntegerField()
+    entry_id = serializers.IntegerField()
+    function = serializers.CharField()
+    error = serializers.CharField()
+    attempts = serializers.IntegerField()
+    updated_at = serializers.DateTimeField()
+
+
 class MirrorStatusOutput(serializers.Serializer):
     depth = serializers.DictField(child=serializers.IntegerField())
     oldest_pending_seconds = serializers.FloatField(allow_null=True)
     in_flight_transactions = serializers.IntegerField()
     last_confirmation = serializers.DateTimeField(allow_null=True)
     failures = FailureOutput(many=True)
+    refused = RefusedOutput(many=True)
     signer = serializers.CharField()
     signer_balance_wei = serializers.CharField(allow_null=True)  # uint256 as a decimal string
     block_number = serializers.IntegerField(allow_null=True)

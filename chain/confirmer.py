@@ -47,7 +47,7 @@ from .backend import get_backend
 from .batches import batch_call_for, copy_links, member_ids, members_of
 from .calls import MULTI_STEP_KINDS, BadPayload, TargetNotDeployed, step_count
 from .models import ChainTransaction, DeployedContract, token_contract_name
-from .port import Receipt
+from .port import ChainUnavailable, Receipt
 from .relay import Prepared, broadcast, call_for
 from .retries import error_text
 
@@ -308,6 +308,8 @@ def follow_pending(*, group: list[ChainTransaction], backend, known: dict[str, b
                 status=Status.BROADCAST, block_number=None, mined_at=None, updated_at=timezone.now())
             tx.status = Status.BROADCAST
     newest = max(group, key=lambda t: t.pk)
+    if newest.status == Status.PREPARED and refused_for_fees(newest):
+        return "bumped" if fee_bump(stuck=newest, backend=backend) else None
     if newest.status != Status.BROADCAST:
         return None  # a PREPARED newest is the relay's to (re)broadcast
     if known is not None and newest.tx_hash not in known:
@@ -322,13 +324,28 @@ def follow_pending(*, group: list[ChainTransaction], backend, known: dict[str, b
     return None
 
 
+#: What nodes answer when a transaction's fees are below what they accept now (geth, anvil,
+#: erigon, nethermind wordings), lower-cased.
+FEE_REFUSALS = ("base fee", "basefee", "fee cap", "feecap", "underpriced", "gas price too low",
+                "fee too low", "max fee per gas less than")
+
+
+def refused_for_fees(tx: ChainTransaction) -> bool:
+    """The node refused these stored bytes because their fees are too low now (the base fee
+    rose while they waited unsent): they will never be accepted, so the same call is signed
+    again under the same nonce with today's fees (fee_bump), as for one stuck in the pool."""
+    message = (tx.error_message or "").lower()
+    return tx.broadcast_attempts > 0 and any(marker in message for marker in FEE_REFUSALS)
+
+
 def _bumped(old: int, percent: float) -> int:
     return math.ceil(old * (100 + percent) / 100)
 
 
 def fee_bump(*, stuck: ChainTransaction, backend) -> ChainTransaction | None:  # noqa: ANN001
-    """Sign the same call under the same nonce with higher fees, store it, broadcast it.
-    Returns None when the group moved on meanwhile (mined, or bumped by another worker)."""
+    """Sign the same call under the same nonce with higher fees, store it, broadcast it:
+    for a BROADCAST transaction stuck in the pool, or a PREPARED one the node refused for its
+    fees. Returns None when the group moved on meanwhile (mined, or bumped by another worker)."""
     percent = max(settings.CHAIN_FEE_BUMP_PERCENT, 12.5)
     entry = OutboxEntry.objects.get(pk=stuck.entry_id)
     try:
@@ -346,7 +363,7 @@ def fee_bump(*, stuck: ChainTransaction, backend) -> ChainTransaction | None:  #
         OutboxEntry.objects.select_for_update().get(pk=entry.pk)
         group = list(ChainTransaction.objects.select_for_update().filter(
             signer=stuck.signer, chain_id=stuck.chain_id, nonce=stuck.nonce).order_by("id"))
-        if group[-1].pk != stuck.pk or group[-1].status != Status.BROADCAST:
+        if group[-1].pk != stuck.pk or group[-1].status != stuck.status:
             return None
         signed = backend.build_and_sign(call, nonce=stuck.nonce, gas=stuck.gas_limit, max_fee_per_gas=max_fee,
                                         max_priority_fee_per_gas=priority)
@@ -360,5 +377,10 @@ def fee_bump(*, stuck: ChainTransaction, backend) -> ChainTransaction | None:  #
                           "max_priority_fee_per_gas": stuck.max_priority_fee_per_gas},
                      new={"tx_hash": bump.tx_hash, "nonce": bump.nonce, "max_fee_per_gas": max_fee,
                           "max_priority_fee_per_gas": priority})
-    broadcast(Prepared(tx_id=bump.pk, tx_hash=bump.tx_hash, raw=signed.raw), backend=backend)
+    try:
+        broadcast(Prepared(tx_id=bump.pk, tx_hash=bump.tx_hash, raw=signed.raw), backend=backend)
+    except ChainUnavailable as exc:
+        if exc.code != "refused":
+            raise
+        log.warning("the node refused the fee bump %s: %s", bump.tx_hash, exc.message)   # a later sweep bumps again
     return bump

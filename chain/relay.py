@@ -44,7 +44,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from core.db import insert_rows
@@ -381,16 +381,28 @@ def broadcast(prepared: Prepared, *, backend) -> None:  # noqa: ANN001
 
 
 def rebroadcast_prepared(*, backend, limit: int = 200) -> int:  # noqa: ANN001
-    """Rebroadcast PREPARED transactions left behind (stored bytes, nonce order)."""
+    """Rebroadcast PREPARED transactions left behind (stored bytes, nonce order), the newest
+    of each nonce only (an older one was superseded by a fee bump). One the node refuses
+    stays PREPARED with the node's answer in error_message (the confirmer replaces it when
+    the refusal was about its fees; the mirror page lists the others); the sweep goes on.
+    Raises ChainUnavailable only when the node cannot be reached."""
     cutoff = timezone.now() - timedelta(seconds=settings.CHAIN_REBROADCAST_AFTER_SECONDS)
+    newer = ChainTransaction.objects.filter(signer=OuterRef("signer"), chain_id=OuterRef("chain_id"),
+                                            nonce=OuterRef("nonce"), pk__gt=OuterRef("pk"))
     with transaction.atomic(durable=True):
         rows = list(
             ChainTransaction.objects.select_for_update(skip_locked=True)
             .filter(status=Status.PREPARED, updated_at__lte=cutoff, signer=backend.address)
+            .exclude(Exists(newer))
             .order_by("nonce", "id").values_list("id", "tx_hash", "raw_tx")[:limit]
         )
         if rows:  # lease: other sweepers skip them for a while
             ChainTransaction.objects.filter(pk__in=[r[0] for r in rows]).update(updated_at=timezone.now())
-    broadcast_many([Prepared(tx_id=tx_id, tx_hash=tx_hash, raw=bytes(raw)) for tx_id, tx_hash, raw in rows],
-                   backend=backend)
+    try:
+        broadcast_many([Prepared(tx_id=tx_id, tx_hash=tx_hash, raw=bytes(raw)) for tx_id, tx_hash, raw in rows],
+                       backend=backend)
+    except ChainUnavailable as exc:
+        if exc.code != "refused":
+            raise
+        log.warning("the node refused a stored transaction again: %s", exc.message)
     return len(rows)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Exists, Max, Min, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,12 +33,28 @@ class Failure:
 
 
 @dataclass
+class Refused:
+    """A stored transaction the node refuses (it stays PREPARED: its nonce holds up the ones
+    after it). Refusals about fees are replaced by the confirmer; the others need an operator
+    (e.g. "insufficient funds": top up the signer)."""
+
+    tx_hash: str
+    nonce: int
+    entry_id: int
+    function: str
+    error: str
+    attempts: int
+    updated_at: datetime
+
+
+@dataclass
 class MirrorStatus:
     depth: dict[str, int]
     oldest_pending_seconds: float | None
     in_flight_transactions: int
     last_confirmation: datetime | None
     failures: list[Failure] = field(default_factory=list)
+    refused: list[Refused] = field(default_factory=list)
     signer: str = ""
     signer_balance_wei: int | None = None
     block_number: int | None = None
@@ -79,6 +95,7 @@ def mirror_status(*, backend=None, failures: int = 50) -> MirrorStatus:  # noqa:
         failures=[Failure(id=e.pk, kind=e.kind, idempotency_key=e.idempotency_key, code=error_code(e.last_error),
                           error=e.last_error, dead_letter=error_code(e.last_error) == DEAD_LETTER,
                           attempts=e.attempts, updated_at=e.updated_at) for e in rows],
+        refused=refused_transactions(limit=failures),
     )
     try:
         if backend is None:
@@ -91,6 +108,17 @@ def mirror_status(*, backend=None, failures: int = 50) -> MirrorStatus:  # noqa:
     except ChainError as exc:
         status.chain_error = exc.message
     return status
+
+
+def refused_transactions(*, limit: int = 50) -> list[Refused]:
+    """PREPARED transactions the node refused at their last broadcast, the newest of each
+    nonce only (an older one was superseded by a fee bump), in nonce order."""
+    newer = ChainTransaction.objects.filter(signer=OuterRef("signer"), chain_id=OuterRef("chain_id"),
+                                            nonce=OuterRef("nonce"), pk__gt=OuterRef("pk"))
+    rows = (ChainTransaction.objects.filter(status=ChainTransaction.Status.PREPARED, broadcast_attempts__gt=0)
+            .exclude(error_message="").exclude(Exists(newer)).order_by("nonce", "id")[:limit])
+    return [Refused(tx_hash=t.tx_hash, nonce=t.nonce, entry_id=t.entry_id, function=t.function,
+                    error=t.error_message, attempts=t.broadcast_attempts, updated_at=t.updated_at) for t in rows]
 
 
 # ---------------------------------------------------------------- breaks and reconciliation

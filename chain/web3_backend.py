@@ -341,15 +341,16 @@ class Web3Backend:
     def broadcast_many(self, raws: list[bytes]) -> list[ChainUnavailable | None]:
         """:meth:`broadcast` for several signed transactions in one round trip (in list order,
         i.e. nonce order). Per transaction None when the node has it (sent now, or "already
-        known" / "nonce too low": the confirmer tells whose it is), else the error."""
+        known" / "nonce too low": the confirmer tells whose it is), else the node's refusal
+        (ChainUnavailable with code "refused")."""
         answers = self.rpc_batch([("eth_sendRawTransaction", ["0x" + raw.hex()]) for raw in raws])
         out: list[ChainUnavailable | None] = []
         for _result, error in answers:
             text = str(error).lower() if error else ""
             if error is None or any(k in text for k in ("already known", "already imported", "nonce too low")):
                 out.append(None)
-            else:
-                out.append(ChainUnavailable(f"chain node error: {error}"))
+            else:   # the node answered and said no (code "refused"), unlike an unreachable node
+                out.append(ChainUnavailable(f"chain node error: {error}", code="refused"))
         return out
 
     def receipts(self, tx_hashes: list[str]) -> list[Receipt | None]:

@@ -114,3 +114,16 @@ def mirrored_bond(db, backend, registry, issuer_org, issuer_admin, verified_inve
     token = DeployedContract.objects.get(name=f"SecurityToken:{bond.pk}").address
     return SimpleNamespace(security=bond, token=token, first=first.address, second=second.address,
                            second_user=profile.user)
+
+
+def prepare_only(entry: OutboxEntry, backend):  # noqa: ANN001, ANN201
+    """The relay's steps for one claimed entry up to the commit of its PREPARED transaction,
+    then the process 'dies' (nothing is broadcast). Returns the relay's Prepared."""
+    from chain.relay import call_for, claim_pending, next_step, prepare
+
+    [entry_id] = claim_pending(batch_size=10)
+    assert entry_id == entry.pk
+    call = call_for(entry, next_step(entry), chain_id=backend.chain_id(), signer=backend.address)
+    max_fee, priority = backend.suggest_fees()
+    return prepare(entry_id=entry.pk, step=0, call=call, gas=backend.estimate_gas(call), max_fee=max_fee,
+                   priority=priority, node_pending=backend.next_nonce(), backend=backend)

@@ -10,7 +10,7 @@ from chain.web3_backend import Web3Backend
 from core.models import OutboxEntry
 
 from .conftest import new_wallet, put, register_wallet_payload, settle
-from .test_relay_crash_recovery import _prepare_only
+from .conftest import prepare_only
 from .test_relay_token_deploy_and_mint import DEPLOY
 
 Status = ChainTransaction.Status
@@ -60,7 +60,7 @@ def test_confirmations_are_counted(db, backend, registry, settings, chain_snapsh
 def test_a_nonce_taken_by_a_foreign_tx_sends_the_action_again(db, backend, registry, chain_settings):
     wallet = new_wallet()
     entry = put("registry.register_wallet", register_wallet_payload(3, wallet), "wallet:3:add")
-    prepared = _prepare_only(entry, backend)                  # signed at nonce n, not sent
+    prepared = prepare_only(entry, backend)                  # signed at nonce n, not sent
     lost = ChainTransaction.objects.get()
     # someone uses the platform key outside the relay, taking nonce n
     Web3Backend(chain_settings.CHAIN_RPC_URL, chain_settings.CHAIN_SIGNER_KEY).deploy_registry()

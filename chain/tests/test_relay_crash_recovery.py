@@ -5,26 +5,16 @@ from __future__ import annotations
 
 from chain.confirmer import confirm_sweep
 from chain.models import ChainTransaction, SignerNonce
-from chain.relay import call_for, claim_pending, next_step, prepare, relay_sweep
+from chain.relay import relay_sweep
 from core.models import OutboxEntry
 
-from .conftest import new_wallet, put, register_wallet_payload
-
-
-def _prepare_only(entry: OutboxEntry, backend):  # noqa: ANN001
-    """The relay's steps up to the commit of PREPARED, then the process 'dies'."""
-    [entry_id] = claim_pending(batch_size=10)
-    assert entry_id == entry.pk
-    call = call_for(entry, next_step(entry), chain_id=backend.chain_id(), signer=backend.address)
-    max_fee, priority = backend.suggest_fees()
-    return prepare(entry_id=entry.pk, step=0, call=call, gas=backend.estimate_gas(call), max_fee=max_fee,
-                   priority=priority, node_pending=backend.next_nonce(), backend=backend)
+from .conftest import new_wallet, prepare_only, put, register_wallet_payload
 
 
 def test_prepared_but_not_broadcast_is_rebroadcast_from_the_stored_bytes(db, backend, registry):
     wallet = new_wallet()
     entry = put("registry.register_wallet", register_wallet_payload(3, wallet), "wallet:30:add")
-    prepared = _prepare_only(entry, backend)
+    prepared = prepare_only(entry, backend)
     tx = ChainTransaction.objects.get(entry=entry)
     assert tx.status == ChainTransaction.Status.PREPARED and tx.tx_hash == prepared.tx_hash
     assert not backend.is_known(prepared.tx_hash)        # it never left the process
@@ -46,7 +36,7 @@ def test_prepared_but_not_broadcast_is_rebroadcast_from_the_stored_bytes(db, bac
 
 def test_crash_after_broadcast_before_marking_it(db, backend, registry):
     entry = put("registry.register_wallet", register_wallet_payload(4, new_wallet()), "wallet:31:add")
-    prepared = _prepare_only(entry, backend)
+    prepared = prepare_only(entry, backend)
     backend.broadcast(prepared.raw)                       # sent (and mined), but never marked
 
     relay_sweep(backend=backend)                          # "already known"/"nonce too low": fine
@@ -60,7 +50,7 @@ def test_crash_after_broadcast_before_marking_it(db, backend, registry):
 
 def test_a_confirmer_sees_a_mined_tx_still_marked_prepared(db, backend, registry):
     entry = put("registry.register_wallet", register_wallet_payload(5, new_wallet()), "wallet:32:add")
-    prepared = _prepare_only(entry, backend)
+    prepared = prepare_only(entry, backend)
     backend.broadcast(prepared.raw)
 
     assert confirm_sweep(backend=backend).confirmed == 1

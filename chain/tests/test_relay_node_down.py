@@ -38,10 +38,10 @@ def test_node_down_backs_off_then_succeeds(db, backend, registry, chain_settings
 
 
 def test_node_down_between_prepare_and_broadcast_keeps_the_signed_tx(db, backend, registry, chain_settings):
-    from .test_relay_crash_recovery import _prepare_only
+    from .conftest import prepare_only
 
     entry = put("registry.register_wallet", register_wallet_payload(6, new_wallet()), "wallet:6:add")
-    prepared = _prepare_only(entry, backend)
+    prepared = prepare_only(entry, backend)
     dead = Web3Backend(DEAD, chain_settings.CHAIN_SIGNER_KEY, timeout=1)
     with pytest.raises(ChainUnavailable):
         broadcast(Prepared(prepared.tx_id, prepared.tx_hash, prepared.raw), backend=dead)
