@@ -142,6 +142,15 @@ def broker_redis(app):  # noqa: ANN001, ANN202
     return _BROKER_CLIENTS[key]
 
 
+def flag_key(name: str) -> str:
+    """The broker key of a dedup flag for THIS database: two deployments, or two test runs,
+    sharing one Redis must not share flags (a flag set by one would silence the other's
+    triggers). Writers and workers of one deployment name the same database."""
+    from django.db import connection
+
+    return f"{name}:{connection.settings_dict['NAME']}"
+
+
 def flag_hold(app, name: str, seconds: float) -> None:  # noqa: ANN001
     """Set a broker-side dedup flag (KICK_FLAG and the like) for `seconds`, whoever set it:
     "work is under way and will look again; do not trigger it". Best effort (a lost flag
@@ -149,7 +158,7 @@ def flag_hold(app, name: str, seconds: float) -> None:  # noqa: ANN001
     try:
         client = broker_redis(app)
         if client is not None:
-            client.set(name, b"1", px=max(int(seconds * 1000), 1))
+            client.set(flag_key(name), b"1", px=max(int(seconds * 1000), 1))
     except Exception:  # noqa: BLE001
         logger.debug("could not set the flag %s", name, exc_info=True)
 
@@ -159,7 +168,7 @@ def flag_clear(app, name: str) -> None:  # noqa: ANN001
     try:
         client = broker_redis(app)
         if client is not None:
-            client.delete(name)
+            client.delete(flag_key(name))
     except Exception:  # noqa: BLE001
         logger.debug("could not clear the flag %s", name, exc_info=True)
 
@@ -170,7 +179,7 @@ def flag_take(app, name: str, seconds: float) -> bool:  # noqa: ANN001
     then: trigger)."""
     try:
         client = broker_redis(app)
-        return client is None or bool(client.set(name, b"1", nx=True, px=max(int(seconds * 1000), 1)))
+        return client is None or bool(client.set(flag_key(name), b"1", nx=True, px=max(int(seconds * 1000), 1)))
     except Exception:  # noqa: BLE001
         logger.debug("could not take the flag %s", name, exc_info=True)
         return True

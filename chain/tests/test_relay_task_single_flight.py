@@ -14,7 +14,7 @@ import pytest
 from chain.tasks import relay_sweep_task
 from config.celery import app
 from core.db import single_flight
-from core.outbox import KICK_FLAG, broker_redis
+from core.outbox import KICK_FLAG, broker_redis, flag_key
 
 
 @contextmanager
@@ -49,11 +49,11 @@ def relay_slot_held_elsewhere(slots: int = 1) -> Iterator[None]:
 def kick_flag():
     """The broker's kick flag, set as a commit's kick leaves it; removed afterwards."""
     client = broker_redis(app)
-    client.set(KICK_FLAG, b"1", px=60_000)
+    client.set(flag_key(KICK_FLAG), b"1", px=60_000)
     try:
         yield client
     finally:
-        client.delete(KICK_FLAG)
+        client.delete(flag_key(KICK_FLAG))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -63,7 +63,7 @@ def test_a_sweep_triggered_while_one_runs_is_skipped_and_keeps_the_kick_flag(cha
         outcome = relay_sweep_task.apply().get()
 
     assert outcome == {"skipped": "another relay sweep is running"}
-    assert kick_flag.get(KICK_FLAG) == b"1"
+    assert kick_flag.get(flag_key(KICK_FLAG)) == b"1"
 
 
 @pytest.mark.django_db(transaction=True)
@@ -73,7 +73,7 @@ def test_with_the_slot_free_the_sweep_runs_and_clears_the_kick_flag(chain_settin
     outcome = relay_sweep_task.apply().get()
 
     assert "skipped" not in outcome and outcome["claimed"] == 0
-    assert kick_flag.get(KICK_FLAG) is None
+    assert kick_flag.get(flag_key(KICK_FLAG)) is None
 
 
 @pytest.mark.django_db(transaction=True)
@@ -83,4 +83,4 @@ def test_with_two_slots_a_second_sweep_runs_beside_the_first(chain_settings, kic
         outcome = relay_sweep_task.apply().get()
 
     assert "skipped" not in outcome and outcome["claimed"] == 0
-    assert kick_flag.get(KICK_FLAG) is None
+    assert kick_flag.get(flag_key(KICK_FLAG)) is None

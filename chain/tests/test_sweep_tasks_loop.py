@@ -15,7 +15,7 @@ from chain.confirmer import ConfirmResult
 from chain.relay import RelayResult
 from chain.tasks import CONFIRM_FLAG, confirm_kick, confirm_sweep_task, relay_sweep_task
 from config.celery import app
-from core.outbox import KICK_FLAG, broker_redis
+from core.outbox import KICK_FLAG, broker_redis, flag_key
 
 pytestmark = pytest.mark.django_db(transaction=True)   # single_flight holds session locks
 
@@ -23,11 +23,11 @@ pytestmark = pytest.mark.django_db(transaction=True)   # single_flight holds ses
 @pytest.fixture
 def broker():
     client = broker_redis(app)
-    client.delete(KICK_FLAG, CONFIRM_FLAG)
+    client.delete(flag_key(KICK_FLAG), flag_key(CONFIRM_FLAG))
     try:
         yield client
     finally:
-        client.delete(KICK_FLAG, CONFIRM_FLAG)
+        client.delete(flag_key(KICK_FLAG), flag_key(CONFIRM_FLAG))
 
 
 def test_the_relay_task_sweeps_until_a_sweep_claims_nothing_holding_the_kick_flag(chain_settings, broker,
@@ -36,7 +36,7 @@ def test_the_relay_task_sweeps_until_a_sweep_claims_nothing_holding_the_kick_fla
     flag_during_sweeps = []
 
     def sweep(**_):  # noqa: ANN003
-        flag_during_sweeps.append(broker.get(KICK_FLAG))
+        flag_during_sweeps.append(broker.get(flag_key(KICK_FLAG)))
         return RelayResult(claimed=next(claims))
 
     monkeypatch.setattr("chain.relay.relay_sweep", sweep)
@@ -45,7 +45,7 @@ def test_the_relay_task_sweeps_until_a_sweep_claims_nothing_holding_the_kick_fla
 
     assert outcome["claimed"] == 4
     assert flag_during_sweeps == [b"1", b"1", b"1"]
-    assert broker.get(KICK_FLAG) is None
+    assert broker.get(flag_key(KICK_FLAG)) is None
 
 
 def test_the_relay_task_stops_at_its_time_budget(chain_settings, broker, monkeypatch):
@@ -56,7 +56,7 @@ def test_the_relay_task_stops_at_its_time_budget(chain_settings, broker, monkeyp
     outcome = relay_sweep_task.apply().get()
 
     assert outcome["claimed"] == 5 and len(sweeps) == 1
-    assert broker.get(KICK_FLAG) is None
+    assert broker.get(flag_key(KICK_FLAG)) is None
 
 
 def test_the_confirm_task_sweeps_again_while_transactions_are_live_holding_its_flag(chain_settings, broker,
@@ -67,7 +67,7 @@ def test_the_confirm_task_sweeps_again_while_transactions_are_live_holding_its_f
     flag_during_sweeps = []
 
     def sweep(**_):  # noqa: ANN003
-        flag_during_sweeps.append(broker.get(CONFIRM_FLAG))
+        flag_during_sweeps.append(broker.get(flag_key(CONFIRM_FLAG)))
         return ConfirmResult(confirmed=2)
 
     monkeypatch.setattr("chain.confirmer.confirm_sweep", sweep)
@@ -77,7 +77,7 @@ def test_the_confirm_task_sweeps_again_while_transactions_are_live_holding_its_f
 
     assert outcome["confirmed"] == 6
     assert flag_during_sweeps == [b"1", b"1", b"1"]
-    assert broker.get(CONFIRM_FLAG) is None
+    assert broker.get(flag_key(CONFIRM_FLAG)) is None
 
 
 def test_the_confirm_task_stops_at_its_time_budget(chain_settings, broker, monkeypatch):
@@ -100,8 +100,23 @@ def test_a_confirm_trigger_is_sent_only_when_none_is_queued_or_looping(broker, s
         confirm_kick(task)   # the first one is still queued: nothing more to send
         assert broker.llen(queue) == 1
 
-        broker.delete(CONFIRM_FLAG)   # what the confirm task does when it stops looping
+        broker.delete(flag_key(CONFIRM_FLAG))   # what the confirm task does when it stops looping
         confirm_kick(task)
         assert broker.llen(queue) == 2
     finally:
         broker.delete(queue)
+
+
+def test_flags_are_kept_per_database(broker):
+    """Two deployments or test runs sharing one Redis do not silence each other's triggers."""
+    from django.db import connection
+
+    from core.outbox import flag_key, flag_take
+
+    assert flag_key(KICK_FLAG) == f"{KICK_FLAG}:{connection.settings_dict['NAME']}"
+    broker.set(f"{KICK_FLAG}:another_database", b"1", px=60_000)
+    try:
+        assert flag_take(app, KICK_FLAG, 60) is True   # another database's flag is not ours
+        assert flag_take(app, KICK_FLAG, 60) is False
+    finally:
+        broker.delete(f"{KICK_FLAG}:another_database")
