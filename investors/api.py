@@ -3,6 +3,8 @@ Same services and checks as the pages."""
 
 from __future__ import annotations
 
+import io
+
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
@@ -102,9 +104,13 @@ class DocumentListApi(APIView):
 class DocumentDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):  # noqa: ANN001, ANN201
-        document = services.document_open(pk=pk, actor=request.user)
-        return FileResponse(document.file.open("rb"), content_type=document.content_type,
-                            as_attachment=True, filename=document.original_name)
+        # Decrypted in the service; an unreadable file is a JSON 500 "document_unreadable".
+        download = services.document_download(pk=pk, actor=request.user)
+        document = download.document
+        response = FileResponse(io.BytesIO(download.content), content_type=document.content_type,
+                                as_attachment=True, filename=document.original_name)
+        response["Cache-Control"] = "private, no-store"
+        return response
 
 
 class WalletOutput(serializers.Serializer):

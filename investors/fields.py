@@ -2,8 +2,9 @@
 
 Keys come from settings.FIELD_ENCRYPTION_KEYS (environment): the first key encrypts, every
 key decrypts, so a key can be rotated without downtime (`manage.py kyc_reencrypt` rewrites
-the rows under the first key). The database only ever sees the token, never the plaintext;
-such fields cannot be filtered or sorted on in SQL, by design.
+the rows under the first key). KYC document files use the same keys (investors/filecrypt.py).
+The database only ever sees the token, never the plaintext; such fields cannot be filtered
+or sorted on in SQL, by design.
 """
 
 from __future__ import annotations
@@ -21,37 +22,46 @@ PREFIX = "fernet:"
 
 
 @lru_cache(maxsize=1)
-def _fernet() -> MultiFernet:
+def fernets() -> tuple[Fernet, ...]:
+    """The configured keys in order: [0] is the one that encrypts. The one place keys are
+    loaded; investors.filecrypt (KYC document files) uses these too."""
     keys = list(getattr(settings, "FIELD_ENCRYPTION_KEYS", []) or [])
     if not keys:
         raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS is empty: personal data cannot be stored unencrypted.")
-    return MultiFernet([Fernet(key.encode() if isinstance(key, str) else key) for key in keys])
+    return tuple(Fernet(key.encode() if isinstance(key, str) else key) for key in keys)
+
+
+@lru_cache(maxsize=1)
+def keyring() -> MultiFernet:
+    """Every configured key: encrypts with the first, decrypts with any, rotates to the first."""
+    return MultiFernet(list(fernets()))
 
 
 def _reset(*, setting: str, **kwargs) -> None:  # noqa: ANN003
     if setting == "FIELD_ENCRYPTION_KEYS":
-        _fernet.cache_clear()
+        fernets.cache_clear()
+        keyring.cache_clear()
 
 
 setting_changed.connect(_reset)
 
 
 def encrypt(plaintext: str) -> str:
-    return PREFIX + _fernet().encrypt(plaintext.encode()).decode()
+    return PREFIX + keyring().encrypt(plaintext.encode()).decode()
 
 
 def decrypt(token: str) -> str:
     if not token.startswith(PREFIX):
         raise ValueError("not an encrypted value")
     try:
-        return _fernet().decrypt(token[len(PREFIX):].encode()).decode()
+        return keyring().decrypt(token[len(PREFIX):].encode()).decode()
     except InvalidToken as exc:
         raise ImproperlyConfigured("An encrypted field could not be decrypted with FIELD_ENCRYPTION_KEYS") from exc
 
 
 def rotate(token: str) -> str:
     """The same plaintext under the first key."""
-    return PREFIX + _fernet().rotate(token[len(PREFIX):].encode()).decode()
+    return PREFIX + keyring().rotate(token[len(PREFIX):].encode()).decode()
 
 
 class EncryptedTextField(models.TextField):

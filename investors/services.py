@@ -7,10 +7,14 @@ compliance.services.kyc_submit.)
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import secrets
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,8 +25,10 @@ from core.audit import audit_record
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.lifecycle import transition
 
-from . import documents, registry, wallet_proof
+from . import documents, filecrypt, registry, wallet_proof
 from .models import InvestorProfile, KycDocument, Wallet, WalletChallenge
+
+logger = logging.getLogger(__name__)
 
 PROFILE_FIELDS = (
     "kind", "legal_name", "birth_date", "identity_number", "address", "beneficial_owners",
@@ -117,6 +123,10 @@ def document_upload(*, user: User, kind: str, uploaded, actor: User) -> KycDocum
     if kind not in KycDocument.Kind.values:
         raise ApplicationError(_("Choose the kind of document."), code="invalid_document_kind", fields={"kind": [_("Choose the kind of document.")]})
     content_type, size, sha256 = documents.inspect_upload(uploaded)
+    # Encrypted before anything reaches MEDIA_ROOT; size and sha256 stay the plaintext's.
+    uploaded.seek(0)
+    stored = filecrypt.encrypt(uploaded.read())
+    uploaded.seek(0)
     with transaction.atomic(durable=True):
         profile = profile_get_or_create(user=user)
         if not profile.editable:
@@ -126,7 +136,7 @@ def document_upload(*, user: User, kind: str, uploaded, actor: User) -> KycDocum
             profile=profile, kind=kind, original_name=name, content_type=content_type,
             size=size, sha256=sha256, uploaded_by=actor,
         )
-        document.file.save("upload", uploaded, save=False)
+        document.file.save("upload", ContentFile(stored), save=False)
         try:
             document.save()
             audit_record(
@@ -152,6 +162,104 @@ def document_open(*, pk: int, actor: User) -> KycDocument:
     if not allowed:
         raise NotFoundError(_("No such document."))
     return document
+
+
+class DocumentUnreadableError(ApplicationError):
+    """A stored document that cannot be given back: our fault, not the user's (500), said
+    plainly; the cause goes to the log and the audit trail, never to the user."""
+
+    status = 500
+    default_code = "document_unreadable"
+
+
+@dataclass(frozen=True)
+class DocumentContent:
+    document: KycDocument
+    content: bytes  # the original bytes, as uploaded
+
+
+def _read_stored(document: KycDocument) -> bytes:
+    storage = document.file.storage
+    try:
+        with storage.open(document.file.name, "rb") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        # kyc_reencrypt may have just moved it to a new name (and removed the old one).
+        name = KycDocument.objects.filter(pk=document.pk).values_list("file", flat=True).first()
+        if not name or name == document.file.name:
+            raise
+        document.file.name = name
+        with storage.open(name, "rb") as handle:
+            return handle.read()
+
+
+def document_download(*, pk: int, actor: User) -> DocumentContent:
+    """The original bytes of a document for its owner or a compliance officer (checked and
+    audited by document_open). Encrypted files are decrypted with any configured key; legacy
+    plaintext files are served as they are. Either way the bytes must match the size and
+    SHA-256 recorded at upload, else: logged, audited, DocumentUnreadableError."""
+    document = document_open(pk=pk, actor=actor)
+    try:
+        content = filecrypt.decrypt(_read_stored(document))
+    except filecrypt.UnreadableFile as exc:
+        reason = str(exc)
+    except OSError as exc:
+        reason = f"cannot read the stored file ({type(exc).__name__})"
+    else:
+        if len(content) == document.size and hashlib.sha256(content).hexdigest() == document.sha256:
+            return DocumentContent(document=document, content=content)
+        reason = "the content does not match the recorded size and SHA-256"
+    logger.error("KYC document %s (file %s) cannot be served: %s", document.pk, document.file.name, reason)
+    with transaction.atomic(durable=True):
+        audit_record(action="kyc_document.unreadable", actor=actor, obj=document, new={"reason": reason})
+    raise DocumentUnreadableError(_("This document cannot be opened. The problem was logged; please contact support."))
+
+
+def _document_file_reencrypt(pk: int) -> str:
+    """One document's file under the first key: "encrypted" (was legacy plaintext),
+    "rotated" (was under an older key), "current" (left alone), "failed" (logged) or
+    "gone" (the row vanished meanwhile).
+    The new bytes go to a new name, the row moves to it under a row lock, and the old file
+    is removed only once that is committed: a crash leaves at worst an orphan, never a row
+    without its file."""
+    with transaction.atomic(durable=True):
+        document = KycDocument.objects.select_for_update().filter(pk=pk).first()
+        if document is None:
+            return "gone"
+        old_name = document.file.name
+        try:
+            stored = _read_stored(document)
+            rewritten = filecrypt.reencrypt(stored)
+        except (OSError, filecrypt.UnreadableFile) as exc:
+            logger.error("KYC document %s (file %s) cannot be re-encrypted: %s", pk, old_name, exc)
+            return "failed"
+        if rewritten is None:
+            return "current"
+        outcome = "rotated" if filecrypt.is_encrypted(stored) else "encrypted"
+        document.file.save("upload", ContentFile(rewritten), save=False)
+        try:
+            document.save(update_fields=["file"])
+            audit_record(action="kyc_document.reencrypted", obj=document, new={"outcome": outcome, "sha256": document.sha256})
+        except Exception:
+            document.file.delete(save=False)
+            raise
+    try:
+        document.file.storage.delete(old_name)
+    except OSError:
+        logger.error("KYC document %s: the replaced file %s could not be removed; remove it by hand", pk, old_name)
+    return outcome
+
+
+def document_files_reencrypt() -> dict[str, list[int]]:
+    """Rewrite every KYC document file under the first key of FIELD_ENCRYPTION_KEYS:
+    legacy plaintext files are encrypted, files under an older key rotated, files already
+    under the first key left untouched (idempotent). One short transaction per document;
+    a file no key opens is logged and listed under "failed", and the others still go on.
+    Returns the document ids by outcome."""
+    outcomes: dict[str, list[int]] = {"encrypted": [], "rotated": [], "current": [], "failed": []}
+    for pk in list(KycDocument.objects.order_by("pk").values_list("pk", flat=True)):
+        outcomes.setdefault(_document_file_reencrypt(pk), []).append(pk)
+    return outcomes
 
 
 def wallet_challenge_create(*, address: str, actor: User) -> WalletChallenge:

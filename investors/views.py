@@ -3,6 +3,8 @@ parses input, calls one service, renders."""
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
@@ -69,8 +71,10 @@ def document_upload(request):  # noqa: ANN001, ANN201
 @login_required
 @require_GET
 def document_download(request, pk: int):  # noqa: ANN001, ANN201
-    document = services.document_open(pk=pk, actor=request.user)
-    response = FileResponse(document.file.open("rb"), content_type=document.content_type,
+    # Decrypted in the service; an unreadable file is a DocumentUnreadableError page.
+    download = services.document_download(pk=pk, actor=request.user)
+    document = download.document
+    response = FileResponse(io.BytesIO(download.content), content_type=document.content_type,
                             as_attachment=True, filename=document.original_name)
     response["Cache-Control"] = "private, no-store"
     return response

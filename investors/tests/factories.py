@@ -12,6 +12,7 @@ from eth_account.messages import encode_defunct
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
+from investors import filecrypt
 from investors.models import InvestorProfile, KycDocument, Wallet
 
 # Well-known anvil development keys: never hold value with them.
@@ -65,7 +66,8 @@ class KycDocumentFactory(factory.django.DjangoModelFactory):
 
     profile = factory.SubFactory(InvestorProfileFactory)
     kind = KycDocument.Kind.PASSPORT
-    file = factory.LazyFunction(lambda: ContentFile(PDF_BYTES, name="upload"))
+    # Stored as document_upload stores it: encrypted (a legacy file: file=ContentFile(PDF_BYTES, ...)).
+    file = factory.LazyFunction(lambda: ContentFile(filecrypt.encrypt(PDF_BYTES), name="upload"))
     original_name = "passport.pdf"
     content_type = "application/pdf"
     size = len(PDF_BYTES)

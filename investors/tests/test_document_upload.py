@@ -5,6 +5,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from core.errors import ApplicationError, NotFoundError
 from core.models import AuditEvent
+from investors import filecrypt
 from investors.models import KycDocument
 from investors.services import document_open, document_upload
 from investors.tests.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, InvestorProfileFactory, KycDocumentFactory
@@ -21,7 +22,9 @@ def test_investor_uploads_a_document_checked_by_content(unverified_investor, set
     path = document.file.path
     assert path.startswith(str(settings.MEDIA_ROOT)) and "scan" not in path
     with open(path, "rb") as handle:
-        assert handle.read() == content
+        on_disk = handle.read()
+    assert on_disk.startswith(filecrypt.MAGIC) and content not in on_disk
+    assert document.size == len(content) and filecrypt.decrypt(on_disk) == content
     assert AuditEvent.objects.filter(action="kyc_document.uploaded", object_id=str(document.pk)).exists()
 
 
