@@ -8,20 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-
-# Leading bytes of the only accepted formats.
-MAGIC = (
-    (b"%PDF-", "application/pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-)
-
-
-def sniff(head: bytes) -> str | None:
-    for magic, content_type in MAGIC:
-        if head.startswith(magic):
-            return content_type
-    return None
+from core.uploads import MAGIC, sniff  # noqa: F401  (MAGIC: the accepted formats, re-exported for callers of this module)
 
 
 def inspect_upload(uploaded) -> tuple[str, int, str]:  # noqa: ANN001

@@ -50,7 +50,8 @@ class SecurityFactory(factory.django.DjangoModelFactory):
 
 
 def stored(kind: str, offering: Offering, body: bytes | None = None) -> OfferingDocument:
-    upload = ContentFile(body or f"{kind} of {offering.title}".encode(), name=f"{kind}.pdf")
+    """An attached document; by default a (minimal) real PDF, since uploads are checked by content."""
+    upload = ContentFile(body or b"%PDF-1.4\n" + f"{kind} of {offering.title}".encode(), name=f"{kind}.pdf")
     upload.content_type = "application/pdf"
     return OfferingDocument.objects.create(offering=offering, kind=kind, uploaded_by=offering.created_by,
                                            **storage.store(upload, folder=f"offerings/{offering.pk}"))

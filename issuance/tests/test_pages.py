@@ -74,7 +74,8 @@ def test_documents_are_served_only_to_those_allowed(client, outsider, draft_offe
     assert client.get(reverse("issuance:offering-document", args=[draft_doc.pk])).status_code == 404
     public = offering.documents.first()
     response = client.get(reverse("issuance:offering-document", args=[public.pk]))
-    assert response.status_code == 200 and b"".join(response.streaming_content).startswith(b"memorandum")
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF-1.4\nmemorandum")
 
 
 @pytest.mark.parametrize("url_name", ["issuance:issuer-review-list"])
