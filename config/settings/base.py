@@ -230,8 +230,9 @@ LOGGING = {
 #   python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
 # dev/test give a fixed non-production key; production refuses to start without one.
 FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
-# KYC documents live under MEDIA_ROOT/kyc/ (outside the web root: no URL serves MEDIA_ROOT);
-# only investors.views.document_download sends them, after a permission check.
+# KYC documents live under MEDIA_ROOT/kyc/ (outside the web root: no URL serves MEDIA_ROOT),
+# encrypted with the same keys (investors/filecrypt.py; kyc_reencrypt rotates them too);
+# only the document download page and API send them, decrypted, after a permission check.
 KYC_DOCUMENT_MAX_BYTES = env.int("KYC_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
