@@ -17,6 +17,25 @@ from accounts.tests.factories import PASSWORD, MembershipFactory, OrganizationFa
 pytest_plugins = ["chain.testing"]
 
 
+_RESULT_LINES = pytest.StashKey[list]()
+
+
+@pytest.fixture
+def result_line(request):  # noqa: ANN001, ANN201
+    """report(line): a RESULT line a test wants seen. Output is captured under `make test`, so
+    the lines are printed again at the end of the run (pytest_terminal_summary below)."""
+    def report(line: str) -> None:
+        print(line)
+        request.config.stash.setdefault(_RESULT_LINES, []).append(line)
+
+    return report
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+    for line in config.stash.get(_RESULT_LINES, []):
+        terminalreporter.write_line(line)
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache():
     """Login throttling counts live in Redis; each test starts from zero."""

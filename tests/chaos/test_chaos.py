@@ -68,7 +68,7 @@ class Chaos(threading.Thread):
             self.stopping.wait(0.05)
 
 
-def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_stack):
+def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_stack, result_line):
     seed = int(os.environ.get("CHAOS_SEED", random.randrange(2**32)))
     rng = random.Random(seed)
     backend = chaos_stack.backend()
@@ -118,8 +118,8 @@ def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_s
           f"{chaos_stack.anvil.pauses}, driver sends {chaos_stack.driver.sent} (failed {chaos_stack.driver.send_errors})")
     for line in verdict.details:
         print(f"chaos: {line}")
-    print(f"RESULT actions={verdict.actions} kills={chaos_stack.workers.kills} lost={verdict.lost} "
-          f"duplicated={verdict.duplicated} breaks={verdict.breaks}")
+    result_line(f"RESULT actions={verdict.actions} kills={chaos_stack.workers.kills} lost={verdict.lost} "
+                f"duplicated={verdict.duplicated} breaks={verdict.breaks}")
     assert verdict.actions >= ACTIONS
     assert chaos_stack.workers.kills > 0
     assert (verdict.lost, verdict.duplicated, verdict.breaks) == (0, 0, 0), verdict.details
