@@ -234,8 +234,11 @@ FIELD_ENCRYPTION_KEYS = env.list("FIELD_ENCRYPTION_KEYS", default=[])
 # encrypted with the same keys (investors/filecrypt.py; kyc_reencrypt rotates them too);
 # only the document download page and API send them, decrypted, after a permission check.
 KYC_DOCUMENT_MAX_BYTES = env.int("KYC_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1024)
+# Uploads up to this size stay in memory; larger ones are spooled to a temporary file first.
+# Above the KYC limit, so an accepted KYC document never touches the disk in plaintext (it
+# is encrypted before it is written).
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=KYC_DOCUMENT_MAX_BYTES + 64 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
-FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 FILE_UPLOAD_PERMISSIONS = 0o600
 # Wallet ownership challenges (EIP-191 personal_sign): lifetime in seconds.
 WALLET_CHALLENGE_TTL_SECONDS = env.int("WALLET_CHALLENGE_TTL_SECONDS", default=600)

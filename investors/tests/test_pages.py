@@ -85,3 +85,29 @@ def test_bad_address_on_the_page(client, unverified_investor):
 
 def test_pages_need_sign_in(client):
     assert client.get(reverse("investors:profile")).status_code == 302
+
+
+def test_an_accepted_kyc_document_is_never_spooled_to_disk_in_plaintext(client, unverified_investor, monkeypatch,
+                                                                         settings):
+    """Uploads above FILE_UPLOAD_MAX_MEMORY_SIZE are spooled to a temporary file before the
+    view runs; the setting sits above the KYC limit, so a document we accept stays in memory
+    until it is written encrypted."""
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    spooled = []
+    original = TemporaryUploadedFile.__init__
+
+    def spy(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+        spooled.append(args[0] if args else kwargs.get("name"))
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(TemporaryUploadedFile, "__init__", spy)
+    assert settings.FILE_UPLOAD_MAX_MEMORY_SIZE > settings.KYC_DOCUMENT_MAX_BYTES
+    near_limit = PDF_BYTES + b"0" * (settings.KYC_DOCUMENT_MAX_BYTES - len(PDF_BYTES) - 1024)
+    client.force_login(unverified_investor)
+
+    response = client.post(reverse("investors:document-upload"),
+                           {"doc-kind": "passport", "doc-file": SimpleUploadedFile("scan.pdf", near_limit)})
+
+    assert response.status_code == 302 and KycDocument.objects.count() == 1
+    assert spooled == []
