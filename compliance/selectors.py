@@ -33,16 +33,24 @@ def investor_facts_for(*, user: User, wallet: str | None = None) -> InvestorFact
         registered = address is not None and wallets.filter(address=address).exists()
     else:
         registered = wallets.exists()
+    return profile_facts(profile, investor_id=user.pk, wallet_registered=registered)
+
+
+def profile_facts(profile: InvestorProfile, *, investor_id: int, wallet_registered: bool,
+                  wallet_frozen: bool = False) -> InvestorFacts:
+    """The rule engine's facts from a profile already loaded (its kyc_status,
+    kyc_expires_on, residence_country and investor_status are all it reads): for callers that
+    hold the profile and know the wallet's state, e.g. the register's issue path."""
     return InvestorFacts(
-        investor_id=user.pk,
+        investor_id=investor_id,
         kyc_approved=profile.kyc_status == InvestorProfile.KycStatus.APPROVED,
         kyc_expires_on=profile.kyc_expires_on,
         country=profile.residence_country,
         investor_type=profile.investor_status or InvestorType.RETAIL,
         accredited=profile.accredited,
         qualified=profile.qualified,
-        wallet_registered=registered,
-        wallet_frozen=False,
+        wallet_registered=wallet_registered,
+        wallet_frozen=wallet_frozen,
     )
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role, User
 from compliance import rules
-from compliance.selectors import investor_facts_for
+from compliance.selectors import investor_facts_for, profile_facts
 from core.audit import audit_record_many
 from core.db import insert_rows
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
@@ -291,18 +291,9 @@ def facts_for_wallet(wallet: Wallet, position: Position | None) -> rules.Investo
     """investor_facts_for(user=wallet's investor, wallet=its address) from a Wallet loaded with
     select_related("profile__user"), without querying again: the wallet is the investor's
     own, so it is registered exactly when it is active."""
-    profile, user = wallet.profile, wallet.profile.user
-    return rules.InvestorFacts(
-        investor_id=user.pk,
-        kyc_approved=profile.kyc_status == InvestorProfile.KycStatus.APPROVED,
-        kyc_expires_on=profile.kyc_expires_on,
-        country=profile.residence_country,
-        investor_type=profile.investor_status or rules.InvestorType.RETAIL,
-        accredited=profile.accredited,
-        qualified=profile.qualified,
-        wallet_registered=wallet.status == Wallet.Status.ACTIVE,
-        wallet_frozen=bool(position is not None and position.wallet_frozen),
-    )
+    return profile_facts(wallet.profile, investor_id=wallet.profile.user_id,
+                         wallet_registered=wallet.status == Wallet.Status.ACTIVE,
+                         wallet_frozen=bool(position is not None and position.wallet_frozen))
 
 
 def holdings_needed(security_rules: rules.SecurityRules) -> bool:
