@@ -17,6 +17,20 @@ from accounts.tests.factories import PASSWORD, MembershipFactory, OrganizationFa
 pytest_plugins = ["chain.testing"]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _no_stray_sessions(django_db_setup, django_db_blocker):  # noqa: ANN001
+    """After the last test, end the database sessions other threads left open (the live
+    server's and in-process Celery workers' threads keep a connection each, CONN_MAX_AGE),
+    so the test database can be dropped instead of "being accessed by other users"."""
+    yield
+    with django_db_blocker.unblock():
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                           " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
 _RESULT_LINES = pytest.StashKey[list]()
 
 
