@@ -1,4 +1,8 @@
-"""API for accounts: who am I, and a token for scripts (staff must give a TOTP code)."""
+"""API for accounts: who am I, a token for scripts (staff must give a TOTP code), and an
+issuer without an organization creating their company.
+
+MeApi and TokenApi are mounted by config/urls.py under the "api" namespace; the endpoints in
+accounts/api_urls.py are meant for /api/accounts/ (namespace "accounts-api")."""
 
 from __future__ import annotations
 
@@ -33,6 +37,37 @@ class MeApi(APIView):
             "id": user.pk, "email": user.email, "full_name": user.full_name,
             "role": user.role, "dashboard": dashboard_kind(user),
         }).data)
+
+
+class OrganizationCreateInput(serializers.Serializer):
+    # Blank or missing names reach the service, which refuses them with its own codes
+    # (name_required, name_too_long, name_invalid), the same as the page.
+    name = serializers.CharField(required=False, default="", allow_blank=True, trim_whitespace=False)
+
+
+class OrganizationOutput(serializers.Serializer):
+    id = serializers.IntegerField(source="organization.pk")
+    name = serializers.CharField(source="organization.name")
+    role = serializers.CharField(help_text="Your membership role in it: admin.")
+    created_at = serializers.DateTimeField(source="organization.created_at")
+    two_factor_required = serializers.BooleanField(
+        source="user.requires_two_factor",
+        help_text="True: as an admin you now need a TOTP device (web) or a token asked with otp_code (API).",
+    )
+
+
+class OrganizationCreateApi(APIView):
+    """POST: a signed-in issuer-role user without an organization creates their company and
+    becomes its admin. 400 name_required | name_too_long | name_invalid, 403
+    issuer_role_required, 409 already_in_organization; nothing is written on a refusal."""
+
+    @extend_schema(request=OrganizationCreateInput, responses={201: OrganizationOutput},
+                   summary="Create your company (issuers without an organization)")
+    def post(self, request):  # noqa: ANN001, ANN201
+        data = OrganizationCreateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.organization_create(name=data.validated_data["name"], actor=request.user)
+        return Response(OrganizationOutput(membership).data, status=201)
 
 
 class TokenInput(serializers.Serializer):

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .models import Organization
+
 
 class SignUpForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=200)
@@ -13,6 +15,19 @@ class SignUpForm(forms.Form):
         if data.get("password") and data.get("password") != data.get("password_again"):
             self.add_error("password_again", _("The two passwords do not match."))
         return data
+
+
+class CompanySignUpForm(SignUpForm):
+    """Sign-up of a company's representative: the person's fields plus the company name."""
+
+    company_name = forms.CharField(label=_("Company name"), max_length=Organization._meta.get_field("name").max_length)
+    field_order = ["company_name", "full_name", "email", "password", "password_again"]
+
+
+class OrganizationForm(forms.Form):
+    """A signed-in issuer without an organization names their company."""
+
+    name = forms.CharField(label=_("Company name"), max_length=Organization._meta.get_field("name").max_length)
 
 
 class SignInForm(forms.Form):

@@ -28,6 +28,12 @@ def memberships_for(*, user: User) -> list[Membership]:
     return list(user.memberships.select_related("organization"))
 
 
+def organization_missing(*, user: User) -> bool:
+    """An issuer-role user who belongs to no organization yet: the dashboard offers to create
+    the company (services.organization_create_check is the rule that decides)."""
+    return user.role == Role.ISSUER and not user.memberships.exists()
+
+
 def dashboard_kind(user: User) -> str:
     """Which dashboard a user lands on."""
     if user.role == Role.COMPLIANCE:

@@ -1,6 +1,9 @@
-"""Writes for accounts: sign-up, sign-in bookkeeping, TOTP enrolment."""
+"""Writes for accounts: sign-up (investors, and companies with their first admin), founding
+an organization, sign-in bookkeeping, TOTP enrolment."""
 
 from __future__ import annotations
+
+import unicodedata
 
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
@@ -9,35 +12,124 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.audit import audit_record
-from core.errors import ApplicationError
+from core.audit import audit_record, audit_record_many
+from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 
-from .models import Role, User
+from .models import Membership, Organization, Role, User
+
+ORGANIZATION_NAME_MAX = Organization._meta.get_field("name").max_length
 
 
-def user_sign_up(*, email: str, password: str, full_name: str = "") -> User:
-    """Create an investor account. Issuer people are invited by their organization, staff
-    are created by operators; nobody picks a privileged role for themselves."""
+def _email_taken() -> ApplicationError:
+    taken = _("An account with this e-mail address already exists. Sign in or reset your password.")
+    return ApplicationError(taken, code="email_taken", fields={"email": [taken]})
+
+
+def _sign_up_checked(*, email: str, password: str, full_name: str) -> tuple[str, str]:
+    """Check what every sign-up needs (a valid free e-mail, a password Django's validators
+    accept); return the normalized e-mail and full name. Writes nothing."""
     email = (email or "").strip().lower()
+    full_name = (full_name or "").strip()
     try:
         validate_email(email)
     except ValidationError as exc:
         raise ApplicationError(_("Enter a valid e-mail address."), code="invalid_email", fields={"email": [_("Enter a valid e-mail address.")]}) from exc
-    candidate = User(email=email, full_name=full_name.strip())
+    candidate = User(email=email, full_name=full_name)
     try:
         validate_password(password, user=candidate)
     except ValidationError as exc:
         raise ApplicationError(" ".join(exc.messages), code="weak_password", fields={"password": exc.messages}) from exc
-    taken = _("An account with this e-mail address already exists. Sign in or reset your password.")
     if User.objects.filter(email__iexact=email).exists():
-        raise ApplicationError(taken, code="email_taken", fields={"email": [taken]})
+        raise _email_taken()
+    return email, full_name
+
+
+def user_sign_up(*, email: str, password: str, full_name: str = "") -> User:
+    """Create an investor account. Issuer staff are invited by their company's admin (or sign
+    up their own company, see company_sign_up), staff are created by operators; nobody picks
+    a privileged role for themselves."""
+    email, full_name = _sign_up_checked(email=email, password=password, full_name=full_name)
     try:
         with transaction.atomic(durable=True):
-            user = User.objects.create_user(email=email, password=password, full_name=full_name.strip(), role=Role.INVESTOR)
+            user = User.objects.create_user(email=email, password=password, full_name=full_name, role=Role.INVESTOR)
             audit_record(action="user.signed_up", actor=user, obj=user, new={"email": email, "role": user.role})
     except IntegrityError as exc:  # a concurrent sign-up won the race on the unique index
-        raise ApplicationError(taken, code="email_taken", fields={"email": [taken]}) from exc
+        raise _email_taken() from exc
     return user
+
+
+def company_sign_up(*, email: str, password: str, company_name: str, full_name: str = "") -> Membership:
+    """A company's representative signs up: a new issuer-role account, a new Organization and
+    the person as its admin, in one transaction (all or nothing). The role is fixed here, not
+    taken from input. Next steps (2FA, then the issuer application in issuance/) are the
+    caller's to lead to."""
+    name = _organization_name_checked(company_name, field="company_name")
+    email, full_name = _sign_up_checked(email=email, password=password, full_name=full_name)
+    try:
+        with transaction.atomic(durable=True):
+            user = User.objects.create_user(email=email, password=password, full_name=full_name, role=Role.ISSUER)
+            audit_record(action="user.signed_up", actor=user, obj=user, new={"email": email, "role": user.role})
+            membership = _organization_found(name=name, founder=user)
+    except IntegrityError as exc:  # a concurrent sign-up won the race on the unique index
+        raise _email_taken() from exc
+    return membership
+
+
+def organization_create_check(*, actor: User) -> None:
+    """Refuse unless `actor` may found a company now: the issuer role, and no organization
+    yet (one company per person; joining a second one is by invitation). Investors, compliance
+    staff and operators never found one. Pages call this to refuse before showing the form."""
+    if not actor.is_authenticated or actor.role != Role.ISSUER:
+        raise PermissionDeniedError(
+            _("Only issuer accounts can create a company. Sign up your company with a new account instead."),
+            code="issuer_role_required",
+        )
+    if actor.memberships.exists():
+        raise ConflictError(_("You already belong to an organization and cannot create another one."), code="already_in_organization")
+
+
+def organization_create(*, name: str, actor: User) -> Membership:
+    """A signed-in issuer without an organization founds one and becomes its admin."""
+    organization_create_check(actor=actor)
+    name = _organization_name_checked(name, field="name")
+    with transaction.atomic(durable=True):
+        locked = User.objects.select_for_update().get(pk=actor.pk)  # one founding per person at a time
+        organization_create_check(actor=locked)
+        return _organization_found(name=name, founder=locked)
+
+
+def _organization_name_checked(name: str, *, field: str) -> str:
+    """The company name, trimmed: required, at most ORGANIZATION_NAME_MAX characters.
+    Names are not unique: companies in different places share names, and identity is
+    established by the issuer application (registration number, jurisdiction) that
+    compliance reviews. A refusal here would let a squatter block the real company."""
+    name = " ".join(str(name or "").split())  # tabs, newlines and runs of spaces become one space
+    if not name:
+        message = _("Enter the company name.")
+        raise ApplicationError(message, code="name_required", fields={field: [message]})
+    if len(name) > ORGANIZATION_NAME_MAX:
+        message = _("The company name can have at most %(max)d characters.") % {"max": ORGANIZATION_NAME_MAX}
+        raise ApplicationError(message, code="name_too_long", fields={field: [message]})
+    if any(unicodedata.category(ch) == "Cc" for ch in name):  # NUL would even fail in PostgreSQL
+        message = _("The company name cannot contain control characters.")
+        raise ApplicationError(message, code="name_invalid", fields={field: [message]})
+    return name
+
+
+def _organization_found(*, name: str, founder: User) -> Membership:
+    """Create the organization and its first admin, with their audit events. Runs inside the
+    caller's transaction. The events note whether the name was already in use, for
+    compliance's review (the founder is not told: it would reveal who else is here)."""
+    name_in_use = Organization.objects.filter(name__iexact=name).exists()
+    organization = Organization.objects.create(name=name)
+    membership = Membership.objects.create(user=founder, organization=organization, role=Membership.Role.ADMIN)
+    audit_record_many([
+        {"action": "organization.created", "actor": founder, "obj": organization,
+         "new": {"name": name, "name_already_in_use": name_in_use}},
+        {"action": "membership.created", "actor": founder, "obj": membership,
+         "new": {"email": founder.email, "role": membership.role, "organization": organization.pk}},
+    ])
+    return membership
 
 
 def user_signed_in(*, user: User) -> None:

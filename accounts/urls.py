@@ -7,11 +7,13 @@ app_name = "accounts"
 
 urlpatterns = [
     path("signup/", views.sign_up, name="signup"),
+    path("signup/company/", views.sign_up_company, name="signup-company"),
     path("login/", views.sign_in, name="login"),
     path("logout/", views.sign_out, name="logout"),
     path("2fa/enrol/", views.two_factor_enrol, name="2fa-enrol"),
     path("2fa/verify/", views.two_factor_verify, name="2fa-verify"),
     path("dashboard/", views.dashboard, name="dashboard"),
+    path("organizations/new/", views.organization_create, name="organization-create"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization"),
     path(
         "password-reset/",

@@ -1,4 +1,5 @@
-"""Pages for signing up, in and out, two-factor, the organization page and the dashboards.
+"""Pages for signing up (investors; companies with their first admin), in and out,
+two-factor, creating and showing an organization, and the dashboards.
 Each view parses input, calls one service, renders."""
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from core.errors import ApplicationError
 
 from . import selectors, services, throttle
-from .forms import SignInForm, SignUpForm, TokenForm
+from .forms import CompanySignUpForm, OrganizationForm, SignInForm, SignUpForm, TokenForm
 
 
 def _apply_error(form, error: ApplicationError) -> None:  # noqa: ANN001
@@ -47,6 +48,55 @@ def sign_up(request):  # noqa: ANN001, ANN201
             messages.success(request, _("Welcome to Shoken. Your account is ready."))
             return redirect("accounts:dashboard")
     return render(request, "accounts/sign_up.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up_company(request):  # noqa: ANN001, ANN201
+    """The "Sign up your company" page: a new issuer account, its Organization and the person as admin.
+    They are sent on to the issuer application; being an admin, the 2FA middleware first
+    takes them through authenticator enrolment (which returns to ?next=)."""
+    form = CompanySignUpForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.company_sign_up(
+                email=form.cleaned_data["email"], password=form.cleaned_data["password"],
+                full_name=form.cleaned_data["full_name"], company_name=form.cleaned_data["company_name"],
+            )
+        except ApplicationError as error:
+            _apply_error(form, error)
+        else:
+            login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, _next_steps_message(membership))
+            return redirect("issuance:issuer-apply")
+    return render(request, "accounts/sign_up_company.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def organization_create(request):  # noqa: ANN001, ANN201
+    """A signed-in issuer without an organization creates their company (the dashboard shows
+    the form). Who may is refused before the form (403/409 page, see core.middleware); a bad
+    name comes back in the form."""
+    services.organization_create_check(actor=request.user)
+    form = OrganizationForm(request.POST if request.method == "POST" else None)  # an empty POST is bound
+    if request.method == "POST" and form.is_valid():
+        try:
+            membership = services.organization_create(name=form.cleaned_data["name"], actor=request.user)
+        except ApplicationError as error:
+            if not error.fields:
+                raise
+            _apply_error(form, error)
+        else:
+            messages.success(request, _next_steps_message(membership))
+            return redirect("issuance:issuer-apply")
+    return render(request, "accounts/organization_create.html", {"form": form}, status=400 if form.errors else 200)
+
+
+def _next_steps_message(membership) -> str:  # noqa: ANN001
+    return _(
+        "%(company)s is registered and you are its admin. Set up two-factor authentication, "
+        "then fill in the issuer application for compliance to review."
+    ) % {"company": membership.organization.name}
 
 
 @require_http_methods(["GET", "POST"])
@@ -94,7 +144,7 @@ def two_factor_enrol(request):  # noqa: ANN001, ANN201
         else:
             otp_login(request, device)
             messages.success(request, _("Two-factor authentication is on."))
-            return redirect("accounts:dashboard")
+            return redirect(_safe_next(request) or "accounts:dashboard")
     context = {
         "form": form,
         "secret": device.bin_key and _base32(device.bin_key),
@@ -140,6 +190,8 @@ def _base32(key: bytes) -> str:
 def dashboard(request):  # noqa: ANN001, ANN201
     kind = selectors.dashboard_kind(request.user)
     context = {"kind": kind, "memberships": selectors.memberships_for(user=request.user)}
+    if selectors.organization_missing(user=request.user):
+        context["company_form"] = OrganizationForm()
     return render(request, f"accounts/dashboard_{kind}.html", context)
 
 

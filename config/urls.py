@@ -22,6 +22,7 @@ urlpatterns = [
     path("issuance/", include("issuance.urls")),
     path("ledger/", include("ledger.urls")),
     path("chain/", include("chain.urls")),
+    path("api/accounts/", include("accounts.api_urls")),
     path("api/investors/", include("investors.api_urls")),
     path("api/compliance/", include("compliance.api_urls")),
     path("api/issuance/", include("issuance.api_urls")),

@@ -5,6 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
+from accounts.models import Role
+from accounts.tests.factories import UserFactory
+
 
 @pytest.fixture
 def sign_in(client, password):  # noqa: ANN001
@@ -15,3 +18,11 @@ def sign_in(client, password):  # noqa: ANN001
         return client.post(url, {"email": user.email, "password": with_password or password})
 
     return _sign_in
+
+
+@pytest.fixture
+def unaffiliated_issuer(db):  # noqa: ANN001
+    """An issuer-role account that belongs to no organization (e.g. created by an operator,
+    or left its company): it may create its company from the dashboard."""
+    return UserFactory(email="founder@newco.test", role=Role.ISSUER)
+

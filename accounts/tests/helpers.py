@@ -24,3 +24,14 @@ def dashboard_title(response) -> str:  # noqa: ANN001
     match = re.search(r'data-testid="dashboard-title">([^<]*)<', response.content.decode())
     assert match, "not a dashboard page"
     return match.group(1).strip()
+
+
+def founding_state() -> tuple[int, int, int, int]:
+    """Users, organizations, memberships and founding/sign-up audit events: compare before
+    and after a refusal to show that nothing was written."""
+    from accounts.models import Membership, Organization, User
+    from core.models import AuditEvent
+
+    actions = ["user.signed_up", "organization.created", "membership.created"]
+    return (User.objects.count(), Organization.objects.count(), Membership.objects.count(),
+            AuditEvent.objects.filter(action__in=actions).count())
