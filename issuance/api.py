@@ -101,9 +101,10 @@ class SecurityOutput(serializers.Serializer):
     lockup_until = serializers.DateField(allow_null=True)
 
 
-class OfferingInput(serializers.Serializer):
-    security = serializers.IntegerField()
-    title = serializers.CharField()
+class OfferingTermsInput(serializers.Serializer):
+    """An offering's terms, as created (OfferingInput) and edited (OfferingUpdateInput)."""
+
+    title = serializers.CharField(max_length=200)
     currency = serializers.ChoiceField(choices=CURRENCIES)
     price = serializers.CharField(help_text="per whole unit, decimal string in the currency's minor units")
     min_subscription = serializers.CharField(help_text="whole units")
@@ -113,6 +114,21 @@ class OfferingInput(serializers.Serializer):
     opens_on = serializers.DateField()
     closes_on = serializers.DateField()
     payment_instructions = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class OfferingInput(OfferingTermsInput):
+    security = serializers.IntegerField()
+
+
+class OfferingUpdateInput(OfferingTermsInput):
+    """PATCH body: any subset of the terms; what is left out keeps its value. A key that is
+    not a term (status, security, ...) is refused rather than silently ignored."""
+
+    def validate(self, attrs: dict) -> dict:
+        unknown = sorted(set(self.initial_data) - set(self.fields))
+        if unknown:
+            raise serializers.ValidationError({key: [_("This field cannot be edited.")] for key in unknown})
+        return attrs
 
 
 class OfferingDocumentOutput(serializers.Serializer):
@@ -249,6 +265,18 @@ class OfferingListApi(Base):
 class OfferingDetailApi(Base):
     @extend_schema(responses=OfferingOutput)
     def get(self, request, pk: int):  # noqa: ANN001, ANN201
+        return Response(OfferingOutput(selectors.offering_get_for(user=request.user, pk=pk)).data)
+
+    @extend_schema(request=OfferingUpdateInput, responses=OfferingOutput, operation_id="issuance_offering_update",
+                   description="Edit a draft offering (issuer admins only); send only the terms to change. "
+                               "404 not_found for an offering you may not see, 403 admin_required for a plain member, "
+                               "409 offering_not_draft once published, closed or cancelled, 400 with error.fields for bad terms.")
+    def patch(self, request, pk: int):  # noqa: ANN001, ANN201
+        offering = selectors.offering_get_for(user=request.user, pk=pk)
+        services.offering_ensure_editable(offering=offering, actor=request.user)  # 403/409 before parsing the body
+        data = OfferingUpdateInput(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        services.offering_update(offering=offering, data=data.validated_data, actor=request.user)
         return Response(OfferingOutput(selectors.offering_get_for(user=request.user, pk=pk)).data)
 
 

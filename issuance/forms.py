@@ -101,6 +101,18 @@ class OfferingForm(forms.Form):
     closes_on = forms.DateField(label=_("Closing date"), widget=DATE)
     payment_instructions = forms.CharField(label=_("Payment instructions (bank account)"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
+    @staticmethod
+    def initial_for(offering) -> dict:  # noqa: ANN001
+        """The edit form's starting values: the stored terms as an issuer typed them, limits
+        in whole units (base units / 10^decimals) and the price in the currency's minor units
+        (100000, not the column's 100000.00, for JPY)."""
+        def whole(base_units) -> str:  # noqa: ANN001
+            return format(offering.units(base_units).normalize(), "f")
+
+        return {"title": offering.title, "currency": offering.currency, "price": str(offering.unit_price.amount),
+                **{f: whole(getattr(offering, f)) for f in ("min_subscription", "max_subscription", "target", "hard_cap")},
+                "opens_on": offering.opens_on, "closes_on": offering.closes_on, "payment_instructions": offering.payment_instructions}
+
 
 class OfferingDocumentForm(forms.Form):
     kind = forms.ChoiceField(label=_("Document"), choices=OfferingDocument.Kind.choices)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("securities/<int:pk>/", views.security_detail, name="security"),
     path("securities/<int:security_pk>/offerings/new/", views.offering_create, name="offering-create"),
     path("offerings/<int:pk>/", views.offering_detail, name="offering"),
+    path("offerings/<int:pk>/edit/", views.offering_edit, name="offering-edit"),
     path("offerings/<int:pk>/documents/", views.offering_document_add, name="offering-document-add"),
     path("offerings/<int:pk>/subscriptions/bulk/", views.subscriptions_bulk, name="subscriptions-bulk"),
     path("offerings/<int:pk>/<str:action>/", views.offering_action, name="offering-action"),

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import ApplicationError, NotFoundError
+from core.errors import ApplicationError, ConflictError, NotFoundError
 
 from . import selectors, services, storage
 from .access import ensure_compliance, member_role
@@ -61,7 +61,8 @@ def issuer_home(request):  # noqa: ANN001, ANN201
     org = selectors.organization_for(user=request.user)
     if issuer is None:
         return render(request, "issuance/issuer_home.html", {"issuer": None, "organization": org})
-    context = {"issuer": issuer, "organization": org, "role": member_role(request.user, issuer),
+    role = member_role(request.user, issuer)
+    context = {"issuer": issuer, "organization": org, "role": role, "is_admin": role == "admin",
                "securities": selectors.securities_for(issuer=issuer), "offerings": selectors.offerings_for_issuer(issuer=issuer)}
     return render(request, "issuance/issuer_home.html", context)
 
@@ -214,6 +215,33 @@ def offering_create(request, security_pk: int):  # noqa: ANN001, ANN201
             messages.success(request, _("Offering created as a draft. Attach its documents, then publish."))
             return redirect("issuance:offering", pk=offering.pk)
     return _render(request, "offering_form.html", {"form": form, "security": security}, [form])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def offering_edit(request, pk: int):  # noqa: ANN001, ANN201
+    """Edit a draft (issuer admins). Others get what the other offering pages give them (404
+    for outsiders, 403 for a plain member); a published, closed or cancelled offering sends
+    the admin back to it with the reason, and nothing changes."""
+    offering = selectors.offering_get_for(user=request.user, pk=pk)
+    try:
+        services.offering_ensure_editable(offering=offering, actor=request.user)
+    except ConflictError as error:
+        messages.error(request, error.message)
+        return redirect("issuance:offering", pk=pk)
+    form = OfferingForm(request.POST or None, initial=OfferingForm.initial_for(offering))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.offering_update(offering=offering, data=form.cleaned_data, actor=request.user)
+        except ConflictError as error:  # published while the form was open
+            messages.error(request, error.message)
+            return redirect("issuance:offering", pk=pk)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("Offering saved."))
+            return redirect("issuance:offering", pk=pk)
+    return _render(request, "offering_form.html", {"form": form, "security": offering.security, "offering": offering}, [form])
 
 
 @login_required

@@ -9,8 +9,7 @@ from chain.relay import relay_sweep
 from chain.web3_backend import Web3Backend
 from core.models import OutboxEntry
 
-from .conftest import new_wallet, put, register_wallet_payload, settle
-from .conftest import prepare_only
+from .conftest import new_wallet, prepare_only, put, register_wallet_payload, settle
 from .test_relay_token_deploy_and_mint import DEPLOY
 
 Status = ChainTransaction.Status

@@ -9,6 +9,7 @@ from .offerings import (
     offering_close,
     offering_create,
     offering_document_add,
+    offering_ensure_editable,
     offering_publish,
     offering_update,
 )
@@ -27,7 +28,8 @@ from .subscriptions import (
 __all__ = [
     "issuer_approve", "issuer_document_add", "issuer_reject", "issuer_save", "issuer_submit",
     "member_invite", "member_role_set",
-    "offering_cancel", "offering_close", "offering_create", "offering_document_add", "offering_publish", "offering_update",
+    "offering_cancel", "offering_close", "offering_create", "offering_document_add", "offering_ensure_editable",
+    "offering_publish", "offering_update",
     "security_create",
     "subscription_accept", "subscription_agreement_accept", "subscription_cancel", "subscription_create",
     "subscription_mark_funded", "subscription_reject", "subscriptions_accept_bulk", "subscriptions_reject_bulk",

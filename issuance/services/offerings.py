@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +26,10 @@ from ._common import invalid, required
 
 EDITABLE = ("title", "currency", "price", "min_subscription", "max_subscription", "target", "hard_cap",
             "opens_on", "closes_on", "payment_instructions")
+_TITLE = Offering._meta.get_field("title")
+_PRICE = Offering._meta.get_field("price")
+#: The price column holds 20 digits, 2 of them decimals: refuse what it cannot store (a 400, not a 500).
+MAX_PRICE = Decimal(10) ** (_PRICE.max_digits - _PRICE.decimal_places)
 
 
 def _units(value, *, decimals: int, field: str, label: str) -> int:  # noqa: ANN001
@@ -42,6 +47,8 @@ def _validated(security: Security, data: dict) -> dict:
     """Check one offering's terms; amounts arrive in whole units (e.g. '10' or '1.5')."""
     d = security.decimals
     title = required(data.get("title"), field="title", label=_("Title"))
+    if len(title) > _TITLE.max_length:
+        raise invalid(_("The title can be at most %(n)d characters.") % {"n": _TITLE.max_length}, field="title", code="title_too_long")
     currency = data.get("currency")
     if currency not in MINOR_UNITS:
         raise invalid(_("Choose JPY or USD."), field="currency", code="invalid_currency")
@@ -50,8 +57,12 @@ def _validated(security: Security, data: dict) -> dict:
         price = Money(data["price"], currency).amount
     except ApplicationError as exc:
         raise invalid(exc.message, field="price", code="invalid_price")
+    except InvalidOperation:  # more digits than Decimal can quantize
+        raise invalid(_("The price is too large."), field="price", code="price_too_large")
     if price <= 0:
         raise invalid(_("The price must be greater than zero."), field="price", code="price_not_positive")
+    if price >= MAX_PRICE:
+        raise invalid(_("The price is too large."), field="price", code="price_too_large")
     values = {
         "title": title, "currency": currency, "price": price,
         "min_subscription": _units(data.get("min_subscription"), decimals=d, field="min_subscription", label=_("Minimum subscription")),
@@ -84,18 +95,36 @@ def offering_create(*, security: Security, data: dict, actor: User) -> Offering:
     return offering
 
 
-@transaction.atomic(durable=True)
-def offering_update(*, offering: Offering, data: dict, actor: User) -> Offering:
-    offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
-    ensure_member(actor, offering.security.issuer)
+def offering_ensure_editable(*, offering: Offering, actor: User) -> None:
+    """Refuse unless `actor` may edit `offering` now: only an admin of its issuer (a non-member
+    gets NotFoundError, a plain member PermissionDeniedError) and only while it is a draft
+    (ConflictError `offering_not_draft`). offering_update runs this again under the row lock;
+    the edit page and the PATCH endpoint call it first, so they refuse before showing a form
+    or parsing a body."""
+    ensure_member(actor, offering.security.issuer, admin=True)
     if offering.status != Offering.Status.DRAFT:
         raise ConflictError(_("Only a draft offering can be edited."), code="offering_not_draft")
+
+
+@transaction.atomic(durable=True)
+def offering_update(*, offering: Offering, data: dict, actor: User) -> Offering:
+    """Change a draft's terms (issuer admins only). `data` may be partial (keys from EDITABLE,
+    limits in whole units as on creation); the fields it leaves out keep their values and the
+    merged terms are checked exactly as offering_create checks them. The row lock makes this
+    and offering_publish take turns: an edit never lands on an offering that was published
+    meanwhile. Only the fields that change are saved and audited (`offering.updated`, old and
+    new values in base units); an edit that changes nothing writes nothing."""
+    offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
+    offering_ensure_editable(offering=offering, actor=actor)
     values = _validated(offering.security, {**{f: getattr(offering, f) for f in EDITABLE}, **data, **_whole(offering, data)})
-    old = {f: getattr(offering, f) for f in values}
-    for field, value in values.items():
+    changed = {field: value for field, value in values.items() if getattr(offering, field) != value}
+    if not changed:
+        return offering
+    old = {field: getattr(offering, field) for field in changed}
+    for field, value in changed.items():
         setattr(offering, field, value)
-    offering.save(update_fields=list(values))
-    audit_record(action="offering.updated", actor=actor, obj=offering, old=old, new=values)
+    offering.save(update_fields=list(changed))
+    audit_record(action="offering.updated", actor=actor, obj=offering, old=old, new=changed)
     return offering
 
 

@@ -38,6 +38,9 @@ def test_usd_price_keeps_cents(bond, issuer_member):
     ({"hard_cap": "1.5"}, "invalid_amount", "hard_cap"),
     ({"currency": "EUR"}, "invalid_currency", "currency"),
     ({"title": ""}, "required", "title"),
+    ({"title": "t" * 201}, "title_too_long", "title"),           # was a database error (500)
+    ({"price": "1000000000000000000"}, "price_too_large", "price"),  # more than the column holds: was a 500
+    ({"price": "1e40"}, "price_too_large", "price"),
 ])
 def test_bad_terms_are_refused(bond, issuer_member, change, code, field):
     with pytest.raises(ApplicationError) as err:
