@@ -27,6 +27,16 @@ def _decimal(value: object, *, what: str) -> Decimal:
     return result
 
 
+def _quantize(amount: Decimal, currency: str) -> Decimal:
+    """`amount` rounded half-even to the currency's minor unit; an amount with more digits
+    than decimal arithmetic carries (28, e.g. "1e40") is refused, not a crash."""
+    exponent = Decimal(1).scaleb(-MINOR_UNITS.get(currency, 0))
+    try:
+        return amount.quantize(exponent, rounding=ROUND_HALF_EVEN)
+    except InvalidOperation as exc:
+        raise ApplicationError(f"amount: {amount} is too large", code="amount_too_large") from exc
+
+
 @dataclass(frozen=True, slots=True)
 class Money:
     """An amount of fiat, quantized to its currency's minor unit (JPY 0, USD 2)."""
@@ -38,8 +48,7 @@ class Money:
         if self.currency not in MINOR_UNITS:
             raise ApplicationError(f"Unsupported currency {self.currency!r}", code="invalid_currency")
         amount = _decimal(self.amount, what="amount")
-        exponent = Decimal(1).scaleb(-MINOR_UNITS[self.currency])
-        quantized = amount.quantize(exponent, rounding=ROUND_HALF_EVEN)
+        quantized = _quantize(amount, self.currency)
         if quantized != amount:
             raise ApplicationError(
                 f"{amount} has more decimals than {self.currency} allows ({MINOR_UNITS[self.currency]})",
@@ -50,8 +59,7 @@ class Money:
     @classmethod
     def rounded(cls, amount: object, currency: str) -> Money:
         """Build a Money, rounding half-even to the minor unit (for computed values)."""
-        exponent = Decimal(1).scaleb(-MINOR_UNITS.get(currency, 0))
-        return cls(_decimal(amount, what="amount").quantize(exponent, rounding=ROUND_HALF_EVEN), currency)
+        return cls(_quantize(_decimal(amount, what="amount"), currency), currency)
 
     def _same(self, other: Money) -> None:
         if not isinstance(other, Money) or other.currency != self.currency:

@@ -11,8 +11,10 @@ refused upload leaves no file behind.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import uuid
+from contextvars import ContextVar
 from pathlib import Path
 
 from django.conf import settings
@@ -85,6 +87,30 @@ def display_name(name: str, content_type: str) -> str:
     return name[:200]
 
 
+#: Paths written by store() during a service wrapped in removes_files_on_failure.
+_stored: ContextVar[list[str] | None] = ContextVar("issuance_stored_files", default=None)
+
+
+def removes_files_on_failure(service):  # noqa: ANN001, ANN201
+    """For a service that stores files inside its own durable transaction (put this decorator
+    OUTSIDE transaction.atomic): when it raises after storing, because the row insert, the
+    audit event or the commit failed, the files it stored are deleted again, so a failed
+    upload leaves no orphan on disk."""
+    @functools.wraps(service)
+    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        token = _stored.set([])
+        try:
+            return service(*args, **kwargs)
+        except BaseException:
+            for path in _stored.get() or []:
+                storage().delete(path)
+            raise
+        finally:
+            _stored.reset(token)
+
+    return wrapper
+
+
 def store(upload, *, folder: str) -> dict:  # noqa: ANN001
     """Check the upload, write it under a random name with the suffix of its detected type,
     and return the model fields (file_path, file_name, size, sha256, content_type)."""
@@ -98,6 +124,9 @@ def store(upload, *, folder: str) -> dict:  # noqa: ANN001
         digest.update(chunk)
     upload.seek(0)
     path = storage().save(f"{folder}/{uuid.uuid4().hex}{SUFFIXES[content_type][0]}", upload)
+    stored = _stored.get()
+    if stored is not None:
+        stored.append(path)
     return {"file_path": path, "file_name": display_name(upload.name, content_type), "size": upload.size,
             "sha256": digest.hexdigest(), "content_type": content_type}
 

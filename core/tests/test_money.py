@@ -182,3 +182,14 @@ def test_allocation_refuses_negative_or_empty_weights(total, weights):
     with pytest.raises(ApplicationError) as excinfo:
         allocate(total, weights)
     assert _code(excinfo) == "invalid_amount"
+
+
+@pytest.mark.parametrize("amount", ["1e40", "99999999999999999999999999999", Decimal("-1E+30")])
+@pytest.mark.parametrize("currency", ["JPY", "USD"])
+def test_an_amount_beyond_decimal_precision_is_refused_not_a_crash(amount, currency):
+    with pytest.raises(ApplicationError) as refused:
+        Money(amount, currency)
+    assert refused.value.code == "amount_too_large"
+    with pytest.raises(ApplicationError) as refused:
+        Money.rounded(amount, currency)
+    assert refused.value.code == "amount_too_large"

@@ -50,6 +50,7 @@ def issuer_save(
     return issuer
 
 
+@storage.removes_files_on_failure
 @transaction.atomic(durable=True)
 def issuer_document_add(*, issuer: Issuer, title: str, upload, actor: User) -> IssuerDocument:  # noqa: ANN001
     issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
@@ -57,6 +58,9 @@ def issuer_document_add(*, issuer: Issuer, title: str, upload, actor: User) -> I
     if issuer.status not in (Issuer.Status.DRAFT, Issuer.Status.REJECTED):
         raise ConflictError(_("Documents can be added only before the application is submitted."), code="issuer_locked")
     title = required(title, field="title", label=_("Title"))
+    longest = IssuerDocument._meta.get_field("title").max_length
+    if len(title) > longest:
+        raise invalid(_("The title can be at most %(n)d characters.") % {"n": longest}, field="title", code="title_too_long")
     doc = IssuerDocument.objects.create(issuer=issuer, title=title, uploaded_by=actor, **storage.store(upload, folder=f"issuers/{issuer.pk}"))
     audit_record(action="issuer.document_added", actor=actor, obj=issuer, new={"document": doc.pk, "title": title, "sha256": doc.sha256})
     return doc

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import calendar
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -56,9 +56,9 @@ def _validated(security: Security, data: dict) -> dict:
     try:
         price = Money(data["price"], currency).amount
     except ApplicationError as exc:
-        raise invalid(exc.message, field="price", code="invalid_price")
-    except InvalidOperation:  # more digits than Decimal can quantize
-        raise invalid(_("The price is too large."), field="price", code="price_too_large")
+        if exc.code == "amount_too_large":   # more digits than Decimal can quantize
+            raise invalid(_("The price is too large."), field="price", code="price_too_large") from exc
+        raise invalid(exc.message, field="price", code="invalid_price") from exc
     if price <= 0:
         raise invalid(_("The price must be greater than zero."), field="price", code="price_not_positive")
     if price >= MAX_PRICE:
@@ -133,6 +133,7 @@ def _whole(offering: Offering, data: dict) -> dict:
     return {f: offering.units(getattr(offering, f)) for f in ("min_subscription", "max_subscription", "target", "hard_cap") if f not in data}
 
 
+@storage.removes_files_on_failure
 @transaction.atomic(durable=True)
 def offering_document_add(*, offering: Offering, kind: str, upload, actor: User) -> OfferingDocument:  # noqa: ANN001
     offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)

@@ -164,3 +164,41 @@ def test_api_stores_a_real_pdf_as_pdf(api, draft_offering):
     assert r.status_code == 201, r.json()
     doc = OfferingDocument.objects.get(pk=r.json()["id"])
     assert doc.content_type == "application/pdf" and r.json()["file_name"] == "agreement.pdf"
+
+
+# --- a failure after the file was stored ------------------------------------------------------
+
+def _failing_audit(**_):  # noqa: ANN003
+    raise RuntimeError("audit insert failed")
+
+
+def test_an_issuer_document_whose_audit_fails_leaves_no_orphan_file(settings, monkeypatch, draft_issuer, issuer_admin):
+    """Fault injection: the audit insert fails after the file was written; the transaction
+    rolls back and the file is deleted again."""
+    monkeypatch.setattr("issuance.services.issuers.audit_record", _failing_audit)
+
+    with pytest.raises(RuntimeError):
+        issuer_document_add(issuer=draft_issuer, title="Articles", upload=upload("a.pdf", PDF_BYTES, "application/pdf"),
+                            actor=issuer_admin)
+
+    assert not IssuerDocument.objects.exists() and files_on_disk(settings) == set()
+
+
+def test_an_offering_document_whose_audit_fails_leaves_no_orphan_file(settings, monkeypatch, draft_offering,
+                                                                      issuer_member):
+    monkeypatch.setattr("issuance.services.offerings.audit_record", _failing_audit)
+    rows, before = OfferingDocument.objects.count(), files_on_disk(settings)
+
+    with pytest.raises(RuntimeError):
+        offering_document_add(offering=draft_offering, kind="memorandum",
+                              upload=upload("m.pdf", PDF_BYTES, "application/pdf"), actor=issuer_member)
+
+    assert OfferingDocument.objects.count() == rows and files_on_disk(settings) == before
+
+
+def test_an_issuer_document_title_longer_than_its_column_is_refused(settings, draft_issuer, issuer_admin):
+    with pytest.raises(ApplicationError) as err:
+        issuer_document_add(issuer=draft_issuer, title="T" * 201, upload=upload("a.pdf", PDF_BYTES, "application/pdf"),
+                            actor=issuer_admin)
+    assert err.value.code == "title_too_long" and err.value.fields["title"]
+    assert not IssuerDocument.objects.exists() and files_on_disk(settings) == set()
