@@ -144,7 +144,8 @@ class OfferingOutput(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.CharField()
     currency = serializers.CharField()
-    price = serializers.CharField()
+    price = serializers.CharField(source="unit_price.amount",
+                                  help_text="per whole unit, decimal string in the currency's minor units (JPY 0, USD 2)")
     min_subscription = serializers.CharField(help_text="base units")
     max_subscription = serializers.CharField(help_text="base units")
     target = serializers.CharField(help_text="base units")

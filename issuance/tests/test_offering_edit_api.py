@@ -30,7 +30,7 @@ def test_admin_patches_a_draft_and_gets_the_offering_back(login_verified, issuer
     r = _patch(client, draft_offering, {"price": "95000", "hard_cap": "120", "closes_on": "2026-12-31"})
     assert r.status_code == 200, r.json()
     body = r.json()
-    assert body == {**client.get(_url(draft_offering)).json(), "price": "95000.00", "hard_cap": "120"}
+    assert body == {**client.get(_url(draft_offering)).json(), "price": "95000", "hard_cap": "120"}
     assert body["title"] == "Draft bond offering" and body["target"] == "80" and len(body["documents"]) == 2
     assert Offering.objects.get(pk=draft_offering.pk).closes_on.isoformat() == "2026-12-31"
     event = AuditEvent.objects.get(action="offering.updated", object_id=str(draft_offering.pk))
@@ -104,3 +104,15 @@ def test_the_patch_is_in_the_openapi_schema(client, db):
     ref = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"].rsplit("/", 1)[-1]
     assert "hard_cap" in schema["components"]["schemas"][ref]["properties"]
     assert not schema["components"]["schemas"][ref].get("required")  # a partial update
+
+
+def test_the_price_is_given_in_the_currency_minor_units(login_verified, issuer_admin, draft_offering):
+    """JPY has no minor unit, USD two: the API says 95000 and 12.50, not the column's 95000.00."""
+    client = login_verified(issuer_admin)
+    assert _patch(client, draft_offering, {"price": "95000"}).json()["price"] == "95000"
+
+    r = _patch(client, draft_offering, {"currency": "USD", "price": "12.5"})
+
+    assert r.status_code == 200, r.json()
+    assert (r.json()["currency"], r.json()["price"]) == ("USD", "12.50")
+    assert Offering.objects.get(pk=draft_offering.pk).price == Decimal("12.50")
