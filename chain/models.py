@@ -122,6 +122,14 @@ class ChainTransaction(models.Model):
     def __str__(self) -> str:
         return f"{self.function} nonce {self.nonce} [{self.status}] {self.tx_hash}"
 
+    @classmethod
+    def superseded(cls) -> models.Exists:
+        """Filter expression: a later transaction of ours exists under the same nonce (a fee
+        bump replaced this one). `.exclude(ChainTransaction.superseded())` keeps the newest
+        of each nonce."""
+        return models.Exists(cls.objects.filter(signer=models.OuterRef("signer"), chain_id=models.OuterRef("chain_id"),
+                                                nonce=models.OuterRef("nonce"), pk__gt=models.OuterRef("pk")))
+
 
 class ChainTransactionEntry(models.Model):
     """The outbox entries one transaction carries. A batch (``batchMint``) links all its

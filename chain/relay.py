@@ -44,7 +44,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from core.db import insert_rows
@@ -387,13 +387,11 @@ def rebroadcast_prepared(*, backend, limit: int = 200) -> int:  # noqa: ANN001
     the refusal was about its fees; the mirror page lists the others); the sweep goes on.
     Raises ChainUnavailable only when the node cannot be reached."""
     cutoff = timezone.now() - timedelta(seconds=settings.CHAIN_REBROADCAST_AFTER_SECONDS)
-    newer = ChainTransaction.objects.filter(signer=OuterRef("signer"), chain_id=OuterRef("chain_id"),
-                                            nonce=OuterRef("nonce"), pk__gt=OuterRef("pk"))
     with transaction.atomic(durable=True):
         rows = list(
             ChainTransaction.objects.select_for_update(skip_locked=True)
             .filter(status=Status.PREPARED, updated_at__lte=cutoff, signer=backend.address)
-            .exclude(Exists(newer))
+            .exclude(ChainTransaction.superseded())
             .order_by("nonce", "id").values_list("id", "tx_hash", "raw_tx")[:limit]
         )
         if rows:  # lease: other sweepers skip them for a while

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Count, Exists, Max, Min, OuterRef
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -113,10 +113,8 @@ def mirror_status(*, backend=None, failures: int = 50) -> MirrorStatus:  # noqa:
 def refused_transactions(*, limit: int = 50) -> list[Refused]:
     """PREPARED transactions the node refused at their last broadcast, the newest of each
     nonce only (an older one was superseded by a fee bump), in nonce order."""
-    newer = ChainTransaction.objects.filter(signer=OuterRef("signer"), chain_id=OuterRef("chain_id"),
-                                            nonce=OuterRef("nonce"), pk__gt=OuterRef("pk"))
     rows = (ChainTransaction.objects.filter(status=ChainTransaction.Status.PREPARED, broadcast_attempts__gt=0)
-            .exclude(error_message="").exclude(Exists(newer)).order_by("nonce", "id")[:limit])
+            .exclude(error_message="").exclude(ChainTransaction.superseded()).order_by("nonce", "id")[:limit])
     return [Refused(tx_hash=t.tx_hash, nonce=t.nonce, entry_id=t.entry_id, function=t.function,
                     error=t.error_message, attempts=t.broadcast_attempts, updated_at=t.updated_at) for t in rows]
 

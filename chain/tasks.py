@@ -4,7 +4,6 @@ no harm)."""
 
 from __future__ import annotations
 
-import logging
 import time
 
 from celery import shared_task
@@ -12,7 +11,6 @@ from django.conf import settings
 
 from .port import ChainUnavailable
 
-log = logging.getLogger(__name__)
 _RETRY = {"acks_late": True, "reject_on_worker_lost": True, "autoretry_for": (ChainUnavailable,),
           "retry_backoff": True, "retry_jitter": True, "max_retries": 8}
 
@@ -45,8 +43,7 @@ def relay_sweep_task(self) -> dict:  # noqa: ANN001
         while True:
             flag_hold(self.app, KICK_FLAG, settings.OUTBOX_KICK_DEDUP_SECONDS)   # before claiming
             result = relay_sweep()
-            for name, value in vars(result).items():
-                setattr(total, name, getattr(total, name) + value)
+            _add(total, result)
             if result.submitted or result.rebroadcast:
                 confirm_kick(self)   # confirming starts meanwhile
             if not result.claimed or time.monotonic() > deadline:
@@ -92,8 +89,7 @@ def confirm_sweep_task(self) -> dict:  # noqa: ANN001
             while True:
                 flag_hold(self.app, CONFIRM_FLAG, settings.OUTBOX_KICK_DEDUP_SECONDS + poll)
                 result = confirm_sweep()
-                for name, value in vars(result).items():
-                    setattr(total, name, getattr(total, name) + value)
+                _add(total, result)
                 if result.requeued or result.stepped:
                     relay_sweep_task.apply_async(**_same_queue(self))  # a new nonce, or an action's next step
                 if poll <= 0 or time.monotonic() + poll > deadline or not _has_live():
@@ -117,6 +113,12 @@ def _poll_again(task) -> None:  # noqa: ANN001
     delay = float(settings.CHAIN_CONFIRM_POLL_SECONDS)
     if delay > 0 and flag_take(task.app, POLL_FLAG, delay):   # else one is scheduled already
         confirm_sweep_task.apply_async(countdown=delay, **_same_queue(task))
+
+
+def _add(total, result) -> None:  # noqa: ANN001
+    """Add a sweep's counts to the task's running totals (same dataclass)."""
+    for name, value in vars(result).items():
+        setattr(total, name, getattr(total, name) + value)
 
 
 def _has_due() -> bool:

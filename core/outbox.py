@@ -185,11 +185,6 @@ def flag_take(app, name: str, seconds: float) -> bool:  # noqa: ANN001
         return True
 
 
-def kick_flag_clear(app) -> None:  # noqa: ANN001
-    """Called by the relay task when it stops sweeping (then it looks for due rows once more)."""
-    flag_clear(app, KICK_FLAG)
-
-
 def _kick_relay() -> None:
     """After commit, ask a worker to relay now instead of waiting for beat's sweep. Sent by
     task name (core never imports chain). A broker hiccup is logged, not raised: the row is

@@ -3,9 +3,6 @@ Same services and checks as the pages."""
 
 from __future__ import annotations
 
-import io
-
-from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -14,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from . import selectors, services
+from .downloads import document_response
 from .models import InvestorProfile, KycDocument
 
 
@@ -105,12 +103,7 @@ class DocumentDownloadApi(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):  # noqa: ANN001, ANN201
         # Decrypted in the service; an unreadable file is a JSON 500 "document_unreadable".
-        download = services.document_download(pk=pk, actor=request.user)
-        document = download.document
-        response = FileResponse(io.BytesIO(download.content), content_type=document.content_type,
-                                as_attachment=True, filename=document.original_name)
-        response["Cache-Control"] = "private, no-store"
-        return response
+        return document_response(services.document_download(pk=pk, actor=request.user))
 
 
 class WalletOutput(serializers.Serializer):

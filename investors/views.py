@@ -3,11 +3,8 @@ parses input, calls one service, renders."""
 
 from __future__ import annotations
 
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -16,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.errors import ApplicationError
 
 from . import selectors, services
+from .downloads import document_response
 from .forms import DocumentForm, ProfileForm, WalletAddressForm, WalletSignatureForm, apply_error
 
 
@@ -72,12 +70,7 @@ def document_upload(request):  # noqa: ANN001, ANN201
 @require_GET
 def document_download(request, pk: int):  # noqa: ANN001, ANN201
     # Decrypted in the service; an unreadable file is a DocumentUnreadableError page.
-    download = services.document_download(pk=pk, actor=request.user)
-    document = download.document
-    response = FileResponse(io.BytesIO(download.content), content_type=document.content_type,
-                            as_attachment=True, filename=document.original_name)
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(services.document_download(pk=pk, actor=request.user))
 
 
 @login_required
