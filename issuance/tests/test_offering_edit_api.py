@@ -1,6 +1,7 @@
 """PATCH /api/issuance/offerings/<id>/ edits a draft through offering_update: partial bodies,
 {"error": {...}} bodies with field errors, 409 once published, 403/404 like the other writes."""
 
+import datetime as dt
 import json
 from decimal import Decimal
 
@@ -27,12 +28,13 @@ def _unchanged(offering) -> bool:  # noqa: ANN001
 
 def test_admin_patches_a_draft_and_gets_the_offering_back(login_verified, issuer_admin, draft_offering):
     client = login_verified(issuer_admin)
-    r = _patch(client, draft_offering, {"price": "95000", "hard_cap": "120", "closes_on": "2026-12-31"})
+    new_close = (draft_offering.closes_on + dt.timedelta(days=7)).isoformat()  # differs from the factory's, whatever today is
+    r = _patch(client, draft_offering, {"price": "95000", "hard_cap": "120", "closes_on": new_close})
     assert r.status_code == 200, r.json()
     body = r.json()
     assert body == {**client.get(_url(draft_offering)).json(), "price": "95000", "hard_cap": "120"}
     assert body["title"] == "Draft bond offering" and body["target"] == "80" and len(body["documents"]) == 2
-    assert Offering.objects.get(pk=draft_offering.pk).closes_on.isoformat() == "2026-12-31"
+    assert Offering.objects.get(pk=draft_offering.pk).closes_on.isoformat() == new_close
     event = AuditEvent.objects.get(action="offering.updated", object_id=str(draft_offering.pk))
     assert event.actor == issuer_admin and set(event.new_values) == {"price", "hard_cap", "closes_on"}
 
