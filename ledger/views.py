@@ -4,7 +4,6 @@ parses input, calls one service or selector, renders."""
 
 from __future__ import annotations
 
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -15,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import csvsafe
 from core.errors import ApplicationError
 from issuance.models import Security, Subscription
 from issuance.selectors import issuer_for, securities_for, subscription_get_for_issuer
@@ -72,7 +72,7 @@ def cap_table_csv(request, pk: int):  # noqa: ANN001, ANN201
     as_of = _as_of(request) or timezone.localdate()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cap-table-{security.symbol}-{as_of}.csv"'
-    writer = csv.writer(response)
+    writer = csvsafe.writer(response)  # names and e-mails are investors' text: no formulas
     writer.writerow(["investor", "name", "wallets", "balance_base_units", "frozen_base_units", "percent", "as_of"])
     for row in selectors.cap_table(security=security, as_of=as_of):
         writer.writerow([row.investor.email, row.investor.full_name, " ".join(row.wallets), row.balance, row.frozen,
