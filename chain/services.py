@@ -7,9 +7,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role
+from accounts.policy import Action, policy_ensure
 from core.audit import audit_record
-from core.errors import ApplicationError, ConflictError, PermissionDeniedError
+from core.errors import ApplicationError, ConflictError
 from core.lifecycle import transition
 from core.models import OutboxEntry
 
@@ -44,8 +44,7 @@ def registry_deploy(*, backend: ChainBackend, actor=None, force: bool = False) -
 def outbox_retry(*, entry: OutboxEntry, actor) -> OutboxEntry:  # noqa: ANN001
     """An operator sends a failed action (dead letter or refused call) again: it goes back to
     PENDING with its attempts reset, and the relay resumes at its first unconfirmed step."""
-    if getattr(actor, "role", None) != Role.OPERATOR:
-        raise PermissionDeniedError(_("Only operators may retry chain actions."))
+    policy_ensure(actor, Action.CHAIN_OUTBOX_RETRY)
     entry = OutboxEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.status != OutboxEntry.Status.FAILED:
         raise ConflictError(_("Only a failed action can be retried."), code="invalid_transition")
@@ -62,15 +61,11 @@ def outbox_retry(*, entry: OutboxEntry, actor) -> OutboxEntry:  # noqa: ANN001
     return entry
 
 
-BREAK_ROLES = (Role.OPERATOR, Role.COMPLIANCE)
-
-
 @transaction.atomic(durable=True)
 def break_resolve(*, brk: Break, reason: str, actor) -> Break:  # noqa: ANN001
     """Close a break with the reason (what was found, what was done about it). Operators and
     compliance officers only; the register is not changed here (a fix is its own action)."""
-    if getattr(actor, "role", None) not in BREAK_ROLES:
-        raise PermissionDeniedError(_("Only operators and compliance officers may resolve breaks."))
+    policy_ensure(actor, Action.CHAIN_BREAK_RESOLVE)
     reason = (reason or "").strip()
     if not reason:
         raise ApplicationError(_("Say why the break is resolved."), code="reason_required",
@@ -86,8 +81,7 @@ def break_resolve(*, brk: Break, reason: str, actor) -> Break:  # noqa: ANN001
 def reconcile_now(*, actor, backend=None) -> Reconciliation:  # noqa: ANN001
     """An operator (or compliance officer) runs the reconciler now. The chain is read
     outside any transaction; each write is its own short transaction (chain/reconciler.py)."""
-    if getattr(actor, "role", None) not in BREAK_ROLES:
-        raise PermissionDeniedError(_("Only operators and compliance officers may run a reconciliation."))
+    policy_ensure(actor, Action.CHAIN_RECONCILE)
     from .reconciler import reconcile_run
 
     return reconcile_run(backend=backend, actor=actor)

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role, User
+from accounts.policy import Action, policy_allows
 from core.audit import audit_record
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.lifecycle import transition
@@ -102,8 +103,8 @@ def _deny(actor: User, object_type: str, pk: object) -> NotFoundError:
 
 def ensure_officer(actor: User, *, object_type: str = "compliance.kycreview", pk: object = "") -> None:
     """Only compliance officers work the desk; anyone else gets 404 (nothing revealed) and
-    an access_denied event."""
-    if not (actor.is_authenticated and actor.role == Role.COMPLIANCE):
+    an access_denied event (accounts.policy: kyc.decide)."""
+    if not policy_allows(actor, Action.KYC_DECIDE):
         raise _deny(actor, object_type, pk)
 
 

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role
+from accounts.policy import Action, policy_ensure
 from core.audit import audit_record
 from core.errors import NotFoundError, PermissionDeniedError
 
@@ -39,8 +40,8 @@ def ensure_member(actor, issuer, *, admin: bool = False, what: str = "issuer") -
 
 
 def ensure_compliance(actor) -> None:  # noqa: ANN001
-    if not (actor.is_authenticated and actor.role == Role.COMPLIANCE):
-        raise PermissionDeniedError(_("Only compliance officers may decide on issuers."), code="compliance_required")
+    """The issuer-decision desk (pages and API refuse before the service does)."""
+    policy_ensure(actor, Action.ISSUER_DECIDE)
 
 
 def deny(user, *, object_type: str, object_id) -> NotFoundError:  # noqa: ANN001

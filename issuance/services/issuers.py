@@ -8,13 +8,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Organization, User
+from accounts.policy import Action, policy_ensure
 from core import countries
 from core.audit import audit_record
 from core.errors import ConflictError
 from core.lifecycle import transition
 
 from .. import storage
-from ..access import ensure_compliance, ensure_member
 from ..models import Issuer, IssuerDocument
 from ._common import invalid, required
 
@@ -27,7 +27,7 @@ def issuer_save(
     address: str, representatives: str, actor: User,
 ) -> Issuer:
     """Create or edit the organization's application (draft or rejected only)."""
-    ensure_member(actor, Issuer(organization=organization), admin=True)
+    policy_ensure(actor, Action.ISSUER_APPLY, organization_id=organization.pk)
     values = {
         "legal_name": required(legal_name, field="legal_name", label=_("Legal name")),
         "registration_number": required(registration_number, field="registration_number", label=_("Registration number")),
@@ -54,7 +54,7 @@ def issuer_save(
 @transaction.atomic(durable=True)
 def issuer_document_add(*, issuer: Issuer, title: str, upload, actor: User) -> IssuerDocument:  # noqa: ANN001
     issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
-    ensure_member(actor, issuer, admin=True)
+    policy_ensure(actor, Action.ISSUER_APPLY, organization_id=issuer.organization_id)
     if issuer.status not in (Issuer.Status.DRAFT, Issuer.Status.REJECTED):
         raise ConflictError(_("Documents can be added only before the application is submitted."), code="issuer_locked")
     title = required(title, field="title", label=_("Title"))
@@ -69,7 +69,7 @@ def issuer_document_add(*, issuer: Issuer, title: str, upload, actor: User) -> I
 @transaction.atomic(durable=True)
 def issuer_submit(*, issuer: Issuer, actor: User) -> Issuer:
     issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
-    ensure_member(actor, issuer, admin=True)
+    policy_ensure(actor, Action.ISSUER_APPLY, organization_id=issuer.organization_id)
     if not issuer.documents.exists():
         raise invalid(_("Add at least one KYB document before submitting."), code="kyb_documents_missing")
     transition(issuer, to=Issuer.Status.SUBMITTED, actor=actor)
@@ -80,7 +80,7 @@ def issuer_submit(*, issuer: Issuer, actor: User) -> Issuer:
 @transaction.atomic(durable=True)
 def issuer_approve(*, issuer: Issuer, actor: User) -> Issuer:
     """Compliance approves a submitted application (staff pages require 2FA)."""
-    ensure_compliance(actor)
+    policy_ensure(actor, Action.ISSUER_DECIDE)
     issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
     transition(issuer, to=Issuer.Status.APPROVED, actor=actor)
     Issuer.objects.filter(pk=issuer.pk).update(decided_at=timezone.now(), decided_by=actor, decision_reason="")
@@ -90,7 +90,7 @@ def issuer_approve(*, issuer: Issuer, actor: User) -> Issuer:
 
 @transaction.atomic(durable=True)
 def issuer_reject(*, issuer: Issuer, reason: str, actor: User) -> Issuer:
-    ensure_compliance(actor)
+    policy_ensure(actor, Action.ISSUER_DECIDE)
     reason = required(reason, field="reason", label=_("Reason"))
     issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
     transition(issuer, to=Issuer.Status.REJECTED, actor=actor, reason=reason)

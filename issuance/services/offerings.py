@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.policy import Action, policy_ensure
 from core import countries
 from core.audit import audit_record
 from core.errors import ApplicationError, ConflictError
@@ -20,7 +21,6 @@ from core.money import MINOR_UNITS, Money, to_base_units
 from core.outbox import outbox_put
 
 from .. import storage
-from ..access import ensure_member
 from ..models import Offering, OfferingDocument, Security, Subscription
 from ._common import invalid, required
 
@@ -88,7 +88,7 @@ def _validated(security: Security, data: dict) -> dict:
 
 @transaction.atomic(durable=True)
 def offering_create(*, security: Security, data: dict, actor: User) -> Offering:
-    ensure_member(actor, security.issuer)
+    policy_ensure(actor, Action.OFFERING_CREATE, organization_id=security.issuer.organization_id)
     values = _validated(security, data)
     offering = Offering.objects.create(security=security, created_by=actor, **values)
     audit_record(action="offering.created", actor=actor, obj=offering, new={"security": security.pk, **values})
@@ -101,7 +101,7 @@ def offering_ensure_editable(*, offering: Offering, actor: User) -> None:
     (ConflictError `offering_not_draft`). offering_update runs this again under the row lock;
     the edit page and the PATCH endpoint call it first, so they refuse before showing a form
     or parsing a body."""
-    ensure_member(actor, offering.security.issuer, admin=True)
+    policy_ensure(actor, Action.OFFERING_EDIT, organization_id=offering.security.issuer.organization_id)
     if offering.status != Offering.Status.DRAFT:
         raise ConflictError(_("Only a draft offering can be edited."), code="offering_not_draft")
 
@@ -137,7 +137,7 @@ def _whole(offering: Offering, data: dict) -> dict:
 @transaction.atomic(durable=True)
 def offering_document_add(*, offering: Offering, kind: str, upload, actor: User) -> OfferingDocument:  # noqa: ANN001
     offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
-    ensure_member(actor, offering.security.issuer)
+    policy_ensure(actor, Action.OFFERING_DOCUMENT_ADD, organization_id=offering.security.issuer.organization_id)
     if kind not in OfferingDocument.Kind.values:
         raise invalid(_("Choose the offering memorandum or the subscription agreement."), field="kind", code="invalid_choice")
     if offering.status != Offering.Status.DRAFT:
@@ -169,7 +169,7 @@ def deploy_payload(security: Security) -> dict:
 def offering_publish(*, offering: Offering, actor: User, today: date | None = None) -> Offering:
     offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
     security = Security.objects.select_for_update().get(pk=offering.security_id)
-    ensure_member(actor, security.issuer, admin=True)
+    policy_ensure(actor, Action.OFFERING_PUBLISH, organization_id=security.issuer.organization_id)
     today = today or timezone.localdate()
     if not security.issuer.is_approved:
         raise ConflictError(_("The issuer must be approved by compliance before publishing."), code="issuer_not_approved")
@@ -190,14 +190,14 @@ def offering_publish(*, offering: Offering, actor: User, today: date | None = No
 @transaction.atomic(durable=True)
 def offering_close(*, offering: Offering, actor: User) -> Offering:
     offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
-    ensure_member(actor, offering.security.issuer, admin=True)
+    policy_ensure(actor, Action.OFFERING_CLOSE, organization_id=offering.security.issuer.organization_id)
     return transition(offering, to=Offering.Status.CLOSED, actor=actor)
 
 
 @transaction.atomic(durable=True)
 def offering_cancel(*, offering: Offering, reason: str, actor: User) -> Offering:
     offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
-    ensure_member(actor, offering.security.issuer, admin=True)
+    policy_ensure(actor, Action.OFFERING_CANCEL, organization_id=offering.security.issuer.organization_id)
     reason = required(reason, field="reason", label=_("Reason"))
     if offering.subscriptions.filter(status=Subscription.Status.READY_TO_SETTLE).exists():
         raise ConflictError(_("Subscriptions are ready to settle; reject them first."), code="subscriptions_ready")

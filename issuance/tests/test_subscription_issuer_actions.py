@@ -3,7 +3,7 @@ funded subscriptions are ready to settle."""
 
 import pytest
 
-from core.errors import ApplicationError, ConflictError, NotFoundError
+from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from core.models import AuditEvent
 from issuance.models import Subscription
 from issuance.services import (
@@ -19,11 +19,11 @@ from .factories import SubscriptionFactory
 S = Subscription.Status
 
 
-def test_funded_then_accepted_is_ready_to_settle(offering, issuer_member):
+def test_funded_then_accepted_is_ready_to_settle(offering, issuer_admin):
     sub = SubscriptionFactory(offering=offering, status=S.SIGNED)
-    sub = subscription_mark_funded(subscription=sub, reference="MUFG-20260512-001", actor=issuer_member)
+    sub = subscription_mark_funded(subscription=sub, reference="MUFG-20260512-001", actor=issuer_admin)
     assert sub.status == S.FUNDED and sub.funding_reference == "MUFG-20260512-001" and sub.funded_at
-    assert subscription_accept(subscription=sub, actor=issuer_member).status == S.READY_TO_SETTLE
+    assert subscription_accept(subscription=sub, actor=issuer_admin).status == S.READY_TO_SETTLE
     assert AuditEvent.objects.filter(action="subscription.ready_to_settle", object_id=str(sub.pk)).exists()
 
 
@@ -76,6 +76,25 @@ def test_bulk_with_another_offerings_subscription_is_refused(offering, other_off
         subscriptions_accept_bulk(offering=offering, subscription_ids=[foreign.pk], actor=issuer_admin)
     foreign.refresh_from_db()
     assert foreign.status == S.FUNDED
+
+
+def test_a_member_takes_no_money_step(offering, issuer_member):
+    """Marking funds received, accepting and rejecting are issuer-admin steps (2FA); a member
+    without a second factor gets 403 admin_required and nothing changes (issue 11, item 5)."""
+    sub = SubscriptionFactory(offering=offering, status=S.SIGNED)
+    steps = [lambda: subscription_mark_funded(subscription=sub, reference="MUFG-1", actor=issuer_member),
+             lambda: subscription_accept(subscription=sub, actor=issuer_member),
+             lambda: subscription_reject(subscription=sub, reason="no", actor=issuer_member),
+             lambda: subscriptions_accept_bulk(offering=offering, subscription_ids=[sub.pk], actor=issuer_member),
+             lambda: subscriptions_reject_bulk(offering=offering, subscription_ids=[sub.pk], reason="no",
+                                               actor=issuer_member)]
+    for step in steps:
+        with pytest.raises(PermissionDeniedError) as err:
+            step()
+        assert err.value.code == "admin_required"
+    sub.refresh_from_db()
+    assert sub.status == S.SIGNED and not sub.funding_reference
+    assert not AuditEvent.objects.filter(object_id=str(sub.pk), action__startswith="subscription.").exists()
 
 
 def test_another_issuers_member_cannot_touch_subscriptions(other_offering, issuer_member):

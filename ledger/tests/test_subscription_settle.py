@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.errors import ApplicationError, NotFoundError
+from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from investors.models import Wallet
 from issuance.models import Subscription
 from issuance.tests.factories import SubscriptionFactory
@@ -16,14 +16,25 @@ from ledger.services import subscription_settle, subscriptions_settle
 from .factories import approved_investor
 
 
-def test_settle_issues_the_units_to_the_earliest_wallet(ready_subscription, issuer_member, investor_wallet):
-    action = subscription_settle(subscription=ready_subscription, actor=issuer_member)
+def test_settle_issues_the_units_to_the_earliest_wallet(ready_subscription, issuer_admin, investor_wallet):
+    action = subscription_settle(subscription=ready_subscription, actor=issuer_admin)
     ready_subscription.refresh_from_db()
     assert ready_subscription.status == Subscription.Status.SETTLED
     assert action.cause == f"subscription:{ready_subscription.pk}" and action.to_wallet == investor_wallet.address
     assert register_positions(security=ready_subscription.offering.security) == {investor_wallet.address: (5, 0)}
     assert action.outbox.kind == "token.mint"
     assert check_invariants() == []
+
+
+def test_a_member_cannot_settle(ready_subscription, issuer_member):
+    """Settling mints: an issuer-admin step (2FA), as a direct issue is (issue 11, item 5)."""
+    for settle in (lambda: subscription_settle(subscription=ready_subscription, actor=issuer_member),
+                   lambda: subscriptions_settle(subscriptions=[ready_subscription], actor=issuer_member)):
+        with pytest.raises(PermissionDeniedError) as err:
+            settle()
+        assert err.value.code == "admin_required"
+    ready_subscription.refresh_from_db()
+    assert ready_subscription.status == Subscription.Status.READY_TO_SETTLE and not TokenAction.objects.exists()
 
 
 def test_settling_twice_returns_the_first_action(ready_subscription, issuer_admin):

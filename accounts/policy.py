@@ -1,0 +1,274 @@
+"""Who may do what: the role x action policy of every write on issuer-owned and platform
+objects, as ONE table (POLICY), enforced by the services (each names its Action and calls
+policy_ensure), rendered into the README (`manage.py policy_table --write`) and turned into
+tests (tests/test_policy_matrix.py exercises every action with every kind of actor).
+
+An actor's kind is relative to the object: an admin or member of the object's organization,
+else a compliance officer, an operator or an investor by role, else nobody (a person of
+another organization). Refusals keep the codes the services always answered with:
+- an issuer-scoped action refuses a non-member with 404 `not_found` (no oracle: the object's
+  existence is not revealed) and a member without the needed role with 403 `admin_required`;
+- a platform action refuses with its own error (e.g. 403 `compliance_required`).
+
+`two_factor`: the step moves money or tokens (or decides on them), so only kinds of actor who
+must pass TOTP (TWO_FACTOR_ACTORS, the same set as User.requires_two_factor) may take it.
+That is why money steps are issuer-admin steps: members sign in without a second factor.
+policy_problems() lists any row that breaks this; a test keeps it empty.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from django.utils.translation import gettext_lazy as _
+
+from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
+
+from .models import Membership, Role
+
+
+class Actor(StrEnum):
+    ISSUER_ADMIN = "issuer_admin"
+    ISSUER_MEMBER = "issuer_member"
+    COMPLIANCE = "compliance"
+    OPERATOR = "operator"
+    INVESTOR = "investor"
+
+
+# Who must pass TOTP before any page or token (accounts.models.User.requires_two_factor).
+TWO_FACTOR_ACTORS = frozenset({Actor.ISSUER_ADMIN, Actor.COMPLIANCE, Actor.OPERATOR})
+
+
+class Scope(StrEnum):
+    ISSUER = "issuer"      # an object of one issuer's organization: membership is checked
+    PLATFORM = "platform"  # platform-wide desks (compliance, operators)
+
+
+class Action(StrEnum):
+    ISSUER_APPLY = "issuer.apply"
+    ISSUER_DECIDE = "issuer.decide"
+    MEMBER_INVITE = "member.invite"
+    MEMBER_ROLE_SET = "member.role_set"
+    SECURITY_CREATE = "security.create"
+    OFFERING_CREATE = "offering.create"
+    OFFERING_DOCUMENT_ADD = "offering.document_add"
+    OFFERING_EDIT = "offering.edit"
+    OFFERING_PUBLISH = "offering.publish"
+    OFFERING_CLOSE = "offering.close"
+    OFFERING_CANCEL = "offering.cancel"
+    SUBSCRIPTION_FUND = "subscription.fund"
+    SUBSCRIPTION_ACCEPT = "subscription.accept"
+    SUBSCRIPTION_REJECT = "subscription.reject"
+    SUBSCRIPTION_SETTLE = "subscription.settle"
+    TOKENS_ISSUE = "tokens.issue"
+    TOKENS_TRANSFER = "tokens.transfer"
+    TOKENS_REDEEM = "tokens.redeem"
+    TOKENS_FREEZE = "tokens.freeze"
+    WALLET_FREEZE = "wallet.freeze"
+    SECURITY_PAUSE = "security.pause"
+    FORCED_TRANSFER_REQUEST = "forced_transfer.request"
+    FORCED_TRANSFER_DECIDE = "forced_transfer.decide"
+    KYC_DECIDE = "kyc.decide"
+    CHAIN_OUTBOX_RETRY = "chain.outbox_retry"
+    CHAIN_BREAK_RESOLVE = "chain.break_resolve"
+    CHAIN_RECONCILE = "chain.reconcile"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """The error a refused actor gets (platform actions; issuer-scoped ones derive theirs)."""
+
+    status: int
+    code: str
+    message: str
+
+    def error(self) -> ApplicationError:
+        kind = NotFoundError if self.status == 404 else PermissionDeniedError
+        return kind(str(self.message), code=self.code)
+
+
+NOT_FOUND = Refusal(404, "not_found", _("Not found."))
+ADMIN_REQUIRED = Refusal(403, "admin_required", _("Only an issuer admin may do this."))
+COMPLIANCE_REQUIRED = Refusal(403, "compliance_required", _("Only compliance officers may do this."))
+
+
+@dataclass(frozen=True)
+class Rule:
+    actors: frozenset[Actor]
+    scope: Scope
+    two_factor: bool
+    services: tuple[str, ...]
+    refusal: Refusal | None = None   # platform actions only
+
+    def refusal_for(self, kind: Actor | None) -> Refusal:
+        """What `kind` gets when it may not take this action."""
+        if self.scope == Scope.PLATFORM:
+            return self.refusal
+        if kind in (Actor.ISSUER_ADMIN, Actor.ISSUER_MEMBER):
+            return ADMIN_REQUIRED if Actor.ISSUER_ADMIN in self.actors else COMPLIANCE_REQUIRED
+        return NOT_FOUND
+
+
+A = Actor
+_ADMIN = frozenset({A.ISSUER_ADMIN})
+_STAFF = frozenset({A.ISSUER_ADMIN, A.ISSUER_MEMBER})
+_ADMIN_OR_COMPLIANCE = frozenset({A.ISSUER_ADMIN, A.COMPLIANCE})
+_COMPLIANCE = frozenset({A.COMPLIANCE})
+_DESK = frozenset({A.OPERATOR, A.COMPLIANCE})
+ISSUER, PLATFORM = Scope.ISSUER, Scope.PLATFORM
+
+# The one table. Services are named as `app.services.function` (the API and pages call them).
+POLICY: dict[Action, Rule] = {
+    Action.ISSUER_APPLY: Rule(_ADMIN, ISSUER, True, (
+        "issuance.services.issuer_save", "issuance.services.issuer_document_add", "issuance.services.issuer_submit")),
+    Action.ISSUER_DECIDE: Rule(_COMPLIANCE, PLATFORM, True, (
+        "issuance.services.issuer_approve", "issuance.services.issuer_reject"),
+        Refusal(403, "compliance_required", _("Only compliance officers may decide on issuers."))),
+    Action.MEMBER_INVITE: Rule(_ADMIN, ISSUER, True, ("issuance.services.member_invite",)),
+    Action.MEMBER_ROLE_SET: Rule(_ADMIN, ISSUER, True, ("issuance.services.member_role_set",)),
+    Action.SECURITY_CREATE: Rule(_STAFF, ISSUER, False, ("issuance.services.security_create",)),
+    Action.OFFERING_CREATE: Rule(_STAFF, ISSUER, False, ("issuance.services.offering_create",)),
+    Action.OFFERING_DOCUMENT_ADD: Rule(_STAFF, ISSUER, False, ("issuance.services.offering_document_add",)),
+    Action.OFFERING_EDIT: Rule(_ADMIN, ISSUER, True, ("issuance.services.offering_update",)),
+    Action.OFFERING_PUBLISH: Rule(_ADMIN, ISSUER, True, ("issuance.services.offering_publish",)),
+    Action.OFFERING_CLOSE: Rule(_ADMIN, ISSUER, True, ("issuance.services.offering_close",)),
+    Action.OFFERING_CANCEL: Rule(_ADMIN, ISSUER, True, ("issuance.services.offering_cancel",)),
+    Action.SUBSCRIPTION_FUND: Rule(_ADMIN, ISSUER, True, ("issuance.services.subscription_mark_funded",)),
+    Action.SUBSCRIPTION_ACCEPT: Rule(_ADMIN, ISSUER, True, (
+        "issuance.services.subscription_accept", "issuance.services.subscriptions_accept_bulk")),
+    Action.SUBSCRIPTION_REJECT: Rule(_ADMIN, ISSUER, True, (
+        "issuance.services.subscription_reject", "issuance.services.subscriptions_reject_bulk")),
+    Action.SUBSCRIPTION_SETTLE: Rule(_ADMIN, ISSUER, True, (
+        "ledger.services.subscription_settle", "ledger.services.subscriptions_settle")),
+    Action.TOKENS_ISSUE: Rule(_ADMIN, ISSUER, True, ("ledger.services.tokens_issue", "ledger.services.tokens_issue_many")),
+    Action.TOKENS_TRANSFER: Rule(_ADMIN, ISSUER, True, ("ledger.services.tokens_transfer",)),
+    Action.TOKENS_REDEEM: Rule(_ADMIN, ISSUER, True, ("ledger.services.tokens_redeem",)),
+    Action.TOKENS_FREEZE: Rule(_ADMIN_OR_COMPLIANCE, ISSUER, True, (
+        "ledger.services.tokens_freeze", "ledger.services.tokens_unfreeze")),
+    Action.WALLET_FREEZE: Rule(_ADMIN_OR_COMPLIANCE, ISSUER, True, (
+        "ledger.services.wallet_freeze", "ledger.services.wallet_unfreeze")),
+    Action.SECURITY_PAUSE: Rule(_ADMIN_OR_COMPLIANCE, ISSUER, True, (
+        "ledger.services.security_pause", "ledger.services.security_unpause")),
+    Action.FORCED_TRANSFER_REQUEST: Rule(_COMPLIANCE, PLATFORM, True, (
+        "ledger.services.forced_transfer_request", "ledger.services.wallet_recovery_request"), COMPLIANCE_REQUIRED),
+    Action.FORCED_TRANSFER_DECIDE: Rule(_COMPLIANCE, PLATFORM, True, (
+        "ledger.services.compliance_request_approve", "ledger.services.compliance_request_reject"),
+        COMPLIANCE_REQUIRED),
+    Action.KYC_DECIDE: Rule(_COMPLIANCE, PLATFORM, True, (
+        "compliance.services.review_open", "compliance.services.review_clear_sanctions",
+        "compliance.services.review_approve", "compliance.services.review_reject",
+        "compliance.services.review_request_info"),
+        Refusal(404, "not_found", _("No such review."))),
+    Action.CHAIN_OUTBOX_RETRY: Rule(frozenset({A.OPERATOR}), PLATFORM, True, ("chain.services.outbox_retry",),
+                                    Refusal(403, "permission_denied", _("Only operators may retry chain actions."))),
+    Action.CHAIN_BREAK_RESOLVE: Rule(_DESK, PLATFORM, True, ("chain.services.break_resolve",), Refusal(
+        403, "permission_denied", _("Only operators and compliance officers may resolve breaks."))),
+    Action.CHAIN_RECONCILE: Rule(_DESK, PLATFORM, True, ("chain.services.reconcile_now",), Refusal(
+        403, "permission_denied", _("Only operators and compliance officers may run a reconciliation."))),
+}
+
+
+# -- checking ------------------------------------------------------------------------------
+
+_UNREAD = object()
+
+
+def actor_kind(actor, *, organization_id: int | None = None, member_role=_UNREAD) -> Actor | None:  # noqa: ANN001
+    """The actor's kind for an object of `organization_id` (None: a platform object).
+    `member_role`: the actor's Membership.role there when the caller read it already
+    (None: not a member), so the hot paths do not query twice."""
+    if actor is None or not actor.is_authenticated:
+        return None
+    if member_role is _UNREAD:
+        member_role = None
+        if organization_id is not None:
+            member_role = (Membership.objects.filter(user=actor, organization_id=organization_id)
+                           .values_list("role", flat=True).first())
+    if member_role == Membership.Role.ADMIN:
+        return Actor.ISSUER_ADMIN
+    if member_role == Membership.Role.MEMBER:
+        return Actor.ISSUER_MEMBER
+    return {Role.COMPLIANCE: Actor.COMPLIANCE, Role.OPERATOR: Actor.OPERATOR,
+            Role.INVESTOR: Actor.INVESTOR}.get(actor.role)
+
+
+def policy_allows(actor, action: Action, *, organization_id: int | None = None,  # noqa: ANN001
+                  member_role=_UNREAD) -> bool:  # noqa: ANN001
+    kind = actor_kind(actor, organization_id=organization_id, member_role=member_role)
+    return kind is not None and kind in POLICY[action].actors
+
+
+def policy_ensure(actor, action: Action, *, organization_id: int | None = None,  # noqa: ANN001
+                  member_role=_UNREAD) -> Actor:  # noqa: ANN001
+    """The actor's kind when the table lets it take `action` on an object of
+    `organization_id`; else raise the row's refusal (see the module docstring). Services
+    call this inside their transaction, so a refusal writes nothing."""
+    rule = POLICY[action]
+    kind = actor_kind(actor, organization_id=organization_id, member_role=member_role)
+    if kind is not None and kind in rule.actors:
+        return kind
+    raise rule.refusal_for(kind).error()
+
+
+def policy_problems() -> list[str]:
+    """Rows that break the table's own rules (empty when it is sound)."""
+    problems = []
+    for action in Action:
+        rule = POLICY.get(action)
+        if rule is None:
+            problems.append(f"{action}: no rule")
+            continue
+        if rule.two_factor and not rule.actors <= TWO_FACTOR_ACTORS:
+            loose = ", ".join(sorted(rule.actors - TWO_FACTOR_ACTORS))
+            problems.append(f"{action}: needs 2FA but is granted to {loose}, who sign in without it")
+        if (rule.scope == Scope.PLATFORM) != (rule.refusal is not None):
+            problems.append(f"{action}: a platform action names its refusal, an issuer action derives it")
+        if rule.scope == Scope.ISSUER and Actor.ISSUER_ADMIN not in rule.actors:
+            problems.append(f"{action}: an issuer action the issuer's admin may not take")
+    return problems
+
+
+# -- rendering -----------------------------------------------------------------------------
+
+README_START = "<!-- policy:start -->"
+README_END = "<!-- policy:end -->"
+_HEADINGS = {Actor.ISSUER_ADMIN: "issuer admin", Actor.ISSUER_MEMBER: "issuer member",
+             Actor.COMPLIANCE: "compliance", Actor.OPERATOR: "operator", Actor.INVESTOR: "investor"}
+
+
+def _refusals(rule: Rule) -> str:
+    if rule.scope == Scope.PLATFORM:
+        return f"{rule.refusal.status} `{rule.refusal.code}`"
+    parts = [f"{NOT_FOUND.status} `{NOT_FOUND.code}` (non-members)"]
+    if Actor.ISSUER_MEMBER not in rule.actors:
+        parts.append(f"{ADMIN_REQUIRED.status} `{ADMIN_REQUIRED.code}` (members)")
+    return ", ".join(parts)
+
+
+def policy_markdown() -> str:
+    """The table as Markdown (English, for the README)."""
+    columns = ["action", *(_HEADINGS[a] for a in Actor), "2FA", "refused with", "services"]
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    for action in Action:
+        rule = POLICY[action]
+        marks = ["yes" if a in rule.actors else "-" for a in Actor]
+        services = ", ".join(f"`{name.rsplit('.', 1)[1]}`" for name in rule.services)
+        lines.append("| " + " | ".join([f"`{action}`", *marks, "required" if rule.two_factor else "-",
+                                        _refusals(rule), services]) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def readme_section(text: str) -> str | None:
+    """The README's text between the policy markers (None when they are missing)."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        return None
+    return text[start + len(README_START):end].strip("\n") + "\n"
+
+
+def readme_with_table(text: str) -> str:
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError("README has no policy markers")
+    return text[:start + len(README_START)] + "\n" + policy_markdown() + text[end:]
