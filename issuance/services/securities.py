@@ -10,13 +10,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.policy import Action, policy_ensure
 from compliance.rules import InvestorType
 from core import countries
 from core.audit import audit_record
 from core.errors import ApplicationError, ConflictError
 from core.money import MINOR_UNITS, Money, to_base_units
 
-from ..access import ensure_member
 from ..models import Issuer, Security
 from ..models.securities import DECIMALS, REGULATION_PRESETS, Regulation
 from ._common import invalid, required
@@ -120,7 +120,7 @@ def security_create(
     *, issuer: Issuer, kind: str, name: str, symbol: str, currency: str, terms: dict, rules: dict,
     regulation: str = Regulation.NONE, actor: User,
 ) -> Security:
-    ensure_member(actor, issuer)
+    policy_ensure(actor, Action.SECURITY_CREATE, organization_id=issuer.organization_id)
     if kind not in Security.Kind.values:
         raise invalid(_("Choose equity, bond or fund units."), field="kind", code="invalid_kind")
     name = required(name, field="name", label=_("Name"))

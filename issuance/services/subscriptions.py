@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.policy import Action, policy_ensure
 from core import context
 from core.audit import audit_record, normalize_ip
 from core.errors import ApplicationError, ConflictError, NotFoundError
@@ -21,7 +22,6 @@ from core.lifecycle import transition
 from core.money import to_base_units
 
 from .. import eligibility
-from ..access import ensure_member
 from ..models import Offering, OfferingDocument, Subscription
 from ._common import invalid, required
 
@@ -93,9 +93,9 @@ def subscription_cancel(*, subscription: Subscription, actor: User) -> Subscript
     return transition(sub, to=S.CANCELLED, actor=actor)
 
 
-def _issuer_side(sub: Subscription, actor: User) -> Subscription:
+def _issuer_side(sub: Subscription, actor: User, action: Action) -> Subscription:
     sub = Subscription.objects.select_for_update().select_related("offering__security__issuer").get(pk=sub.pk)
-    ensure_member(actor, sub.offering.security.issuer)
+    policy_ensure(actor, action, organization_id=sub.offering.security.issuer.organization_id)
     return sub
 
 
@@ -125,7 +125,7 @@ def _reject(sub: Subscription, reason: str, actor: User) -> None:
 @transaction.atomic(durable=True)
 def subscription_mark_funded(*, subscription: Subscription, reference: str, actor: User) -> Subscription:
     reference = required(reference, field="reference", label=_("Funding reference"))
-    sub = _issuer_side(subscription, actor)
+    sub = _issuer_side(subscription, actor, Action.SUBSCRIPTION_FUND)
     _mark_funded(sub, reference, actor)
     sub.refresh_from_db()
     return sub
@@ -133,7 +133,7 @@ def subscription_mark_funded(*, subscription: Subscription, reference: str, acto
 
 @transaction.atomic(durable=True)
 def subscription_accept(*, subscription: Subscription, actor: User) -> Subscription:
-    sub = _issuer_side(subscription, actor)
+    sub = _issuer_side(subscription, actor, Action.SUBSCRIPTION_ACCEPT)
     _accept(sub, actor)
     sub.refresh_from_db()
     return sub
@@ -142,15 +142,15 @@ def subscription_accept(*, subscription: Subscription, actor: User) -> Subscript
 @transaction.atomic(durable=True)
 def subscription_reject(*, subscription: Subscription, reason: str, actor: User) -> Subscription:
     reason = required(reason, field="reason", label=_("Reason"))
-    sub = _issuer_side(subscription, actor)
+    sub = _issuer_side(subscription, actor, Action.SUBSCRIPTION_REJECT)
     _reject(sub, reason, actor)
     sub.refresh_from_db()
     return sub
 
 
-def _bulk(offering: Offering, pks: Iterable[int], actor: User) -> list[Subscription]:
+def _bulk(offering: Offering, pks: Iterable[int], actor: User, action: Action) -> list[Subscription]:
     offering = Offering.objects.select_related("security__issuer").get(pk=offering.pk)
-    ensure_member(actor, offering.security.issuer)
+    policy_ensure(actor, action, organization_id=offering.security.issuer.organization_id)
     pks = sorted({int(pk) for pk in pks})
     if not pks:
         raise invalid(_("Select at least one subscription."), field="subscriptions", code="nothing_selected")
@@ -163,7 +163,7 @@ def _bulk(offering: Offering, pks: Iterable[int], actor: User) -> list[Subscript
 @transaction.atomic(durable=True)
 def subscriptions_accept_bulk(*, offering: Offering, subscription_ids: Iterable[int], actor: User) -> int:
     """All or nothing: one subscription that cannot be accepted refuses the whole batch."""
-    subs = _bulk(offering, subscription_ids, actor)
+    subs = _bulk(offering, subscription_ids, actor, Action.SUBSCRIPTION_ACCEPT)
     for sub in subs:
         _accept(sub, actor)
     return len(subs)
@@ -172,7 +172,7 @@ def subscriptions_accept_bulk(*, offering: Offering, subscription_ids: Iterable[
 @transaction.atomic(durable=True)
 def subscriptions_reject_bulk(*, offering: Offering, subscription_ids: Iterable[int], reason: str, actor: User) -> int:
     reason = required(reason, field="reason", label=_("Reason"))
-    subs = _bulk(offering, subscription_ids, actor)
+    subs = _bulk(offering, subscription_ids, actor, Action.SUBSCRIPTION_REJECT)
     for sub in subs:
         _reject(sub, reason, actor)
     return len(subs)

@@ -21,7 +21,7 @@ from compliance import rules
 from compliance.selectors import investor_facts_for, profile_facts
 from core.audit import audit_record_many
 from core.db import insert_rows
-from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
+from core.errors import ApplicationError, ConflictError
 from core.outbox import outbox_put_many
 from investors.models import InvestorProfile, Wallet
 from investors.wallet_proof import checksum
@@ -44,7 +44,7 @@ OUTBOX_KIND = {
 }
 
 
-# -- permissions -------------------------------------------------------------------------
+# -- permissions (who may do what: accounts.policy; the services call policy_ensure) -----
 
 def _member_role(actor: User | None, security: Security) -> str | None:
     if actor is None or not actor.is_authenticated:
@@ -54,20 +54,6 @@ def _member_role(actor: User | None, security: Security) -> str | None:
         .values_list("role", flat=True)
         .first()
     )
-
-
-def ensure_issuer(actor: User, security: Security, *, admin: bool = False) -> None:
-    """A member of the security's issuer (an admin when `admin`); anyone else gets a 404
-    (services cannot audit the refusal: their transaction rolls back; selectors do)."""
-    ensure_role(_member_role(actor, security), admin=admin)
-
-
-def ensure_role(role: str | None, *, admin: bool = False) -> None:
-    """ensure_issuer for a role already read (None: not a member), e.g. by security_load."""
-    if role is None:
-        raise NotFoundError(_("Not found."), code="not_found")
-    if admin and role != Membership.Role.ADMIN:
-        raise PermissionDeniedError(_("Only an issuer admin may do this."), code="admin_required")
 
 
 # The security, the actor's role in its issuer (one row at most: (user, organization) is
@@ -128,16 +114,6 @@ def _loaded(model, values: dict):  # noqa: ANN001, ANN202
 
 def is_officer(actor: User | None) -> bool:
     return actor is not None and actor.is_authenticated and actor.role == Role.COMPLIANCE
-
-
-def ensure_officer(actor: User) -> None:
-    if not is_officer(actor):
-        raise PermissionDeniedError(_("Only compliance officers may do this."), code="compliance_required")
-
-
-def ensure_issuer_admin_or_officer(actor: User, security: Security) -> None:
-    if not is_officer(actor):
-        ensure_issuer(actor, security, admin=True)
 
 
 # -- input -------------------------------------------------------------------------------

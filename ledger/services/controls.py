@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.policy import Action, policy_ensure
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from issuance.models import Security
 
@@ -16,8 +17,6 @@ from ._core import (
     clean_address,
     clean_amount,
     clean_reason,
-    ensure_issuer,
-    ensure_issuer_admin_or_officer,
     existing_action,
     position_save,
     positions_lock,
@@ -41,7 +40,7 @@ def _position(security: Security, address: str):  # noqa: ANN202
 def _tokens_redeem(*, security: Security, wallet: str, amount: object, actor: User, reason: str,
                    idempotency_key: str | None) -> TokenAction:
     security = _security(security)
-    ensure_issuer(actor, security, admin=True)
+    policy_ensure(actor, Action.TOKENS_REDEEM, organization_id=security.issuer.organization_id)
     address, value = clean_address(wallet), clean_amount(amount)
     found = existing_action(idempotency_key, kind=TokenAction.Kind.REDEEM, security_id=security.pk,
                             from_wallet=address, amount=value)
@@ -75,7 +74,7 @@ def tokens_redeem(*, security: Security, wallet: str, amount: object, actor: Use
 def _freeze_tokens(*, security: Security, wallet: str, amount: object, actor: User, reason: str,
                    freeze: bool) -> TokenAction:
     security = _security(security)
-    ensure_issuer_admin_or_officer(actor, security)
+    policy_ensure(actor, Action.TOKENS_FREEZE, organization_id=security.issuer.organization_id)
     reason = clean_reason(reason)
     address, value = clean_address(wallet), clean_amount(amount)
     book_lock(security, share=True)
@@ -104,7 +103,7 @@ def tokens_unfreeze(*, security: Security, wallet: str, amount: object, actor: U
 @transaction.atomic(durable=True)
 def _freeze_wallet(*, security: Security, wallet: str, actor: User, reason: str, freeze: bool) -> TokenAction:
     security = _security(security)
-    ensure_issuer_admin_or_officer(actor, security)
+    policy_ensure(actor, Action.WALLET_FREEZE, organization_id=security.issuer.organization_id)
     reason = clean_reason(reason)
     address, owner = wallet_owner(wallet, active_only=False)
     book_lock(security, share=True)
@@ -136,7 +135,7 @@ def wallet_unfreeze(*, security: Security, wallet: str, actor: User, reason: str
 @transaction.atomic(durable=True)
 def _pause(*, security: Security, actor: User, reason: str, pause: bool) -> TokenAction:
     security = _security(security)
-    ensure_issuer_admin_or_officer(actor, security)
+    policy_ensure(actor, Action.SECURITY_PAUSE, organization_id=security.issuer.organization_id)
     reason = clean_reason(reason)
     book = book_lock(security)
     if book.paused == pause:

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.policy import Action, policy_ensure
 from compliance.selectors import investor_facts_for
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
@@ -21,7 +22,6 @@ from ._core import (
     clean_address,
     clean_amount,
     clean_reason,
-    ensure_officer,
     positions_lock,
     today,
     wallet_owner,
@@ -61,7 +61,7 @@ def _validate(kind: str, security: Security, from_address: str, to_address: str,
 @transaction.atomic(durable=True)
 def _request(*, kind: str, security: Security, from_wallet: str, to_wallet: str, amount: int, reason: str,
              actor: User) -> ComplianceRequest:
-    ensure_officer(actor)
+    policy_ensure(actor, Action.FORCED_TRANSFER_REQUEST)
     reason = clean_reason(reason)
     from_address = clean_address(from_wallet, field="from_wallet")
     to_address = clean_address(to_wallet, field="to_wallet")
@@ -90,7 +90,7 @@ def wallet_recovery_request(*, security: Security, lost_wallet: str, new_wallet:
 
 
 def _locked_pending(request: ComplianceRequest, actor: User) -> ComplianceRequest:
-    ensure_officer(actor)
+    policy_ensure(actor, Action.FORCED_TRANSFER_DECIDE)
     request = ComplianceRequest.objects.select_for_update().select_related("security__issuer").filter(pk=request.pk).first()
     if request is None:
         raise NotFoundError(_("Not found."), code="not_found")

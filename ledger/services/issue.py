@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.policy import Action, policy_ensure
 from compliance import rules
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.lifecycle import transition_many
@@ -21,8 +22,6 @@ from ._core import (
     book_lock,
     clean_address,
     duplicate_key,
-    ensure_issuer,
-    ensure_role,
     facts_for,
     facts_for_wallet,
     holdings_needed,
@@ -118,7 +117,7 @@ def _issue_locked(*, security: Security, book: ControlBook, items: list[_Item], 
 def _tokens_issue(*, security: Security, wallet: Wallet, amount: int, actor: User, reason: str, cause: str,
                   idempotency_key: str | None) -> TokenAction:
     security = security_load(security, actor, idempotency_key=idempotency_key)
-    ensure_role(security.member_role, admin=True)
+    policy_ensure(actor, Action.TOKENS_ISSUE, member_role=security.member_role)
     wallet = wallet_load(wallet.pk)
     address = clean_address(wallet.address)
     if security.recorded_pk is not None:
@@ -147,7 +146,7 @@ def tokens_issue(*, security: Security, wallet: Wallet, amount: int, actor: User
 def _tokens_issue_many(*, security: Security, items: list[IssueItem], actor: User, reason: str,
                        cause: str) -> list[TokenAction]:
     security = security_load(security, actor)
-    ensure_role(security.member_role, admin=True)
+    policy_ensure(actor, Action.TOKENS_ISSUE, member_role=security.member_role)
     if not items:
         raise ApplicationError(_("Give at least one issuance."), code="nothing_selected")
     keys = [item.idempotency_key for item in items if item.idempotency_key]
@@ -249,7 +248,8 @@ def _settle(pks: Iterable[int], actor: User, wallet: Wallet | None) -> list[Toke
     results: dict[int, TokenAction] = {}
     todo: list[tuple[Subscription, str]] = []
     for sub in subs:
-        ensure_issuer(actor, sub.offering.security)
+        policy_ensure(actor, Action.SUBSCRIPTION_SETTLE,
+                      organization_id=sub.offering.security.issuer.organization_id)
         if sub.status == Subscription.Status.SETTLED:
             found = TokenAction.objects.filter(idempotency_key=f"subscription:{sub.pk}").first()
             if found is not None:

@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.policy import Action, policy_ensure
 from compliance import rules
 from core.audit import audit_record
 from core.errors import ApplicationError, NotFoundError
@@ -20,7 +21,6 @@ from ._core import (
     clean_amount,
     clean_reason,
     duplicate_key,
-    ensure_issuer,
     existing_action,
     facts_for,
     holding_for,
@@ -96,7 +96,7 @@ def checked_transfer(*, security: Security, from_wallet: str, to_wallet: str, am
 def _tokens_transfer(*, security: Security, from_wallet: str, to_wallet: str, amount: object, actor: User,
                      reason: str, idempotency_key: str | None) -> TokenAction:
     security = Security.objects.select_related("issuer").get(pk=security.pk)
-    ensure_issuer(actor, security, admin=True)
+    policy_ensure(actor, Action.TOKENS_TRANSFER, organization_id=security.issuer.organization_id)
     return checked_transfer(security=security, from_wallet=from_wallet, to_wallet=to_wallet, amount=amount,
                             actor=actor, reason=clean_reason(reason, required=False), cause="issuer",
                             idempotency_key=idempotency_key)
