@@ -20,6 +20,15 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+# The `preload` directive (with a year and subdomains, the preload list's terms): browsers may
+# then refuse plain HTTP to this domain before the first visit. Off only for a domain that
+# cannot commit every subdomain to HTTPS for good (`check --deploy` then warns, security.W021).
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)
+# `__Host-` cookies are Secure, host-only and path `/` by the browser's rule, so a sibling
+# subdomain cannot set or shadow the session or CSRF cookie (cookie tossing). Pages send the
+# CSRF token from the template, never by reading the cookie, so the name is free.
+SESSION_COOKIE_NAME = "__Host-sessionid"
+CSRF_COOKIE_NAME = "__Host-csrftoken"
 STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}  # noqa: F405
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers and compose probe over plain HTTP
 if env("CHAIN_RPC_URL", default="") and not env("CHAIN_SIGNER_KEY", default=""):
