@@ -14,6 +14,8 @@ from rest_framework.authtoken.models import Token
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
+from core.api import ApiView
+from core.api_fields import StrictCharField
 
 from core.errors import ApplicationError, ThrottledError
 
@@ -29,7 +31,7 @@ class MeOutput(serializers.Serializer):
     dashboard = serializers.CharField()
 
 
-class MeApi(APIView):
+class MeApi(ApiView):
     @extend_schema(responses=MeOutput)
     def get(self, request):  # noqa: ANN001, ANN201
         user = request.user
@@ -42,7 +44,7 @@ class MeApi(APIView):
 class OrganizationCreateInput(serializers.Serializer):
     # Blank or missing names reach the service, which refuses them with its own codes
     # (name_required, name_too_long, name_invalid), the same as the page.
-    name = serializers.CharField(required=False, default="", allow_blank=True, trim_whitespace=False)
+    name = StrictCharField(required=False, default="", allow_blank=True, trim_whitespace=False, max_length=1000)
 
 
 class OrganizationOutput(serializers.Serializer):
@@ -56,7 +58,7 @@ class OrganizationOutput(serializers.Serializer):
     )
 
 
-class OrganizationCreateApi(APIView):
+class OrganizationCreateApi(ApiView):
     """POST: a signed-in issuer-role user without an organization creates their company and
     becomes its admin. 400 name_required | name_too_long | name_invalid, 403
     issuer_role_required, 409 already_in_organization; nothing is written on a refusal."""

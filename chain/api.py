@@ -5,7 +5,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from core.api import ApiView
+from core.api_fields import StrictCharField
 
 from . import selectors, services
 from .models import Break
@@ -52,7 +54,7 @@ class OutboxEntryOutput(serializers.Serializer):
     attempts = serializers.IntegerField()
 
 
-class MirrorStatusApi(APIView):
+class MirrorStatusApi(ApiView):
     @extend_schema(responses=MirrorStatusOutput, summary="Chain mirror status (operators)")
     def get(self, request):  # noqa: ANN001, ANN201
         selectors.operator_required(user=request.user)
@@ -62,7 +64,7 @@ class MirrorStatusApi(APIView):
         return Response(data)
 
 
-class OutboxRetryApi(APIView):
+class OutboxRetryApi(ApiView):
     @extend_schema(request=None, responses=OutboxEntryOutput, summary="Retry a failed chain action (operators)")
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         entry = selectors.failed_entry_get_for(user=request.user, pk=pk)
@@ -87,7 +89,7 @@ class BreakOutput(serializers.Serializer):
 
 
 class BreakResolveInput(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True, default="")
+    reason = StrictCharField(max_length=2000, allow_blank=True, default="")
 
 
 class ReconciliationOutput(serializers.Serializer):
@@ -101,15 +103,22 @@ class ReconciliationOutput(serializers.Serializer):
     error = serializers.CharField()
 
 
-class BreakListApi(APIView):
-    @extend_schema(responses=BreakOutput(many=True), summary="Breaks between chain and register (?status=open|resolved|all)")
+class BreakQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[*Break.Status.values, "all"], required=False, default=Break.Status.OPEN)
+
+
+class BreakListApi(ApiView):
+    @extend_schema(parameters=[BreakQuery], responses=BreakOutput(many=True),
+                   summary="Breaks between chain and register (?status=open|resolved|all)")
     def get(self, request):  # noqa: ANN001, ANN201
-        status = request.query_params.get("status", Break.Status.OPEN)
+        query = BreakQuery(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        status = query.validated_data["status"]
         rows = selectors.break_list(user=request.user, status=None if status == "all" else status)
         return Response(BreakOutput(rows, many=True).data)
 
 
-class BreakResolveApi(APIView):
+class BreakResolveApi(ApiView):
     @extend_schema(request=BreakResolveInput, responses=BreakOutput, summary="Resolve a break with a reason")
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         brk = selectors.break_get_for(user=request.user, pk=pk)
@@ -119,7 +128,7 @@ class BreakResolveApi(APIView):
         return Response(BreakOutput(brk).data)
 
 
-class ReconcileApi(APIView):
+class ReconcileApi(ApiView):
     @extend_schema(responses=ReconciliationOutput, summary="The last reconciliation")
     def get(self, request):  # noqa: ANN001, ANN201
         selectors.break_desk_required(user=request.user, what="chain.reconciliation")

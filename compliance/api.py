@@ -8,7 +8,9 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from core.api import ApiView
+from core.api_fields import StrictCharField
 
 from . import selectors, services
 from .models import KycReview
@@ -40,7 +42,7 @@ class SubmissionOutput(serializers.Serializer):
     status = serializers.CharField()
 
 
-class KycSubmitApi(APIView):
+class KycSubmitApi(ApiView):
     @extend_schema(request=None, responses={201: SubmissionOutput})
     def post(self, request):  # noqa: ANN001, ANN201
         review = services.kyc_submit(user=request.user, actor=request.user)
@@ -54,7 +56,7 @@ class QueueFilter(serializers.Serializer):
     min_age_days = serializers.IntegerField(required=False, min_value=0, max_value=3650)
 
 
-class ReviewListApi(APIView):
+class ReviewListApi(ApiView):
 
     @extend_schema(parameters=[QueueFilter], responses=ReviewOutput(many=True))
     def get(self, request):  # noqa: ANN001, ANN201
@@ -64,7 +66,7 @@ class ReviewListApi(APIView):
         return Response(ReviewOutput(reviews, many=True).data)
 
 
-class ReviewDetailApi(APIView):
+class ReviewDetailApi(ApiView):
 
     @extend_schema(responses=ReviewOutput)
     def get(self, request, pk: int):  # noqa: ANN001, ANN201
@@ -72,11 +74,11 @@ class ReviewDetailApi(APIView):
 
 
 class DecisionInput(serializers.Serializer):
-    reason = serializers.CharField(max_length=500, allow_blank=True)
-    expires_on = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM-DD (approve only)")
+    reason = StrictCharField(max_length=500, allow_blank=True)
+    expires_on = StrictCharField(max_length=32, required=False, allow_blank=True, help_text="YYYY-MM-DD (approve only)")
 
 
-class _DecisionApi(APIView):
+class _DecisionApi(ApiView):
 
     def decide(self, request, pk: int, data: dict) -> KycReview:  # noqa: ANN001
         raise NotImplementedError

@@ -32,3 +32,4 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),
 ]
+handler404 = "core.api.api_not_found"  # /api/ URLs that match nothing answer with the error body

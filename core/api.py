@@ -4,9 +4,12 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import ApplicationError
@@ -41,3 +44,22 @@ def exception_handler(exc, context):  # noqa: ANN001
     if response.status_code == status.HTTP_500_INTERNAL_SERVER_ERROR:
         response.data["error"]["message"] = "Internal error"
     return response
+
+
+class ApiView(APIView):
+    """Base of the API views: a write (POST, PUT, PATCH, DELETE) has its body parsed once the
+    caller is authenticated and allowed, even when the view reads no body, so a malformed body
+    or one that is not a JSON object is refused (400) instead of ignored while the action runs."""
+
+    def initial(self, request, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+        super().initial(request, *args, **kwargs)
+        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+            request.data  # noqa: B018  (parsing is what refuses)
+
+
+def api_not_found(request, exception=None):  # noqa: ANN001, ANN201
+    """handler404: a URL under /api/ that matches nothing (e.g. a non-numeric id in a path
+    that takes a number) answers with the error body; pages keep Django's page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"error": {"code": "not_found", "message": _("Not found.")}}, status=404)
+    return page_not_found(request, exception)

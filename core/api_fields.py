@@ -19,10 +19,10 @@ from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-#: An unsigned decimal written with ASCII digits: "10", "2.5", "0.000001". No sign, exponent,
-#: underscore, space or other script's digits.
-DECIMAL_PATTERN = r"^[0-9]+(\.[0-9]+)?$"
-_DECIMAL = re.compile(r"[0-9]+(\.[0-9]+)?", re.ASCII)
+#: A decimal written with ASCII digits: "10", "2.5", "0.000001", "-1" (the service says why a
+#: negative is refused). No plus sign, exponent, underscore, space or other script's digits.
+DECIMAL_PATTERN = r"^-?[0-9]+(\.[0-9]+)?$"
+_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?", re.ASCII)
 _INTEGER = re.compile(r"-?[0-9]+", re.ASCII)
 #: PostgreSQL bigint (ids are BigAutoField).
 BIGINT_MAX = 2**63 - 1
@@ -65,7 +65,7 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class DecimalStringField(serializers.RegexField):
-    """An unsigned decimal number as a string of ASCII digits ("10", "2.5"): amounts, rates
+    """A decimal number as a string of ASCII digits ("10", "2.5"): amounts, rates
     and prices. The service still checks ranges and decimals; this refuses what is not a
     plain number before it reaches Decimal (which would take "NaN", "1e400" or "1_000")."""
 

@@ -23,6 +23,10 @@ MAGIC = (
 # Enough leading bytes for every entry of MAGIC.
 HEAD_BYTES = 16
 TEXT_PLAIN = "text/plain"
+# Declared types that say nothing about the content (no header, or the client did not know).
+UNDECLARED = {"", "application/octet-stream"}
+# Older spellings browsers and tools still send for the same formats.
+ALIASES = {"application/x-pdf": "application/pdf", "image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
 
 # Control characters that do not belong in a text document: C0 except tab, LF, FF and CR
 # (so NUL, VT, ESC, ...), DEL, and the C1 range U+0080-U+009F.
@@ -50,6 +54,19 @@ def is_plain_text(chunks: Iterable[bytes]) -> bool:
         return not _BINARY_CONTROLS.search(decoder.decode(b"", final=True))  # raises on a truncated last character
     except UnicodeDecodeError:
         return False
+
+
+def declared_type(upload) -> str:  # noqa: ANN001
+    """The client's Content-Type for the upload, normalised ("" when it gave none)."""
+    declared = (getattr(upload, "content_type", None) or "").split(";")[0].strip().lower()
+    return ALIASES.get(declared, declared)
+
+
+def declared_mismatch(upload, detected: str) -> str | None:  # noqa: ANN001
+    """The declared type when the client declared one that is not `detected` (a file sent as
+    PDF that is a PNG usually means the wrong file was chosen), else None."""
+    declared = declared_type(upload)
+    return declared if declared not in UNDECLARED and declared != detected else None
 
 
 def read_head(upload, size: int = HEAD_BYTES) -> bytes:  # noqa: ANN001

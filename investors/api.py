@@ -8,7 +8,9 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
+
+from core.api import ApiView
+from core.api_fields import StrictCharField, StrictIntegerField
 
 from . import selectors, services
 from .downloads import document_response
@@ -36,16 +38,16 @@ class ProfileOutput(serializers.Serializer):
 class ProfileInput(serializers.Serializer):
     # Plain strings: the service validates dates and countries and answers with field errors.
     kind = serializers.ChoiceField(choices=InvestorProfile.Kind.choices, required=False)
-    legal_name = serializers.CharField(max_length=200, required=False, allow_blank=True)
-    birth_date = serializers.CharField(required=False, allow_blank=True, help_text="YYYY-MM-DD")
-    identity_number = serializers.CharField(max_length=100, required=False, allow_blank=True)
-    address = serializers.CharField(max_length=1000, required=False, allow_blank=True)
-    beneficial_owners = serializers.CharField(max_length=4000, required=False, allow_blank=True)
-    nationality = serializers.CharField(max_length=3, required=False, allow_blank=True)
-    residence_country = serializers.CharField(max_length=3, required=False, allow_blank=True)
-    tax_residency = serializers.CharField(max_length=3, required=False, allow_blank=True)
-    investor_status = serializers.CharField(required=False, allow_blank=True)
-    status_basis = serializers.CharField(max_length=500, required=False, allow_blank=True)
+    legal_name = StrictCharField(max_length=200, required=False, allow_blank=True)
+    birth_date = StrictCharField(max_length=32, required=False, allow_blank=True, help_text="YYYY-MM-DD")
+    identity_number = StrictCharField(max_length=100, required=False, allow_blank=True)
+    address = StrictCharField(max_length=1000, required=False, allow_blank=True)
+    beneficial_owners = StrictCharField(max_length=4000, required=False, allow_blank=True)
+    nationality = StrictCharField(max_length=3, required=False, allow_blank=True)
+    residence_country = StrictCharField(max_length=3, required=False, allow_blank=True)
+    tax_residency = StrictCharField(max_length=3, required=False, allow_blank=True)
+    investor_status = StrictCharField(max_length=32, required=False, allow_blank=True)
+    status_basis = StrictCharField(max_length=500, required=False, allow_blank=True)
 
 
 def _profile_data(user) -> dict:  # noqa: ANN001
@@ -55,7 +57,7 @@ def _profile_data(user) -> dict:  # noqa: ANN001
     return ProfileOutput(data).data
 
 
-class ProfileApi(APIView):
+class ProfileApi(ApiView):
     @extend_schema(responses=ProfileOutput)
     def get(self, request):  # noqa: ANN001, ANN201
         return Response(_profile_data(request.user))
@@ -83,8 +85,9 @@ class DocumentInput(serializers.Serializer):
     file = serializers.FileField()
 
 
-class DocumentListApi(APIView):
+class DocumentListApi(ApiView):
     parser_classes = [MultiPartParser]
+    upload_max_bytes = "KYC_DOCUMENT_MAX_BYTES"  # core.upload_limits: refused (413) before the body is read
 
     @extend_schema(responses=DocumentOutput(many=True))
     def get(self, request):  # noqa: ANN001, ANN201
@@ -99,7 +102,7 @@ class DocumentListApi(APIView):
         return Response(DocumentOutput(document).data, status=status.HTTP_201_CREATED)
 
 
-class DocumentDownloadApi(APIView):
+class DocumentDownloadApi(ApiView):
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, pk: int):  # noqa: ANN001, ANN201
         # Decrypted in the service; an unreadable file is a JSON 500 "document_unreadable".
@@ -114,7 +117,7 @@ class WalletOutput(serializers.Serializer):
 
 
 class ChallengeInput(serializers.Serializer):
-    address = serializers.CharField(max_length=64)
+    address = StrictCharField(max_length=64)
 
 
 class ChallengeOutput(serializers.Serializer):
@@ -125,17 +128,17 @@ class ChallengeOutput(serializers.Serializer):
 
 
 class VerifyInput(serializers.Serializer):
-    challenge = serializers.IntegerField()
-    signature = serializers.CharField(max_length=200)
+    challenge = StrictIntegerField(min_value=1)
+    signature = StrictCharField(max_length=200)
 
 
-class WalletListApi(APIView):
+class WalletListApi(ApiView):
     @extend_schema(responses=WalletOutput(many=True))
     def get(self, request):  # noqa: ANN001, ANN201
         return Response(WalletOutput(selectors.wallets_for(user=request.user), many=True).data)
 
 
-class WalletChallengeApi(APIView):
+class WalletChallengeApi(ApiView):
     @extend_schema(request=ChallengeInput, responses={201: ChallengeOutput})
     def post(self, request):  # noqa: ANN001, ANN201
         data = ChallengeInput(data=request.data)
@@ -144,7 +147,7 @@ class WalletChallengeApi(APIView):
         return Response(ChallengeOutput(challenge).data, status=status.HTTP_201_CREATED)
 
 
-class WalletVerifyApi(APIView):
+class WalletVerifyApi(ApiView):
     @extend_schema(request=VerifyInput, responses={201: WalletOutput})
     def post(self, request):  # noqa: ANN001, ANN201
         data = VerifyInput(data=request.data)
@@ -154,7 +157,7 @@ class WalletVerifyApi(APIView):
         return Response(WalletOutput(wallet).data, status=status.HTTP_201_CREATED)
 
 
-class WalletRemoveApi(APIView):
+class WalletRemoveApi(ApiView):
     @extend_schema(responses={204: None})
     def delete(self, request, pk: int):  # noqa: ANN001, ANN201
         services.wallet_remove(wallet_id=pk, actor=request.user)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from core.uploads import MAGIC, sniff  # noqa: F401  (MAGIC: the accepted formats, re-exported for callers of this module)
+from core.uploads import MAGIC, declared_mismatch, sniff  # noqa: F401  (MAGIC: the accepted formats, re-exported for callers of this module)
 
 
 def inspect_upload(uploaded) -> tuple[str, int, str]:  # noqa: ANN001
@@ -26,6 +26,10 @@ def inspect_upload(uploaded) -> tuple[str, int, str]:  # noqa: ANN001
     if content_type is None:
         message = _("Only PDF, JPEG and PNG files are accepted (checked by content, not by name).")
         raise ApplicationError(message, code="file_type_refused", fields={"file": [message]})
+    if declared_mismatch(uploaded, content_type):
+        # Sent as one type, holding another (a PNG declared as PDF): usually the wrong file.
+        message = _("The file's content does not match its declared type: upload a PDF, JPEG or PNG file as what it is.")
+        raise ApplicationError(message, code="file_type_mismatch", fields={"file": [message]})
     digest = hashlib.sha256()
     uploaded.seek(0)
     for chunk in uploaded.chunks():

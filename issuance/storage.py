@@ -22,7 +22,7 @@ from django.core.files.storage import FileSystemStorage
 from django.utils.translation import gettext as _
 
 from core.errors import ApplicationError
-from core.uploads import detect
+from core.uploads import declared_mismatch, detect
 
 MAX_BYTES = 20 * 1024 * 1024
 # Detected content type -> the file-name suffixes that fit it; the first is the one we give.
@@ -33,10 +33,6 @@ SUFFIXES = {
     "text/plain": (".txt",),
 }
 ALLOWED_TYPES = set(SUFFIXES)
-# Declared types that say nothing about the content (no header, or the browser did not know).
-UNDECLARED = {"", "application/octet-stream"}
-# Older spellings browsers and tools still send for the same formats.
-ALIASES = {"application/x-pdf": "application/pdf", "image/jpg": "image/jpeg", "image/pjpeg": "image/jpeg"}
 
 
 def storage() -> FileSystemStorage:
@@ -54,12 +50,6 @@ def _label(content_type: str) -> str:
     return labels.get(content_type, content_type[:100])
 
 
-def declared_type(upload) -> str:  # noqa: ANN001
-    """The browser's Content-Type for the upload, normalised ("" when it gave none)."""
-    declared = (getattr(upload, "content_type", None) or "").split(";")[0].strip().lower()
-    return ALIASES.get(declared, declared)
-
-
 def content_type_of(upload) -> str:  # noqa: ANN001
     """The detected content type of an accepted upload, or an ApplicationError on field
     "file": `file_type` when the content is none of PDF/PNG/JPEG/plain text,
@@ -69,8 +59,8 @@ def content_type_of(upload) -> str:  # noqa: ANN001
         message = _("Upload a PDF, PNG, JPEG or plain-text (UTF-8) file: files are checked by their content, "
                     "not by their name.")
         raise _refuse(message, "file_type")
-    declared = declared_type(upload)
-    if declared not in UNDECLARED and declared != detected:
+    declared = declared_mismatch(upload, detected)
+    if declared:
         message = _("The file was sent as %(declared)s, but its content is %(detected)s. "
                     "Check that you chose the right file.")
         raise _refuse(message % {"declared": _label(declared), "detected": _label(detected)}, "file_type_mismatch")

@@ -34,7 +34,7 @@ def test_profile_bad_input(api, unverified_investor, payload, field):
 
 def test_document_upload_and_download(api, unverified_investor, outsider):
     api.force_authenticate(unverified_investor)
-    response = api.post("/api/investors/documents/", {"kind": "passport", "file": SimpleUploadedFile("p.pdf", PDF_BYTES)}, format="multipart")
+    response = api.post("/api/investors/documents/", {"kind": "passport", "file": SimpleUploadedFile("p.pdf", PDF_BYTES, content_type="application/pdf")}, format="multipart")
     assert response.status_code == 201
     doc_id = response.json()["id"]
     assert len(api.get("/api/investors/documents/").json()) == 1

@@ -34,7 +34,7 @@ def _page(client, document: KycDocument):  # noqa: ANN001, ANN202
 
 def test_page_upload_is_encrypted_on_disk_and_the_owner_gets_the_same_bytes(client, unverified_investor):
     client.force_login(unverified_investor)
-    response = client.post(reverse("investors:document-upload"), {"doc-kind": "passport", "doc-file": SimpleUploadedFile("scan.pdf", SCAN)})
+    response = client.post(reverse("investors:document-upload"), {"doc-kind": "passport", "doc-file": SimpleUploadedFile("scan.pdf", SCAN, content_type="application/pdf")})
     assert response.status_code == 302
     document = KycDocument.objects.get()
     on_disk = _on_disk(document)
@@ -50,7 +50,7 @@ def test_page_upload_is_encrypted_on_disk_and_the_owner_gets_the_same_bytes(clie
 def test_api_upload_and_download_round_trip(unverified_investor):
     api = APIClient()
     api.force_authenticate(unverified_investor)
-    response = api.post("/api/investors/documents/", {"kind": "id_card", "file": SimpleUploadedFile("id.png", PNG_BYTES)}, format="multipart")
+    response = api.post("/api/investors/documents/", {"kind": "id_card", "file": SimpleUploadedFile("id.png", PNG_BYTES, content_type="image/png")}, format="multipart")
     assert response.status_code == 201
     document = KycDocument.objects.get(pk=response.json()["id"])
     assert PNG_BYTES not in _on_disk(document)
@@ -66,7 +66,7 @@ def test_officer_reads_the_plaintext_too(compliance_officer):
 
 def test_a_document_at_the_size_limit_round_trips(unverified_investor, settings):
     big = PDF_BYTES + b"\x00" * (settings.KYC_DOCUMENT_MAX_BYTES - len(PDF_BYTES))
-    document = document_upload(user=unverified_investor, kind="passport", uploaded=SimpleUploadedFile("big.pdf", big), actor=unverified_investor)
+    document = document_upload(user=unverified_investor, kind="passport", uploaded=SimpleUploadedFile("big.pdf", big, content_type="application/pdf"), actor=unverified_investor)
     assert document.size == settings.KYC_DOCUMENT_MAX_BYTES
     assert document_download(pk=document.pk, actor=unverified_investor).content == big
 

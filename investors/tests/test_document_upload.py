@@ -44,7 +44,7 @@ def test_disguised_or_empty_files_are_refused(unverified_investor, name, content
 
 def test_oversize_file_is_refused(unverified_investor, settings):
     settings.KYC_DOCUMENT_MAX_BYTES = 1024
-    upload = SimpleUploadedFile("big.pdf", PDF_BYTES + b"0" * 2048)
+    upload = SimpleUploadedFile("big.pdf", PDF_BYTES + b"0" * 2048, content_type="application/pdf")
     with pytest.raises(ApplicationError) as exc:
         document_upload(user=unverified_investor, kind="passport", uploaded=upload, actor=unverified_investor)
     assert exc.value.code == "file_too_large"
@@ -53,7 +53,7 @@ def test_oversize_file_is_refused(unverified_investor, settings):
 
 def test_unknown_document_kind_is_refused(unverified_investor):
     with pytest.raises(ApplicationError) as exc:
-        document_upload(user=unverified_investor, kind="selfie", uploaded=SimpleUploadedFile("a.pdf", PDF_BYTES), actor=unverified_investor)
+        document_upload(user=unverified_investor, kind="selfie", uploaded=SimpleUploadedFile("a.pdf", PDF_BYTES, content_type="application/pdf"), actor=unverified_investor)
     assert exc.value.code == "invalid_document_kind"
 
 

@@ -35,7 +35,7 @@ def _reencrypt() -> str:
 
 def test_rotation_old_files_still_download_then_move_to_the_new_key(settings, unverified_investor):
     settings.FIELD_ENCRYPTION_KEYS = [OLD]
-    document = document_upload(user=unverified_investor, kind="passport", uploaded=SimpleUploadedFile("p.pdf", SCAN), actor=unverified_investor)
+    document = document_upload(user=unverified_investor, kind="passport", uploaded=SimpleUploadedFile("p.pdf", SCAN, content_type="application/pdf"), actor=unverified_investor)
     old_name, under_old = document.file.name, _on_disk(document)
 
     settings.FIELD_ENCRYPTION_KEYS = [NEW, OLD]  # the new key goes first

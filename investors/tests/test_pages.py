@@ -37,7 +37,7 @@ def test_upload_page_refuses_a_disguised_file(client, unverified_investor):
     client.force_login(unverified_investor)
     response = client.post(reverse("investors:document-upload"), {"doc-kind": "passport", "doc-file": SimpleUploadedFile("x.pdf", b"GIF89a...")})
     assert response.status_code == 400 and "Only PDF, JPEG and PNG" in response.content.decode()
-    response = client.post(reverse("investors:document-upload"), {"doc-kind": "passport", "doc-file": SimpleUploadedFile("x.pdf", PDF_BYTES)})
+    response = client.post(reverse("investors:document-upload"), {"doc-kind": "passport", "doc-file": SimpleUploadedFile("x.pdf", PDF_BYTES, content_type="application/pdf")})
     assert response.status_code == 302 and KycDocument.objects.count() == 1
 
 
@@ -107,7 +107,7 @@ def test_an_accepted_kyc_document_is_never_spooled_to_disk_in_plaintext(client, 
     client.force_login(unverified_investor)
 
     response = client.post(reverse("investors:document-upload"),
-                           {"doc-kind": "passport", "doc-file": SimpleUploadedFile("scan.pdf", near_limit)})
+                           {"doc-kind": "passport", "doc-file": SimpleUploadedFile("scan.pdf", near_limit, content_type="application/pdf")})
 
     assert response.status_code == 302 and KycDocument.objects.count() == 1
     assert spooled == []

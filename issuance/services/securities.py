@@ -4,7 +4,7 @@ preset values are merged in and can only be tightened)."""
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -21,13 +21,40 @@ from ..models import Issuer, Security
 from ..models.securities import DECIMALS, REGULATION_PRESETS, Regulation
 from ._common import invalid, required
 
+#: Security.max_holders is a PositiveIntegerField (PostgreSQL integer).
+MAX_HOLDERS_LIMIT = 2**31 - 1
 
-def _positive(value, *, field: str, label: str, currency: str | None = None, allow_zero: bool = False) -> Decimal:  # noqa: ANN001
+
+def _number(value, *, field: str, label: str, max_digits: int, places: int) -> Decimal:  # noqa: ANN001
+    """A finite decimal that fits its column (`max_digits`, `places`), or a field error: "NaN",
+    "Infinity", "1e400" and 10**30 are input errors here, never a database error."""
+    try:
+        amount = Decimal(str(value).strip())
+    except InvalidOperation:
+        amount = None
+    if amount is None or not amount.is_finite():
+        raise invalid(_("%(field)s must be a number.") % {"field": label}, field=field, code="invalid_number")
+    if amount and amount.adjusted() >= max_digits - places:
+        raise invalid(_("%(field)s is too large.") % {"field": label}, field=field, code="out_of_range")
+    if amount != amount.quantize(Decimal(1).scaleb(-places)):
+        raise invalid(_("%(field)s has more than %(places)d decimals.") % {"field": label, "places": places},
+                      field=field, code="too_many_decimals")
+    return amount
+
+
+def _positive(value, *, field: str, label: str, currency: str | None = None, allow_zero: bool = False,  # noqa: ANN001
+              max_digits: int = 20, places: int = 2) -> Decimal:
     required(value, field=field, label=label)
-    amount = Money(value, currency).amount if currency else Decimal(str(value))
+    amount = _number(value, field=field, label=label, max_digits=max_digits, places=places)
+    amount = Money(amount, currency).amount if currency else amount
     if amount < 0 or (amount == 0 and not allow_zero):
         raise invalid(_("%(field)s must be greater than zero.") % {"field": label}, field=field, code="not_positive")
     return amount
+
+
+def _fits(value: str, *, field: str, max_length: int) -> None:
+    if not isinstance(value, str) or len(value) > max_length:
+        raise invalid(_("Enter at most %(max)d characters.") % {"max": max_length}, field=field, code="too_long")
 
 
 def _country_set(values, *, field: str) -> list[str]:  # noqa: ANN001
@@ -41,8 +68,10 @@ def _terms(kind: str, currency: str, terms: dict) -> dict:
     t = terms
     if kind == Security.Kind.EQUITY:
         authorized = _positive(t.get("authorized_shares"), field="authorized_shares", label=_("Authorized shares"))
+        share_class = required(t.get("share_class"), field="share_class", label=_("Share class"))
+        _fits(share_class, field="share_class", max_length=Security._meta.get_field("share_class").max_length)
         return {
-            "share_class": required(t.get("share_class"), field="share_class", label=_("Share class")),
+            "share_class": share_class,
             "par_value": _positive(t.get("par_value", 0), field="par_value", label=_("Par value"), currency=currency, allow_zero=True),
             "authorized_shares": to_base_units(authorized, 0),
         }
@@ -52,7 +81,8 @@ def _terms(kind: str, currency: str, terms: dict) -> dict:
         required(maturity, field="maturity_date", label=_("Maturity date"))
         if not isinstance(issue_date, date) or not isinstance(maturity, date) or maturity <= issue_date:
             raise invalid(_("The maturity date must be after the issue date."), field="maturity_date", code="invalid_dates")
-        coupon = Decimal(str(required(t.get("coupon_rate"), field="coupon_rate", label=_("Coupon rate"))))
+        coupon = _number(required(t.get("coupon_rate"), field="coupon_rate", label=_("Coupon rate")),
+                         field="coupon_rate", label=_("Coupon rate"), max_digits=7, places=4)
         if coupon < 0 or coupon > 100:
             raise invalid(_("The coupon rate must be between 0 and 100 percent."), field="coupon_rate", code="invalid_coupon")
         if t.get("coupon_frequency") not in Security.CouponFrequency.values:
@@ -63,7 +93,8 @@ def _terms(kind: str, currency: str, terms: dict) -> dict:
             "face_value": _positive(t.get("face_value"), field="face_value", label=_("Face value"), currency=currency),
             "coupon_rate": coupon, "coupon_frequency": t["coupon_frequency"], "day_count": t["day_count"],
             "issue_date": issue_date, "maturity_date": maturity,
-            "redemption_price": _positive(t.get("redemption_price") or "100", field="redemption_price", label=_("Redemption price")),
+            "redemption_price": _positive(t.get("redemption_price") or "100", field="redemption_price", label=_("Redemption price"),
+                                          max_digits=7, places=4),
         }
     if kind == Security.Kind.FUND:
         if t.get("dealing_frequency") not in Security.Dealing.values:
@@ -101,7 +132,12 @@ def rule_settings(*, regulation: str, rules: dict, decimals: int) -> dict:
         raise invalid(str(getattr(exc, "message", exc)), field="max_holding", code="invalid_amount")
     if max_holding and min_holding > max_holding:
         raise invalid(_("The minimum holding is above the maximum holding."), field="min_holding", code="min_above_max")
-    max_holders = int(rules.get("max_holders") or 0)
+    max_holders = rules.get("max_holders") or 0
+    if isinstance(max_holders, str) and max_holders.strip().isascii() and max_holders.strip().isdigit():
+        max_holders = int(max_holders.strip())
+    if not isinstance(max_holders, int) or isinstance(max_holders, bool) or max_holders > MAX_HOLDERS_LIMIT:
+        raise invalid(_("The maximum number of holders must be a whole number up to %(max)d.") % {"max": MAX_HOLDERS_LIMIT},
+                      field="max_holders", code="invalid_amount")
     if max_holders < 0:
         raise invalid(_("The maximum number of holders cannot be negative."), field="max_holders", code="invalid_amount")
     return {
@@ -124,6 +160,7 @@ def security_create(
     if kind not in Security.Kind.values:
         raise invalid(_("Choose equity, bond or fund units."), field="kind", code="invalid_kind")
     name = required(name, field="name", label=_("Name"))
+    _fits(name, field="name", max_length=Security._meta.get_field("name").max_length)
     symbol = required(symbol, field="symbol", label=_("Symbol")).upper()
     if not symbol.isalnum() or len(symbol) > 11:
         raise invalid(_("The symbol must be up to 11 letters or digits."), field="symbol", code="invalid_symbol")

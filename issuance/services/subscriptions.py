@@ -125,6 +125,9 @@ def _reject(sub: Subscription, reason: str, actor: User) -> None:
 @transaction.atomic(durable=True)
 def subscription_mark_funded(*, subscription: Subscription, reference: str, actor: User) -> Subscription:
     reference = required(reference, field="reference", label=_("Funding reference"))
+    limit = Subscription._meta.get_field("funding_reference").max_length
+    if not isinstance(reference, str) or len(reference) > limit:
+        raise invalid(_("Enter at most %(max)d characters.") % {"max": limit}, field="reference", code="too_long")
     sub = _issuer_side(subscription, actor, Action.SUBSCRIPTION_FUND)
     _mark_funded(sub, reference, actor)
     sub.refresh_from_db()
