@@ -2,6 +2,7 @@
 funded subscriptions are ready to settle."""
 
 import pytest
+from django.urls import reverse
 
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from core.models import AuditEvent
@@ -103,3 +104,15 @@ def test_another_issuers_member_cannot_touch_subscriptions(other_offering, issue
         subscription_mark_funded(subscription=sub, reference="x", actor=issuer_member)
     with pytest.raises(NotFoundError):
         subscriptions_accept_bulk(offering=other_offering, subscription_ids=[sub.pk], actor=issuer_member)
+
+
+def test_the_offering_page_offers_the_money_steps_to_admins_only(client, login_verified, offering, issuer_admin,
+                                                                 issuer_member):
+    SubscriptionFactory(offering=offering, status=S.SIGNED)
+    url = reverse("issuance:offering", args=[offering.pk])
+    client.force_login(issuer_member)
+    page = client.get(url).content.decode()
+    assert "Mark funds received" not in page and "Accept selected" not in page
+    login_verified(issuer_admin)
+    page = client.get(url).content.decode()
+    assert "Mark funds received" in page and "Accept selected" in page
