@@ -8,19 +8,21 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from compliance.rules import InvestorType
+from core.api import ApiView
+from core.api_fields import DecimalStringField, StrictBooleanField, StrictCharField, StrictIntegerField
 from core.errors import NotFoundError
 
 from . import selectors, services
 from .access import ensure_compliance
 from .forms import CURRENCIES
-from .models import Issuer, Offering, OfferingDocument, Security
+from .models import Issuer, Offering, OfferingDocument, Security, Subscription
 from .models.securities import Regulation
+from .storage import MAX_BYTES as DOCUMENT_MAX_BYTES
 
 
-class Base(APIView):
+class Base(ApiView):
     """Issuance API views: the project's default permissions apply (signed in, and 2FA
     passed in the session for staff and issuer admins: accounts.permissions)."""
 
@@ -43,8 +45,13 @@ class IssuerOutput(serializers.Serializer):
     decision_reason = serializers.CharField()
 
 
+#: Free-text reasons (stored in text columns): long enough for any real reason.
+REASON_MAX = 2000
+
+
 class IssuanceReasonInput(serializers.Serializer):
-    reason = serializers.CharField(allow_blank=True)
+    reason = StrictCharField(max_length=REASON_MAX, required=False, allow_blank=True, default="",
+                             help_text="required to reject or cancel")
 
 
 class MemberInviteInput(serializers.Serializer):
@@ -58,28 +65,52 @@ class MembershipOutput(serializers.Serializer):
     role = serializers.CharField()
 
 
+class SecurityTermsInput(serializers.Serializer):
+    """The instrument's terms; which are required depends on the kind (the service says).
+    Amounts, prices and rates are decimal strings of ASCII digits."""
+
+    share_class = StrictCharField(max_length=Security._meta.get_field("share_class").max_length, required=False,
+                                  help_text="equity")
+    par_value = DecimalStringField(required=False, help_text="equity, in the currency")
+    authorized_shares = DecimalStringField(required=False, help_text="equity, whole shares")
+    face_value = DecimalStringField(required=False, help_text="bond, per unit, in the currency")
+    coupon_rate = DecimalStringField(required=False, help_text="bond, % a year (0-100, up to 4 decimals)")
+    coupon_frequency = serializers.ChoiceField(choices=Security.CouponFrequency.choices, required=False, help_text="bond")
+    day_count = serializers.ChoiceField(choices=Security.DayCount.choices, required=False, help_text="bond")
+    issue_date = serializers.DateField(required=False, help_text="bond")
+    maturity_date = serializers.DateField(required=False, help_text="bond")
+    redemption_price = DecimalStringField(required=False, help_text="bond, % of face (default 100)")
+    nav_per_unit = DecimalStringField(required=False, help_text="fund, in the currency")
+    dealing_frequency = serializers.ChoiceField(choices=Security.Dealing.choices, required=False, help_text="fund")
+
+
+def _countries(help_text: str) -> serializers.ListField:
+    return serializers.ListField(child=StrictCharField(max_length=3), required=False, max_length=300,
+                                 help_text=f"{help_text}: ISO 3166 codes (JP, JPN or 392)")
+
+
+class SecurityRulesInput(serializers.Serializer):
+    """Rule settings: a regulation's preset can only be tightened."""
+
+    allowed_countries = _countries("empty = all")
+    blocked_countries = _countries("never allowed")
+    investor_types = serializers.ListField(child=serializers.ChoiceField(choices=InvestorType.ALL), required=False, max_length=10)
+    accredited_only = StrictBooleanField(required=False)
+    qualified_only = StrictBooleanField(required=False)
+    min_holding = DecimalStringField(required=False, help_text="whole units")
+    max_holding = DecimalStringField(required=False, help_text="whole units, 0 = no limit")
+    max_holders = StrictIntegerField(required=False, min_value=0, max_value=2**31 - 1, help_text="0 = no limit")
+    lockup_until = serializers.DateField(required=False, allow_null=True)
+
+
 class SecurityInput(serializers.Serializer):
     kind = serializers.ChoiceField(choices=Security.Kind.choices)
-    name = serializers.CharField()
-    symbol = serializers.CharField()
+    name = StrictCharField(max_length=Security._meta.get_field("name").max_length)
+    symbol = StrictCharField(max_length=Security._meta.get_field("symbol").max_length)
     currency = serializers.ChoiceField(choices=CURRENCIES)
     regulation = serializers.ChoiceField(choices=Regulation.choices, default=Regulation.NONE)
-    terms = serializers.DictField(required=False, default=dict, help_text="Equity: share_class, par_value, authorized_shares. "
-                                  "Bond: face_value, coupon_rate, coupon_frequency, day_count, issue_date, maturity_date, redemption_price. "
-                                  "Fund: nav_per_unit, dealing_frequency. Amounts as decimal strings.")
-    rules = serializers.DictField(required=False, default=dict, help_text="allowed_countries, blocked_countries, investor_types, "
-                                  "accredited_only, qualified_only, min_holding, max_holding (whole units), max_holders, lockup_until.")
-
-    def validate_terms(self, terms: dict) -> dict:
-        for key in ("issue_date", "maturity_date"):
-            if terms.get(key):
-                terms[key] = serializers.DateField().to_internal_value(terms[key])
-        return terms
-
-    def validate_rules(self, rules: dict) -> dict:
-        if rules.get("lockup_until"):
-            rules["lockup_until"] = serializers.DateField().to_internal_value(rules["lockup_until"])
-        return rules
+    terms = SecurityTermsInput(required=False, default=dict)
+    rules = SecurityRulesInput(required=False, default=dict)
 
 
 class SecurityOutput(serializers.Serializer):
@@ -104,20 +135,20 @@ class SecurityOutput(serializers.Serializer):
 class OfferingTermsInput(serializers.Serializer):
     """An offering's terms, as created (OfferingInput) and edited (OfferingUpdateInput)."""
 
-    title = serializers.CharField(max_length=200)
+    title = StrictCharField(max_length=200)
     currency = serializers.ChoiceField(choices=CURRENCIES)
-    price = serializers.CharField(help_text="per whole unit, decimal string in the currency's minor units")
-    min_subscription = serializers.CharField(help_text="whole units")
-    max_subscription = serializers.CharField(help_text="whole units")
-    target = serializers.CharField(help_text="whole units")
-    hard_cap = serializers.CharField(help_text="whole units")
+    price = DecimalStringField(help_text="per whole unit, decimal string in the currency's minor units")
+    min_subscription = DecimalStringField(help_text="whole units")
+    max_subscription = DecimalStringField(help_text="whole units")
+    target = DecimalStringField(help_text="whole units")
+    hard_cap = DecimalStringField(help_text="whole units")
     opens_on = serializers.DateField()
     closes_on = serializers.DateField()
-    payment_instructions = serializers.CharField(required=False, allow_blank=True, default="")
+    payment_instructions = StrictCharField(max_length=5000, required=False, allow_blank=True, default="")
 
 
 class OfferingInput(OfferingTermsInput):
-    security = serializers.IntegerField()
+    security = StrictIntegerField(min_value=1)
 
 
 class OfferingUpdateInput(OfferingTermsInput):
@@ -181,21 +212,23 @@ class SubscriptionOutput(serializers.Serializer):
 
 
 class SubscribeInput(serializers.Serializer):
-    units = serializers.CharField(help_text="whole units, e.g. '10' or '2.5' for fund units")
+    units = DecimalStringField(help_text="whole units, e.g. '10' or '2.5' for fund units")
 
 
 class SubscriptionAgreementInput(serializers.Serializer):
-    agreement_sha256 = serializers.CharField()
+    agreement_sha256 = StrictCharField(max_length=64)
 
 
-class SubscriptionFundedInput(serializers.Serializer):
-    reference = serializers.CharField(allow_blank=True)
+class SubscriptionActionInput(serializers.Serializer):
+    reference = StrictCharField(max_length=Subscription._meta.get_field("funding_reference").max_length, required=False,
+                                allow_blank=True, default="", help_text="funded: the bank reference of the payment received")
+    reason = StrictCharField(max_length=REASON_MAX, required=False, allow_blank=True, default="", help_text="reject: why")
 
 
 class SubscriptionBulkInput(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["accept", "reject"])
-    subscriptions = serializers.ListField(child=serializers.IntegerField())
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    subscriptions = serializers.ListField(child=StrictIntegerField(min_value=1), max_length=500)
+    reason = StrictCharField(max_length=REASON_MAX, required=False, allow_blank=True, default="")
 
 
 class SubscriptionBulkOutput(serializers.Serializer):
@@ -220,10 +253,11 @@ class IssuerDecisionApi(Base):
     def post(self, request, pk: int, decision: str):  # noqa: ANN001, ANN201
         ensure_compliance(request.user)
         issuer = selectors.issuer_get_for(user=request.user, pk=pk)
+        reason = _valid(IssuanceReasonInput, request)["reason"]  # the body is checked before anything happens
         if decision == "approve":
             issuer = services.issuer_approve(issuer=issuer, actor=request.user)
         elif decision == "reject":
-            issuer = services.issuer_reject(issuer=issuer, reason=_valid(IssuanceReasonInput, request)["reason"], actor=request.user)
+            issuer = services.issuer_reject(issuer=issuer, reason=reason, actor=request.user)
         else:
             raise NotFoundError(_("Not found."))
         return Response(IssuerOutput(issuer).data)
@@ -283,6 +317,7 @@ class OfferingDetailApi(Base):
 
 class OfferingDocumentApi(Base):
     parser_classes = [MultiPartParser]
+    upload_max_bytes = DOCUMENT_MAX_BYTES  # core.upload_limits: refused (413) before the body is read
 
     @extend_schema(request={"multipart/form-data": OfferingDocumentInput}, responses=OfferingDocumentOutput)
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
@@ -297,12 +332,13 @@ class OfferingActionApi(Base):
                    description="action: publish, close or cancel (cancel needs a reason)")
     def post(self, request, pk: int, action: str):  # noqa: ANN001, ANN201
         offering = selectors.offering_get_for(user=request.user, pk=pk)
+        reason = _valid(IssuanceReasonInput, request)["reason"]  # the body is checked before anything happens
         if action == "publish":
             offering = services.offering_publish(offering=offering, actor=request.user)
         elif action == "close":
             offering = services.offering_close(offering=offering, actor=request.user)
         elif action == "cancel":
-            offering = services.offering_cancel(offering=offering, reason=request.data.get("reason", ""), actor=request.user)
+            offering = services.offering_cancel(offering=offering, reason=reason, actor=request.user)
         else:
             raise NotFoundError(_("Not found."))
         return Response(OfferingOutput(selectors.offering_get_for(user=request.user, pk=offering.pk)).data)
@@ -328,16 +364,17 @@ class SubscriptionsBulkApi(Base):
 
 
 class SubscriptionActionApi(Base):
-    @extend_schema(request=SubscriptionFundedInput, responses=SubscriptionOutput, operation_id="issuance_subscription_action",
+    @extend_schema(request=SubscriptionActionInput, responses=SubscriptionOutput, operation_id="issuance_subscription_action",
                    description="action: funded (needs reference), accept, reject (needs reason)")
     def post(self, request, pk: int, action: str):  # noqa: ANN001, ANN201
         sub = selectors.subscription_get_for_issuer(user=request.user, pk=pk)
+        data = _valid(SubscriptionActionInput, request)  # the body is checked before anything happens
         if action == "funded":
-            sub = services.subscription_mark_funded(subscription=sub, reference=request.data.get("reference", ""), actor=request.user)
+            sub = services.subscription_mark_funded(subscription=sub, reference=data["reference"], actor=request.user)
         elif action == "accept":
             sub = services.subscription_accept(subscription=sub, actor=request.user)
         elif action == "reject":
-            sub = services.subscription_reject(subscription=sub, reason=request.data.get("reason", ""), actor=request.user)
+            sub = services.subscription_reject(subscription=sub, reason=data["reason"], actor=request.user)
         else:
             raise NotFoundError(_("Not found."))
         return Response(SubscriptionOutput(sub).data)
