@@ -1,24 +1,64 @@
-"""The register's API (mounted at /api/ledger/): the same operations as the pages. Each view
-parses input, calls one service or selector and serializes; errors use core's body."""
+"""The register's API (mounted at /api/ledger/): the same operations as the pages, one view
+per operation. Each view checks its input with a strict serializer (core.api_fields: exactly
+what the schema says), calls one service or selector and serializes; errors use core's body
+(core.api_errors). Writes that move tokens take the client's `Idempotency-Key` header, which
+the services record in the client's own namespace (ledger.services._core.client_key_stored)."""
 
 from __future__ import annotations
 
-from datetime import date
+import re
 
-from rest_framework import serializers
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
+from core import api_fields
+from core.api import ApiView
+from core.api_fields import StrictCharField, StrictInput
+from core.api_schema import error_responses
 from core.errors import ApplicationError
+from core.parsers import JSONObjectParser
 from investors.models import Wallet
 from issuance.selectors import subscription_get_for_issuer
 
 from . import selectors, services
 from .models import ComplianceRequest, Position, TokenAction
+from .services.client_keys import CLIENT_KEY_MAX_LENGTH, CLIENT_KEY_PATTERN
 
+TAG = "ledger"
+IDEMPOTENCY_KEY = OpenApiParameter(
+    "Idempotency-Key", OpenApiTypes.STR, OpenApiParameter.HEADER, required=False, pattern=CLIENT_KEY_PATTERN,
+    description=f"Your own key for this request (1 to {CLIENT_KEY_MAX_LENGTH} visible ASCII characters). "
+                "Repeating the same request under it returns the action recorded the first time; another "
+                "request under it is a 409 idempotency_conflict. Keys live in your organization's namespace "
+                "(issuer staff) or your own, so they never meet other clients' keys.",
+)
+
+
+class Base(ApiView):
+    """Ledger API views: JSON object bodies only (a write's body is parsed, and refused when
+    malformed, even where the view reads none); the project's default permissions apply (signed
+    in, and 2FA passed for staff and issuer admins: accounts.permissions)."""
+
+    parser_classes = [JSONObjectParser]
+
+
+def _valid(serializer_class: type[serializers.Serializer], data: object) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _client_key(request) -> str | None:  # noqa: ANN001
+    return request.headers.get("Idempotency-Key") or None
+
+
+# --- output --------------------------------------------------------------------------------
 
 class ActionOutput(serializers.ModelSerializer):
-    amount = serializers.SerializerMethodField()
+    amount = serializers.SerializerMethodField(help_text="base units")
     chain_status = serializers.SerializerMethodField()
     tx_hash = serializers.SerializerMethodField()
     block_number = serializers.SerializerMethodField()
@@ -41,14 +81,22 @@ class ActionOutput(serializers.ModelSerializer):
         return a.block_number if a.origin == TokenAction.Origin.CHAIN else (a.outbox.block_number if a.outbox else None)
 
 
-class PositionOutput(serializers.ModelSerializer):
-    balance = serializers.SerializerMethodField()
-    frozen = serializers.SerializerMethodField()
+class TransferableReasonOutput(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+
+
+class HoldingOutput(serializers.ModelSerializer):
+    balance = serializers.SerializerMethodField(help_text="base units")
+    frozen = serializers.SerializerMethodField(help_text="base units")
     symbol = serializers.CharField(source="security.symbol")
+    transferable_now = serializers.CharField(help_text="base units")
+    reasons = TransferableReasonOutput(many=True)
 
     class Meta:
         model = Position
-        fields = ["id", "security", "symbol", "wallet", "balance", "frozen", "wallet_frozen"]
+        fields = ["id", "security", "symbol", "wallet", "balance", "frozen", "wallet_frozen", "transferable_now",
+                  "reasons"]
 
     def get_balance(self, p: Position) -> str:
         return str(int(p.balance))
@@ -58,7 +106,10 @@ class PositionOutput(serializers.ModelSerializer):
 
 
 class RequestOutput(serializers.ModelSerializer):
-    amount = serializers.SerializerMethodField()
+    # A plain string here: ComplianceRequest.Kind as an enum in both this and the input's
+    # component gets a hashed enum name (a schema warning) without a settings override.
+    kind = serializers.CharField(help_text="forced_transfer or recover")
+    amount = serializers.SerializerMethodField(help_text="base units (0 for a recovery: the whole position)")
 
     class Meta:
         model = ComplianceRequest
@@ -69,143 +120,402 @@ class RequestOutput(serializers.ModelSerializer):
         return str(int(r.amount))
 
 
-def _book(book) -> dict:  # noqa: ANN001
-    return {k: str(int(getattr(book, k))) for k in ("authorized", "issued", "redeemed", "outstanding")} | {"paused": book.paused}
+class TransferRequestOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    action = ActionOutput()
 
 
-class CapTableApi(APIView):
+class ControlBookOutput(serializers.Serializer):
+    authorized = serializers.CharField(help_text="base units")
+    issued = serializers.CharField(help_text="base units")
+    redeemed = serializers.CharField(help_text="base units")
+    outstanding = serializers.CharField(help_text="base units")
+    paused = serializers.BooleanField()
+
+
+class HolderOutput(serializers.Serializer):
+    investor = serializers.IntegerField()
+    email = serializers.CharField()
+    wallets = serializers.ListField(child=serializers.CharField())
+    balance = serializers.CharField(help_text="base units")
+    frozen = serializers.CharField(help_text="base units")
+    percent = serializers.CharField(help_text="share of the outstanding units, two decimals")
+
+
+class CapTableOutput(serializers.Serializer):
+    security = serializers.IntegerField()
+    as_of = serializers.DateField(allow_null=True)
+    control_book = ControlBookOutput()
+    holders = HolderOutput(many=True)
+
+
+# --- input ---------------------------------------------------------------------------------
+
+# A positive whole number of base units in ASCII digits: no sign, separator, leading zero or
+# other script's digits; at most 77 digits, so every match fits a uint256 (2**256 has 78).
+AMOUNT_PATTERN = r"^[1-9][0-9]{0,76}$"
+ADDRESS_PATTERN = r"^0x[0-9a-fA-F]{40}$"
+
+
+@extend_schema_field({"type": "string", "pattern": AMOUNT_PATTERN, "maxLength": 77,
+                      "description": "base units: a positive whole number as a string of ASCII digits"})
+class AmountField(api_fields.AmountField):
+    """core's AmountField, positive and without leading zeros (as the schema's pattern says),
+    validated to an int."""
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        kwargs.setdefault("max_length", 77)
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+        value = super().to_internal_value(data)
+        if not re.fullmatch(AMOUNT_PATTERN, value):
+            raise serializers.ValidationError(
+                _("The amount must be a positive whole number of base units."),
+                code="invalid")
+        return value
+
+    def run_validation(self, data=serializers.empty):  # noqa: ANN001, ANN201
+        return int(super().run_validation(data))
+
+
+@extend_schema_field({"type": "string", "pattern": ADDRESS_PATTERN, "maxLength": 42,
+                      "description": "a wallet address: 0x and 40 hexadecimal digits"})
+class AddressField(api_fields.AddressField):
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        kwargs.setdefault("trim_whitespace", False)
+        super().__init__(**kwargs)
+
+
+class IdField(api_fields.StrictIntegerField):
+    """An id: a JSON integer, 1 to bigint (not "5", 5.0 or true)."""
+
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        kwargs.setdefault("min_value", 1)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+        if not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class CapTableQuery(serializers.Serializer):
+    as_of = serializers.DateField(required=False, help_text="YYYY-MM-DD: the register at the end of that day")
+
+
+class ReasonField(StrictCharField):
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(max_length=2000, required=False, allow_blank=True, default="", **kwargs)
+
+
+class ControlInput(StrictInput):
+    """A register control's body. The idempotency key goes in the Idempotency-Key header."""
+
+    refused = {"idempotency_key": _("Send the idempotency key in the Idempotency-Key header, not in the body.")}
+    reason = ReasonField()
+
+
+class IssueInput(ControlInput):
+    wallet = AddressField(help_text="an active wallet of a verified investor")
+    amount = AmountField()
+
+
+class TransferInput(ControlInput):
+    from_wallet = AddressField()
+    to_wallet = AddressField()
+    amount = AmountField()
+
+
+class WalletAmountInput(ControlInput):
+    """Redeem, freeze or unfreeze `amount` base units of one wallet's position."""
+
+    wallet = AddressField()
+    amount = AmountField()
+
+
+class WalletInput(ControlInput):
+    wallet = AddressField()
+
+
+class SettleInput(StrictInput):
+    """Subscriptions to settle, by id."""
+
+    subscriptions = serializers.ListField(child=IdField(), min_length=1, max_length=500,
+                                          help_text="subscription ids: all are settled or none")
+
+
+class TransferRequestInput(StrictInput):
+    """Where to move units of your holding, and how many."""
+
+    to_wallet = AddressField()
+    amount = AmountField()
+
+
+class ComplianceRequestQuery(serializers.Serializer):
+    status = serializers.ChoiceField(choices=[*ComplianceRequest.Status.choices, ("", "any")], required=False,
+                                     default=ComplianceRequest.Status.PENDING, allow_blank=True)
+
+
+class ComplianceRequestInput(StrictInput):
+    """A forced transfer (amount required) or a wallet recovery (the whole position: no
+    amount); a reason is required."""
+
+    kind = serializers.ChoiceField(choices=ComplianceRequest.Kind.choices)
+    security = IdField()
+    from_wallet = AddressField(help_text="the wallet the tokens leave (a recovery: the lost wallet)")
+    to_wallet = AddressField(help_text="the receiving wallet (a recovery: the investor's new wallet)")
+    amount = AmountField(required=False, help_text="forced transfers only: base units to move")
+    reason = ReasonField()
+
+    def validate(self, attrs: dict) -> dict:
+        attrs = super().validate(attrs)
+        if attrs["kind"] == ComplianceRequest.Kind.FORCED_TRANSFER and "amount" not in attrs:
+            raise serializers.ValidationError({"amount": [_("This field is required.")]})
+        if attrs["kind"] == ComplianceRequest.Kind.RECOVER and "amount" in attrs:
+            raise serializers.ValidationError({"amount": [_("A recovery moves the whole position: give no amount.")]})
+        return attrs
+
+
+class ReasonInput(StrictInput):
+    """Why (required where the operation says so)."""
+
+    reason = ReasonField()
+
+
+# --- views: the register of a security -------------------------------------------------------
+
+READ_ERRORS = error_responses(400, 403, 404)
+WRITE_ERRORS = error_responses(400, 403, 404, 409)
+
+
+class CapTableApi(Base):
+    @extend_schema(tags=[TAG], operation_id="ledger_cap_table", parameters=[CapTableQuery],
+                   responses={200: CapTableOutput, **READ_ERRORS})
     def get(self, request, pk: int):  # noqa: ANN001, ANN201
         security = selectors.ledger_security_get_for(user=request.user, pk=pk)
-        try:
-            as_of = date.fromisoformat(request.query_params["as_of"]) if request.query_params.get("as_of") else None
-        except ValueError as error:
-            raise ApplicationError("as_of must be YYYY-MM-DD", code="invalid_date") from error
+        as_of = _valid(CapTableQuery, request.query_params.dict()).get("as_of")
+        book = selectors.control_book_for(security=security)
         rows = selectors.cap_table(security=security, as_of=as_of)
-        return Response({
-            "security": security.pk, "as_of": as_of.isoformat() if as_of else None,
-            "control_book": _book(selectors.control_book_for(security=security)),
+        return Response(CapTableOutput({
+            "security": security.pk, "as_of": as_of,
+            "control_book": {k: str(int(getattr(book, k))) for k in ("authorized", "issued", "redeemed", "outstanding")}
+            | {"paused": book.paused},
             "holders": [{"investor": r.investor.pk, "email": r.investor.email, "wallets": r.wallets,
                          "balance": str(r.balance), "frozen": str(r.frozen), "percent": str(r.percent)} for r in rows],
-        })
+        }).data)
 
 
-class ActionsApi(APIView):
+class ActionsApi(Base):
+    @extend_schema(tags=[TAG], operation_id="ledger_actions", responses={200: ActionOutput(many=True), **READ_ERRORS})
     def get(self, request, pk: int):  # noqa: ANN001, ANN201
         security = selectors.ledger_security_get_for(user=request.user, pk=pk)
         return Response(ActionOutput(selectors.actions_of_security(security=security)[:500], many=True).data)
 
 
-class SettleApi(APIView):
-    """POST {"subscriptions": [ids]} settles them all or none; one id settles one."""
+def _control_schema(operation_id: str, request: type[serializers.Serializer], description: str, *,
+                    keyed: bool = False):  # noqa: ANN202
+    return extend_schema(tags=[TAG], operation_id=operation_id, request=request, description=description,
+                         parameters=[IDEMPOTENCY_KEY] if keyed else None,
+                         responses={201: ActionOutput, **WRITE_ERRORS})
 
+
+class IssueApi(Base):
+    @_control_schema("ledger_issue", IssueInput, "Issue (mint) units to an investor's wallet (issuer admin).",
+                     keyed=True)
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+        security = selectors.ledger_security_get_for(user=request.user, pk=pk)
+        data = _valid(IssueInput, request.data)
+        wallet = Wallet.objects.filter(address__iexact=data["wallet"], status=Wallet.Status.ACTIVE).first()
+        if wallet is None:
+            message = _("Wallet %(wallet)s is not in the register.") % {"wallet": data["wallet"]}
+            raise ApplicationError(message, code="unknown_wallet", fields={"wallet": [message]})
+        action = services.tokens_issue(security=security, wallet=wallet, amount=data["amount"], actor=request.user,
+                                       reason=data["reason"], idempotency_key=_client_key(request))
+        return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
+
+
+class TransferApi(Base):
+    @_control_schema("ledger_transfer", TransferInput,
+                     "Move units between two registered wallets (issuer admin), under the transfer rules.", keyed=True)
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+        security = selectors.ledger_security_get_for(user=request.user, pk=pk)
+        data = _valid(TransferInput, request.data)
+        action = services.tokens_transfer(security=security, from_wallet=data["from_wallet"],
+                                          to_wallet=data["to_wallet"], amount=data["amount"], reason=data["reason"],
+                                          actor=request.user, idempotency_key=_client_key(request))
+        return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
+
+
+class RedeemApi(Base):
+    @_control_schema("ledger_redeem", WalletAmountInput, "Redeem (burn) units held in a wallet (issuer admin).",
+                     keyed=True)
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+        security = selectors.ledger_security_get_for(user=request.user, pk=pk)
+        data = _valid(WalletAmountInput, request.data)
+        action = services.tokens_redeem(security=security, wallet=data["wallet"], amount=data["amount"],
+                                        reason=data["reason"], actor=request.user,
+                                        idempotency_key=_client_key(request))
+        return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
+
+
+def _wallet_amount_control(request, pk: int, service):  # noqa: ANN001, ANN202
+    security = selectors.ledger_security_get_for(user=request.user, pk=pk)
+    data = _valid(WalletAmountInput, request.data)
+    action = service(security=security, wallet=data["wallet"], amount=data["amount"], reason=data["reason"],
+                     actor=request.user)
+    return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
+
+
+def _wallet_control(request, pk: int, service):  # noqa: ANN001, ANN202
+    security = selectors.ledger_security_get_for(user=request.user, pk=pk)
+    data = _valid(WalletInput, request.data)
+    action = service(security=security, wallet=data["wallet"], reason=data["reason"], actor=request.user)
+    return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
+
+
+def _security_control(request, pk: int, service):  # noqa: ANN001, ANN202
+    security = selectors.ledger_security_get_for(user=request.user, pk=pk)
+    data = _valid(ReasonInput, request.data)
+    action = service(security=security, reason=data["reason"], actor=request.user)
+    return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
+
+
+class FreezeTokensApi(Base):
+    @_control_schema("ledger_freeze_tokens", WalletAmountInput,
+                     "Freeze part of a wallet's balance (issuer admin or compliance officer; reason required).")
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+        return _wallet_amount_control(request, pk, services.tokens_freeze)
+
+
+class UnfreezeTokensApi(Base):
+    @_control_schema("ledger_unfreeze_tokens", WalletAmountInput,
+                     "Unfreeze frozen units of a wallet (issuer admin or compliance officer; reason required).")
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+        return _wallet_amount_control(request, pk, services.tokens_unfreeze)
+
+
+class FreezeWalletApi(Base):
+    @_control_schema("ledger_freeze_wallet", WalletInput,
+                     "Freeze a whole wallet for this security (issuer admin or compliance officer; reason required).")
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+        return _wallet_control(request, pk, services.wallet_freeze)
+
+
+class UnfreezeWalletApi(Base):
+    @_control_schema("ledger_unfreeze_wallet", WalletInput,
+                     "Unfreeze a wallet for this security (issuer admin or compliance officer; reason required).")
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+        return _wallet_control(request, pk, services.wallet_unfreeze)
+
+
+class PauseApi(Base):
+    @_control_schema("ledger_pause", ReasonInput,
+                     "Stop all transfers and issuance of this security (issuer admin or compliance; reason required).")
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+        return _security_control(request, pk, services.security_pause)
+
+
+class UnpauseApi(Base):
+    @_control_schema("ledger_unpause", ReasonInput,
+                     "Resume a paused security (issuer admin or compliance; reason required).")
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+        return _security_control(request, pk, services.security_unpause)
+
+
+# --- views: settlement, investors, compliance -------------------------------------------------
+
+class SettleApi(Base):
+    @extend_schema(tags=[TAG], operation_id="ledger_settle", request=SettleInput,
+                   description="Settle ready-to-settle subscriptions, all or none (issuer staff).",
+                   responses={201: ActionOutput(many=True), **WRITE_ERRORS})
     def post(self, request):  # noqa: ANN001, ANN201
-        ids = request.data.get("subscriptions") or []
-        if not isinstance(ids, list) or not ids or not all(isinstance(i, int) for i in ids):
-            raise ApplicationError("subscriptions must be a non-empty list of ids", code="invalid",
-                                   fields={"subscriptions": ["A non-empty list of subscription ids."]})
+        ids = _valid(SettleInput, request.data)["subscriptions"]
         subs = [subscription_get_for_issuer(user=request.user, pk=i) for i in ids]
         if len(subs) == 1:
             actions = [services.subscription_settle(subscription=subs[0], actor=request.user)]
         else:
             actions = services.subscriptions_settle(subscriptions=subs, actor=request.user)
-        return Response(ActionOutput(actions, many=True).data, status=201)
+        return Response(ActionOutput(actions, many=True).data, status=status.HTTP_201_CREATED)
 
 
-def _str(data, key: str) -> str:  # noqa: ANN001
-    value = data.get(key, "")
-    return value if isinstance(value, str) else str(value)
-
-
-class ControlApi(APIView):
-    """POST /securities/<pk>/<op>/ for issue, transfer, redeem, freeze_tokens, unfreeze_tokens,
-    freeze_wallet, unfreeze_wallet, pause, unpause."""
-
-    def post(self, request, pk: int, op: str):  # noqa: ANN001, ANN201
-        security = selectors.ledger_security_get_for(user=request.user, pk=pk)
-        d, u = request.data, request.user
-        key = d.get("idempotency_key") or None
-        if op == "issue":
-            wallet = Wallet.objects.filter(address__iexact=_str(d, "wallet"), status=Wallet.Status.ACTIVE).first()
-            if wallet is None:
-                raise ApplicationError("Unknown wallet.", code="unknown_wallet", fields={"wallet": ["Unknown wallet."]})
-            amount = d.get("amount")
-            amount = int(amount) if isinstance(amount, str) and amount.isdigit() else amount
-            action = services.tokens_issue(security=security, wallet=wallet, amount=amount, actor=u,
-                                           reason=_str(d, "reason"), idempotency_key=key)
-        elif op == "transfer":
-            action = services.tokens_transfer(security=security, from_wallet=_str(d, "from_wallet"),
-                                              to_wallet=_str(d, "to_wallet"), amount=_str(d, "amount"),
-                                              reason=_str(d, "reason"), actor=u, idempotency_key=key)
-        elif op == "redeem":
-            action = services.tokens_redeem(security=security, wallet=_str(d, "wallet"), amount=_str(d, "amount"),
-                                            reason=_str(d, "reason"), actor=u, idempotency_key=key)
-        elif op in ("freeze_tokens", "unfreeze_tokens"):
-            fn = services.tokens_freeze if op == "freeze_tokens" else services.tokens_unfreeze
-            action = fn(security=security, wallet=_str(d, "wallet"), amount=_str(d, "amount"), reason=_str(d, "reason"), actor=u)
-        elif op in ("freeze_wallet", "unfreeze_wallet"):
-            fn = services.wallet_freeze if op == "freeze_wallet" else services.wallet_unfreeze
-            action = fn(security=security, wallet=_str(d, "wallet"), reason=_str(d, "reason"), actor=u)
-        elif op in ("pause", "unpause"):
-            fn = services.security_pause if op == "pause" else services.security_unpause
-            action = fn(security=security, reason=_str(d, "reason"), actor=u)
-        else:
-            raise ApplicationError("Unknown operation.", code="unknown_operation")
-        return Response(ActionOutput(action).data, status=201)
-
-
-class HoldingsApi(APIView):
+class HoldingsApi(Base):
+    @extend_schema(tags=[TAG], operation_id="ledger_holdings", responses={200: HoldingOutput(many=True),
+                                                                          **error_responses(403)})
     def get(self, request):  # noqa: ANN001, ANN201
         rows = []
         for p in selectors.holdings_of_investor(user=request.user):
             can = selectors.transferable_for(position=p)
-            rows.append(PositionOutput(p).data | {"transferable_now": str(can.amount),
-                                                   "reasons": [{"code": c, "message": m} for c, m in can.reasons]})
-        return Response(rows)
+            p.transferable_now = str(can.amount)
+            p.reasons = [{"code": c, "message": m} for c, m in can.reasons]
+            rows.append(p)
+        return Response(HoldingOutput(rows, many=True).data)
 
 
-class HistoryApi(APIView):
+class HistoryApi(Base):
+    @extend_schema(tags=[TAG], operation_id="ledger_history", responses={200: ActionOutput(many=True),
+                                                                         **error_responses(403)})
     def get(self, request):  # noqa: ANN001, ANN201
         return Response(ActionOutput(selectors.actions_of_investor(user=request.user)[:500], many=True).data)
 
 
-class TransferRequestApi(APIView):
+class TransferRequestApi(Base):
+    @extend_schema(tags=[TAG], operation_id="ledger_holding_transfer", request=TransferRequestInput,
+                   description="Move units from one of your holdings; the transfer rules decide at once.",
+                   responses={201: TransferRequestOutput, **WRITE_ERRORS})
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         position = selectors.position_get_for_investor(user=request.user, pk=pk)
+        data = _valid(TransferRequestInput, request.data)
         req = services.transfer_request_create(security=position.security, from_wallet=position.wallet,
-                                               to_wallet=_str(request.data, "to_wallet"),
-                                               amount=_str(request.data, "amount"), actor=request.user)
-        return Response({"id": req.pk, "action": ActionOutput(req.action).data}, status=201)
+                                               to_wallet=data["to_wallet"], amount=data["amount"], actor=request.user)
+        return Response(TransferRequestOutput({"id": req.pk, "action": req.action}).data,
+                        status=status.HTTP_201_CREATED)
 
 
-class ComplianceRequestsApi(APIView):
+class ComplianceRequestsApi(Base):
+    @extend_schema(tags=[TAG], operation_id="ledger_requests_list", parameters=[ComplianceRequestQuery],
+                   responses={200: RequestOutput(many=True), **error_responses(400, 403, 404)})
     def get(self, request):  # noqa: ANN001, ANN201
-        status = request.query_params.get("status", "pending")
-        return Response(RequestOutput(selectors.compliance_requests(actor=request.user, status=status)[:500], many=True).data)
+        wanted = _valid(ComplianceRequestQuery, request.query_params.dict())["status"]
+        return Response(RequestOutput(selectors.compliance_requests(actor=request.user, status=wanted)[:500],
+                                      many=True).data)
 
+    @extend_schema(tags=[TAG], operation_id="ledger_requests_create", request=ComplianceRequestInput,
+                   description="Ask for a forced transfer or a wallet recovery (compliance officer); a second "
+                               "officer decides.",
+                   responses={201: RequestOutput, **WRITE_ERRORS})
     def post(self, request):  # noqa: ANN001, ANN201
-        d = request.data
-        security = selectors.ledger_security_get_for(user=request.user, pk=int(d.get("security") or 0))
-        if d.get("kind") == ComplianceRequest.Kind.RECOVER:
-            req = services.wallet_recovery_request(security=security, lost_wallet=_str(d, "from_wallet"),
-                                                   new_wallet=_str(d, "to_wallet"), reason=_str(d, "reason"),
+        data = _valid(ComplianceRequestInput, request.data)
+        security = selectors.ledger_security_get_for(user=request.user, pk=data["security"])
+        if data["kind"] == ComplianceRequest.Kind.RECOVER:
+            req = services.wallet_recovery_request(security=security, lost_wallet=data["from_wallet"],
+                                                   new_wallet=data["to_wallet"], reason=data["reason"],
                                                    actor=request.user)
         else:
-            req = services.forced_transfer_request(security=security, from_wallet=_str(d, "from_wallet"),
-                                                   to_wallet=_str(d, "to_wallet"), amount=_str(d, "amount"),
-                                                   reason=_str(d, "reason"), actor=request.user)
-        return Response(RequestOutput(req).data, status=201)
+            req = services.forced_transfer_request(security=security, from_wallet=data["from_wallet"],
+                                                   to_wallet=data["to_wallet"], amount=data["amount"],
+                                                   reason=data["reason"], actor=request.user)
+        return Response(RequestOutput(req).data, status=status.HTTP_201_CREATED)
 
 
-class ComplianceDecisionApi(APIView):
-    def post(self, request, pk: int, decision: str):  # noqa: ANN001, ANN201
+class ComplianceApproveApi(Base):
+    @extend_schema(tags=[TAG], operation_id="ledger_request_approve", request=ReasonInput,
+                   description="A second compliance officer approves: the request is carried out now.",
+                   responses={201: ActionOutput, **WRITE_ERRORS})
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
         req = selectors.compliance_request_get_for(actor=request.user, pk=pk)
-        reason = _str(request.data, "reason")
-        if decision == "approve":
-            action = services.compliance_request_approve(request=req, actor=request.user, reason=reason)
-            return Response(ActionOutput(action).data, status=201)
-        if decision == "reject":
-            req = services.compliance_request_reject(request=req, actor=request.user, reason=reason)
-            return Response(RequestOutput(req).data)
-        raise ApplicationError("Unknown decision.", code="unknown_decision")
+        data = _valid(ReasonInput, request.data)
+        action = services.compliance_request_approve(request=req, actor=request.user, reason=data["reason"])
+        return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
 
 
+class ComplianceRejectApi(Base):
+    @extend_schema(tags=[TAG], operation_id="ledger_request_reject", request=ReasonInput,
+                   description="A second compliance officer rejects the request (reason required).",
+                   responses={200: RequestOutput, **WRITE_ERRORS})
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+        req = selectors.compliance_request_get_for(actor=request.user, pk=pk)
+        data = _valid(ReasonInput, request.data)
+        req = services.compliance_request_reject(request=req, actor=request.user, reason=data["reason"])
+        return Response(RequestOutput(req).data)

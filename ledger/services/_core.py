@@ -28,6 +28,7 @@ from investors.wallet_proof import checksum
 from issuance.models import Security
 
 from ..models import ControlBook, Position, TokenAction
+from .client_keys import CLIENT_ORG, client_key_clean, client_key_stored
 
 OUTBOX_KIND = {
     TokenAction.Kind.ISSUE: "token.mint",
@@ -57,26 +58,39 @@ def _member_role(actor: User | None, security: Security) -> str | None:
 
 
 # The security, the actor's role in its issuer (one row at most: (user, organization) is
-# unique) and the action already recorded under an idempotency key, in one statement.
+# unique), the issuer's organization and the action already recorded under the client's
+# idempotency key (in the organization's namespace for its members, else in the actor's own:
+# the same rule as client_key_stored), in one statement.
 _SECURITY_LOAD = (
-    "SELECT s.*,"
-    " (SELECT m.role FROM accounts_membership m JOIN issuance_issuer i ON i.organization_id = m.organization_id"
-    "  WHERE i.id = s.issuer_id AND m.user_id = %s) AS member_role,"
-    " (SELECT a.id FROM ledger_tokenaction a WHERE a.idempotency_key = %s) AS recorded_pk"
-    " FROM issuance_security s WHERE s.id = %s"
+    "SELECT s.*, o.issuer_organization_id, o.member_role,"
+    " (SELECT a.id FROM ledger_tokenaction a WHERE a.idempotency_key = CASE WHEN o.member_role IS NULL"
+    "  THEN %s::text ELSE %s::text || o.issuer_organization_id::text || ':' || %s::text END) AS recorded_pk"
+    " FROM issuance_security s CROSS JOIN LATERAL ("
+    "  SELECT i.organization_id AS issuer_organization_id,"
+    "   (SELECT m.role FROM accounts_membership m WHERE m.organization_id = i.organization_id AND m.user_id = %s)"
+    "   AS member_role"
+    "  FROM issuance_issuer i WHERE i.id = s.issuer_id) o"
+    " WHERE s.id = %s"
 )
 
 
-def security_load(security: Security, actor: User | None, *, idempotency_key: str | None = None) -> Security:
+def security_load(security: Security, actor: User | None, *, client_key: str | None = None) -> Security:
     """The security, annotated with `member_role` (the actor's role in the issuer's
-    organization, None when not a member) and `recorded_pk` (the action already recorded
-    under `idempotency_key`, if any): what a use case starts from, in ONE query. A raw query:
-    on this hot path the ORM's query building costs more than the query (~0.8 ms)."""
+    organization, None when not a member), `issuer_organization_id` and `recorded_pk` (the
+    action already recorded under the client's idempotency key `client_key` (as sent, checked
+    by client_key_clean) in the actor's namespace, if any): what a use case starts from, in
+    ONE query. A raw query: on this hot path the ORM's query building costs more than the
+    query (~0.8 ms). `security.stored_key` is the key to record the new action under."""
     user_id = actor.pk if actor is not None and actor.is_authenticated else None
-    found = list(Security.objects.raw(_SECURITY_LOAD, [user_id, idempotency_key or "", security.pk]))
+    user_key = client_key_stored(client_key, actor=actor, organization_id=None)
+    params = [user_key, CLIENT_ORG, client_key, user_id, security.pk]
+    found = list(Security.objects.raw(_SECURITY_LOAD, params))
     if not found:
         raise Security.DoesNotExist(f"Security {security.pk} does not exist")
-    return found[0]
+    loaded = found[0]
+    organization = loaded.issuer_organization_id if loaded.member_role is not None else None
+    loaded.stored_key = client_key_stored(client_key, actor=actor, organization_id=organization)
+    return loaded
 
 
 _WALLET_FIELDS = ("id", "profile_id", "address", "status")
@@ -296,27 +310,37 @@ def holding_for(security: Security, user: User, position: Position | None) -> ru
 
 # -- writing an action -----------------------------------------------------------------------
 
-def existing_action(idempotency_key: str | None, **expected) -> TokenAction | None:  # noqa: ANN003
-    """The action already recorded under this key, if it is the same action; a different
-    action under the same key is refused (nothing written)."""
-    if not idempotency_key:
+# -- idempotency keys (the client's own: client_keys.py) --------------------------------------
+
+def client_key_for(key: object, *, actor: User | None, security: Security) -> str | None:
+    """client_key_stored for an actor acting on `security`: the issuer organization's
+    namespace when the actor is one of its members, else the actor's own."""
+    key = client_key_clean(key)
+    if key is None:
         return None
-    action = TokenAction.objects.filter(idempotency_key=idempotency_key).first()
+    organization = security.issuer.organization_id if _member_role(actor, security) is not None else None
+    return client_key_stored(key, actor=actor, organization_id=organization)
+
+
+def existing_action(stored_key: str | None, **expected) -> TokenAction | None:  # noqa: ANN003
+    """The action already recorded under this (stored) key, if it is the same action; a
+    different action under the same key is refused (nothing written)."""
+    if not stored_key:
+        return None
+    action = TokenAction.objects.filter(idempotency_key=stored_key).first()
     return None if action is None else same_action(action, **expected)
 
 
 def same_action(action: TokenAction, **expected) -> TokenAction:  # noqa: ANN003
-    """`action` when it has the expected field values (a retry of it), else the
-    idempotency conflict of a different action under the same key."""
+    """`action` when it has the expected field values (a retry of it), else the 409
+    idempotency_conflict of a different request under the same key."""
     for field, value in expected.items():
         have = getattr(action, field)
         if field == "amount":
             have, value = int(have), int(value)
         if have != value:
-            raise ConflictError(
-                _("This idempotency key was already used for a different action."), code="idempotency_conflict",
-                fields={"idempotency_key": [action.idempotency_key]},
-            )
+            message = _("This idempotency key was already used for a different request.")
+            raise ConflictError(message, code="idempotency_conflict", fields={"Idempotency-Key": [message]})
     return action
 
 
@@ -391,14 +415,13 @@ def duplicate_key(error: IntegrityError) -> bool:
     return "idempotency_key" in str(error)
 
 
-def run_idempotent(fn, key: str | None, /, **kwargs):  # noqa: ANN001, ANN003, ANN201
+def run_idempotent(fn, /, **kwargs):  # noqa: ANN001, ANN003, ANN201
     """Run a durable use case; when a concurrent twin committed the same idempotency key
-    first (unique violation), return what it recorded instead of failing."""
+    first (unique violation), run it once more: it then finds what the twin recorded and
+    returns it (the same request) or refuses it (idempotency_conflict, another request)."""
     try:
         return fn(**kwargs)
     except IntegrityError as error:
-        if key and duplicate_key(error) and not transaction.get_connection().in_atomic_block:
-            found = TokenAction.objects.filter(idempotency_key=key).first()
-            if found is not None:
-                return found
-        raise
+        if not duplicate_key(error) or transaction.get_connection().in_atomic_block:
+            raise
+    return fn(**kwargs)

@@ -17,6 +17,7 @@ from ._core import (
     clean_address,
     clean_amount,
     clean_reason,
+    client_key_for,
     existing_action,
     position_save,
     positions_lock,
@@ -42,8 +43,10 @@ def _tokens_redeem(*, security: Security, wallet: str, amount: object, actor: Us
     security = _security(security)
     policy_ensure(actor, Action.TOKENS_REDEEM, organization_id=security.issuer.organization_id)
     address, value = clean_address(wallet), clean_amount(amount)
-    found = existing_action(idempotency_key, kind=TokenAction.Kind.REDEEM, security_id=security.pk,
-                            from_wallet=address, amount=value)
+    reason = clean_reason(reason, required=False)
+    key = client_key_for(idempotency_key, actor=actor, security=security)
+    found = existing_action(key, kind=TokenAction.Kind.REDEEM, security_id=security.pk,
+                            from_wallet=address, amount=value, reason=reason)
     if found is not None:
         return found
     book = book_lock(security)
@@ -52,7 +55,7 @@ def _tokens_redeem(*, security: Security, wallet: str, amount: object, actor: Us
         raise ApplicationError(_("The amount exceeds the wallet's balance."), code="insufficient_balance",
                                fields={"amount": [_("The amount exceeds the wallet's balance.")]})
     action = action_record(kind=TokenAction.Kind.REDEEM, security=security, actor=actor,
-                           idempotency_key=idempotency_key, reason=clean_reason(reason, required=False), cause="issuer",
+                           idempotency_key=key, reason=reason, cause="issuer",
                            from_investor=position.investor, from_wallet=address, amount=value)
     position.balance = int(position.balance) - value
     position.frozen = min(int(position.frozen), int(position.balance))  # a burn eats frozen tokens last
@@ -65,8 +68,9 @@ def _tokens_redeem(*, security: Security, wallet: str, amount: object, actor: Us
 
 def tokens_redeem(*, security: Security, wallet: str, amount: object, actor: User, reason: str = "",
                   idempotency_key: str | None = None) -> TokenAction:
-    """Redeem (burn) tokens held in a wallet (issuer admin)."""
-    return run_idempotent(_tokens_redeem, idempotency_key, security=security, wallet=wallet, amount=amount,
+    """Redeem (burn) tokens held in a wallet (issuer admin). `idempotency_key`: the client's
+    own key, recorded in its namespace (client_key_for); see tokens_issue."""
+    return run_idempotent(_tokens_redeem, security=security, wallet=wallet, amount=amount,
                           actor=actor, reason=reason, idempotency_key=idempotency_key)
 
 

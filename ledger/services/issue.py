@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -21,7 +21,7 @@ from ._core import (
     actions_record_many,
     book_lock,
     clean_address,
-    duplicate_key,
+    client_key_stored,
     facts_for,
     facts_for_wallet,
     holdings_needed,
@@ -116,19 +116,20 @@ def _issue_locked(*, security: Security, book: ControlBook, items: list[_Item], 
 @transaction.atomic(durable=True)
 def _tokens_issue(*, security: Security, wallet: Wallet, amount: int, actor: User, reason: str, cause: str,
                   idempotency_key: str | None) -> TokenAction:
-    security = security_load(security, actor, idempotency_key=idempotency_key)
+    security = security_load(security, actor, client_key=idempotency_key)
     policy_ensure(actor, Action.TOKENS_ISSUE, member_role=security.member_role)
     wallet = wallet_load(wallet.pk)
     address = clean_address(wallet.address)
+    reason = (reason or "").strip()
     if security.recorded_pk is not None:
         return same_action(TokenAction.objects.get(pk=security.recorded_pk), kind=TokenAction.Kind.ISSUE,
                            security_id=security.pk, to_wallet=address,
-                           amount=amount if isinstance(amount, int) else -1)
+                           amount=amount if isinstance(amount, int) else -1, reason=reason)
     book = book_lock(security)
     investor = wallet.profile.user
     position = positions_lock(security, [(address, investor)], book_exclusive=True)[address]
     item = _Item(position=position, investor=investor, facts=facts_for_wallet(wallet, position), amount=amount,
-                 reason=(reason or "").strip(), cause=cause, idempotency_key=idempotency_key)
+                 reason=reason, cause=cause, idempotency_key=security.stored_key)
     return _issue_locked(security=security, book=book, items=[item], actor=actor)[0]
 
 
@@ -136,9 +137,11 @@ def tokens_issue(*, security: Security, wallet: Wallet, amount: int, actor: User
                  idempotency_key: str | None = None) -> TokenAction:
     """Issue `amount` base units to an investor's wallet (issuer admin). The rule engine
     checks the investor against the security's rules with the register's holdings; a
-    `token.mint` outbox row follows in the same transaction. A repeated idempotency key
-    returns the first action and writes nothing."""
-    return run_idempotent(_tokens_issue, idempotency_key, security=security, wallet=wallet, amount=amount,
+    `token.mint` outbox row follows in the same transaction. `idempotency_key` is the
+    client's own key (client_key_clean), recorded in the issuer organization's namespace
+    (client_key_stored): repeating the same issuance under it returns the first action and
+    writes nothing; another request under it is a 409 idempotency_conflict."""
+    return run_idempotent(_tokens_issue, security=security, wallet=wallet, amount=amount,
                           actor=actor, reason=reason, cause=cause, idempotency_key=idempotency_key)
 
 
@@ -149,7 +152,9 @@ def _tokens_issue_many(*, security: Security, items: list[IssueItem], actor: Use
     policy_ensure(actor, Action.TOKENS_ISSUE, member_role=security.member_role)
     if not items:
         raise ApplicationError(_("Give at least one issuance."), code="nothing_selected")
-    keys = [item.idempotency_key for item in items if item.idempotency_key]
+    stored = [client_key_stored(item.idempotency_key, actor=actor, organization_id=security.issuer_organization_id)
+              for item in items]
+    keys = [key for key in stored if key]
     if len(keys) != len(set(keys)):
         message = _("The same idempotency key appears twice in this batch.")
         raise ApplicationError(message, code="duplicate_idempotency_key", fields={"idempotency_key": [message]})
@@ -166,9 +171,9 @@ def _tokens_issue_many(*, security: Security, items: list[IssueItem], actor: Use
     recorded = {a.idempotency_key: a for a in TokenAction.objects.filter(idempotency_key__in=keys)} if keys else {}
     results: dict[int, TokenAction] = {}
     for index, (item, _wallet, address) in enumerate(resolved):
-        if item.idempotency_key in recorded:
+        if stored[index] in recorded:
             results[index] = same_action(
-                recorded[item.idempotency_key], kind=TokenAction.Kind.ISSUE, security_id=security.pk,
+                recorded[stored[index]], kind=TokenAction.Kind.ISSUE, security_id=security.pk,
                 to_wallet=address, amount=item.amount if isinstance(item.amount, int) else -1)
     todo = [index for index in range(len(resolved)) if index not in results]
     if todo:
@@ -182,7 +187,7 @@ def _tokens_issue_many(*, security: Security, items: list[IssueItem], actor: Use
             locked.append(_Item(position=position, investor=wallet.profile.user,
                                 facts=facts_for_wallet(wallet, position), amount=item.amount,
                                 reason=(item.reason or reason or "").strip(), cause=item.cause or cause,
-                                idempotency_key=item.idempotency_key))
+                                idempotency_key=stored[index]))
         for index, action in zip(todo, _issue_locked(security=security, book=book, items=locked, actor=actor),
                                  strict=True):
             results[index] = action
@@ -197,18 +202,13 @@ def tokens_issue_many(*, security: Security, items: Iterable[IssueItem], actor: 
     register as the earlier items leave it), and each item gets its own ISSUE action,
     `token.mint` outbox row and audit event. One refused item refuses the batch (its error
     names the item's index in `fields["item"]`) and nothing is written. An item's own
-    reason/cause override the batch's. Idempotency keys: the same key twice in one batch is
+    reason/cause override the batch's. Idempotency keys are the client's own, recorded in the
+    issuer organization's namespace as for tokens_issue: the same key twice in one batch is
     refused; a key already recorded for the same issuance returns that action (a retried
     batch writes nothing), for another issuance it is an `idempotency_conflict`."""
     items = list(items)
-    try:
-        return _tokens_issue_many(security=security, items=items, actor=actor, reason=reason, cause=cause)
-    except IntegrityError as error:
-        # A concurrent twin committed one of the keys first: run again, which returns the
-        # recorded actions (or refuses a conflicting key).
-        if duplicate_key(error) and not transaction.get_connection().in_atomic_block:
-            return _tokens_issue_many(security=security, items=items, actor=actor, reason=reason, cause=cause)
-        raise
+    return run_idempotent(_tokens_issue_many, security=security, items=items, actor=actor, reason=reason,
+                          cause=cause)
 
 
 # -- settlement ----------------------------------------------------------------------------

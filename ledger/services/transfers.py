@@ -20,6 +20,7 @@ from ._core import (
     clean_address,
     clean_amount,
     clean_reason,
+    client_key_for,
     duplicate_key,
     existing_action,
     facts_for,
@@ -62,11 +63,12 @@ def move(sender: Position, receiver: Position, amount: int, *, eat_frozen: bool 
 def checked_transfer(*, security: Security, from_wallet: str, to_wallet: str, amount: object, actor: User | None,
                      reason: str, cause: str, idempotency_key: str | None,
                      sender_must_be: User | None = None) -> TokenAction:
-    """A transfer the rule engine must allow (same checks and order as the contract)."""
+    """A transfer the rule engine must allow (same checks and order as the contract).
+    `idempotency_key`: the key as recorded (client_key_for), not as the client sent it."""
     from_address, to_address = clean_address(from_wallet, field="from_wallet"), clean_address(to_wallet, field="to_wallet")
     amount = clean_amount(amount)
     found = existing_action(idempotency_key, kind=TokenAction.Kind.TRANSFER, security_id=security.pk,
-                            from_wallet=from_address, to_wallet=to_address, amount=amount)
+                            from_wallet=from_address, to_wallet=to_address, amount=amount, reason=reason)
     if found is not None:
         return found
     _addr, to_user = wallet_owner(to_address)
@@ -99,14 +101,15 @@ def _tokens_transfer(*, security: Security, from_wallet: str, to_wallet: str, am
     policy_ensure(actor, Action.TOKENS_TRANSFER, organization_id=security.issuer.organization_id)
     return checked_transfer(security=security, from_wallet=from_wallet, to_wallet=to_wallet, amount=amount,
                             actor=actor, reason=clean_reason(reason, required=False), cause="issuer",
-                            idempotency_key=idempotency_key)
+                            idempotency_key=client_key_for(idempotency_key, actor=actor, security=security))
 
 
 def tokens_transfer(*, security: Security, from_wallet: str, to_wallet: str, amount: object, actor: User,
                     reason: str = "", idempotency_key: str | None = None) -> TokenAction:
     """An issuer-initiated transfer between two registered wallets (issuer admin), under
-    the same rules as an investor's own transfer."""
-    return run_idempotent(_tokens_transfer, idempotency_key, security=security, from_wallet=from_wallet,
+    the same rules as an investor's own transfer. `idempotency_key`: the client's own key,
+    recorded in its namespace (client_key_for); see tokens_issue."""
+    return run_idempotent(_tokens_transfer, security=security, from_wallet=from_wallet,
                           to_wallet=to_wallet, amount=amount, actor=actor, reason=reason,
                           idempotency_key=idempotency_key)
 

@@ -48,3 +48,11 @@ def ready_subscription(offering, verified_investor):  # noqa: ANN001
 
 def wallet_of(user):  # noqa: ANN001, ANN201
     return _wallet(user)
+
+
+@pytest.fixture
+def api():  # noqa: ANN201
+    """A JSON API client; api.force_authenticate(persona) signs in with an API token."""
+    from .api_client import Api
+
+    return Api()
