@@ -16,6 +16,7 @@ from core.audit import audit_record, audit_record_many
 from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 
 from .models import Membership, Organization, Role, User
+from .sessions import user_sessions_end
 
 ORGANIZATION_NAME_MAX = Organization._meta.get_field("name").max_length
 
@@ -146,9 +147,18 @@ def user_sign_in_failed(*, email: str, locked: bool) -> None:
         )
 
 
-def user_password_changed(*, user: User, via: str) -> None:
+def password_reset_throttled(*, email: str) -> None:
+    """A reset request beyond the limits: no mail was sent (the requester is not told)."""
+    with transaction.atomic():
+        audit_record(action="user.password_reset_throttled", object_type="accounts.user", object_id=email[:64])
+
+
+def user_password_changed(*, user: User, via: str, keep_session_key: str | None = None) -> None:
+    """Record a new password and end the person's other sessions and all API tokens
+    (whoever knew the old password is signed out everywhere)."""
     with transaction.atomic():
         audit_record(action="user.password_changed", actor=user, obj=user, new={"via": via})
+        user_sessions_end(user=user, reason=f"password_{via}", actor=user, keep_session_key=keep_session_key)
 
 
 def totp_enrolment_start(*, user: User) -> TOTPDevice:

@@ -9,8 +9,10 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,8 +21,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.errors import ApplicationError
 
-from . import selectors, services, throttle
+from . import selectors, services, throttle, tokens
+from .credentials import ApiToken
 from .forms import CompanySignUpForm, OrganizationForm, SignInForm, SignUpForm, TokenForm
+from .sessions import user_sessions_end
 
 
 def _apply_error(form, error: ApplicationError) -> None:  # noqa: ANN001
@@ -104,7 +108,7 @@ def sign_in(request):  # noqa: ANN001, ANN201
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
-        ip = request.META.get("REMOTE_ADDR")
+        ip = throttle.client_address(request)
         if throttle.is_locked(email, ip):
             services.user_sign_in_failed(email=email, locked=True)
             form.add_error(None, _("Too many failed sign-in attempts. Try again in %(minutes)d minutes.") % {"minutes": throttle.lockout_minutes()})
@@ -115,7 +119,7 @@ def sign_in(request):  # noqa: ANN001, ANN201
             services.user_sign_in_failed(email=email, locked=False)
             form.add_error(None, _("The e-mail address or password is not correct."))
         else:
-            throttle.reset(email, ip)
+            throttle.record_success(email, ip)
             login(request, user)
             services.user_signed_in(user=user)
             return redirect(_safe_next(request) or "accounts:dashboard")
@@ -126,6 +130,34 @@ def sign_in(request):  # noqa: ANN001, ANN201
 def sign_out(request):  # noqa: ANN001, ANN201
     logout(request)
     messages.info(request, _("You have signed out."))
+    return redirect("accounts:login")
+
+
+@login_required
+def security(request):  # noqa: ANN001, ANN201
+    """Your API tokens (one per device) and the "Sign out everywhere" button."""
+    api_tokens = ApiToken.objects.filter(user=request.user, expiry__gt=timezone.now()).order_by("-created")
+    return render(request, "accounts/security.html", {"api_tokens": api_tokens})
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, digest: str):  # noqa: ANN001, ANN201
+    """Revoke one of your API tokens (named by its digest: the token itself is never stored)."""
+    token = ApiToken.objects.filter(user=request.user, digest=digest).first()
+    if token is not None:
+        tokens.api_token_revoke(token=token, actor=request.user)
+        messages.info(request, _("The API token of %(device)s no longer works.") % {"device": token.name})
+    return redirect("accounts:security")
+
+
+@login_required
+@require_POST
+def sign_out_everywhere(request):  # noqa: ANN001, ANN201
+    """End every session (this one too) and every API token of the signed-in person."""
+    user_sessions_end(user=request.user, reason="sign_out_everywhere", actor=request.user)
+    logout(request)
+    messages.info(request, _("You have signed out everywhere: all your sessions and API tokens have ended."))
     return redirect("accounts:login")
 
 
@@ -200,6 +232,24 @@ def organization_detail(request, pk: int):  # noqa: ANN001, ANN201
     org = selectors.organization_get_for(user=request.user, pk=pk)
     members = org.memberships.select_related("user").order_by("user__email")
     return render(request, "accounts/organization_detail.html", {"organization": org, "members": members})
+
+
+class PasswordReset(auth_views.PasswordResetView):
+    """Sends the reset link, at most PASSWORD_RESET_MAX_PER_EMAIL times per e-mail address and
+    PASSWORD_RESET_MAX_PER_ADDRESS times per client address in the window (accounts/throttle.py).
+    Beyond, no mail goes out and the page answers exactly the same (no enumeration, no mail
+    bombing)."""
+
+    template_name = "accounts/password_reset.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form):  # noqa: ANN001, ANN201
+        if throttle.password_reset_allowed(form.cleaned_data["email"], throttle.client_address(self.request)):
+            return super().form_valid(form)
+        services.password_reset_throttled(email=form.cleaned_data["email"])
+        return HttpResponseRedirect(self.get_success_url())
 
 
 class PasswordResetConfirm(auth_views.PasswordResetConfirmView):

@@ -3,12 +3,14 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from accounts.api import MeApi, TokenApi
+from accounts.api import LogoutAllApi, LogoutApi, MeApi, TokenApi
 from core.views import healthz
 
 api_patterns = [
     path("me/", MeApi.as_view(), name="me"),
     path("auth/token/", TokenApi.as_view(), name="token"),
+    path("auth/logout/", LogoutApi.as_view(), name="logout"),
+    path("auth/logout-all/", LogoutAllApi.as_view(), name="logout-all"),
 ]
 
 urlpatterns = [

@@ -35,3 +35,14 @@ def founding_state() -> tuple[int, int, int, int]:
     actions = ["user.signed_up", "organization.created", "membership.created"]
     return (User.objects.count(), Organization.objects.count(), Membership.objects.count(),
             AuditEvent.objects.filter(action__in=actions).count())
+
+
+def api_token_for(user, *, two_factor_verified: bool | None = None, device: str = "tests") -> str:  # noqa: ANN001
+    """An API token for `user` as POST /api/auth/token/ issues it (a knox token of one device);
+    by default verified for 2FA exactly when the person needs it (staff ask with a TOTP code).
+    Send it as HTTP_AUTHORIZATION=f"Token {key}"."""
+    from accounts.credentials import ApiToken
+
+    verified = user.requires_two_factor if two_factor_verified is None else two_factor_verified
+    _instance, key = ApiToken.objects.create(user=user, name=device, two_factor_verified=verified)
+    return key

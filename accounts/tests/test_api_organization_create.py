@@ -3,10 +3,9 @@ their company over the API (201); refusals are 400/403/409 with a code and write
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
 from accounts.models import Membership
-from accounts.tests.helpers import founding_state
+from accounts.tests.helpers import api_token_for, founding_state
 from core.models import AuditEvent
 
 
@@ -57,10 +56,10 @@ def test_a_bad_name_is_a_400_with_a_code(client, url, unaffiliated_issuer, data,
 @pytest.mark.parametrize("persona", ["verified_investor", "compliance_officer", "operator"])
 def test_other_roles_get_403_issuer_role_required(request, client, url, persona):
     user = request.getfixturevalue(persona)
-    token = Token.objects.create(user=user)  # staff scripts use a token (issued against a TOTP code)
+    token = api_token_for(user)  # staff scripts use a token (issued against a TOTP code)
     before = founding_state()
 
-    response = _post(client, url, {"name": "Kumo Energy K.K."}, HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = _post(client, url, {"name": "Kumo Energy K.K."}, HTTP_AUTHORIZATION=f"Token {token}")
 
     assert response.status_code == 403
     assert response.json()["error"]["code"] == "issuer_role_required"
@@ -82,9 +81,9 @@ def test_a_second_company_is_refused_after_the_first(client, url, unaffiliated_i
     client.force_login(unaffiliated_issuer)
     assert _post(client, url, {"name": "Kumo Energy K.K."}).status_code == 201
     client.logout()  # an admin now: this session lacks 2FA, a token stands in for it
-    token = Token.objects.create(user=unaffiliated_issuer)
+    token = api_token_for(unaffiliated_issuer)
 
-    response = _post(client, url, {"name": "Kumo Two K.K."}, HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = _post(client, url, {"name": "Kumo Two K.K."}, HTTP_AUTHORIZATION=f"Token {token}")
 
     assert response.status_code == 409
     assert unaffiliated_issuer.memberships.count() == 1

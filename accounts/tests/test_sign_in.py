@@ -1,5 +1,5 @@
 """A user signs in with e-mail and password; wrong passwords are counted, and after too
-many the account and the address are locked for a while."""
+many the account is locked from that address for a while (accounts/throttle.py)."""
 
 from urllib.parse import quote, urljoin, urlsplit
 
@@ -72,8 +72,9 @@ def test_one_failure_short_of_the_limit_still_lets_the_owner_in(client, settings
 
 
 def test_one_address_guessing_many_accounts_is_locked_too(client, settings, sign_in, verified_investor, outsider):
-    """Spraying one password over many accounts from one address trips the address lock."""
-    settings.LOGIN_THROTTLE_MAX_FAILURES = 3
+    """Spraying one password over many accounts from one address trips the address lock
+    (for accounts that never signed in from there; see test_sign_in_throttle.py)."""
+    settings.LOGIN_THROTTLE_ADDRESS_MAX_FAILURES = 3
     for n in range(3):
         client.post(reverse("accounts:login"), {"email": f"victim{n}@example.test", "password": "Summer2026!"})
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from accounts.tests.helpers import api_token_for
 from chain.models import Break
 from chain.services import break_resolve
 from core.errors import ApplicationError, PermissionDeniedError
@@ -78,8 +78,8 @@ def test_anonymous_is_sent_to_sign_in(client, db):
 
 def test_api_lists_and_resolves_breaks(db, operator, issuer_admin, client):
     brk = BreakFactory()
-    token = Token.objects.create(user=operator)
-    auth = {"HTTP_AUTHORIZATION": f"Token {token.key}"}
+    token = api_token_for(operator)
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
     body = client.get(reverse("chain-api:breaks"), **auth).json()
     assert [b["id"] for b in body] == [brk.pk] and body[0]["register_value"] == "100"
 
@@ -90,8 +90,8 @@ def test_api_lists_and_resolves_breaks(db, operator, issuer_admin, client):
     assert done.json()["resolved_by"] == operator.email
     assert client.get(reverse("chain-api:breaks"), **auth).json() == []
 
-    other = Token.objects.create(user=issuer_admin)
-    response = client.get(reverse("chain-api:breaks"), HTTP_AUTHORIZATION=f"Token {other.key}")
+    other = api_token_for(issuer_admin)
+    response = client.get(reverse("chain-api:breaks"), HTTP_AUTHORIZATION=f"Token {other}")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
 

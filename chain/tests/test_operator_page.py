@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from accounts.tests.helpers import api_token_for
 from core.models import OutboxEntry
 
 from .conftest import new_wallet, put, register_wallet_payload, settle
@@ -58,12 +58,12 @@ def test_the_page_says_when_the_node_is_down(some_actions, operator, login_verif
 
 
 def test_api_status_for_operators_only(some_actions, operator, compliance_officer, client):
-    token = Token.objects.create(user=operator)
-    body = client.get(reverse("chain-api:mirror"), HTTP_AUTHORIZATION=f"Token {token.key}").json()
+    token = api_token_for(operator)
+    body = client.get(reverse("chain-api:mirror"), HTTP_AUTHORIZATION=f"Token {token}").json()
     assert body["depth"]["pending"] == 2 and body["depth"]["confirmed"] == 1
     assert int(body["signer_balance_wei"]) > 0 and body["oldest_pending_seconds"] >= 0
-    other = Token.objects.create(user=compliance_officer)
-    response = client.get(reverse("chain-api:mirror"), HTTP_AUTHORIZATION=f"Token {other.key}")
+    other = api_token_for(compliance_officer)
+    response = client.get(reverse("chain-api:mirror"), HTTP_AUTHORIZATION=f"Token {other}")
     assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
 
 
@@ -73,8 +73,8 @@ def test_api_retry(some_actions, operator, client, backend):
     relay_sweep(backend=backend)
     failed = OutboxEntry.objects.get(idempotency_key="action:bad")
     assert failed.status == "failed"
-    token = Token.objects.create(user=operator)
-    response = client.post(reverse("chain-api:outbox-retry", args=[failed.pk]), HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token_for(operator)
+    response = client.post(reverse("chain-api:outbox-retry", args=[failed.pk]), HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200 and response.json()["status"] == "pending"
 
 

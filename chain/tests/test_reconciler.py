@@ -5,8 +5,8 @@ in flight are not breaks; the register is never changed."""
 from __future__ import annotations
 
 from django.urls import reverse
-from rest_framework.authtoken.models import Token
 
+from accounts.tests.helpers import api_token_for
 from chain.models import Break, Reconciliation
 from chain.reconciler import reconcile_run
 from core.models import AuditEvent
@@ -83,10 +83,10 @@ def test_operator_reconciles_from_the_page_and_the_api(mirrored_bond, backend, o
     mirror = browser.get(reverse("chain:mirror")).content.decode()
     assert 'data-testid="open-breaks">2</a>' in mirror and "1 securities checked, 2 differences (2 new)" in mirror
 
-    token = Token.objects.create(user=operator)
-    response = client.post(reverse("chain-api:reconcile"), HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token_for(operator)
+    response = client.post(reverse("chain-api:reconcile"), HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 201 and response.json()["breaks_new"] == 0
-    last = client.get(reverse("chain-api:reconcile"), HTTP_AUTHORIZATION=f"Token {token.key}").json()
+    last = client.get(reverse("chain-api:reconcile"), HTTP_AUTHORIZATION=f"Token {token}").json()
     assert last["id"] == response.json()["id"] and last["breaks_found"] == 2
 
 

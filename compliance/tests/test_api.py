@@ -1,7 +1,7 @@
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
+from accounts.tests.helpers import api_token_for
 from compliance.models import KycReview
 from compliance.tests.factories import KycReviewFactory
 from core.models import AuditEvent
@@ -17,8 +17,8 @@ def api():
 
 def _officer_api(user):  # noqa: ANN001, ANN202
     client = APIClient()
-    token, _ = Token.objects.get_or_create(user=user)  # tokens are issued only against a TOTP code
-    client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+    token = api_token_for(user)  # tokens are issued only against a TOTP code
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
     return client
 
 

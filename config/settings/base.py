@@ -2,6 +2,7 @@
 the environment (12-factor); `.var/services.env`, written by scripts/devservices.py,
 fills DATABASE_URL/REDIS_URL for the embedded servers when they are not set."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -20,14 +21,14 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.admin_config.AdminConfig",  # django.contrib.admin behind 2FA and the throttled sign-in
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_otp",
@@ -128,11 +129,35 @@ LOGIN_REDIRECT_URL = "accounts:dashboard"
 LOGOUT_REDIRECT_URL = "accounts:login"
 PASSWORD_RESET_TIMEOUT = env.int("PASSWORD_RESET_TIMEOUT", default=60 * 60)
 
-# Login throttling (accounts/throttle.py): failures per e-mail and per client address.
+# Login throttling (accounts/throttle.py), failures per window: an (account, address) pair;
+# an account from addresses that never signed in to it; an address over all accounts, except
+# for accounts that signed in from it before (known for LOGIN_THROTTLE_KNOWN_ADDRESS_DAYS).
 LOGIN_THROTTLE_MAX_FAILURES = env.int("LOGIN_THROTTLE_MAX_FAILURES", default=5)
+LOGIN_THROTTLE_ACCOUNT_MAX_FAILURES = env.int("LOGIN_THROTTLE_ACCOUNT_MAX_FAILURES", default=20)
+LOGIN_THROTTLE_ADDRESS_MAX_FAILURES = env.int("LOGIN_THROTTLE_ADDRESS_MAX_FAILURES", default=100)
+LOGIN_THROTTLE_KNOWN_ADDRESS_DAYS = env.int("LOGIN_THROTTLE_KNOWN_ADDRESS_DAYS", default=90)
 LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=15 * 60)
+# Password-reset mails per e-mail address and per client address in the window; beyond,
+# none is sent and the page answers the same.
+PASSWORD_RESET_MAX_PER_EMAIL = env.int("PASSWORD_RESET_MAX_PER_EMAIL", default=3)
+PASSWORD_RESET_MAX_PER_ADDRESS = env.int("PASSWORD_RESET_MAX_PER_ADDRESS", default=20)
+PASSWORD_RESET_WINDOW_SECONDS = env.int("PASSWORD_RESET_WINDOW_SECONDS", default=60 * 60)
 
 OTP_TOTP_ISSUER = "Shoken"
+
+# API tokens (django-rest-knox, accounts/credentials.py): one per device, stored as a digest,
+# valid for API_TOKEN_TTL_HOURS; "Authorization: Token <key>" as before.
+KNOX_TOKEN_MODEL = "accounts.ApiToken"
+API_TOKEN_TTL_HOURS = env.int("API_TOKEN_TTL_HOURS", default=24 * 30)
+API_TOKEN_MAX_PER_USER = env.int("API_TOKEN_MAX_PER_USER", default=10)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=API_TOKEN_TTL_HOURS),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+# Browser sessions in the database with their user (accounts/sessions.py), so a role change,
+# a password reset, a 2FA reset or "sign out everywhere" ends all of a person's sessions.
+SESSION_ENGINE = "accounts.sessions"
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ja", _("Japanese"))]
@@ -163,7 +188,7 @@ SECURE_REFERRER_POLICY = "same-origin"
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.SessionAuthentication",
-        "rest_framework.authentication.TokenAuthentication",
+        "knox.auth.TokenAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": [
         "rest_framework.permissions.IsAuthenticated",

@@ -16,6 +16,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership, Role, User
+from accounts.sessions import user_sessions_end
 from core.audit import audit_record
 from core.errors import ConflictError
 
@@ -79,4 +80,6 @@ def member_role_set(*, membership: Membership, role: str, actor: User) -> Member
     membership.role = role
     membership.save(update_fields=["role"])
     audit_record(action="membership.role_changed", actor=actor, obj=membership, old={"role": old}, new={"role": role})
+    if old != role:  # a promotion needs 2FA the old sessions and tokens never passed (issue 11, item 3)
+        user_sessions_end(user=membership.user, reason="role_changed", actor=actor)
     return membership
