@@ -41,7 +41,8 @@ def test_other_issuers_offering_is_404(api, issuer_member, other_offering):
     assert api.get(f"/api/issuance/offerings/{other_offering.pk}/").json()["error"]["code"] == "not_found"
 
 
-def test_investor_subscribes_signs_and_issuer_settles_the_states(api, verified_investor, issuer_member, offering):
+def test_investor_subscribes_signs_and_issuer_settles_the_states(api, verified_investor, issuer_admin, issuer_member,
+                                                                  offering, login_verified):
     api.force_authenticate(verified_investor)
     market = api.get("/api/issuance/market/").json()
     assert market[0]["eligible"] is True
@@ -51,10 +52,15 @@ def test_investor_subscribes_signs_and_issuer_settles_the_states(api, verified_i
     digest = offering.document(OfferingDocument.Kind.AGREEMENT).sha256
     r = api.post(f"/api/issuance/my-subscriptions/{sub_id}/accept-agreement/", {"agreement_sha256": digest}, format="json")
     assert r.json()["status"] == "signed"
-    api.force_authenticate(issuer_member)
-    assert api.post(f"/api/issuance/subscriptions/{sub_id}/funded/", {"reference": ""}, format="json").json()["error"]["code"] == "required"
-    assert api.post(f"/api/issuance/subscriptions/{sub_id}/funded/", {"reference": "W1"}, format="json").json()["status"] == "funded"
-    r = api.post(f"/api/issuance/offerings/{offering.pk}/subscriptions/bulk/", {"decision": "accept", "subscriptions": [sub_id]}, format="json")
+    api.force_authenticate(issuer_member)   # money steps are the issuer admin's (accounts/policy.py)
+    r = api.post(f"/api/issuance/subscriptions/{sub_id}/funded/", {"reference": "W1"}, format="json")
+    assert r.status_code == 403 and r.json()["error"]["code"] == "admin_required"
+    admin = login_verified(issuer_admin)
+    funded = f"/api/issuance/subscriptions/{sub_id}/funded/"
+    assert admin.post(funded, {"reference": ""}, content_type="application/json").json()["error"]["code"] == "required"
+    assert admin.post(funded, {"reference": "W1"}, content_type="application/json").json()["status"] == "funded"
+    r = admin.post(f"/api/issuance/offerings/{offering.pk}/subscriptions/bulk/",
+                   {"decision": "accept", "subscriptions": [sub_id]}, content_type="application/json")
     assert r.json() == {"count": 1}
     assert Subscription.objects.get(pk=sub_id).status == Subscription.Status.READY_TO_SETTLE
 
