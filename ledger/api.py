@@ -201,8 +201,17 @@ class IdField(api_fields.StrictIntegerField):
         return super().to_internal_value(data)
 
 
+class DateField(serializers.DateField):
+    """YYYY-MM-DD in ASCII digits (DRF's DateField also takes other scripts' digits)."""
+
+    def to_internal_value(self, value):  # noqa: ANN001, ANN201
+        if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+            self.fail("invalid", format="YYYY-MM-DD")
+        return super().to_internal_value(value)
+
+
 class CapTableQuery(serializers.Serializer):
-    as_of = serializers.DateField(required=False, help_text="YYYY-MM-DD: the register at the end of that day")
+    as_of = DateField(required=False, help_text="YYYY-MM-DD: the register at the end of that day")
 
 
 class ReasonField(StrictCharField):
