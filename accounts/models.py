@@ -54,6 +54,11 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_active = models.BooleanField(default=True)
     is_staff = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
+    # The organization this person acts in when they belong to several, chosen by them
+    # (accounts.memberships.organization_activate); never set by someone else's action.
+    active_organization = models.ForeignKey(
+        "Organization", null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+    )
 
     objects = UserManager()
 
@@ -109,3 +114,43 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.organization} ({self.role})"
+
+
+class Invitation(models.Model):
+    """An issuer admin's invitation of a person, by e-mail, into their organization. It
+    changes nothing for the invitee until they accept it (signed in with that e-mail and
+    holding the token from the e-mail). Only a hash of the token is stored."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.REVOKED, Status.EXPIRED},
+    }
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("e-mail address"), max_length=254)
+    role = models.CharField(_("role"), max_length=16, choices=Membership.Role.choices)
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    token_hash = models.CharField(max_length=64)
+    language = models.CharField(max_length=8, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                "organization", Lower("email"), condition=models.Q(status="pending"),
+                name="accounts_invitation_one_pending",
+            ),
+        ]
+        indexes = [models.Index(Lower("email"), "status", name="accounts_invitation_email")]
+
+    def __str__(self) -> str:
+        return f"{self.email} -> {self.organization} ({self.status})"

@@ -23,3 +23,8 @@ urlpatterns = [
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirm.as_view(), name="password-reset-confirm"),
     path("reset/done/", auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"), name="password-reset-complete"),
 ]
+
+# Joining organizations (invitations) and choosing the active one: accounts.views_memberships.
+from .urls_memberships import urlpatterns as _memberships  # noqa: E402
+
+urlpatterns += _memberships

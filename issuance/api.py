@@ -54,17 +54,6 @@ class IssuanceReasonInput(serializers.Serializer):
                              help_text="required to reject or cancel")
 
 
-class MemberInviteInput(serializers.Serializer):
-    email = serializers.CharField()
-    role = serializers.CharField()
-
-
-class MembershipOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    email = serializers.CharField(source="user.email")
-    role = serializers.CharField()
-
-
 class SecurityTermsInput(serializers.Serializer):
     """The instrument's terms; which are required depends on the kind (the service says).
     Amounts, prices and rates are decimal strings of ASCII digits."""
@@ -261,14 +250,6 @@ class IssuerDecisionApi(Base):
         else:
             raise NotFoundError(_("Not found."))
         return Response(IssuerOutput(issuer).data)
-
-
-class MemberInviteApi(Base):
-    @extend_schema(request=MemberInviteInput, responses=MembershipOutput)
-    def post(self, request):  # noqa: ANN001, ANN201
-        data = _valid(MemberInviteInput, request)
-        m = services.member_invite(issuer=_my_issuer(request.user), actor=request.user, base_url=request.build_absolute_uri("/"), **data)
-        return Response(MembershipOutput(m).data, status=201)
 
 
 # --- securities and offerings --------------------------------------------------------------

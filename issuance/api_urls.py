@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_invitations
 
 app_name = "issuance-api"
 
 urlpatterns = [
     path("issuers/<int:pk>/<str:decision>/", api.IssuerDecisionApi.as_view(), name="issuer-decision"),
-    path("members/invite/", api.MemberInviteApi.as_view(), name="member-invite"),
+    path("invitations/", api_invitations.InvitationListApi.as_view(), name="invitations"),
+    path("invitations/<int:pk>/revoke/", api_invitations.InvitationRevokeApi.as_view(), name="invitation-revoke"),
     path("securities/", api.SecurityListApi.as_view(), name="securities"),
     path("offerings/", api.OfferingListApi.as_view(), name="offerings"),
     path("offerings/<int:pk>/", api.OfferingDetailApi.as_view(), name="offering"),

@@ -9,7 +9,8 @@ from datetime import date
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import Membership, Organization, User
+from accounts.memberships import organization_active_require
+from accounts.models import Invitation, Membership, Organization, User
 
 from . import eligibility
 from .access import deny, is_staff_reader, member_role
@@ -18,13 +19,18 @@ from .models.issuers import IssuerDocument
 
 
 def issuer_for(*, user: User) -> Issuer | None:
-    """The issuer of the (first) organization the user belongs to, if it has applied."""
-    return Issuer.objects.filter(organization__memberships__user=user).select_related("organization").first()
+    """The issuer of the organization the user acts in (accounts.memberships), if it has
+    applied. 409 organization_required for a person in several organizations who has not
+    chosen one: nothing is read from, or created in, an organization they did not pick."""
+    organization = organization_active_require(user=user)
+    if organization is None:
+        return None
+    return Issuer.objects.filter(organization=organization).select_related("organization").first()
 
 
 def organization_for(*, user: User) -> Organization | None:
-    m = Membership.objects.filter(user=user).select_related("organization").order_by("id").first()
-    return m.organization if m else None
+    """The organization the user acts in (409 organization_required as in issuer_for)."""
+    return organization_active_require(user=user)
 
 
 def issuer_get_for(*, user: User, pk: int) -> Issuer:
@@ -143,6 +149,11 @@ def issuer_document_get_for(*, user: User, pk: int) -> IssuerDocument:
 
 def members_of(*, issuer: Issuer) -> QuerySet[Membership]:
     return Membership.objects.filter(organization_id=issuer.organization_id).select_related("user").order_by("user__email")
+
+
+def invitations_of(*, issuer: Issuer) -> QuerySet[Invitation]:
+    """The organization's invitations, newest first (the members page, for admins)."""
+    return Invitation.objects.filter(organization_id=issuer.organization_id).select_related("invited_by").order_by("-id")[:200]
 
 
 def membership_get_for(*, user: User, issuer: Issuer, pk: int) -> Membership:

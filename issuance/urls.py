@@ -13,6 +13,7 @@ urlpatterns = [
     path("apply/submit/", views.issuer_submit, name="issuer-submit"),
     path("members/", views.members, name="members"),
     path("members/<int:pk>/role/", views.member_role_change, name="member-role"),
+    path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation-revoke"),
     path("review/", views.issuer_review_list, name="issuer-review-list"),
     path("review/<int:pk>/", views.issuer_review, name="issuer-review"),
     path("issuer-documents/<int:pk>/", views.issuer_document, name="issuer-document"),

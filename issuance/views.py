@@ -7,10 +7,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.memberships import organization_choice_required
 from core.errors import ApplicationError, ConflictError, NotFoundError
 
 from . import selectors, services, storage
@@ -57,6 +59,8 @@ def _button(request, action, ok: str, target):  # noqa: ANN001, ANN202
 
 @login_required
 def issuer_home(request):  # noqa: ANN001, ANN201
+    if organization_choice_required(user=request.user):
+        return redirect(f"{reverse('accounts:organization-choose')}?next={reverse('issuance:home')}")
     issuer = selectors.issuer_for(user=request.user)
     org = selectors.organization_for(user=request.user)
     if issuer is None:
@@ -126,9 +130,18 @@ def members(request):  # noqa: ANN001, ANN201
         else:
             messages.success(request, _("Invitation sent."))
             return redirect("issuance:members")
-    context = {"issuer": issuer, "members": selectors.members_of(issuer=issuer), "form": form,
-               "is_admin": member_role(request.user, issuer) == "admin"}
+    is_admin = member_role(request.user, issuer) == "admin"
+    context = {"issuer": issuer, "members": selectors.members_of(issuer=issuer), "form": form, "is_admin": is_admin,
+               "invitations": selectors.invitations_of(issuer=issuer) if is_admin else []}
     return _render(request, "members.html", context, [form])
+
+
+@login_required
+@require_POST
+def invitation_revoke(request, pk: int):  # noqa: ANN001, ANN201
+    issuer = _my_issuer(request)
+    return _button(request, lambda: services.invitation_revoke(issuer=issuer, pk=pk, actor=request.user),
+                   _("Invitation revoked."), ["issuance:members"])
 
 
 @login_required

@@ -3,7 +3,7 @@ owns its transaction (atomic(durable=True)), checks permissions and transitions 
 writes its audit events in that transaction."""
 
 from .issuers import issuer_approve, issuer_document_add, issuer_reject, issuer_save, issuer_submit
-from .members import member_invite, member_role_set
+from .members import invitation_revoke, member_invite, member_role_set
 from .offerings import (
     offering_cancel,
     offering_close,
@@ -27,7 +27,7 @@ from .subscriptions import (
 
 __all__ = [
     "issuer_approve", "issuer_document_add", "issuer_reject", "issuer_save", "issuer_submit",
-    "member_invite", "member_role_set",
+    "invitation_revoke", "member_invite", "member_role_set",
     "offering_cancel", "offering_close", "offering_create", "offering_document_add", "offering_ensure_editable",
     "offering_publish", "offering_update",
     "security_create",

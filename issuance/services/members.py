@@ -1,75 +1,110 @@
-"""The issuer admin invites people by e-mail and sets their role. The invitation creates the
-user (no usable password) and the membership; the e-mail carries a set-password link (the
-password-reset confirmation page of accounts), sent after commit."""
+"""The issuer admin invites people by e-mail and sets their role.
+
+An invitation creates no account and no membership: the invitee accepts it (or not) with the
+token from the e-mail (accounts.memberships.invitation_accept). Creating one answers the same,
+and sends the same e-mail, whether or not the address belongs to an account and whatever
+organizations that account is in, so the answer tells the inviter nothing about other
+companies' people. Only a hash of the token is stored; the e-mail is sent after commit."""
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
-from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from accounts.models import Membership, Role, User
+from accounts.memberships import invitation_email_checked, invitation_expires_at, invitation_token_new
+from accounts.models import Invitation, Membership, User
+from accounts.policy import Action, policy_ensure
 from accounts.sessions import user_sessions_end
 from core.audit import audit_record
-from core.errors import ConflictError
+from core.errors import ConflictError, NotFoundError
+from core.lifecycle import transition
 
-from ..access import ensure_member
 from ..models import Issuer
 from ._common import invalid
 
 
-def _send_invitation(user_pk: int, issuer_name: str, base_url: str) -> None:
-    user = User.objects.get(pk=user_pk)
-    link = base_url.rstrip("/") + reverse(
-        "accounts:password-reset-confirm",
-        args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
-    )
-    send_mail(
-        _("You are invited to %(issuer)s on Shoken") % {"issuer": issuer_name},
-        _("You have been invited to join %(issuer)s on Shoken.\n\nSet your password here: %(link)s\n") % {"issuer": issuer_name, "link": link},
-        settings.DEFAULT_FROM_EMAIL,
-        [user.email],
-    )
+def _send_invitation(invitation_pk: int, token: str, base_url: str) -> None:
+    """The e-mail to the invitee, in their language when their account has one (else the
+    inviter's at the time), with the link that accepts (after sign-in or sign-up)."""
+    invitation = Invitation.objects.select_related("organization", "invited_by").get(pk=invitation_pk)
+    account_language = User.objects.filter(email__iexact=invitation.email).values_list("language", flat=True).first()
+    language = account_language or invitation.language or settings.LANGUAGE_CODE
+    link = base_url.rstrip("/") + reverse("accounts:invitation-open", args=[invitation.pk, token])
+    context = {"invitation": invitation, "link": link, "organization": invitation.organization.name,
+               "inviter": invitation.invited_by.get_full_name()}
+    with translation.override(language):
+        subject = render_to_string("issuance/invitation_email_subject.txt", context).strip()
+        body = render_to_string("issuance/invitation_email.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+
+
+def _expire_stale(*, organization_id: int, email: str, actor: User) -> None:
+    stale = Invitation.objects.select_for_update().filter(
+        organization_id=organization_id, email__iexact=email, status=Invitation.Status.PENDING,
+        expires_at__lte=timezone.now())
+    for invitation in stale:
+        transition(invitation, to=Invitation.Status.EXPIRED, actor=actor)
 
 
 @transaction.atomic(durable=True)
-def member_invite(*, issuer: Issuer, email: str, role: str, actor: User, base_url: str = "") -> Membership:
-    ensure_member(actor, issuer, admin=True)
-    email = (email or "").strip().lower()
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise invalid(_("Enter a valid e-mail address."), field="email", code="invalid_email")
+def member_invite(*, issuer: Issuer, email: str, role: str, actor: User, base_url: str = "") -> Invitation:
+    """Invite `email` into the issuer's organization as `role`. 400 invalid_email |
+    email_too_long | invalid_role; 409 already_member (a member of this organization: the
+    admin sees them on the members page) | invitation_pending (revoke it to send another)."""
+    policy_ensure(actor, Action.MEMBER_INVITE, organization_id=issuer.organization_id)
+    email = invitation_email_checked(email)
     if role not in Membership.Role.values:
         raise invalid(_("Choose admin or member."), field="role", code="invalid_role")
-    user = User.objects.filter(email__iexact=email).first()
-    if user is not None and user.memberships.filter(organization_id=issuer.organization_id).exists():
+    if Membership.objects.filter(organization_id=issuer.organization_id, user__email__iexact=email).exists():
         raise ConflictError(_("This person is already a member."), code="already_member")
-    if user is not None and user.role != Role.ISSUER:
-        raise ConflictError(_("This e-mail address belongs to an account that cannot join an issuer."), code="email_taken")
-    created = user is None
-    if created:
-        user = User.objects.create_user(email=email, password=None, role=Role.ISSUER)
-        audit_record(action="user.invited", actor=actor, obj=user, new={"email": email, "role": Role.ISSUER})
-    membership = Membership.objects.create(user=user, organization_id=issuer.organization_id, role=role)
-    audit_record(action="membership.created", actor=actor, obj=membership, new={"email": email, "role": role, "issuer": issuer.pk})
-    name, url = issuer.legal_name, base_url or getattr(settings, "ISSUANCE_SITE_URL", "")
-    transaction.on_commit(lambda: _send_invitation(user.pk, name, url))
-    return membership
+    _expire_stale(organization_id=issuer.organization_id, email=email, actor=actor)
+    token, token_hash = invitation_token_new()
+    pending = _("An invitation to this address is already pending. Revoke it to send a new one.")
+    if Invitation.objects.filter(organization_id=issuer.organization_id, email__iexact=email,
+                                 status=Invitation.Status.PENDING).exists():
+        raise ConflictError(pending, code="invitation_pending")
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                organization_id=issuer.organization_id, email=email, role=role, invited_by=actor,
+                token_hash=token_hash, language=translation.get_language() or "", expires_at=invitation_expires_at())
+    except IntegrityError as exc:  # a concurrent invitation of the same address won the race
+        raise ConflictError(pending, code="invitation_pending") from exc
+    audit_record(action="invitation.created", actor=actor, obj=invitation,
+                 new={"email": email, "role": role, "organization": issuer.organization_id,
+                      "expires_at": invitation.expires_at.isoformat()})
+    url = base_url or getattr(settings, "ISSUANCE_SITE_URL", "")
+    transaction.on_commit(lambda: _send_invitation(invitation.pk, token, url))
+    return invitation
+
+
+@transaction.atomic(durable=True)
+def invitation_revoke(*, issuer: Issuer, pk: int, actor: User) -> Invitation:
+    """An issuer admin withdraws a pending invitation of their organization. 404 for another
+    organization's; 409 invalid_transition once answered, revoked or expired."""
+    policy_ensure(actor, Action.MEMBER_INVITE, organization_id=issuer.organization_id)
+    invitation = Invitation.objects.select_for_update().filter(pk=pk, organization_id=issuer.organization_id).first()
+    if invitation is None:
+        raise NotFoundError(_("No such invitation."), code="not_found")
+    if invitation.status != Invitation.Status.PENDING:
+        raise ConflictError(_("This invitation has already been answered or withdrawn."), code="invitation_not_pending")
+    transition(invitation, to=Invitation.Status.REVOKED, actor=actor)
+    now = timezone.now()
+    Invitation.objects.filter(pk=invitation.pk).update(decided_at=now)
+    invitation.decided_at = now
+    return invitation
 
 
 @transaction.atomic(durable=True)
 def member_role_set(*, membership: Membership, role: str, actor: User) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     issuer = Issuer.objects.get(organization_id=membership.organization_id)
-    ensure_member(actor, issuer, admin=True)
+    policy_ensure(actor, Action.MEMBER_ROLE_SET, organization_id=issuer.organization_id)
     if role not in Membership.Role.values:
         raise invalid(_("Choose admin or member."), field="role", code="invalid_role")
     if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN:

@@ -1,0 +1,76 @@
+"""The issuer admin's side of invitations (mounted at /api/issuance/invitations/): invite
+by e-mail, list the organization's invitations, revoke a pending one. The answer to an
+invitation is the same whether or not the address has an account (no enumeration)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.response import Response
+
+from accounts.models import Invitation, Membership
+from accounts.policy import Action, policy_ensure
+from core.api import ApiView
+from core.api_fields import StrictCharField, StrictInput
+from core.api_schema import error_responses
+from core.errors import NotFoundError
+
+from . import selectors, services
+from .models import Issuer
+
+
+def _my_issuer(user) -> Issuer:  # noqa: ANN001
+    issuer = selectors.issuer_for(user=user)
+    if issuer is None:
+        raise NotFoundError(_("Your organization has not applied as an issuer yet."), code="no_issuer")
+    return issuer
+
+
+class InvitationInput(StrictInput):
+    # Checked by the service (invalid_email, email_too_long, invalid_role), the same as the page.
+    email = StrictCharField(max_length=1000, trim_whitespace=False)
+    role = StrictCharField(max_length=100, help_text="admin or member")
+
+
+class IssuerInvitationOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    email = serializers.EmailField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+    status = serializers.ChoiceField(choices=Invitation.Status.choices)
+    invited_by = serializers.EmailField(source="invited_by.email")
+    created_at = serializers.DateTimeField()
+    expires_at = serializers.DateTimeField()
+    decided_at = serializers.DateTimeField(allow_null=True)
+
+
+class InvitationListApi(ApiView):
+    @extend_schema(responses={200: IssuerInvitationOutput(many=True), **error_responses(403, 404, 409)},
+                   operation_id="issuance_invitations_list", summary="Your organization's invitations (admins)")
+    def get(self, request):  # noqa: ANN001, ANN201
+        issuer = _my_issuer(request.user)
+        policy_ensure(request.user, Action.MEMBER_INVITE, organization_id=issuer.organization_id)
+        qs = selectors.invitations_of(issuer=issuer)
+        return Response(IssuerInvitationOutput(qs, many=True).data)
+
+    @extend_schema(request=InvitationInput, responses={201: IssuerInvitationOutput, **error_responses(400, 403, 404, 409)},
+                   operation_id="issuance_invitations_create", summary="Invite someone by e-mail (admins)",
+                   description="Sends the invitee an e-mail with a link to accept; creates no account and no membership. "
+                               "The answer is the same whether or not the address has an account. 400 invalid_email | "
+                               "email_too_long | invalid_role; 403 admin_required; 409 already_member (of your organization) | "
+                               "invitation_pending | organization_required (you belong to several: choose one first).")
+    def post(self, request):  # noqa: ANN001, ANN201
+        s = InvitationInput(data=request.data)
+        s.is_valid(raise_exception=True)
+        invitation = services.member_invite(issuer=_my_issuer(request.user), actor=request.user,
+                                            base_url=request.build_absolute_uri("/"), **s.validated_data)
+        return Response(IssuerInvitationOutput(invitation).data, status=201)
+
+
+class InvitationRevokeApi(ApiView):
+    @extend_schema(request=None, responses={200: IssuerInvitationOutput, **error_responses(403, 404, 409)},
+                   operation_id="issuance_invitation_revoke", summary="Revoke a pending invitation (admins)",
+                   description="404 for an invitation of another organization; 409 invitation_not_pending.")
+    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+        invitation = services.invitation_revoke(issuer=_my_issuer(request.user), pk=pk, actor=request.user)
+        return Response(IssuerInvitationOutput(invitation).data)
