@@ -5,6 +5,9 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 VENV_STAMP := $(VENV)/.installed
+# Slither pins web3<8 (the platform pins web3 8): its own environment, requirements-slither.txt.
+SLITHER_VENV := .venv-slither
+SLITHER_STAMP := $(SLITHER_VENV)/.installed
 NODE_STAMP := node_modules/.installed
 VENDOR_STAMP := static/vendor/.copied
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po */locale/*/LC_MESSAGES/*.po)
@@ -12,14 +15,14 @@ MO_FILES := $(PO_FILES:.po=.mo)
 DEV := DJANGO_SETTINGS_MODULE=config.settings.dev
 TEST := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: run test bootstrap services migrate demo stop lint contracts contracts-check forge-test bench-gas chaos bench-mirror system-packages
+.PHONY: run test bootstrap services migrate demo stop lint contracts contracts-check forge-test slither bench-gas chaos bench-mirror system-packages
 
 run: bootstrap
 	$(DEV) $(PY) manage.py demo_data
 	@echo "Shoken is starting on http://127.0.0.1:$${WEB_PORT:-8000}  (Ctrl-C stops everything)"
 	$(DEV) $(VENV)/bin/honcho start -f Procfile
 
-test: bootstrap system-packages contracts-check forge-test
+test: bootstrap system-packages contracts-check forge-test slither
 	$(TEST) $(PY) -m pytest
 
 contracts: $(NODE_STAMP)
@@ -30,6 +33,10 @@ contracts-check: $(NODE_STAMP)
 
 forge-test: $(NODE_STAMP)
 	cd contracts && ../node_modules/.bin/forge test
+
+# Static analysis of contracts/src; fails on any high or medium finding (contracts/README.md).
+slither: $(SLITHER_STAMP) $(NODE_STAMP)
+	$(SLITHER_VENV)/bin/python contracts/tools/slither.py
 
 bench-gas: $(VENV_STAMP) $(NODE_STAMP)
 	$(PY) bench/gas_bench.py
@@ -45,6 +52,11 @@ bootstrap: $(VENV_STAMP) $(NODE_STAMP) $(VENDOR_STAMP) $(MO_FILES) services migr
 $(VENV_STAMP): requirements.txt requirements-dev.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	touch $@
+
+$(SLITHER_STAMP): requirements-slither.txt
+	test -x $(SLITHER_VENV)/bin/python || $(PYTHON) -m venv $(SLITHER_VENV)
+	$(SLITHER_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -r requirements-slither.txt
 	touch $@
 
 $(NODE_STAMP): package.json package-lock.json

@@ -114,8 +114,8 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
         (uint256 fr, uint256 tr) = registry.recordsOf(from, to);
         uint256 fw = _wallets[from];
         uint256 tw = _wallets[to];
-        uint256 fInv;
-        uint256 tInv;
+        uint256 fInv = 0; // one investor on both sides: investor balances do not matter
+        uint256 tInv = 0;
         if (fr.investorId() != tr.investorId()) {
             (fInv,) = _investorBalance(fr, fw);
             (tInv,) = _investorBalance(tr, tw);
@@ -189,10 +189,10 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
         uint64 fid = fr.investorId();
         uint64 tid = tr.investorId();
         bool cross = fid != tid && amount != 0;
-        uint256 fInv;
-        uint256 tInv;
-        bool fTracked;
-        bool tTracked;
+        uint256 fInv = 0; // read only when `cross` (the rules get `cross && ...`)
+        uint256 tInv = 0;
+        bool fTracked = false;
+        bool tTracked = false;
         if (cross) {
             (fInv, fTracked) = _investorBalance(fr, fw);
             (tInv, tTracked) = _investorBalance(tr, tw);
@@ -303,7 +303,7 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
         Rules memory r = _rules;
         uint32 before = r.holderCount;
         uint256[] memory recs = registry.recordsOfMany(to);
-        uint256 total;
+        uint256 total = 0;
         for (uint256 i; i < to.length; ++i) {
             _mintOne(r, to[i], recs[i], amounts[i]);
             total += amounts[i];
@@ -335,7 +335,7 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
         Rules memory r = _rules;
         uint32 before = r.holderCount;
         uint256[] memory recs = registry.recordsOfMany(from);
-        uint256 total;
+        uint256 total = 0;
         for (uint256 i; i < from.length; ++i) {
             _debit(r, ref, from[i], recs[i], amounts[i]);
             total += amounts[i];
