@@ -3,10 +3,13 @@ own: /admin/login/ sends people to the throttled sign-in page (issue 11, item 6)
 
 from urllib.parse import parse_qs, urlsplit
 
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import Role
 from accounts.tests.factories import TOTPDeviceFactory, UserFactory
+from accounts.tests.helpers import api_token_for
+from core.models import AuditEvent
 
 ADMIN = reverse("admin:index")
 ADMIN_LOGIN = reverse("admin:login")
@@ -49,3 +52,21 @@ def test_the_sign_in_behind_the_admin_is_throttled(client, db, settings, passwor
         client.post(login, {"email": admin.email, "password": "guess-again-1"})
 
     assert client.post(login, {"email": admin.email, "password": password}).status_code == 429
+
+
+def test_a_role_change_in_the_admin_ends_the_persons_tokens(db, login_verified, verified_investor):
+    key = api_token_for(verified_investor)
+    admin = UserFactory(email="root@shoken.test", role=Role.OPERATOR, is_staff=True, is_superuser=True)
+    TOTPDeviceFactory(user=admin)
+    browser = login_verified(admin)
+    joined = verified_investor.date_joined
+
+    response = browser.post(reverse("admin:accounts_user_change", args=[verified_investor.pk]), {
+        "email": verified_investor.email, "full_name": verified_investor.full_name, "role": Role.COMPLIANCE,
+        "language": "", "is_active": "on", "date_joined_0": joined.strftime("%Y-%m-%d"),
+        "date_joined_1": joined.strftime("%H:%M:%S"),
+    })
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert Client().get(reverse("api:me"), HTTP_AUTHORIZATION=f"Token {key}").status_code in (401, 403)
+    assert AuditEvent.objects.get(action="user.sessions_ended").new_values["reason"] == "role_changed"
