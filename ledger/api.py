@@ -25,7 +25,7 @@ from issuance.selectors import subscription_get_for_issuer
 
 from . import selectors, services
 from .models import ComplianceRequest, Position, TokenAction
-from .services.client_keys import CLIENT_KEY_MAX_LENGTH, CLIENT_KEY_PATTERN
+from .services.client_keys import CLIENT_KEY_MAX_LENGTH, CLIENT_KEY_PATTERN, client_key_from_header
 
 TAG = "ledger"
 IDEMPOTENCY_KEY = OpenApiParameter(
@@ -52,7 +52,9 @@ def _valid(serializer_class: type[serializers.Serializer], data: object) -> dict
 
 
 def _client_key(request) -> str | None:  # noqa: ANN001
-    return request.headers.get("Idempotency-Key") or None
+    """The client's Idempotency-Key header, checked (an empty one is a 400); the services
+    record it in the client's namespace."""
+    return client_key_from_header(request.headers.get("Idempotency-Key"))
 
 
 # --- output --------------------------------------------------------------------------------

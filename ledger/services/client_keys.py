@@ -28,9 +28,23 @@ def client_key_clean(key: object) -> str | None:
     if key is None or key == "":
         return None
     if not isinstance(key, str) or not _CLIENT_KEY.fullmatch(key):
-        message = _("The idempotency key must be 1 to 128 visible ASCII characters (no spaces).")
-        raise ApplicationError(message, code="invalid_idempotency_key", fields={"Idempotency-Key": [message]})
+        raise _invalid()
     return key
+
+
+def _invalid() -> ApplicationError:
+    message = _("The idempotency key must be 1 to 128 visible ASCII characters (no spaces).")
+    return ApplicationError(message, code="invalid_idempotency_key", fields={"Idempotency-Key": [message]})
+
+
+def client_key_from_header(value: str | None) -> str | None:
+    """The Idempotency-Key header as sent: None when absent; present, it must be a valid key
+    (an empty header is refused like any other malformed one, not taken as "no key")."""
+    if value is None:
+        return None
+    if value == "":
+        raise _invalid()
+    return client_key_clean(value)
 
 
 def client_key_stored(key: object, *, actor: User | None, organization_id: int | None) -> str | None:
