@@ -125,7 +125,8 @@ POLICY: dict[Action, Rule] = {
     Action.ISSUER_DECIDE: Rule(_COMPLIANCE, PLATFORM, True, (
         "issuance.services.issuer_approve", "issuance.services.issuer_reject"),
         Refusal(403, "compliance_required", _("Only compliance officers may decide on issuers."))),
-    Action.MEMBER_INVITE: Rule(_ADMIN, ISSUER, True, ("issuance.services.member_invite",)),
+    Action.MEMBER_INVITE: Rule(_ADMIN, ISSUER, True, (
+        "issuance.services.member_invite", "issuance.services.invitation_revoke")),
     Action.MEMBER_ROLE_SET: Rule(_ADMIN, ISSUER, True, ("issuance.services.member_role_set",)),
     Action.SECURITY_CREATE: Rule(_STAFF, ISSUER, False, ("issuance.services.security_create",)),
     Action.OFFERING_CREATE: Rule(_STAFF, ISSUER, False, ("issuance.services.offering_create",)),

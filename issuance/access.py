@@ -1,6 +1,6 @@
-"""Who may do what to an issuer's objects. Services call these inside their transaction;
-selectors call them first and record `access_denied` when they refuse (so the refusal is
-audited even though the service's own transaction never starts)."""
+"""Reading helpers for an issuer's objects: the actor's membership role, staff readers, and
+the audited 404 selectors raise (so a refusal is audited even though no service transaction
+starts). Who may WRITE what is accounts.policy (the services call policy_ensure)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership, Role
 from accounts.policy import Action, policy_ensure
 from core.audit import audit_record
-from core.errors import NotFoundError, PermissionDeniedError
+from core.errors import NotFoundError
 
 
 def member_role(user, issuer) -> str | None:  # noqa: ANN001
@@ -26,17 +26,6 @@ def member_role(user, issuer) -> str | None:  # noqa: ANN001
 
 def is_staff_reader(user) -> bool:  # noqa: ANN001
     return user.is_authenticated and user.role in (Role.COMPLIANCE, Role.OPERATOR)
-
-
-def ensure_member(actor, issuer, *, admin: bool = False, what: str = "issuer") -> str:  # noqa: ANN001
-    """Raise NotFoundError for a non-member (no oracle), PermissionDeniedError for a member
-    without the admin role when admin is required."""
-    role = member_role(actor, issuer)
-    if role is None:
-        raise NotFoundError(_("Not found."), code="not_found")
-    if admin and role != Membership.Role.ADMIN:
-        raise PermissionDeniedError(_("Only an issuer admin may do this."), code="admin_required")
-    return role
 
 
 def ensure_compliance(actor) -> None:  # noqa: ANN001
