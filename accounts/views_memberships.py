@@ -65,7 +65,10 @@ def invitation_open(request, pk: int, token: str):  # noqa: ANN001, ANN201
         return render(request, "accounts/invitation_open.html", {"invitation": invitation, "token": token})
     if invitation.email.lower() != request.user.email.lower():
         return render(request, "accounts/invitation_open.html", {"invitation": invitation, "wrong_user": True}, status=403)
-    request.session[SESSION_TOKENS] = {**_tokens(request), str(invitation.pk): token}
+    if invitation.status != invitation.Status.PENDING:
+        messages.info(request, _("This invitation has already been answered or withdrawn."))
+    else:
+        request.session[SESSION_TOKENS] = {**_tokens(request), str(invitation.pk): token}
     return redirect("accounts:invitations")
 
 

@@ -155,6 +155,8 @@ def test_the_invitations_page_declines_and_without_the_link_asks_for_it(invitati
     client.get(f"/accounts/invitations/{inv.pk}/{token}/")
     assert client.post(f"/accounts/invitations/{inv.pk}/decline/").status_code == 302
     assert Invitation.objects.get(pk=inv.pk).status == "declined"
+    page = client.get(f"/accounts/invitations/{inv.pk}/{token}/", follow=True).content.decode()  # the link again
+    assert "already been answered" in page and f"/accounts/invitations/{inv.pk}/accept/" not in page
 
 
 def test_the_header_switcher_appears_for_people_in_several_organizations(invitation, invitee, issuer_org, home_org):
