@@ -13,6 +13,7 @@ from core.api_fields import StrictCharField, StrictInput, StrictIntegerField
 from core.api_schema import error_responses
 
 from . import memberships
+from .models import Membership
 
 
 class InvitationOutput(serializers.Serializer):
@@ -20,7 +21,7 @@ class InvitationOutput(serializers.Serializer):
     organization = serializers.IntegerField(source="organization_id")
     organization_name = serializers.CharField(source="organization.name")
     email = serializers.EmailField()
-    role = serializers.ChoiceField(choices=["admin", "member"])
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
     status = serializers.ChoiceField(choices=["pending", "accepted", "declined", "revoked", "expired"])
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
@@ -35,7 +36,7 @@ class InvitationAnswerInput(StrictInput):
 class OrganizationChoiceOutput(serializers.Serializer):
     id = serializers.IntegerField(source="organization_id")
     name = serializers.CharField(source="organization.name")
-    role = serializers.ChoiceField(choices=["admin", "member"])
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
 
 
 class ActiveOrganizationOutput(serializers.Serializer):
