@@ -8,6 +8,8 @@ companies' people. Only a hash of the token is stored; the e-mail is sent after 
 
 from __future__ import annotations
 
+import logging
+
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
@@ -27,6 +29,8 @@ from core.lifecycle import transition
 from ..models import Issuer
 from ._common import invalid
 
+logger = logging.getLogger(__name__)
+
 
 def _send_invitation(invitation_pk: int, token: str, base_url: str) -> None:
     """The e-mail to the invitee, in their language when their account has one (else the
@@ -40,7 +44,10 @@ def _send_invitation(invitation_pk: int, token: str, base_url: str) -> None:
     with translation.override(language):
         subject = render_to_string("issuance/invitation_email_subject.txt", context).strip()
         body = render_to_string("issuance/invitation_email.txt", context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    try:
+        send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [invitation.email])
+    except OSError:  # SMTP down: the invitation stands (the admin can revoke and resend); no 500 after commit
+        logger.exception("invitation %s: the e-mail could not be sent", invitation_pk)
 
 
 def _expire_stale(*, organization_id: int, email: str, actor: User) -> None:

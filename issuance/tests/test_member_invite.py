@@ -112,3 +112,11 @@ def test_admin_promotes_a_member_but_not_demote_the_last_admin(issuer, issuer_ad
     with pytest.raises(ConflictError) as err:
         member_role_set(membership=own, role="member", actor=issuer_admin)
     assert err.value.code == "last_admin"
+
+
+def test_a_mail_server_that_is_down_does_not_turn_the_invitation_into_a_500(settings, issuer, issuer_admin,
+                                                                            django_capture_on_commit_callbacks):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", 1, 2  # nothing listens on port 1
+    invitation = _invite(issuer, issuer_admin, "x@sakura.test", capture=django_capture_on_commit_callbacks)
+    assert Invitation.objects.get(pk=invitation.pk).status == Invitation.Status.PENDING
