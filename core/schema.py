@@ -1,0 +1,123 @@
+"""The OpenAPI schema's shared parts, documented once for every app.
+
+- `AutoSchema` (REST_FRAMEWORK["DEFAULT_SCHEMA_CLASS"]) adds the error answers every API view
+  can give, with the one error body of core.api.exception_handler
+  (`{"error": {"code", "message", "fields"}}`, application/json), unless the view documents
+  that status itself:
+    400  a request body, query parameters or a write (a write's body is parsed even when the
+         view reads none: core.api.ApiView), 415 likewise for a body in a type it does not take;
+    401/403  the operation needs an authenticated caller (401 "not signed in" when the first
+         authenticator asks for credentials, 403 otherwise and for every refusal by role);
+    404  the path names an object (ids and action names) or matches nothing under /api/, or
+         the caller's role has no such thing (an operator's queue for an investor);
+    409  a write (a transition not allowed from the object's state, a reused key, ...);
+    413  an upload (multipart body), refused by size;
+    429  the view throttles.
+- `add_links` (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) adds OpenAPI links, which
+  drf-spectacular never emits, for the flows a client follows: subscribe -> accept the
+  agreement -> mark funded -> accept -> settle, and KYC submit -> review. Schema-driven
+  clients and schemathesis' stateful phase follow them.
+"""
+
+from __future__ import annotations
+
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.plumbing import force_instance
+from rest_framework import serializers
+
+from .api_schema import error_responses
+
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+class AutoSchema(SpectacularAutoSchema):
+    def get_operation(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+        operation = super().get_operation(*args, **kwargs)
+        if operation is None:
+            return None
+        responses = operation.setdefault("responses", {})
+        for status in self.error_statuses(operation):
+            if str(status) not in responses:
+                responses[str(status)] = self._get_response_for_code(error_responses(status)[status], str(status))
+        return operation
+
+    def map_parsers(self) -> list[str]:
+        """A request body is JSON, or multipart when the view takes a file: the body types a
+        client should send (DRF's form parsers lose types: "" for a missing number)."""
+        media_types = super().map_parsers()
+        wanted = "multipart/" if self._takes_files() else "json"
+        return [m for m in media_types if wanted in m] or media_types
+
+    def _takes_files(self) -> bool:
+        serializer = force_instance(self.get_request_serializer())
+        fields = getattr(serializer, "fields", {}) if isinstance(serializer, serializers.Serializer) else {}
+        return any(isinstance(field, serializers.FileField) for field in fields.values())
+
+    def error_statuses(self, operation: dict) -> list[int]:
+        """The error statuses `operation` can answer (see the module docstring)."""
+        parameters = operation.get("parameters", [])
+        body = operation.get("requestBody")
+        write = self.method in WRITE_METHODS
+        security = operation.get("security") or []
+        statuses = set()
+        if body or write or any(p.get("in") == "query" for p in parameters):
+            statuses.add(400)
+        if body or write:
+            statuses.add(415)
+        if security and {} not in security:
+            statuses.update({401, 403})
+        if "{" in self.path or 403 in statuses:
+            statuses.add(404)
+        if write:
+            statuses.add(409)
+        if body and any(media.startswith("multipart/") for media in body.get("content", {})):
+            statuses.add(413)
+        if getattr(self.view, "throttle_classes", None):
+            statuses.add(429)
+        return sorted(statuses)
+
+
+# (source method, source path, source status) -> {link name: (target method, target path,
+# parameters, request body)}. "$response.body#/id" is the id in the source's answer.
+_ID = "$response.body#/id"
+LINKS = {
+    ("post", "/api/issuance/market/{id}/subscribe/", "201"): {
+        "AcceptAgreement": ("post", "/api/issuance/my-subscriptions/{id}/accept-agreement/", {"id": _ID}, None),
+    },
+    ("post", "/api/issuance/my-subscriptions/{id}/accept-agreement/", "200"): {
+        "MarkFunded": ("post", "/api/issuance/subscriptions/{id}/{action}/", {"id": _ID, "action": "funded"}, None),
+        "Accept": ("post", "/api/issuance/subscriptions/{id}/{action}/", {"id": _ID, "action": "accept"}, None),
+    },
+    ("post", "/api/issuance/subscriptions/{id}/{action}/", "200"): {
+        "Accept": ("post", "/api/issuance/subscriptions/{id}/{action}/", {"id": _ID, "action": "accept"}, None),
+        "MarkFunded": ("post", "/api/issuance/subscriptions/{id}/{action}/", {"id": _ID, "action": "funded"}, None),
+        "Settle": ("post", "/api/ledger/settle/", {}, {"subscriptions": [_ID]}),
+    },
+    ("post", "/api/compliance/kyc/submit/", "201"): {
+        "OpenReview": ("get", "/api/compliance/reviews/{id}/", {"id": _ID}, None),
+        "Approve": ("post", "/api/compliance/reviews/{id}/approve/", {"id": _ID}, None),
+        "RequestInfo": ("post", "/api/compliance/reviews/{id}/request-info/", {"id": _ID}, None),
+        "Reject": ("post", "/api/compliance/reviews/{id}/reject/", {"id": _ID}, None),
+    },
+}
+
+
+def add_links(result: dict, generator, request, public) -> dict:  # noqa: ANN001
+    """drf-spectacular postprocessing hook: the LINKS above, by operationId. A link whose
+    source or target operation is not in the schema is left out."""
+    paths = result.get("paths", {})
+    for (method, path, status), links in LINKS.items():
+        response = paths.get(path, {}).get(method, {}).get("responses", {}).get(status)
+        if response is None:
+            continue
+        for name, (target_method, target_path, parameters, body) in links.items():
+            target = paths.get(target_path, {}).get(target_method)
+            if target is None:
+                continue
+            link = {"operationId": target["operationId"]}
+            if parameters:
+                link["parameters"] = dict(parameters)
+            if body is not None:
+                link["requestBody"] = body
+            response.setdefault("links", {})[name] = link
+    return result

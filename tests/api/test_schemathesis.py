@@ -1,0 +1,145 @@
+"""schemathesis over the whole OpenAPI schema, once per role (issue 11, "Keep it that way").
+
+The schema is drf-spectacular's, served by the app itself (/api/schema/), and every request
+goes to the app in process through its WSGI handler, inside the test's transaction. For each
+role (verified investor, issuer admin with a 2FA-verified token, issuer member, compliance
+officer, operator, anonymous) one test runs every operation with all of schemathesis' checks
+(tests/api/schemathesis.toml: the phases, the number of examples, the fixed seed, and the few
+statuses a schema cannot express, each with its reason). A failure names the operation, the
+check and a curl line that reproduces it.
+
+The world each role meets is the same: an approved issuer (the personas' organization) with a
+bond, a published and a draft offering, subscriptions of the verified investor in several
+states, a submitted issuer, a KYC review waiting, a KYC document, a break. Generated ids in
+paths are mapped onto those objects most of the time (so operations reach their logic, not
+only 404), and left as generated otherwise.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+from pathlib import Path
+
+import pytest
+import schemathesis
+from django.core.wsgi import get_wsgi_application
+from django.test import Client
+
+from accounts.tests.factories import PASSWORD
+from conftest import totp_now
+
+ROLES = ["verified_investor", "issuer_admin", "issuer_member", "compliance_officer", "operator", "anonymous"]
+CONFIG = Path(__file__).with_name("schemathesis.toml")
+
+schema = schemathesis.pytest.from_fixture("api_schema")
+
+
+@pytest.fixture(params=ROLES)
+def role(request):  # noqa: ANN001, ANN201
+    return request.param
+
+
+@pytest.fixture
+def _keep_test_connection():  # noqa: ANN202
+    """The WSGI handler closes the database connection after each request (request_finished ->
+    close_old_connections), which would end the test's transaction; Django's test client
+    disconnects it the same way."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def world(db, issuer_org, issuer_admin, issuer_member, verified_investor):  # noqa: ANN001, ANN201
+    """The objects every role meets, by the path prefix whose {id} names them."""
+    from accounts.tests.factories import OrganizationFactory
+    from chain.tests.factories import BreakFactory
+    from compliance.tests.factories import KycReviewFactory
+    from investors.tests.factories import KycDocumentFactory
+    from issuance.models import Issuer, Offering, Subscription
+    from issuance.tests.factories import IssuerFactory, OfferingFactory, SecurityFactory, SubscriptionFactory
+
+    issuer = IssuerFactory(organization=issuer_org)
+    security = SecurityFactory(issuer=issuer, created_by=issuer_admin)
+    published = OfferingFactory(security=security)
+    draft = OfferingFactory(security=SecurityFactory(issuer=issuer, created_by=issuer_admin), status=Offering.Status.DRAFT)
+    subscriptions = [
+        SubscriptionFactory(offering=published, investor=verified_investor, status=status, units=1)
+        for status in (Subscription.Status.PENDING, Subscription.Status.SIGNED, Subscription.Status.FUNDED,
+                       Subscription.Status.READY_TO_SETTLE)
+    ]
+    submitted = IssuerFactory(organization=OrganizationFactory(name="Kaede Foods K.K."), status=Issuer.Status.SUBMITTED)
+    profile = verified_investor.investor_profile
+    return {
+        "/api/chain/breaks/": [BreakFactory(security=security).pk],
+        "/api/compliance/reviews/": [KycReviewFactory().pk],
+        "/api/investors/documents/": [KycDocumentFactory(profile=profile).pk],
+        "/api/investors/wallets/": list(profile.wallets.values_list("pk", flat=True)),
+        "/api/issuance/issuers/": [submitted.pk, issuer.pk],
+        "/api/issuance/market/": [published.pk],
+        "/api/issuance/offerings/": [published.pk, draft.pk],
+        "/api/issuance/my-subscriptions/": [s.pk for s in subscriptions],
+        "/api/issuance/subscriptions/": [s.pk for s in subscriptions],
+        "/api/ledger/securities/": [security.pk],
+    }
+
+
+@pytest.fixture
+def auth_headers(request, db, role, world):  # noqa: ANN001, ANN201
+    """The role's API token, asked for the way a client does (staff give their TOTP code, so
+    the issuer admin's token is a 2FA-verified one)."""
+    if role == "anonymous":
+        return {}
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    user = request.getfixturevalue(role)
+    body = {"email": user.email, "password": PASSWORD}
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        body["otp_code"] = totp_now(device)
+    response = Client().post("/api/auth/token/", body, content_type="application/json")
+    assert response.status_code == 200, response.content
+    return {"Authorization": f"Token {response.json()['token']}"}
+
+
+@pytest.fixture(scope="session")
+def _raw_schema(django_db_blocker):  # noqa: ANN001, ANN202
+    """The app's own OpenAPI document, as a client downloads it (generated once a session)."""
+    with django_db_blocker.unblock():
+        response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return json.loads(response.content)
+
+
+@pytest.fixture
+def api_schema(db, role, auth_headers, _keep_test_connection, _raw_schema):  # noqa: ANN001, ANN201
+    loaded = schemathesis.openapi.from_dict(copy.deepcopy(_raw_schema), config=schemathesis.Config.from_path(CONFIG))
+    loaded.app = get_wsgi_application()  # requests go to the app in process, as from_wsgi does
+    return loaded
+
+
+_ID_PATH = re.compile(r"^(/api/[^{]+/)\{id\}")
+
+
+def _aim_at_world(case, world: dict) -> None:  # noqa: ANN001
+    """Most generated ids become one of the world's objects; one in len(pool) + 1 stays."""
+    match = _ID_PATH.match(case.path)
+    value = (case.path_parameters or {}).get("id")
+    if match is None or not isinstance(value, int) or isinstance(value, bool):
+        return
+    pool = world.get(match.group(1))
+    if pool:
+        case.path_parameters["id"] = [*pool, value][value % (len(pool) + 1)]
+
+
+@schema.parametrize()
+def test_api_conforms_to_its_schema(case, auth_headers, world):  # noqa: ANN001
+    _aim_at_world(case, world)
+    case.call_and_validate(headers=auth_headers)
