@@ -18,6 +18,7 @@ from accounts.policy import (
     Actor,
     Rule,
     Scope,
+    actor_kind,
     policy_markdown,
     policy_problems,
     readme_section,
@@ -63,3 +64,14 @@ def test_the_command_prints_and_writes_the_table(tmp_path, settings):
     stale = "# Title\n\n<!-- policy:start -->\nold\n<!-- policy:end -->\n\nrest\n"
     assert readme_section(readme_with_table(stale)) == policy_markdown()
     assert readme_with_table(stale).endswith("<!-- policy:end -->\n\nrest\n")
+
+
+@pytest.mark.parametrize(("persona", "kind"), [
+    ("issuer_admin", Actor.ISSUER_ADMIN), ("issuer_member", Actor.ISSUER_MEMBER),
+    ("compliance_officer", Actor.COMPLIANCE), ("operator", Actor.OPERATOR), ("verified_investor", Actor.INVESTOR)])
+def test_the_two_factor_kinds_are_the_people_who_must_pass_totp(persona, kind, request, issuer_org):
+    """TWO_FACTOR_ACTORS and User.requires_two_factor name the same people: a step marked
+    2FA in the table is then only ever taken by someone who passed TOTP to sign in."""
+    user = request.getfixturevalue(persona)
+    assert actor_kind(user, organization_id=issuer_org.pk) == kind
+    assert user.requires_two_factor == (kind in TWO_FACTOR_ACTORS)
