@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from accounts.models import Invitation, Membership
 from accounts.policy import Action, policy_ensure
 from core.api import ApiView
-from core.api_fields import StrictCharField, StrictInput
+from core.api_fields import StrictInput
 from core.api_schema import error_responses
 from core.errors import NotFoundError
 
@@ -28,9 +28,10 @@ def _my_issuer(user) -> Issuer:  # noqa: ANN001
 
 
 class InvitationInput(StrictInput):
-    # Checked by the service (invalid_email, email_too_long, invalid_role), the same as the page.
-    email = StrictCharField(max_length=1000, trim_whitespace=False)
-    role = StrictCharField(max_length=100, help_text="admin or member")
+    # What the schema says (an e-mail address of at most 254 characters, admin or member) is
+    # checked here; the service checks the same again for the page (invalid_email, ...).
+    email = serializers.EmailField(max_length=254)
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
 
 
 class IssuerInvitationOutput(serializers.Serializer):
@@ -56,8 +57,8 @@ class InvitationListApi(ApiView):
     @extend_schema(request=InvitationInput, responses={201: IssuerInvitationOutput, **error_responses(400, 403, 404, 409)},
                    operation_id="issuance_invitations_create", summary="Invite someone by e-mail (admins)",
                    description="Sends the invitee an e-mail with a link to accept; creates no account and no membership. "
-                               "The answer is the same whether or not the address has an account. 400 invalid_email | "
-                               "email_too_long | invalid_role; 403 admin_required; 409 already_member (of your organization) | "
+                               "The answer is the same whether or not the address has an account. 400 invalid (error.fields "
+                               "names the bad e-mail or role); 403 admin_required; 409 already_member (of your organization) | "
                                "invitation_pending | organization_required (you belong to several: choose one first).")
     def post(self, request):  # noqa: ANN001, ANN201
         s = InvitationInput(data=request.data)
