@@ -203,9 +203,10 @@ def two_factor_verify(request):  # noqa: ANN001, ANN201
 
 
 def _safe_next(request) -> str | None:  # noqa: ANN001
-    """The ?next= address if it stays on this site (refuses //host, /\\host, https://host)."""
+    """The ?next= address if it stays on this site (refuses //host, /\\host, https://host) and is a
+    path: redirect() would take "dashboard" or "a\\x00b" for a view name (NoReverseMatch, a 500)."""
     next_url = request.GET.get("next", "")
-    if next_url and url_has_allowed_host_and_scheme(
+    if next_url.startswith("/") and "\x00" not in next_url and url_has_allowed_host_and_scheme(
         next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         return next_url

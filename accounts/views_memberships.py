@@ -41,7 +41,8 @@ def _tokens(request) -> dict:  # noqa: ANN001
 
 
 def _safe_next(request, value: str) -> str | None:  # noqa: ANN001
-    if value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    # a path only: redirect() takes "foo" or "a\x00b" for a view name (NoReverseMatch, a 500)
+    if value.startswith("/") and "\x00" not in value and url_has_allowed_host_and_scheme(value, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return value
     return None
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from core.errors import ApplicationError
+from core.forms import ReasonInput, form_error_message
 
 from . import selectors, services
 from .models import Break
@@ -62,8 +63,12 @@ def breaks(request):  # noqa: ANN001, ANN201
 @require_POST
 def break_resolve(request, pk: int):  # noqa: ANN001, ANN201
     brk = selectors.break_get_for(user=request.user, pk=pk)
+    form = ReasonInput(request.POST)
+    if not form.is_valid():
+        messages.error(request, form_error_message(form))
+        return redirect("chain:breaks")
     try:
-        services.break_resolve(brk=brk, reason=request.POST.get("reason", ""), actor=request.user)
+        services.break_resolve(brk=brk, reason=form.cleaned_data["reason"], actor=request.user)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

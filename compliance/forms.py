@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import WholeNumberField
+
 from .models import KycReview
 
 
@@ -17,4 +19,4 @@ class QueueFilterForm(forms.Form):
                                choices=[("", _("Open")), ("all", _("All")), *KycReview.Status.choices])
     country = forms.CharField(label=_("Country"), max_length=2, required=False)
     risk = forms.ChoiceField(label=_("Risk"), required=False, choices=[("", _("Any")), *KycReview.Risk.choices])
-    min_age_days = forms.IntegerField(label=_("Waiting at least (days)"), required=False, min_value=0, max_value=3650)
+    min_age_days = WholeNumberField(label=_("Waiting at least (days)"), required=False, min_value=0, max_value=3650)

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core import countries
 from core.errors import ApplicationError
+from core.forms import WholeNumberField
 
 from .models import InvestorProfile, KycDocument
 
@@ -47,7 +48,7 @@ class WalletAddressForm(forms.Form):
 
 
 class WalletSignatureForm(forms.Form):
-    challenge = forms.IntegerField(widget=forms.HiddenInput)
+    challenge = WholeNumberField(widget=forms.HiddenInput, min_value=1)
     signature = forms.CharField(label=_("Signature"), max_length=200,
                                 widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}))
 

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ApplicationError
+from core.forms import page_int
 
 from . import selectors, services
 from .downloads import document_response
@@ -77,8 +78,8 @@ def document_download(request, pk: int):  # noqa: ANN001, ANN201
 @require_GET
 def wallets(request):  # noqa: ANN001, ANN201
     challenge = None
-    if request.GET.get("challenge", "").isdigit():
-        challenge = selectors.open_challenge_for(user=request.user, pk=int(request.GET["challenge"]))
+    if (challenge_id := page_int(request.GET.get("challenge", ""))) is not None:
+        challenge = selectors.open_challenge_for(user=request.user, pk=challenge_id)
     return _render_wallets(request, challenge=challenge)
 
 

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Membership
 from compliance.rules import InvestorType
 from core import countries
+from core.forms import DecimalNumberField, WholeNumberField
 
 from .models import OfferingDocument, Security
 from .models.securities import Regulation
@@ -40,7 +41,7 @@ class ReasonForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("E-mail address"))
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)  # the User.email column
     role = forms.ChoiceField(label=_("Role"), choices=Membership.Role.choices)
 
 
@@ -49,28 +50,29 @@ class SecurityForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     symbol = forms.CharField(label=_("Symbol"), max_length=11)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
-    share_class = forms.CharField(label=_("Share class"), required=False)
-    par_value = forms.CharField(label=_("Par value"), required=False)
-    authorized_shares = forms.CharField(label=_("Authorized shares"), required=False)
-    face_value = forms.CharField(label=_("Face value per unit"), required=False)
-    coupon_rate = forms.CharField(label=_("Coupon rate (% a year)"), required=False)
+    share_class = forms.CharField(label=_("Share class"), required=False, max_length=Security._meta.get_field("share_class").max_length)
+    par_value = DecimalNumberField(label=_("Par value"), required=False)
+    authorized_shares = WholeNumberField(label=_("Authorized shares"), required=False)
+    face_value = DecimalNumberField(label=_("Face value per unit"), required=False)
+    coupon_rate = DecimalNumberField(label=_("Coupon rate (% a year)"), required=False)
     coupon_frequency = forms.ChoiceField(label=_("Coupon frequency"), choices=[("", "—"), *Security.CouponFrequency.choices], required=False)
     day_count = forms.ChoiceField(label=_("Day-count convention"), choices=[("", "—"), *Security.DayCount.choices], required=False)
     issue_date = forms.DateField(label=_("Issue date"), required=False, widget=DATE)
     maturity_date = forms.DateField(label=_("Maturity date"), required=False, widget=DATE)
-    redemption_price = forms.CharField(label=_("Redemption price (% of face)"), required=False, initial="100")
-    nav_per_unit = forms.CharField(label=_("NAV per unit"), required=False)
+    redemption_price = DecimalNumberField(label=_("Redemption price (% of face)"), required=False, initial="100")
+    nav_per_unit = DecimalNumberField(label=_("NAV per unit"), required=False)
     dealing_frequency = forms.ChoiceField(label=_("Dealing frequency"), choices=[("", "—"), *Security.Dealing.choices], required=False)
     regulation = forms.ChoiceField(label=_("Regulation"), choices=Regulation.choices)
-    allowed_countries = forms.CharField(label=_("Allowed countries (ISO codes, comma-separated; empty = all)"), required=False)
-    blocked_countries = forms.CharField(label=_("Blocked countries (ISO codes, comma-separated)"), required=False)
+    allowed_countries = forms.CharField(label=_("Allowed countries (ISO codes, comma-separated; empty = all)"), required=False,
+                                        max_length=1000)
+    blocked_countries = forms.CharField(label=_("Blocked countries (ISO codes, comma-separated)"), required=False, max_length=1000)
     investor_types = forms.MultipleChoiceField(label=_("Investor types allowed"), choices=INVESTOR_TYPES, required=False,
                                                widget=forms.CheckboxSelectMultiple)
     accredited_only = forms.BooleanField(label=_("Accredited investors only"), required=False)
     qualified_only = forms.BooleanField(label=_("Qualified investors only"), required=False)
-    min_holding = forms.CharField(label=_("Minimum holding (units)"), required=False)
-    max_holding = forms.CharField(label=_("Maximum holding (units)"), required=False)
-    max_holders = forms.IntegerField(label=_("Maximum number of holders"), required=False, min_value=0)
+    min_holding = DecimalNumberField(label=_("Minimum holding (units)"), required=False)
+    max_holding = DecimalNumberField(label=_("Maximum holding (units)"), required=False)
+    max_holders = WholeNumberField(label=_("Maximum number of holders"), required=False, max_value=2**31 - 1)
     lockup_until = forms.DateField(label=_("Lock-up until"), required=False, widget=DATE)
 
     TERMS = ("share_class", "par_value", "authorized_shares", "face_value", "coupon_rate", "coupon_frequency", "day_count",
@@ -92,11 +94,11 @@ class SecurityForm(forms.Form):
 class OfferingForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
-    price = forms.CharField(label=_("Price per unit"))
-    min_subscription = forms.CharField(label=_("Minimum subscription (units)"))
-    max_subscription = forms.CharField(label=_("Maximum subscription per investor (units)"))
-    target = forms.CharField(label=_("Target (units)"))
-    hard_cap = forms.CharField(label=_("Hard cap (units)"))
+    price = DecimalNumberField(label=_("Price per unit"))
+    min_subscription = DecimalNumberField(label=_("Minimum subscription (units)"))
+    max_subscription = DecimalNumberField(label=_("Maximum subscription per investor (units)"))
+    target = DecimalNumberField(label=_("Target (units)"))
+    hard_cap = DecimalNumberField(label=_("Hard cap (units)"))
     opens_on = forms.DateField(label=_("Opening date"), widget=DATE)
     closes_on = forms.DateField(label=_("Closing date"), widget=DATE)
     payment_instructions = forms.CharField(label=_("Payment instructions (bank account)"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -120,11 +122,19 @@ class OfferingDocumentForm(forms.Form):
 
 
 class SubscribeForm(forms.Form):
-    units = forms.CharField(label=_("Units to subscribe"))
+    units = DecimalNumberField(label=_("Units to subscribe"))
 
 
 class FundedForm(forms.Form):
     reference = forms.CharField(label=_("Bank reference"), max_length=100)
+
+
+class ButtonInput(forms.Form):
+    """The optional text a POST button carries (a reason, the agreement's hash): no NUL, no
+    more than its column holds. Whether it is required is the service's check."""
+
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
+    sha256 = forms.CharField(required=False, max_length=64)
 
 
 def apply_error(form: forms.Form, error) -> None:  # noqa: ANN001

@@ -14,10 +14,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.memberships import organization_choice_required
 from core.errors import ApplicationError, ConflictError, NotFoundError
+from core.forms import form_error_message, page_ints
 
 from . import selectors, services, storage
 from .access import ensure_compliance, member_role
 from .forms import (
+    ButtonInput,
     FundedForm,
     InviteForm,
     IssuerDocumentForm,
@@ -44,8 +46,12 @@ def _my_issuer(request) -> Issuer:  # noqa: ANN001
     return issuer
 
 
-def _button(request, action, ok: str, target):  # noqa: ANN001, ANN202
-    """Run a POST-button service; show its refusal as a message on the page we return to."""
+def _button(request, action, ok: str, target, form=None):  # noqa: ANN001, ANN202
+    """Run a POST-button service; show its refusal as a message on the page we return to.
+    `form` (bound to the POST) checks the button's own inputs first."""
+    if form is not None and not form.is_valid():
+        messages.error(request, form_error_message(form))
+        return redirect(*target)
     try:
         action()
     except ApplicationError as error:
@@ -284,46 +290,49 @@ def offering_document_add(request, pk: int):  # noqa: ANN001, ANN201
 @require_POST
 def offering_action(request, pk: int, action: str):  # noqa: ANN001, ANN201
     offering = selectors.offering_get_for(user=request.user, pk=pk)
-    reason = request.POST.get("reason", "")
+    form = ButtonInput(request.POST)
+    reason = lambda: form.cleaned_data["reason"]  # noqa: E731 - read once the form is valid
     actions = {
         "publish": (lambda: services.offering_publish(offering=offering, actor=request.user), _("Offering published. The token deployment is queued.")),
         "close": (lambda: services.offering_close(offering=offering, actor=request.user), _("Offering closed.")),
-        "cancel": (lambda: services.offering_cancel(offering=offering, reason=reason, actor=request.user), _("Offering cancelled.")),
+        "cancel": (lambda: services.offering_cancel(offering=offering, reason=reason(), actor=request.user), _("Offering cancelled.")),
     }
     if action not in actions:
         raise NotFoundError(_("Not found."))
     run, ok = actions[action]
-    return _button(request, run, ok, ["issuance:offering", pk])
+    return _button(request, run, ok, ["issuance:offering", pk], form)
 
 
 @login_required
 @require_POST
 def subscription_action(request, pk: int, action: str):  # noqa: ANN001, ANN201
     sub = selectors.subscription_get_for_issuer(user=request.user, pk=pk)
-    post = request.POST
+    form = FundedForm(request.POST) if action == "funded" else ButtonInput(request.POST)
+    data = lambda: form.cleaned_data  # noqa: E731 - read once the form is valid
     actions = {
-        "funded": (lambda: services.subscription_mark_funded(subscription=sub, reference=post.get("reference", ""), actor=request.user), _("Funds marked as received.")),
+        "funded": (lambda: services.subscription_mark_funded(subscription=sub, reference=data()["reference"], actor=request.user), _("Funds marked as received.")),
         "accept": (lambda: services.subscription_accept(subscription=sub, actor=request.user), _("Subscription accepted.")),
-        "reject": (lambda: services.subscription_reject(subscription=sub, reason=post.get("reason", ""), actor=request.user), _("Subscription rejected.")),
+        "reject": (lambda: services.subscription_reject(subscription=sub, reason=data()["reason"], actor=request.user), _("Subscription rejected.")),
     }
     if action not in actions:
         raise NotFoundError(_("Not found."))
     run, ok = actions[action]
-    return _button(request, run, ok, ["issuance:offering", sub.offering_id])
+    return _button(request, run, ok, ["issuance:offering", sub.offering_id], form)
 
 
 @login_required
 @require_POST
 def subscriptions_bulk(request, pk: int):  # noqa: ANN001, ANN201
     offering = selectors.offering_get_for(user=request.user, pk=pk)
-    ids = [i for i in request.POST.getlist("subscription") if i.isdigit()]
+    ids = page_ints(request.POST.getlist("subscription"))
+    form = ButtonInput(request.POST)
     if request.POST.get("decision") == "reject":
-        run = lambda: services.subscriptions_reject_bulk(offering=offering, subscription_ids=ids, reason=request.POST.get("reason", ""), actor=request.user)  # noqa: E731
+        run = lambda: services.subscriptions_reject_bulk(offering=offering, subscription_ids=ids, reason=form.cleaned_data["reason"], actor=request.user)  # noqa: E731
         ok = _("Selected subscriptions rejected.")
     else:
         run = lambda: services.subscriptions_accept_bulk(offering=offering, subscription_ids=ids, actor=request.user)  # noqa: E731
         ok = _("Selected subscriptions accepted.")
-    return _button(request, run, ok, ["issuance:offering", pk])
+    return _button(request, run, ok, ["issuance:offering", pk], form)
 
 
 @login_required
@@ -372,13 +381,14 @@ def my_subscription(request, pk: int):  # noqa: ANN001, ANN201
     sub = selectors.subscription_get_for_investor(user=request.user, pk=pk)
     agreement = sub.offering.document(OfferingDocument.Kind.AGREEMENT)
     if request.method == "POST":
+        form = ButtonInput(request.POST)
         if request.POST.get("action") == "cancel":
             run, ok = (lambda: services.subscription_cancel(subscription=sub, actor=request.user)), _("Subscription cancelled.")
         else:
             if not request.POST.get("agree"):
                 messages.error(request, _("Tick the box to confirm you have read and accept the agreement."))
                 return redirect("issuance:my-subscription", pk=pk)
-            run = lambda: services.subscription_agreement_accept(subscription=sub, agreement_sha256=request.POST.get("sha256", ""), actor=request.user)  # noqa: E731
+            run = lambda: services.subscription_agreement_accept(subscription=sub, agreement_sha256=form.cleaned_data["sha256"], actor=request.user)  # noqa: E731
             ok = _("Agreement accepted. Please transfer the amount due.")
-        return _button(request, run, ok, ["issuance:my-subscription", pk])
+        return _button(request, run, ok, ["issuance:my-subscription", pk], form)
     return render(request, "issuance/my_subscription.html", {"sub": sub, "agreement": agreement})

@@ -16,10 +16,12 @@ from django.views.decorators.http import require_POST
 
 from core import csvsafe
 from core.errors import ApplicationError
+from core.forms import form_error_message, page_ints
 from issuance.models import Security, Subscription
 from issuance.selectors import issuer_for, securities_for, subscription_get_for_issuer
 
 from . import selectors, services
+from .forms import RegisterInput
 from .services._core import is_officer
 
 
@@ -28,6 +30,15 @@ def _as_of(request) -> date | None:  # noqa: ANN001
         return date.fromisoformat(request.GET.get("as_of", ""))
     except ValueError:
         return None
+
+
+def _input(request) -> dict | None:  # noqa: ANN001
+    """The page's fields (RegisterInput), or None after showing what is wrong with them."""
+    form = RegisterInput(request.POST)
+    if form.is_valid():
+        return form.values()
+    messages.error(request, form_error_message(form))
+    return None
 
 
 def _try(request, fn, ok: str) -> bool:  # noqa: ANN001
@@ -93,7 +104,7 @@ def subscription_settle(request, pk: int):  # noqa: ANN001, ANN201
 @require_POST
 def subscriptions_settle(request, pk: int):  # noqa: ANN001, ANN201
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
-    ids = [int(i) for i in request.POST.getlist("subscriptions") if i.isdigit()]
+    ids = page_ints(request.POST.getlist("subscriptions"))
     subs = list(Subscription.objects.filter(pk__in=ids, offering__security=security))
     if not subs:
         messages.error(request, _("Select at least one subscription."))
@@ -122,8 +133,8 @@ def control(request, pk: int, op: str):  # noqa: ANN001, ANN201
     fn = CONTROLS.get(op)
     if fn is None:
         messages.error(request, _("Unknown operation."))
-    else:
-        _try(request, lambda: fn(security, request.POST, request.user), _("Done: the chain will follow."))
+    elif (data := _input(request)) is not None:
+        _try(request, lambda: fn(security, data, request.user), _("Done: the chain will follow."))
     return redirect("ledger:cap-table", security.pk)
 
 
@@ -140,25 +151,31 @@ def holdings(request):  # noqa: ANN001, ANN201
 @require_POST
 def transfer_request(request, pk: int):  # noqa: ANN001, ANN201
     position = selectors.position_get_for_investor(user=request.user, pk=pk)
-    _try(request, lambda: services.transfer_request_create(
-        security=position.security, from_wallet=position.wallet, to_wallet=request.POST.get("to_wallet", ""),
-        amount=request.POST.get("amount", ""), actor=request.user), _("Transfer recorded: the chain will follow."))
+    if (data := _input(request)) is not None:
+        _try(request, lambda: services.transfer_request_create(
+            security=position.security, from_wallet=position.wallet, to_wallet=data["to_wallet"],
+            amount=data["amount"], actor=request.user), _("Transfer recorded: the chain will follow."))
     return redirect("ledger:holdings")
 
 
 @login_required
 def requests_desk(request):  # noqa: ANN001, ANN201
     if request.method == "POST":
-        security = selectors.ledger_security_get_for(user=request.user, pk=int(request.POST.get("security") or 0))
-        if request.POST.get("kind") == "recover":
+        data = _input(request)
+        if data is None:
+            return redirect("ledger:requests")
+        if not data["security"]:
+            messages.error(request, _("Choose a security."))
+            return redirect("ledger:requests")
+        security = selectors.ledger_security_get_for(user=request.user, pk=data["security"])
+        if data["kind"] == "recover":
             fn = lambda: services.wallet_recovery_request(  # noqa: E731
-                security=security, lost_wallet=request.POST.get("from_wallet", ""),
-                new_wallet=request.POST.get("to_wallet", ""), reason=request.POST.get("reason", ""), actor=request.user)
+                security=security, lost_wallet=data["from_wallet"], new_wallet=data["to_wallet"], reason=data["reason"],
+                actor=request.user)
         else:
             fn = lambda: services.forced_transfer_request(  # noqa: E731
-                security=security, from_wallet=request.POST.get("from_wallet", ""),
-                to_wallet=request.POST.get("to_wallet", ""), amount=request.POST.get("amount", ""),
-                reason=request.POST.get("reason", ""), actor=request.user)
+                security=security, from_wallet=data["from_wallet"], to_wallet=data["to_wallet"], amount=data["amount"],
+                reason=data["reason"], actor=request.user)
         _try(request, fn, _("Request recorded: a second officer must approve it."))
         return redirect("ledger:requests")
     return render(request, "ledger/requests.html", {
@@ -172,7 +189,10 @@ def requests_desk(request):  # noqa: ANN001, ANN201
 @require_POST
 def request_decide(request, pk: int, decision: str):  # noqa: ANN001, ANN201
     req = selectors.compliance_request_get_for(actor=request.user, pk=pk)
-    reason = request.POST.get("reason", "")
+    data = _input(request)
+    if data is None:
+        return redirect("ledger:requests")
+    reason = data["reason"]
     if decision == "approve":
         _try(request, lambda: services.compliance_request_approve(request=req, actor=request.user, reason=reason),
              _("Approved and executed."))
