@@ -26,7 +26,8 @@ from conftest import totp_now
 NUL = "1\x00"
 LONG = "9" * 10_000
 #: Not a number a page may take: other scripts' digits, separators, signs, specials, huge.
-NOT_A_NUMBER = ["abc", "²", "١٢", "1_000", "1,000", "NaN", "inf", "-inf", "1e400", "-1", "0x10", LONG, NUL, "１²"]
+NOT_A_NUMBER = ["abc", "²", "١٢", "1_000", "1,000", "NaN", "inf", "-inf", "1e400", "-1", "0x10", LONG, NUL, "１²",
+                ["1", "²"]]  # a list where a scalar belongs: a form reads its last value
 #: ...and, where the column is an integer, too large for it.
 NOT_AN_ID = [*NOT_A_NUMBER, str(10**30), "{}", "1.5"]
 NUL_TEXT = ["a\x00b"]
