@@ -49,8 +49,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    "django.middleware.csrf.CsrfViewMiddleware",
     "core.upload_limits.UploadLimitMiddleware",  # before CSRF, which reads page bodies
+    "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -196,6 +196,12 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",  # documents the shared error answers (core/schema.py)
     "EXCEPTION_HANDLER": "core.api.exception_handler",
+    # JSON bodies must be objects (core.parsers.JSONObjectParser); forms and uploads as DRF's default.
+    "DEFAULT_PARSER_CLASSES": [
+        "core.parsers.JSONObjectParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
 SPECTACULAR_SETTINGS = {
@@ -225,12 +231,6 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # workers keep connections the way web requests do (CONN_MAX_AGE, CONN_HEALTH_CHECKS:
 # core.context.connect_celery_signals closes unusable or expired ones around each task).
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=5000)
-    # JSON bodies must be objects (core.parsers.JSONObjectParser); forms and uploads as DRF's default.
-    "DEFAULT_PARSER_CLASSES": [
-        "core.parsers.JSONObjectParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
 
@@ -274,6 +274,11 @@ KYC_DOCUMENT_MAX_BYTES = env.int("KYC_DOCUMENT_MAX_BYTES", default=10 * 1024 * 1
 # is encrypted before it is written).
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=KYC_DOCUMENT_MAX_BYTES + 64 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
+# Files in one request, for views that declare no limit of their own (core/upload_limits.py:
+# refused by Content-Length before reading, 413). The largest document limit (issuer and
+# offering documents, 20 MB); KYC uploads declare KYC_DOCUMENT_MAX_BYTES. The reverse proxy
+# must bound bodies too (README, production: nginx client_max_body_size).
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o600
 # Wallet ownership challenges (EIP-191 personal_sign): lifetime in seconds.
 WALLET_CHALLENGE_TTL_SECONDS = env.int("WALLET_CHALLENGE_TTL_SECONDS", default=600)
@@ -303,11 +308,6 @@ CHAIN_MAX_ATTEMPTS = env.int("CHAIN_MAX_ATTEMPTS", default=10)     # temporary f
 CHAIN_RETRY_BASE_SECONDS = env.float("CHAIN_RETRY_BASE_SECONDS", default=2.0)   # backoff base (x2 per attempt, jitter)
 CHAIN_RETRY_MAX_SECONDS = env.float("CHAIN_RETRY_MAX_SECONDS", default=300.0)
 CHAIN_REBROADCAST_AFTER_SECONDS = env.float("CHAIN_REBROADCAST_AFTER_SECONDS", default=3.0)  # PREPARED left by a crash
-# Files in one request, for views that declare no limit of their own (core/upload_limits.py:
-# refused by Content-Length before reading, 413). The largest document limit (issuer and
-# offering documents, 20 MB); KYC uploads declare KYC_DOCUMENT_MAX_BYTES. The reverse proxy
-# must bound bodies too (README, production: nginx client_max_body_size).
-UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 CHAIN_STUCK_AFTER_SECONDS = env.float("CHAIN_STUCK_AFTER_SECONDS", default=60.0)  # unmined this long -> fee bump
 CHAIN_FEE_BUMP_PERCENT = env.float("CHAIN_FEE_BUMP_PERCENT", default=12.5)        # never below 12.5
 CHAIN_TOKEN_ADMIN = env("CHAIN_TOKEN_ADMIN", default="")  # DEFAULT_ADMIN_ROLE of new tokens (a multisig); signer if empty
