@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from core import countries
 from core.audit import audit_record
-from core.errors import ApplicationError, ConflictError, NotFoundError
+from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from core.lifecycle import transition
 
 from . import documents, filecrypt, registry, wallet_proof
@@ -40,7 +40,7 @@ COUNTRY_FIELDS = ("nationality", "residence_country", "tax_residency")
 
 def _ensure_investor(actor: User) -> None:
     if actor.role != Role.INVESTOR:
-        raise ApplicationError(_("Only investor accounts have a KYC profile."), code="not_an_investor")
+        raise PermissionDeniedError(_("Only investor accounts have a KYC profile."), code="not_an_investor")
 
 
 def profile_get_or_create(*, user: User) -> InvestorProfile:
