@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from core import csvsafe
 from core.errors import ApplicationError
-from core.forms import form_error_message, page_ints
+from core.forms import fold_fullwidth, form_error_message, page_ints
 from issuance.models import Security, Subscription
 from issuance.selectors import issuer_for, securities_for, subscription_get_for_issuer
 
@@ -26,8 +26,9 @@ from .services._core import is_officer
 
 
 def _as_of(request) -> date | None:  # noqa: ANN001
+    """?as_of=YYYY-MM-DD (full-width digits folded, as on every page), else None."""
     try:
-        return date.fromisoformat(request.GET.get("as_of", ""))
+        return date.fromisoformat(fold_fullwidth(request.GET.get("as_of", "")))
     except ValueError:
         return None
 

@@ -29,3 +29,10 @@ def test_hostile_name_and_email_reach_the_csv_as_text(client, login_verified, bo
     assert row[header.index("name")] == "'" + NAME
     assert row[header.index("balance_base_units")] == "3"       # numbers stay numbers
     assert not any(cell[:1] in "=+-@\t\r" for cell in row if cell)
+
+
+def test_the_as_of_date_takes_full_width_digits(client, login_verified, bond, issuer_admin):
+    login_verified(issuer_admin)
+    response = client.get(reverse("ledger:cap-table-csv", args=[bond.pk]), {"as_of": "２０２６－０１－３１"})
+    assert response.status_code == 200
+    assert "2026-01-31" in response["Content-Disposition"]
