@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.errors import ApplicationError
 from core.forms import page_int
+from core.upload_limits import upload_limit
 
 from . import selectors, services
 from .downloads import document_response
@@ -54,6 +55,7 @@ def profile(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
+@upload_limit("KYC_DOCUMENT_MAX_BYTES")  # refused (413) before the body is read: core/upload_limits.py
 def document_upload(request):  # noqa: ANN001, ANN201
     form = DocumentForm(request.POST, request.FILES, prefix="doc")
     if form.is_valid():

@@ -64,6 +64,14 @@ def test_a_file_just_past_the_kyc_limit_is_stopped_while_reading(settings, unver
     assert not KycDocument.objects.exists()
 
 
+def test_the_kyc_page_has_the_kyc_limit_too(settings, client, unverified_investor):
+    settings.KYC_DOCUMENT_MAX_BYTES = 4096
+    client.force_login(unverified_investor)
+    r = client.generic("POST", "/investors/documents/", _multipart(6000), content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    assert r.status_code == 413 and b'data-error-code="request_too_large"' in r.content
+    assert not KycDocument.objects.exists()
+
+
 def test_a_file_within_the_limit_goes_through(settings, unverified_investor):
     settings.KYC_DOCUMENT_MAX_BYTES = 8192
     api = APIClient()
