@@ -10,7 +10,7 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, PolymorphicProxySerializer, extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
@@ -183,7 +183,8 @@ class AmountField(api_fields.AmountField):
 
 
 @extend_schema_field({"type": "string", "pattern": ADDRESS_PATTERN, "maxLength": 42,
-                      "description": "a wallet address: 0x and 40 hexadecimal digits"})
+                      "description": "a wallet address: 0x and 40 hexadecimal digits, all lower case, all upper "
+                                     "case or with a valid EIP-55 checksum (else 400 invalid_wallet)"})
 class AddressField(api_fields.AddressField):
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
         kwargs.setdefault("trim_whitespace", False)
@@ -216,9 +217,23 @@ class CapTableQuery(serializers.Serializer):
     as_of = DateField(required=False, help_text="YYYY-MM-DD: the register at the end of that day")
 
 
+# A reason: no NUL (PostgreSQL's text refuses it), at most 2000 characters; where one is
+# required, something other than whitespace (Python's \s, as str.strip() trims).
+REASON_PATTERN = r"^[^\u0000]*$"
+REQUIRED_REASON_PATTERN = r"^[^\u0000]*\S[^\u0000]*$"
+
+
+@extend_schema_field({"type": "string", "maxLength": 2000, "pattern": REASON_PATTERN, "default": ""})
 class ReasonField(StrictCharField):
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
         super().__init__(max_length=2000, required=False, allow_blank=True, default="", **kwargs)
+
+
+@extend_schema_field({"type": "string", "minLength": 1, "maxLength": 2000, "pattern": REQUIRED_REASON_PATTERN,
+                      "description": "required: why (kept in the register and the audit trail)"})
+class RequiredReasonField(StrictCharField):
+    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+        super().__init__(max_length=2000, **kwargs)
 
 
 class ControlInput(StrictInput):
@@ -239,15 +254,32 @@ class TransferInput(ControlInput):
     amount = AmountField()
 
 
-class WalletAmountInput(ControlInput):
-    """Redeem, freeze or unfreeze `amount` base units of one wallet's position."""
+class RedeemInput(ControlInput):
+    """Redeem (burn) `amount` base units of one wallet's position."""
 
     wallet = AddressField()
     amount = AmountField()
 
 
-class WalletInput(ControlInput):
+class FreezeTokensInput(ControlInput):
+    """Freeze or unfreeze `amount` base units of one wallet's position; a reason is required."""
+
     wallet = AddressField()
+    amount = AmountField()
+    reason = RequiredReasonField()
+
+
+class FreezeWalletInput(ControlInput):
+    """Freeze or unfreeze a whole wallet for this security; a reason is required."""
+
+    wallet = AddressField()
+    reason = RequiredReasonField()
+
+
+class PauseInput(ControlInput):
+    """Pause or resume the security; a reason is required."""
+
+    reason = RequiredReasonField()
 
 
 class SettleInput(StrictInput):
@@ -269,30 +301,50 @@ class ComplianceRequestQuery(serializers.Serializer):
                                      default=ComplianceRequest.Status.PENDING, allow_blank=True)
 
 
-class ComplianceRequestInput(StrictInput):
-    """A forced transfer (amount required) or a wallet recovery (the whole position: no
-    amount); a reason is required."""
+class ForcedTransferRequestInput(StrictInput):
+    """A forced transfer of `amount` base units (e.g. a court order); a reason is required."""
 
-    kind = serializers.ChoiceField(choices=ComplianceRequest.Kind.choices)
+    kind = serializers.ChoiceField(choices=[ComplianceRequest.Kind.choices[0]])
     security = IdField()
-    from_wallet = AddressField(help_text="the wallet the tokens leave (a recovery: the lost wallet)")
-    to_wallet = AddressField(help_text="the receiving wallet (a recovery: the investor's new wallet)")
-    amount = AmountField(required=False, help_text="forced transfers only: base units to move")
+    from_wallet = AddressField(help_text="the wallet the tokens leave")
+    to_wallet = AddressField(help_text="the receiving wallet")
+    amount = AmountField()
+    reason = RequiredReasonField()
+
+
+class RecoveryRequestInput(StrictInput):
+    """A wallet recovery: the lost wallet's whole position (no amount) to another wallet of the
+    same investor; a reason is required."""
+
+    kind = serializers.ChoiceField(choices=[ComplianceRequest.Kind.choices[1]])
+    security = IdField()
+    from_wallet = AddressField(help_text="the lost wallet")
+    to_wallet = AddressField(help_text="the investor's new wallet")
+    reason = RequiredReasonField()
+
+
+COMPLIANCE_REQUEST_INPUT = PolymorphicProxySerializer(
+    component_name="ComplianceRequestInput", serializers=[ForcedTransferRequestInput, RecoveryRequestInput],
+    resource_type_field_name=None)   # oneOf: the two `kind` enums and additionalProperties tell them apart
+
+
+def _compliance_request_input(data: object) -> type[StrictInput]:
+    """The body's serializer by its `kind` (an unknown kind is refused by the first's choices)."""
+    if isinstance(data, dict) and data.get("kind") == ComplianceRequest.Kind.RECOVER:
+        return RecoveryRequestInput
+    return ForcedTransferRequestInput
+
+
+class ApproveInput(StrictInput):
+    """Why (optional)."""
+
     reason = ReasonField()
 
-    def validate(self, attrs: dict) -> dict:
-        attrs = super().validate(attrs)
-        if attrs["kind"] == ComplianceRequest.Kind.FORCED_TRANSFER and "amount" not in attrs:
-            raise serializers.ValidationError({"amount": [_("This field is required.")]})
-        if attrs["kind"] == ComplianceRequest.Kind.RECOVER and "amount" in attrs:
-            raise serializers.ValidationError({"amount": [_("A recovery moves the whole position: give no amount.")]})
-        return attrs
 
+class RejectInput(StrictInput):
+    """Why: required."""
 
-class ReasonInput(StrictInput):
-    """Why (required where the operation says so)."""
-
-    reason = ReasonField()
+    reason = RequiredReasonField()
 
 
 # --- views: the register of a security -------------------------------------------------------
@@ -360,11 +412,11 @@ class TransferApi(Base):
 
 
 class RedeemApi(Base):
-    @_control_schema("ledger_redeem", WalletAmountInput, "Redeem (burn) units held in a wallet (issuer admin).",
+    @_control_schema("ledger_redeem", RedeemInput, "Redeem (burn) units held in a wallet (issuer admin).",
                      keyed=True)
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         security = selectors.ledger_security_get_for(user=request.user, pk=pk)
-        data = _valid(WalletAmountInput, request.data)
+        data = _valid(RedeemInput, request.data)
         action = services.tokens_redeem(security=security, wallet=data["wallet"], amount=data["amount"],
                                         reason=data["reason"], actor=request.user,
                                         idempotency_key=_client_key(request))
@@ -373,7 +425,7 @@ class RedeemApi(Base):
 
 def _wallet_amount_control(request, pk: int, service):  # noqa: ANN001, ANN202
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
-    data = _valid(WalletAmountInput, request.data)
+    data = _valid(FreezeTokensInput, request.data)
     action = service(security=security, wallet=data["wallet"], amount=data["amount"], reason=data["reason"],
                      actor=request.user)
     return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
@@ -381,55 +433,55 @@ def _wallet_amount_control(request, pk: int, service):  # noqa: ANN001, ANN202
 
 def _wallet_control(request, pk: int, service):  # noqa: ANN001, ANN202
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
-    data = _valid(WalletInput, request.data)
+    data = _valid(FreezeWalletInput, request.data)
     action = service(security=security, wallet=data["wallet"], reason=data["reason"], actor=request.user)
     return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
 
 
 def _security_control(request, pk: int, service):  # noqa: ANN001, ANN202
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
-    data = _valid(ReasonInput, request.data)
+    data = _valid(PauseInput, request.data)
     action = service(security=security, reason=data["reason"], actor=request.user)
     return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
 
 
 class FreezeTokensApi(Base):
-    @_control_schema("ledger_freeze_tokens", WalletAmountInput,
+    @_control_schema("ledger_freeze_tokens", FreezeTokensInput,
                      "Freeze part of a wallet's balance (issuer admin or compliance officer; reason required).")
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         return _wallet_amount_control(request, pk, services.tokens_freeze)
 
 
 class UnfreezeTokensApi(Base):
-    @_control_schema("ledger_unfreeze_tokens", WalletAmountInput,
+    @_control_schema("ledger_unfreeze_tokens", FreezeTokensInput,
                      "Unfreeze frozen units of a wallet (issuer admin or compliance officer; reason required).")
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         return _wallet_amount_control(request, pk, services.tokens_unfreeze)
 
 
 class FreezeWalletApi(Base):
-    @_control_schema("ledger_freeze_wallet", WalletInput,
+    @_control_schema("ledger_freeze_wallet", FreezeWalletInput,
                      "Freeze a whole wallet for this security (issuer admin or compliance officer; reason required).")
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         return _wallet_control(request, pk, services.wallet_freeze)
 
 
 class UnfreezeWalletApi(Base):
-    @_control_schema("ledger_unfreeze_wallet", WalletInput,
+    @_control_schema("ledger_unfreeze_wallet", FreezeWalletInput,
                      "Unfreeze a wallet for this security (issuer admin or compliance officer; reason required).")
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         return _wallet_control(request, pk, services.wallet_unfreeze)
 
 
 class PauseApi(Base):
-    @_control_schema("ledger_pause", ReasonInput,
+    @_control_schema("ledger_pause", PauseInput,
                      "Stop all transfers and issuance of this security (issuer admin or compliance; reason required).")
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         return _security_control(request, pk, services.security_pause)
 
 
 class UnpauseApi(Base):
-    @_control_schema("ledger_unpause", ReasonInput,
+    @_control_schema("ledger_unpause", PauseInput,
                      "Resume a paused security (issuer admin or compliance; reason required).")
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         return _security_control(request, pk, services.security_unpause)
@@ -492,12 +544,12 @@ class ComplianceRequestsApi(Base):
         return Response(RequestOutput(selectors.compliance_requests(actor=request.user, status=wanted)[:500],
                                       many=True).data)
 
-    @extend_schema(tags=[TAG], operation_id="ledger_requests_create", request=ComplianceRequestInput,
+    @extend_schema(tags=[TAG], operation_id="ledger_requests_create", request=COMPLIANCE_REQUEST_INPUT,
                    description="Ask for a forced transfer or a wallet recovery (compliance officer); a second "
                                "officer decides.",
                    responses={201: RequestOutput, **WRITE_ERRORS})
     def post(self, request):  # noqa: ANN001, ANN201
-        data = _valid(ComplianceRequestInput, request.data)
+        data = _valid(_compliance_request_input(request.data), request.data)
         security = selectors.ledger_security_get_for(user=request.user, pk=data["security"])
         if data["kind"] == ComplianceRequest.Kind.RECOVER:
             req = services.wallet_recovery_request(security=security, lost_wallet=data["from_wallet"],
@@ -511,22 +563,22 @@ class ComplianceRequestsApi(Base):
 
 
 class ComplianceApproveApi(Base):
-    @extend_schema(tags=[TAG], operation_id="ledger_request_approve", request=ReasonInput,
+    @extend_schema(tags=[TAG], operation_id="ledger_request_approve", request=ApproveInput,
                    description="A second compliance officer approves: the request is carried out now.",
                    responses={201: ActionOutput, **WRITE_ERRORS})
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         req = selectors.compliance_request_get_for(actor=request.user, pk=pk)
-        data = _valid(ReasonInput, request.data)
+        data = _valid(ApproveInput, request.data)
         action = services.compliance_request_approve(request=req, actor=request.user, reason=data["reason"])
         return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
 
 
 class ComplianceRejectApi(Base):
-    @extend_schema(tags=[TAG], operation_id="ledger_request_reject", request=ReasonInput,
+    @extend_schema(tags=[TAG], operation_id="ledger_request_reject", request=RejectInput,
                    description="A second compliance officer rejects the request (reason required).",
                    responses={200: RequestOutput, **WRITE_ERRORS})
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         req = selectors.compliance_request_get_for(actor=request.user, pk=pk)
-        data = _valid(ReasonInput, request.data)
+        data = _valid(RejectInput, request.data)
         req = services.compliance_request_reject(request=req, actor=request.user, reason=data["reason"])
         return Response(RequestOutput(req).data)
