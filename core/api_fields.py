@@ -57,10 +57,10 @@ class StrictIntegerField(serializers.IntegerField):
             self.fail("invalid")
         if isinstance(data, int):
             return data
-        if isinstance(data, str) and len(data) <= self.MAX_DIGITS and _INTEGER.fullmatch(data.strip()):
+        if isinstance(data, str) and _INTEGER.fullmatch(data.strip()):
+            if len(data) > self.MAX_DIGITS:
+                self.fail("max_string_length")
             return int(data.strip())
-        if isinstance(data, str) and len(data) > self.MAX_DIGITS and _INTEGER.fullmatch(data.strip()):
-            self.fail("max_string_length")
         self.fail("invalid")
 
 
