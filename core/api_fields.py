@@ -74,8 +74,8 @@ class DecimalStringField(serializers.RegexField):
         kwargs.setdefault("error_messages", {"invalid": _("Enter a number with digits 0-9 and an optional decimal point, "
                                                           "as a string (e.g. \"10\" or \"2.5\").")})
         super().__init__(DECIMAL_PATTERN, **kwargs)
-        # RegexField's validator uses Unicode \d semantics nowhere, but its `$` would let a
-        # trailing newline through: check the whole string with an ASCII-only pattern instead.
+        # The pattern is for the schema; the check is _DECIMAL.fullmatch below (RegexValidator's
+        # search with `$` would let a trailing newline through).
         self.validators = [v for v in self.validators if not isinstance(v, RegexValidator)]
 
     def to_internal_value(self, data):  # noqa: ANN001, ANN201
