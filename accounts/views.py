@@ -144,7 +144,9 @@ def security(request):  # noqa: ANN001, ANN201
 @require_POST
 def api_token_revoke(request, digest: str):  # noqa: ANN001, ANN201
     """Revoke one of your API tokens (named by its digest: the token itself is never stored)."""
-    token = ApiToken.objects.filter(user=request.user, digest=digest).first()
+    # a digest is hexadecimal: anything else (a NUL would be a DataError, a 500) names no token
+    known = digest.isascii() and digest.isalnum()
+    token = ApiToken.objects.filter(user=request.user, digest=digest).first() if known else None
     if token is not None:
         tokens.api_token_revoke(token=token, actor=request.user)
         messages.info(request, _("The API token of %(device)s no longer works.") % {"device": token.name})

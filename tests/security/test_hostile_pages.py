@@ -410,9 +410,13 @@ def test_form_page_refuses_hostile_input(request, world, key):  # noqa: ANN001
         assert not _refused(response), f"the valid submission was refused: {_shown_errors(response)}"
 
 
-@pytest.mark.parametrize("name", sorted(READ_ONLY))
+#: Every page with a GET: the read-only pages and the form pages (first case of each).
+GET_PAGES = {**{key[0]: (case.persona, case.args) for key, case in reversed(FORMS.items())}, **READ_ONLY}
+
+
+@pytest.mark.parametrize("name", sorted(GET_PAGES))
 def test_page_answers_hostile_query_strings(request, world, name):  # noqa: ANN001
-    persona, args = READ_ONLY[name]
+    persona, args = GET_PAGES[name]
     client = _client(request, persona)
     url = reverse(name, args=args(world))
     before = _fingerprint()
@@ -441,3 +445,47 @@ def test_choosing_the_organization_with_a_next_that_is_not_a_path_goes_to_the_da
                            {"organization": world["bond"].issuer.organization_id, "next": next_url})
     assert response.status_code == 302
     assert response["Location"] == reverse("accounts:dashboard")
+
+
+#: Pages with a <str:...> segment: the persona allowed to use them and their other args.
+STR_SEGMENTS: dict[str, tuple[str, Callable[[dict, str], list]]] = {
+    "accounts:password-reset-confirm": ("", lambda w, x: [x, x]),
+    "accounts:api-token-revoke": ("issuer_admin", lambda w, x: [x]),
+    "accounts:invitation-open": ("", lambda w, x: [w["invitation"][0], x]),
+    "accounts:invitation-signup": ("", lambda w, x: [w["invitation"][0], x]),
+    "issuance:offering-action": ("issuer_admin", lambda w, x: [w["draft"].pk, x]),
+    "issuance:subscription-action": ("issuer_admin", lambda w, x: [w["sub"].pk, x]),
+    "ledger:control": ("issuer_admin", lambda w, x: [w["bond"].pk, x]),
+    "ledger:request-decide": ("second_officer", lambda w, x: [w["request"].pk, x]),
+}
+
+
+def test_every_str_segment_is_listed():
+    found = set()
+
+    def walk(patterns, namespace: str, prefix: str) -> None:  # noqa: ANN001
+        for p in patterns:
+            route = prefix + str(p.pattern)
+            if isinstance(p, URLResolver):
+                walk(p.url_patterns, f"{namespace}{p.namespace}:" if p.namespace else namespace, route)
+            elif p.name and ("<str:" in route or "<uidb64>" in route) and not route.startswith(("api/", "admin/")):
+                found.add(namespace + p.name)
+
+    walk(get_resolver().url_patterns, "", "")
+    assert found == set(STR_SEGMENTS)
+
+
+@pytest.mark.parametrize("name", sorted(STR_SEGMENTS))
+def test_hostile_path_segments_are_4xx(request, world, name):  # noqa: ANN001
+    persona, args = STR_SEGMENTS[name]
+    client = _client(request, persona)
+    before = _fingerprint()
+    for segment in ["a\x00b", "x" * 5000, "²", "%00"]:
+        url = reverse(name, args=args(world, segment))
+        for method in (client.get, client.post):
+            try:
+                response = method(url)
+            except Exception as exc:  # noqa: BLE001
+                pytest.fail(f"{method.__name__} {name} {segment!r:.20}: 500 {type(exc).__name__}: {exc}")
+            assert response.status_code < 500
+    assert _fingerprint() == before
