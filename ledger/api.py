@@ -526,12 +526,14 @@ class HistoryApi(Base):
 class TransferRequestApi(Base):
     @extend_schema(tags=[TAG], operation_id="ledger_holding_transfer", request=TransferRequestInput,
                    description="Move units from one of your holdings; the transfer rules decide at once.",
+                   parameters=[IDEMPOTENCY_KEY],
                    responses={201: TransferRequestOutput, **WRITE_ERRORS})
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         position = selectors.position_get_for_investor(user=request.user, pk=pk)
         data = _valid(TransferRequestInput, request.data)
         req = services.transfer_request_create(security=position.security, from_wallet=position.wallet,
-                                               to_wallet=data["to_wallet"], amount=data["amount"], actor=request.user)
+                                               to_wallet=data["to_wallet"], amount=data["amount"], actor=request.user,
+                                               idempotency_key=_client_key(request))
         return Response(TransferRequestOutput({"id": req.pk, "action": req.action}).data,
                         status=status.HTTP_201_CREATED)
 

@@ -33,6 +33,7 @@ from ._core import (
     today,
     wallet_owner,
 )
+from .client_keys import client_key_stored
 
 
 def _unknown(address: str) -> ApplicationError:
@@ -115,25 +116,39 @@ def tokens_transfer(*, security: Security, from_wallet: str, to_wallet: str, amo
 
 
 @transaction.atomic(durable=True)
-def transfer_request_create(*, security: Security, from_wallet: str, to_wallet: str, amount: object,
-                            actor: User) -> TransferRequest:
-    """An investor moves tokens from one of their wallets. The rule engine decides at once:
-    allowed -> executed (one TRANSFER action, cause "request:<id>"); refused -> the reason
-    code and nothing written."""
+def _transfer_request_create(*, security: Security, from_wallet: str, to_wallet: str, amount: object, actor: User,
+                             idempotency_key: str | None) -> TransferRequest:
     security = Security.objects.select_related("issuer").get(pk=security.pk)
     from_address = clean_address(from_wallet, field="from_wallet")
     to_address = clean_address(to_wallet, field="to_wallet")
     value = clean_amount(amount)
+    # The investor acts for themself: their key lives in their own namespace.
+    key = client_key_stored(idempotency_key, actor=actor, organization_id=None)
+    found = existing_action(key, kind=TokenAction.Kind.TRANSFER, security_id=security.pk, from_wallet=from_address,
+                            to_wallet=to_address, amount=value)
+    if found is not None:
+        return TransferRequest.objects.get(action=found)
     request = TransferRequest.objects.create(security=security, investor=actor, from_wallet=from_address,
                                              to_wallet=to_address, amount=value)
     action = checked_transfer(security=security, from_wallet=from_address, to_wallet=to_address, amount=value,
-                              actor=actor, reason="", cause=f"request:{request.pk}", idempotency_key=None,
+                              actor=actor, reason="", cause=f"request:{request.pk}", idempotency_key=key,
                               sender_must_be=actor)
     TransferRequest.objects.filter(pk=request.pk).update(action=action)
     request.action = action
     audit_record(action="ledger.transfer_request", actor=actor, obj=request,
                  new={"action": action.pk, "amount": str(value)})
     return request
+
+
+def transfer_request_create(*, security: Security, from_wallet: str, to_wallet: str, amount: object, actor: User,
+                            idempotency_key: str | None = None) -> TransferRequest:
+    """An investor moves tokens from one of their wallets. The rule engine decides at once:
+    allowed -> executed (one TRANSFER action, cause "request:<id>"); refused -> the reason
+    code and nothing written. `idempotency_key`: the investor's own key (client_key_clean),
+    recorded in their own namespace: the same request under it returns the first one,
+    another request is a 409 idempotency_conflict."""
+    return run_idempotent(_transfer_request_create, security=security, from_wallet=from_wallet,
+                          to_wallet=to_wallet, amount=amount, actor=actor, idempotency_key=idempotency_key)
 
 
 # -- transfers first seen on chain --------------------------------------------------------------

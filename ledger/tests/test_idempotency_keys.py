@@ -165,3 +165,25 @@ def test_the_key_in_the_body_is_refused_with_a_pointer_to_the_header(api, bond, 
 
     assert r.status_code == 400 and "Idempotency-Key" in r.json()["error"]["fields"]["idempotency_key"][0]
     assert not TokenAction.objects.exists()
+
+
+# --- an investor's key: their own namespace ---------------------------------------------------
+
+def test_an_investors_transfer_key_is_theirs_alone(api, bond, issuer_admin, investor_wallet, verified_investor,
+                                                    second_investor):
+    tokens_issue(security=bond, wallet=investor_wallet, amount=10, actor=issuer_admin, reason="",
+                 idempotency_key="move-1")   # the issuer's "move-1", in its organization's namespace
+    position = Position.objects.get(security=bond, wallet=investor_wallet.address)
+    api.force_authenticate(verified_investor)
+    url = f"/api/ledger/holdings/{position.pk}/transfer/"
+    body = {"to_wallet": wallet_of(second_investor).address, "amount": "3"}
+
+    first = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="move-1")
+    again = api.post(url, body, format="json", HTTP_IDEMPOTENCY_KEY="move-1")
+    other = api.post(url, {**body, "amount": "4"}, format="json", HTTP_IDEMPOTENCY_KEY="move-1")
+
+    assert first.status_code == again.status_code == 201, first.json()
+    assert again.json()["id"] == first.json()["id"]
+    assert first.json()["action"]["idempotency_key"] == f"client:user:{verified_investor.pk}:move-1"
+    assert other.status_code == 409 and other.json()["error"]["code"] == "idempotency_conflict"
+    assert Position.objects.get(pk=position.pk).balance == 7
