@@ -81,6 +81,12 @@ class _NumberField(forms.CharField):
             raise ValidationError(self.error_messages["too_long"], code="too_long")
         return self.parse(text) if text else None
 
+    inputmode = "numeric"
+
+    def widget_attrs(self, widget):  # noqa: ANN001, ANN201
+        # a text box (type=number refuses full-width digits), with the phone's digit keyboard
+        return {**super().widget_attrs(widget), "inputmode": self.inputmode}
+
     def parse(self, text: str):  # noqa: ANN201
         raise NotImplementedError
 
@@ -117,6 +123,8 @@ class DecimalNumberField(_NumberField):
     """A non-negative decimal number (``"12"``, ``"1.25"``) in ASCII or full-width digits, as a
     finite Decimal. Range and precision are the service's check (it knows the currency and
     the token's decimals)."""
+
+    inputmode = "decimal"
 
     def parse(self, text: str) -> Decimal:
         if not _DECIMAL.fullmatch(text):

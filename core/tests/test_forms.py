@@ -71,3 +71,8 @@ def test_empty_optional_numbers_are_none():
     form = NumberForm({"count": "", "rate": " "})
     assert form.is_valid()
     assert form.cleaned_data == {"count": None, "rate": None}
+
+
+def test_number_boxes_are_text_boxes_with_a_digit_keyboard():
+    html = str(NumberForm()["count"]) + str(NumberForm()["rate"])
+    assert 'type="text"' in html and 'inputmode="numeric"' in html and 'inputmode="decimal"' in html
