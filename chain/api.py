@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api import ApiView
-from core.api_fields import StrictCharField
+from core.schema import ReasonField
 
 from . import selectors, services
 from .models import Break
@@ -89,7 +89,7 @@ class BreakOutput(serializers.Serializer):
 
 
 class BreakResolveInput(serializers.Serializer):
-    reason = StrictCharField(max_length=2000, allow_blank=True, default="")
+    reason = ReasonField(max_length=2000)
 
 
 class ReconciliationOutput(serializers.Serializer):

@@ -5,12 +5,13 @@ against a TOTP code, see accounts.api.TokenApi)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api import ApiView
 from core.api_fields import StrictCharField
+from core.schema import ReasonField
 
 from . import selectors, services
 from .models import KycReview
@@ -71,17 +72,6 @@ class ReviewDetailApi(ApiView):
     @extend_schema(responses=ReviewOutput)
     def get(self, request, pk: int):  # noqa: ANN001, ANN201
         return Response(ReviewOutput(services.review_open(review_id=pk, actor=request.user)).data)
-
-
-@extend_schema_field({"type": "string", "maxLength": 500, "pattern": r"\S"})
-class ReasonField(StrictCharField):
-    """A decision's reason. The schema says what the service requires (a character that is not
-    a space); a blank one goes on to the service, which refuses it: 400 reason_required."""
-
-    def run_validation(self, data=serializers.empty):  # noqa: ANN001, ANN201
-        if isinstance(data, str) and not data.strip():
-            return ""
-        return super().run_validation(data)
 
 
 class DecisionInput(serializers.Serializer):

@@ -21,13 +21,20 @@
 
 from __future__ import annotations
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import force_instance
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from .api_fields import DECIMAL_PATTERN, StrictCharField
 from .api_schema import error_responses
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+# Request text as CharField takes it: no NUL anywhere; NON_BLANK_TEXT also needs a character
+# that is neither a space nor NUL (CharField trims spaces, then refuses blank).
+TEXT = r"^[^\u0000]*$"
+NON_BLANK_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 
 
 class AutoSchema(SpectacularAutoSchema):
@@ -40,6 +47,17 @@ class AutoSchema(SpectacularAutoSchema):
             if str(status) not in responses:
                 responses[str(status)] = self._get_response_for_code(error_responses(status)[status], str(status))
         return operation
+
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):  # noqa: ANN001, ANN202
+        """A text field of a request says what CharField refuses: NUL (always) and, where blank
+        is refused, a value of only spaces (trimmed to blank). Fields with their own pattern or
+        format (e-mail, URL, regex, decimal strings) keep it."""
+        schema = super()._map_serializer_field(field, direction, bypass_extensions)
+        if (direction == "request" and isinstance(field, serializers.CharField) and isinstance(schema, dict)
+                and schema.get("type") == "string" and not {"pattern", "format", "enum"} & schema.keys()):
+            non_blank = not field.allow_blank and field.trim_whitespace
+            schema = {**schema, "pattern": NON_BLANK_TEXT if non_blank else TEXT}
+        return schema
 
     def map_parsers(self) -> list[str]:
         """A request body is JSON, or multipart when the view takes a file: the body types a
@@ -75,6 +93,36 @@ class AutoSchema(SpectacularAutoSchema):
         if getattr(self.view, "throttle_classes", None):
             statuses.add(429)
         return sorted(statuses)
+
+
+@extend_schema_field({"type": "string", "pattern": NON_BLANK_TEXT})
+class ReasonField(StrictCharField):
+    """A reason the service requires (a decision's, a resolution's). The schema says what it
+    takes: a character that is neither a space nor NUL (maxLength from max_length). A blank
+    one is not refused here but goes on to the service, whose refusal (400 reason_required)
+    tells the caller what is missing."""
+
+    def run_validation(self, data=serializers.empty):  # noqa: ANN001, ANN201
+        if isinstance(data, str) and not data.strip():
+            return ""
+        return super().run_validation(data)
+
+
+class DecimalStringFieldExtension(OpenApiSerializerFieldExtension):
+    """core.api_fields.DecimalStringField checks its pattern itself (not with a RegexValidator,
+    where drf-spectacular would find it), so the pattern is given here: the schema says which
+    strings are numbers, and a schema-driven client sends only those."""
+
+    target_class = "core.api_fields.DecimalStringField"
+    match_subclasses = True
+
+    def map_serializer_field(self, auto_schema, direction):  # noqa: ANN001, ANN201
+        schema = {"type": "string", "pattern": DECIMAL_PATTERN}
+        if self.target.max_length is not None:
+            schema["maxLength"] = self.target.max_length
+        if self.target.help_text:
+            schema["description"] = str(self.target.help_text)
+        return schema
 
 
 # (source method, source path, source status) -> {link name: (target method, target path,
