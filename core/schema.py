@@ -24,7 +24,7 @@ from __future__ import annotations
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import force_instance
-from drf_spectacular.utils import extend_schema_field
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema_field
 from rest_framework import serializers
 
 from .api_fields import DECIMAL_PATTERN, StrictCharField
@@ -58,6 +58,17 @@ class AutoSchema(SpectacularAutoSchema):
             non_blank = not field.allow_blank and field.trim_whitespace
             schema = {**schema, "pattern": NON_BLANK_TEXT if non_blank else TEXT}
         return schema
+
+    def _get_request_for_media_type(self, serializer, direction="request"):  # noqa: ANN001, ANN202
+        """A body that is one of several serializers (PolymorphicProxySerializer), each with
+        required fields, is itself required (drf-spectacular says optional: a body-less
+        request would be schema-valid and refused)."""
+        schema, required = super()._get_request_for_media_type(serializer, direction)
+        proxy = force_instance(serializer)
+        if not required and isinstance(proxy, PolymorphicProxySerializer):
+            options = proxy.serializers.values() if isinstance(proxy.serializers, dict) else proxy.serializers
+            required = all(any(f.required for f in force_instance(o).fields.values()) for o in options)
+        return schema, required
 
     def map_parsers(self) -> list[str]:
         """A request body is JSON, or multipart when the view takes a file: the body types a
