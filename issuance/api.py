@@ -371,7 +371,7 @@ class MarketApi(Base):
 
 
 class SubscribeApi(Base):
-    @extend_schema(request=SubscribeInput, responses=SubscriptionOutput)
+    @extend_schema(request=SubscribeInput, responses={201: SubscriptionOutput})
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         offering = selectors.offering_get_published(user=request.user, pk=pk)
         sub = services.subscription_create(offering=offering, units=_valid(SubscribeInput, request)["units"], actor=request.user)
