@@ -102,8 +102,12 @@ class DocumentListApi(ApiView):
         return Response(DocumentOutput(document).data, status=status.HTTP_201_CREATED)
 
 
+# A document is sent back in the type it was accepted as (KYC uploads: PDF, JPEG or PNG).
+DOWNLOAD_TYPES = ("application/pdf", "image/jpeg", "image/png", "application/octet-stream")
+
+
 class DocumentDownloadApi(ApiView):
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    @extend_schema(responses={(200, kind): OpenApiTypes.BINARY for kind in DOWNLOAD_TYPES})
     def get(self, request, pk: int):  # noqa: ANN001, ANN201
         # Decrypted in the service; an unreadable file is a JSON 500 "document_unreadable".
         return document_response(services.document_download(pk=pk, actor=request.user))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import json
+import os
 import re
 from pathlib import Path
 
@@ -31,8 +32,9 @@ from accounts.tests.factories import PASSWORD
 from conftest import totp_now
 
 ROLES = ["verified_investor", "issuer_admin", "issuer_member", "compliance_officer", "operator", "anonymous"]
-CONFIG = Path(__file__).with_name("schemathesis.toml")
-STATEFUL_EXAMPLES = 10  # scenarios per role in the stateful phase
+# SCHEMATHESIS_CONFIG=<file> runs another configuration (e.g. more examples, another seed).
+CONFIG = Path(os.environ.get("SCHEMATHESIS_CONFIG") or Path(__file__).with_name("schemathesis.toml"))
+STATEFUL_EXAMPLES = int(os.environ.get("SCHEMATHESIS_STATEFUL_EXAMPLES", "10"))  # scenarios per role
 
 schema = schemathesis.pytest.from_fixture("api_schema")
 
