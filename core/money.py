@@ -5,6 +5,7 @@ No floats anywhere in money paths: constructing either type from a float is refu
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 
@@ -13,11 +14,16 @@ from .errors import ApplicationError
 #: Minor units per ISO 4217 for the currencies the platform settles in.
 MINOR_UNITS = {"JPY": 0, "USD": 2}
 UINT256_MAX = 2**256 - 1
+#: What a number given as text may look like: ASCII digits only. Decimal() itself also takes
+#: "1_000", other scripts' digits ("١٢") and "NaN"; text from people must not slip through so.
+_NUMBER_TEXT = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 
 def _decimal(value: object, *, what: str) -> Decimal:
     if isinstance(value, float):
         raise TypeError(f"{what}: floats are refused in money paths; pass a str or Decimal")
+    if isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value.strip()):
+        raise ApplicationError(f"{what}: {value!r} is not a number", code="invalid_amount")
     try:
         result = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation as exc:

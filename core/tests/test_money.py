@@ -193,3 +193,10 @@ def test_an_amount_beyond_decimal_precision_is_refused_not_a_crash(amount, curre
     with pytest.raises(ApplicationError) as refused:
         Money.rounded(amount, currency)
     assert refused.value.code == "amount_too_large"
+
+
+@pytest.mark.parametrize("text", ["1_000", "١٢", "²", "１２", "NaN", "Infinity", "12abc", "", "1 000"])
+def test_text_that_is_not_ascii_decimal_is_invalid_amount(text):
+    with pytest.raises(ApplicationError) as raised:
+        Money(text, "JPY")
+    assert raised.value.code == "invalid_amount"
