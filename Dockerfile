@@ -15,8 +15,11 @@ RUN pip install --no-cache-dir -r requirements.txt
 COPY . .
 COPY --from=assets /src/node_modules/@picocss/pico/css/pico.min.css static/vendor/pico/pico.min.css
 COPY --from=assets /src/node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/htmx.min.js
+# Build-time placeholders only (production settings refuse to start without them); the
+# running containers get the real values from docker-compose's environment.
 RUN python scripts/compile_messages.py \
  && SECRET_KEY=build DATABASE_URL=postgresql://build/build REDIS_URL=redis://build:6379/0 \
+    FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1ub3QtYS1zZWNyZXQta2V5LTAwMDA= \
     python manage.py collectstatic --noinput -v 0
 USER shoken
 EXPOSE 8000
