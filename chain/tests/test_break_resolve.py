@@ -79,7 +79,7 @@ def test_anonymous_is_sent_to_sign_in(client, db):
 def test_api_lists_and_resolves_breaks(db, operator, issuer_admin, client):
     brk = BreakFactory()
     token = api_token_for(operator)
-    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}", "content_type": "application/json"}
     body = client.get(reverse("chain-api:breaks"), **auth).json()
     assert [b["id"] for b in body] == [brk.pk] and body[0]["register_value"] == "100"
 

@@ -74,7 +74,8 @@ def test_api_retry(some_actions, operator, client, backend):
     failed = OutboxEntry.objects.get(idempotency_key="action:bad")
     assert failed.status == "failed"
     token = api_token_for(operator)
-    response = client.post(reverse("chain-api:outbox-retry", args=[failed.pk]), HTTP_AUTHORIZATION=f"Token {token}")
+    response = client.post(reverse("chain-api:outbox-retry", args=[failed.pk]), content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 200 and response.json()["status"] == "pending"
 
 

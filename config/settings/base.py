@@ -200,12 +200,9 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_SCHEMA_CLASS": "core.schema.AutoSchema",  # documents the shared error answers (core/schema.py)
     "EXCEPTION_HANDLER": "core.api.exception_handler",
-    # JSON bodies must be objects (core.parsers.JSONObjectParser); forms and uploads as DRF's default.
-    "DEFAULT_PARSER_CLASSES": [
-        "core.parsers.JSONObjectParser",
-        "rest_framework.parsers.FormParser",
-        "rest_framework.parsers.MultiPartParser",
-    ],
+    # The API takes what its schema documents: JSON objects (core.parsers.JSONObjectParser);
+    # the two upload views declare MultiPartParser themselves. A form body is a 415.
+    "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONObjectParser"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
 SPECTACULAR_SETTINGS = {

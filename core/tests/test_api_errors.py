@@ -84,3 +84,10 @@ def test_the_docs_page_loads_only_local_assets(client, db):
         asset = client.get(url)
         assert asset.status_code == 200, url
         asset.close()
+
+
+def test_a_form_body_to_a_json_api_is_415_with_the_error_body(client, db):
+    """The API takes what its schema documents (JSON objects; uploads declare multipart)."""
+    response = client.post("/api/auth/token/", {"email": "a@b.test", "password": "x"})  # a multipart form
+    assert response.status_code == 415
+    assert response.json()["error"]["code"] == "unsupported_media_type"

@@ -76,9 +76,9 @@ def test_subscribing_to_a_closed_offering_is_refused(api, verified_investor, off
 def test_compliance_session_needs_2fa_and_then_approves(client, compliance_officer, login_verified, issuer):
     Issuer.objects.filter(pk=issuer.pk).update(status="submitted")
     client.post("/accounts/login/", {"email": compliance_officer.email, "password": "correct-horse-battery-9"})
-    assert client.post(f"/api/issuance/issuers/{issuer.pk}/approve/").status_code == 403
+    assert client.post(f"/api/issuance/issuers/{issuer.pk}/approve/", content_type="application/json").status_code == 403
     client = login_verified(compliance_officer)
-    r = client.post(f"/api/issuance/issuers/{issuer.pk}/approve/")
+    r = client.post(f"/api/issuance/issuers/{issuer.pk}/approve/", content_type="application/json")
     assert r.status_code == 200 and r.json()["status"] == "approved"
 
 
