@@ -65,7 +65,7 @@ def test_removing_a_two_factor_device_ends_the_persons_tokens_and_sessions(opera
 def test_api_logout_ends_only_this_token(client, verified_investor):
     laptop, phone = api_token_for(verified_investor, device="laptop"), api_token_for(verified_investor, device="phone")
 
-    response = client.post(reverse("api:logout"), HTTP_AUTHORIZATION=f"Token {laptop}")
+    response = client.post(reverse("api:logout"), content_type="application/json", HTTP_AUTHORIZATION=f"Token {laptop}")
 
     assert response.status_code == 204
     assert not _works(laptop)
@@ -77,7 +77,7 @@ def test_api_logout_all_ends_every_token_and_session(client, verified_investor):
     laptop, phone = api_token_for(verified_investor, device="laptop"), api_token_for(verified_investor, device="phone")
     browser = _signed_in_browser(verified_investor)
 
-    response = client.post(reverse("api:logout-all"), HTTP_AUTHORIZATION=f"Token {laptop}")
+    response = client.post(reverse("api:logout-all"), content_type="application/json", HTTP_AUTHORIZATION=f"Token {laptop}")
 
     assert response.status_code == 200
     assert response.json() == {"sessions": 1, "tokens": 2}
