@@ -13,13 +13,13 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.errors import ApplicationError
+from core.navigation import next_path
 
 from . import selectors, services, throttle, tokens
 from .credentials import ApiToken
@@ -205,14 +205,7 @@ def two_factor_verify(request):  # noqa: ANN001, ANN201
 
 
 def _safe_next(request) -> str | None:  # noqa: ANN001
-    """The ?next= address if it stays on this site (refuses //host, /\\host, https://host) and is a
-    path: redirect() would take "dashboard" or "a\\x00b" for a view name (NoReverseMatch, a 500)."""
-    next_url = request.GET.get("next", "")
-    if next_url.startswith("/") and "\x00" not in next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return next_url
-    return None
+    return next_path(request, request.GET.get("next", ""))
 
 
 def _base32(key: bytes) -> str:

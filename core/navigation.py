@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.http import url_has_allowed_host_and_scheme
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -29,3 +31,14 @@ def register(url_name: str, label, *, kinds: set[str], order: int = 50) -> None:
 
 def items_for(kind: str) -> list[NavItem]:
     return sorted((i for i in _items.values() if kind in i.kinds), key=lambda i: (i.order, i.url_name))
+
+
+def next_path(request, value: str) -> str | None:  # noqa: ANN001
+    """`value` (a ?next= address) if it is a path on this site, else None. Refuses //host,
+    /\\host and https://host, and anything that is not a path: redirect() would take "dashboard"
+    or "a\\x00b" for a view name (NoReverseMatch, a 500)."""
+    if value.startswith("/") and "\x00" not in value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return None
