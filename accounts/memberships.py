@@ -67,14 +67,6 @@ def invitations_pending_for(*, user: User) -> QuerySet[Invitation]:
             .select_related("organization", "invited_by").order_by("-created_at", "-id"))
 
 
-def invitation_get_for(*, user: User, pk: int) -> Invitation:
-    """An invitation addressed to `user` (any status); 404 for anyone else's (no oracle)."""
-    invitation = Invitation.objects.select_related("organization").filter(pk=pk).first()
-    if invitation is None or not user.is_authenticated or invitation.email.lower() != user.email.lower():
-        raise NotFoundError(_("No such invitation."), code="not_found")
-    return invitation
-
-
 def invitation_by_token(*, pk: int, token: str) -> Invitation:
     """The invitation a link from an e-mail names, whoever follows it: 404 unless the token
     matches (the page then asks the visitor to sign in or sign up as the invitee)."""
