@@ -11,6 +11,8 @@ The models are imported by accounts/models.py so that Django registers them in t
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from django.conf import settings
 from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
 from django.db import models
@@ -47,7 +49,7 @@ class UserSession(AbstractBaseSession):
     objects = BaseSessionManager()
 
     @classmethod
-    def get_session_store_class(cls):  # noqa: ANN206
-        from .sessions import SessionStore
-
-        return SessionStore
+    def get_session_store_class(cls) -> type:
+        # The store is named by settings (SESSION_ENGINE), not imported: accounts.sessions
+        # imports this module, and the session engine is the setting's to choose.
+        return import_module(settings.SESSION_ENGINE).SessionStore

@@ -15,12 +15,12 @@ from django.db import transaction
 
 from core.audit import audit_record
 
+from .credentials import ApiToken, UserSession
+
 
 class SessionStore(DbSessionStore):
     @classmethod
-    def get_model_class(cls):  # noqa: ANN206
-        from .credentials import UserSession
-
+    def get_model_class(cls) -> type[UserSession]:
         return UserSession
 
     def create_model_instance(self, data):  # noqa: ANN001, ANN201
@@ -40,8 +40,6 @@ def user_sessions_end(*, user, reason: str, actor=None, keep_session_key: str | 
     `keep_session_key` spares one session (the page that asked, after a password change);
     "sign out everywhere" keeps none. Runs inside the caller's transaction when there is
     one, so a refused role change ends nothing. Returns the counts ended."""
-    from .credentials import ApiToken, UserSession
-
     with transaction.atomic():
         sessions = UserSession.objects.filter(user_id=user.pk)
         if keep_session_key:
