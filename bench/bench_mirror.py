@@ -146,7 +146,8 @@ def wait_confirmed(entry_ids: list[int], *, timeout: float, poll: float = 0.01) 
 
     deadline = time.monotonic() + timeout
     while OutboxEntry.objects.filter(pk__in=entry_ids).exclude(status=OutboxEntry.Status.CONFIRMED).exists():
-        failed = list(OutboxEntry.objects.filter(pk__in=entry_ids, status="failed").values_list("last_error", flat=True)[:3])
+        failed = list(OutboxEntry.objects.filter(pk__in=entry_ids, status="failed")
+                      .values_list("last_error", flat=True)[:3])
         if failed:
             from django.db.models import Count
 
@@ -171,7 +172,8 @@ def timeline(entry_ids: list[int], *, label: str) -> None:
     entries = OutboxEntry.objects.filter(pk__in=entry_ids).aggregate(first=Min("created_at"), last=Max("created_at"),
                                                                      confirmed=Max("confirmed_at"))
     txs = ChainTransaction.objects.filter(
-        Q(entry_id__in=entry_ids) | Q(pk__in=ChainTransactionEntry.objects.filter(entry_id__in=entry_ids).values("tx_id")))
+        Q(entry_id__in=entry_ids)
+        | Q(pk__in=ChainTransactionEntry.objects.filter(entry_id__in=entry_ids).values("tx_id")))
     sent = txs.aggregate(prepared=Max("created_at"), broadcast=Max("broadcast_at"), n=Count("id"))
     at = {k: (v - entries["first"]).total_seconds() for k, v in
           {"committed": entries["last"], "prepared": sent["prepared"], "broadcast": sent["broadcast"],
@@ -216,7 +218,8 @@ class Phase:
         self.securities = [self.world.security] + [security_add(world=self.world) for _ in range(SECURITIES - 1)]
         say(f"{label}: {WORKERS} workers ready, {len(self.securities)} securities (first token "
             f"{self.world.token_address}), batching {'on' if batch else 'off'}, "
-            f"relay claims {env.get('CHAIN_RELAY_BATCH_SIZE', os.environ.get('CHAIN_RELAY_BATCH_SIZE', 'the default'))} "
+            f"relay claims "
+            f"{env.get('CHAIN_RELAY_BATCH_SIZE', os.environ.get('CHAIN_RELAY_BATCH_SIZE', 'the default'))} "
             f"per sweep")
 
     def burst(self, n: int, *, bulk: bool = False) -> tuple[float, list[float], float]:

@@ -21,7 +21,8 @@ def main() -> int:
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings.test"}
     env.setdefault("TEST_DB_NAME", "test_chaos")
     env.setdefault("TEST_CACHE_REDIS_DB", "10")
-    proc = subprocess.Popen([sys.executable, "-m", "pytest", "tests/chaos", "-m", "chaos", "-q", "-s", "-p", "no:cacheprovider"],
+    proc = subprocess.Popen([sys.executable, "-m", "pytest", "tests/chaos", "-m", "chaos", "-q", "-s",
+                             "-p", "no:cacheprovider"],
                             cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     result = ""
     for line in proc.stdout:

@@ -148,8 +148,10 @@ def bench_trex(c: Chain) -> dict[str, int]:
     me = c.deployer
     issuer_acct = Account.from_key(ISSUER_KEY)
     ctr = c.deploy(load_trex("contracts/registry/implementation/ClaimTopicsRegistry.sol/ClaimTopicsRegistry.json"))
-    tir = c.deploy(load_trex("contracts/registry/implementation/TrustedIssuersRegistry.sol/TrustedIssuersRegistry.json"))
-    irs = c.deploy(load_trex("contracts/registry/implementation/IdentityRegistryStorage.sol/IdentityRegistryStorage.json"))
+    tir = c.deploy(load_trex(
+        "contracts/registry/implementation/TrustedIssuersRegistry.sol/TrustedIssuersRegistry.json"))
+    irs = c.deploy(load_trex(
+        "contracts/registry/implementation/IdentityRegistryStorage.sol/IdentityRegistryStorage.json"))
     ir = c.deploy(load_trex("contracts/registry/implementation/IdentityRegistry.sol/IdentityRegistry.json"))
     mc = c.deploy(load_trex("contracts/compliance/modular/ModularCompliance.sol/ModularCompliance.json"))
     tok = c.deploy(load_trex("contracts/token/Token.sol/Token.json"))
@@ -175,7 +177,8 @@ def bench_trex(c: Chain) -> dict[str, int]:
         c.send(ident.functions.addClaim(1, 1, issuer.address, bytes(sig), data, ""))
         identities.append(ident.address)
     for i in range(0, len(people), 50):
-        c.send(ir.functions.batchRegisterIdentity(people[i:i + 50], identities[i:i + 50], [392] * len(people[i:i + 50])))
+        c.send(ir.functions.batchRegisterIdentity(people[i:i + 50], identities[i:i + 50],
+                                                  [392] * len(people[i:i + 50])))
     c.send(tok.functions.unpause())
     a, b, new = c.accounts[1], c.accounts[2], c.accounts[3]
     c.send(tok.functions.mint(a, 10**21))

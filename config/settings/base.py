@@ -301,17 +301,20 @@ ISSUANCE_SITE_URL = env("ISSUANCE_SITE_URL", default="http://127.0.0.1:8000")
 
 # --- The chain mirror: relay and confirmer (issue 6, chain/relay.py, chain/confirmer.py) ---
 # Beat sweeps both every few seconds; the relay also kicks a confirm sweep after sending.
-CHAIN_RELAY_BATCH_SIZE = env.int("CHAIN_RELAY_BATCH_SIZE", default=None)      # entries claimed per sweep (default below)
+# entries claimed per sweep (default below)
+CHAIN_RELAY_BATCH_SIZE = env.int("CHAIN_RELAY_BATCH_SIZE", default=None)
 CHAIN_CONFIRM_BATCH_SIZE = env.int("CHAIN_CONFIRM_BATCH_SIZE", default=500)   # live txs followed per sweep
 CHAIN_CLAIM_LEASE_SECONDS = env.float("CHAIN_CLAIM_LEASE_SECONDS", default=30.0)  # other workers skip a claimed entry
-CHAIN_WAIT_SECONDS = env.float("CHAIN_WAIT_SECONDS", default=2.0)  # re-look at an action waiting for a deploy/earlier action
+# re-look at an action waiting for a deploy/earlier action
+CHAIN_WAIT_SECONDS = env.float("CHAIN_WAIT_SECONDS", default=2.0)
 CHAIN_MAX_ATTEMPTS = env.int("CHAIN_MAX_ATTEMPTS", default=10)     # temporary failures before the dead letter
 CHAIN_RETRY_BASE_SECONDS = env.float("CHAIN_RETRY_BASE_SECONDS", default=2.0)   # backoff base (x2 per attempt, jitter)
 CHAIN_RETRY_MAX_SECONDS = env.float("CHAIN_RETRY_MAX_SECONDS", default=300.0)
 CHAIN_REBROADCAST_AFTER_SECONDS = env.float("CHAIN_REBROADCAST_AFTER_SECONDS", default=3.0)  # PREPARED left by a crash
 CHAIN_STUCK_AFTER_SECONDS = env.float("CHAIN_STUCK_AFTER_SECONDS", default=60.0)  # unmined this long -> fee bump
 CHAIN_FEE_BUMP_PERCENT = env.float("CHAIN_FEE_BUMP_PERCENT", default=12.5)        # never below 12.5
-CHAIN_TOKEN_ADMIN = env("CHAIN_TOKEN_ADMIN", default="")  # DEFAULT_ADMIN_ROLE of new tokens (a multisig); signer if empty
+# DEFAULT_ADMIN_ROLE of new tokens (a multisig); the signer if empty
+CHAIN_TOKEN_ADMIN = env("CHAIN_TOKEN_ADMIN", default="")
 CHAIN_SWEEP_SECONDS = env.float("CHAIN_SWEEP_SECONDS", default=2.0)
 # A confirm sweep that leaves transactions unmined schedules one follow-up this much later
 # (about a block time; anvil's automine mines within milliseconds: dev sets 0.1).
@@ -328,7 +331,8 @@ CELERY_BEAT_SCHEDULE["chain.confirm_sweep"] = {"task": "chain.confirm_sweep", "s
 
 # ---- chain mirror: batching, indexer, reconciler (issue 6; owned by chain/) ----
 CHAIN_BATCH_MINTS = env.bool("CHAIN_BATCH_MINTS", default=True)         # consecutive mints of a token -> one batchMint
-CHAIN_BATCH_MAX_MINTS = env.int("CHAIN_BATCH_MAX_MINTS", default=200)   # cap per batch: 200 new holders sign for 7.0M gas
+# cap per batch: 200 new holders sign for 7.0M gas
+CHAIN_BATCH_MAX_MINTS = env.int("CHAIN_BATCH_MAX_MINTS", default=200)
 if CHAIN_RELAY_BATCH_SIZE is None:
     # A sweep claims enough for a full batch of each of a few tokens whose mints interleave (bulk
     # issuance is not cut into small batches); single actions are estimated, prepared and

@@ -21,7 +21,8 @@ def schema(django_db_blocker):  # noqa: ANN001, ANN201
 
 
 def _operations(schema: dict) -> list[tuple[str, str, dict]]:
-    return [(path, method, op) for path, ops in schema["paths"].items() for method, op in ops.items() if method in METHODS]
+    return [(path, method, op) for path, ops in schema["paths"].items()
+            for method, op in ops.items() if method in METHODS]
 
 
 def _error_ref(response: dict) -> str | None:
@@ -59,7 +60,8 @@ def test_the_statuses_each_operation_can_give_are_documented(schema):  # noqa: A
 def test_json_apis_take_json_and_uploads_multipart(schema):  # noqa: ANN001
     for path, method, op in _operations(schema):
         content = set(op.get("requestBody", {}).get("content", {}))
-        assert content <= {"application/json"} or content == {"multipart/form-data"}, f"{method.upper()} {path}: {content}"
+        assert content <= {"application/json"} or content == {"multipart/form-data"}, (
+            f"{method.upper()} {path}: {content}")
 
 
 def test_links_lead_through_the_subscription_and_kyc_flows(schema):  # noqa: ANN001
@@ -68,7 +70,8 @@ def test_links_lead_through_the_subscription_and_kyc_flows(schema):  # noqa: ANN
 
     ids = {op["operationId"]: (path, method) for path, method, op in _operations(schema)}
     subscribe = links("/api/issuance/market/{id}/subscribe/", "201")
-    assert ids[subscribe["AcceptAgreement"]["operationId"]][0] == "/api/issuance/my-subscriptions/{id}/accept-agreement/"
+    accept_path = ids[subscribe["AcceptAgreement"]["operationId"]][0]
+    assert accept_path == "/api/issuance/my-subscriptions/{id}/accept-agreement/"
     agreement = links("/api/issuance/my-subscriptions/{id}/accept-agreement/", "200")
     assert agreement["MarkFunded"]["parameters"] == {"id": "$response.body#/id", "action": "funded"}
     steps = links("/api/issuance/subscriptions/{id}/{action}/", "200")

@@ -72,7 +72,8 @@ def world(db, issuer_org, issuer_admin, issuer_member, verified_investor):  # no
     issuer = IssuerFactory(organization=issuer_org)
     security = SecurityFactory(issuer=issuer, created_by=issuer_admin)
     published = OfferingFactory(security=security)
-    draft = OfferingFactory(security=SecurityFactory(issuer=issuer, created_by=issuer_admin), status=Offering.Status.DRAFT)
+    draft = OfferingFactory(security=SecurityFactory(issuer=issuer, created_by=issuer_admin),
+                            status=Offering.Status.DRAFT)
     subscriptions = [
         SubscriptionFactory(offering=published, investor=verified_investor, status=status, units=1)
         for status in (Subscription.Status.PENDING, Subscription.Status.SIGNED, Subscription.Status.FUNDED,

@@ -524,7 +524,8 @@ def verify(*, world: World, entry_ids: list[int], expected: dict[str, int], back
     confirmed = entries.filter(status=OutboxEntry.Status.CONFIRMED).count()
     lost = len(set(entry_ids)) - confirmed
     if lost:
-        details.append(f"not confirmed: {list(entries.exclude(status='confirmed').values_list('id', 'status', 'last_error')[:10])}")
+        unconfirmed = entries.exclude(status='confirmed').values_list('id', 'status', 'last_error')[:10]
+        details.append(f"not confirmed: {list(unconfirmed)}")
     carriers = transactions_by_entry(entry_ids)
     ok = {e: sum(1 for status, _ in txs if status == ChainTransaction.Status.CONFIRMED) for e, txs in carriers.items()}
     duplicated = sum(1 for n in ok.values() if n > 1)

@@ -115,7 +115,8 @@ def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_s
     verdict = verify(world=world, entry_ids=entry_ids, expected=expected, backend=backend)
     print(f"chaos: settled {settled_in:.1f}s after the last action; total "
           f"{time.monotonic() - started:.1f}s; broker restarts {chaos_stack.redis.restarts}, anvil pauses "
-          f"{chaos_stack.anvil.pauses}, driver sends {chaos_stack.driver.sent} (failed {chaos_stack.driver.send_errors})")
+          f"{chaos_stack.anvil.pauses}, driver sends {chaos_stack.driver.sent} "
+          f"(failed {chaos_stack.driver.send_errors})")
     for line in verdict.details:
         print(f"chaos: {line}")
     result_line(f"RESULT actions={verdict.actions} kills={chaos_stack.workers.kills} lost={verdict.lost} "

@@ -49,7 +49,8 @@ def test_check_deploy_with_production_settings_is_clean():
 
 def test_nothing_is_silenced_and_the_schema_check_stays_on():
     code = ("import django; from django.conf import settings; django.setup(); "
-            "print(settings.SILENCED_SYSTEM_CHECKS, settings.SPECTACULAR_SETTINGS.get('ENABLE_DJANGO_DEPLOY_CHECK', True))")
+            "print(settings.SILENCED_SYSTEM_CHECKS, "
+            "settings.SPECTACULAR_SETTINGS.get('ENABLE_DJANGO_DEPLOY_CHECK', True))")
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=production_env(), capture_output=True,
                             text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr

@@ -129,7 +129,8 @@ def test_kyc_investor_signs_up_submits_proves_a_wallet_and_is_approved(live_serv
     assert kinds == {"registry.register_wallet", "registry.update_investor"}
 
 
-def test_kyc_four_eyes_high_risk_case_needs_a_second_officer(live_server, browser, page, compliance_officer, second_officer):
+def test_kyc_four_eyes_high_risk_case_needs_a_second_officer(live_server, browser, page, compliance_officer,
+                                                              second_officer):
     base = live_server.url
     profile = InvestorProfileFactory(legal_name="Reza Example", residence_country="IR",
                                      kyc_status=InvestorProfile.KycStatus.SUBMITTED)

@@ -33,8 +33,8 @@ def _sign_in(page, base, user):
     page.get_by_test_id("signed-in-as").wait_for()
 
 
-def test_offering_is_published_subscribed_funded_and_accepted(live_server, browser, issuer_admin, issuer_org, verified_investor,
-                                                              settings, tmp_path):
+def test_offering_is_published_subscribed_funded_and_accepted(live_server, browser, issuer_admin, issuer_org,
+                                                              verified_investor, settings, tmp_path):
     settings.ISSUANCE_DOCUMENT_ROOT = tmp_path / "docs"
     IssuerFactory(organization=issuer_org)
     base = live_server.url
@@ -73,7 +73,8 @@ def test_offering_is_published_subscribed_funded_and_accepted(live_server, brows
     page.get_by_role("button", name="Create offering").click()
     for kind, name in (("memorandum", "memorandum.pdf"), ("agreement", "agreement.pdf")):
         page.get_by_label("Document").select_option(kind)
-        page.get_by_label("File").set_input_files({"name": name, "mimeType": "application/pdf", "buffer": f"%PDF-1.4 {kind}".encode()})
+        page.get_by_label("File").set_input_files({"name": name, "mimeType": "application/pdf",
+                                                   "buffer": f"%PDF-1.4 {kind}".encode()})
         page.get_by_role("button", name="Attach document").click()
         page.get_by_text("Document attached.").wait_for()
     page.get_by_role("button", name="Publish offering").click()

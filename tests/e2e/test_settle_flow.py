@@ -39,7 +39,8 @@ def _wait_all_confirmed(what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     next_kick = 0.0
     while OutboxEntry.objects.exclude(status=OutboxEntry.Status.CONFIRMED).exists():
-        left = list(OutboxEntry.objects.exclude(status=OutboxEntry.Status.CONFIRMED).values_list("kind", "status", "last_error"))
+        left = list(OutboxEntry.objects.exclude(status=OutboxEntry.Status.CONFIRMED)
+                    .values_list("kind", "status", "last_error"))
         assert time.monotonic() < deadline, f"{what}: not confirmed within {timeout}s: {left}"
         assert not any(status == OutboxEntry.Status.FAILED for _k, status, _e in left), f"{what}: failed: {left}"
         if time.monotonic() > next_kick:  # as beat's sweep would, in case a kick raced a commit

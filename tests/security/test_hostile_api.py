@@ -88,7 +88,8 @@ def _plausible(schema: dict, node: dict):  # noqa: ANN202
         return next((v for v in node["enum"] if v not in ("", None)), node["enum"][0])
     kind = node.get("type")
     if kind == "object" or "properties" in node:
-        return {name: _plausible(schema, sub) for name, sub in node.get("properties", {}).items() if not sub.get("readOnly")}
+        return {name: _plausible(schema, sub) for name, sub in node.get("properties", {}).items()
+                if not sub.get("readOnly")}
     if kind == "array":
         return []
     if kind == "integer":
@@ -270,7 +271,8 @@ def test_hostile_input_to_every_api_write_is_a_4xx_with_the_error_body(request, 
         if "{id}" in path:
             for bad in BAD_IDS:
                 bad_url = _fill(path.replace("{id}", bad))
-                _check(failures, f"{name} id={bad[:12]}", send(bad_url, b"{}", content_type="application/json"), refuse=True)
+                _check(failures, f"{name} id={bad[:12]}", send(bad_url, b"{}", content_type="application/json"),
+                       refuse=True)
     assert not failures, "\n".join(failures)
 
 
@@ -280,7 +282,8 @@ def test_hostile_query_parameters_to_every_api_read_are_never_a_5xx(request, wor
     failures: list[str] = []
     for path, ops in schema["paths"].items():
         op = ops.get("get")
-        params = [p["name"] for p in (op or {}).get("parameters", []) if p.get("in") == "query" and p["name"] != "format"]
+        params = [p["name"] for p in (op or {}).get("parameters", [])
+                  if p.get("in") == "query" and p["name"] != "format"]
         role = _role(path) or "verified_investor"
         if not params:
             continue

@@ -61,39 +61,47 @@ def _security_data(w: dict) -> dict:
 
 def _offering_data(w: dict) -> dict:
     return {"title": "Hostile offering", "currency": "JPY", "price": "1000", "min_subscription": "1",
-            "max_subscription": "10", "target": "10", "hard_cap": "20", "opens_on": "2027-01-01", "closes_on": "2027-02-01",
+            "max_subscription": "10", "target": "10", "hard_cap": "20", "opens_on": "2027-01-01",
+            "closes_on": "2027-02-01",
             "payment_instructions": "Bank"}
 
 
 OFFERING_HOSTILE = {"title": TOO_LONG, "currency": NOT_A_CHOICE, "price": NOT_A_NUMBER,
                     "min_subscription": NOT_A_NUMBER, "max_subscription": NOT_A_NUMBER, "target": NOT_A_NUMBER,
-                    "hard_cap": NOT_A_NUMBER, "opens_on": NOT_A_DATE, "closes_on": NOT_A_DATE, "payment_instructions": NUL_TEXT}
+                    "hard_cap": NOT_A_NUMBER, "opens_on": NOT_A_DATE, "closes_on": NOT_A_DATE,
+                    "payment_instructions": NUL_TEXT}
 
 #: Form pages: (url name, label) -> case.
 FORMS: dict[tuple[str, str], Case] = {
     ("accounts:signup", ""): Case("", data=lambda w: {"full_name": "Ann", "email": "ann@example.test",
-                                                      "password": "Correct-horse-9!", "password_again": "Correct-horse-9!"},
+                                                      "password": "Correct-horse-9!",
+                                                      "password_again": "Correct-horse-9!"},
                                   hostile={"full_name": TOO_LONG, "email": NOT_AN_EMAIL}),
     ("accounts:signup-company", ""): Case("", data=lambda w: {"full_name": "Ann", "email": "ann@example.test",
-                                                              "password": "Correct-horse-9!", "password_again": "Correct-horse-9!",
+                                                              "password": "Correct-horse-9!",
+                                                              "password_again": "Correct-horse-9!",
                                                               "company_name": "Ann K.K."},
-                                          hostile={"full_name": TOO_LONG, "email": NOT_AN_EMAIL, "company_name": TOO_LONG}),
+                                          hostile={"full_name": TOO_LONG, "email": NOT_AN_EMAIL,
+                                                   "company_name": TOO_LONG}),
     ("accounts:login", ""): Case("", accepted=False, data=lambda w: {"email": "nobody@example.test", "password": "x"},
                                  hostile={"email": NOT_AN_EMAIL, "password": NUL_TEXT}),
     ("accounts:2fa-verify", ""): Case("issuer_admin", accepted=False, data=lambda w: {"token": "000000"},
                                       hostile={"token": NOT_A_NUMBER}),
-    ("accounts:2fa-enrol", ""): Case("outsider", accepted=False, data=lambda w: {"token": "000000"}, hostile={"token": NOT_A_NUMBER}),
+    ("accounts:2fa-enrol", ""): Case("outsider", accepted=False, data=lambda w: {"token": "000000"},
+                                     hostile={"token": NOT_A_NUMBER}),
     ("accounts:organization-create", ""): Case("issuer_admin", accepted=False, data=lambda w: {"name": "Other K.K."},
                                                hostile={"name": TOO_LONG}),
     ("accounts:password-reset", ""): Case("", data=lambda w: {"email": "nobody@example.test"},
                                           hostile={"email": NOT_AN_EMAIL}),
     ("accounts:password-reset-confirm", ""): Case(
-        "", args=lambda w: [w["reset"][0], "set-password"], prime=lambda w: reverse("accounts:password-reset-confirm", args=w["reset"]),
+        "", args=lambda w: [w["reset"][0], "set-password"],
+        prime=lambda w: reverse("accounts:password-reset-confirm", args=w["reset"]),
         data=lambda w: {"new_password1": "Correct-horse-9!", "new_password2": "Correct-horse-9!"},
         hostile={"new_password1": NUL_TEXT, "new_password2": TOO_LONG}),
     ("set_language", ""): Case("", data=lambda w: {"language": "ja", "next": "/"}, hostile={"next": ["a\x00b"]}),
-    ("accounts:organization-choose", ""): Case("issuer_admin", data=lambda w: {"organization": str(w["bond"].issuer.organization_id),
-                                                                               "next": "/"},
+    ("accounts:organization-choose", ""): Case("issuer_admin",
+                                               data=lambda w: {"organization": str(w["bond"].issuer.organization_id),
+                                                               "next": "/"},
                                                hostile={"organization": NOT_AN_ID}),
     ("accounts:invitation-signup", ""): Case("", args=lambda w: w["invitation"],
                                              data=lambda w: {"full_name": "Jiro", "password": "Correct-horse-9!",
@@ -102,7 +110,8 @@ FORMS: dict[tuple[str, str], Case] = {
     ("accounts:invitation-accept", ""): Case("outsider", accepted=False, args=lambda w: [w["invitation"][0]],
                                              data=lambda w: {"token": w["invitation"][1]}, hostile={"token": TOO_LONG}),
     ("accounts:invitation-decline", ""): Case("outsider", accepted=False, args=lambda w: [w["invitation"][0]],
-                                              data=lambda w: {"token": w["invitation"][1]}, hostile={"token": TOO_LONG}),
+                                              data=lambda w: {"token": w["invitation"][1]},
+                                              hostile={"token": TOO_LONG}),
     ("investors:profile", ""): Case(
         "unverified_investor",
         data=lambda w: {"kind": "individual", "legal_name": "Ann", "birth_date": "1990-01-01", "identity_number": "X1",
@@ -111,26 +120,30 @@ FORMS: dict[tuple[str, str], Case] = {
         hostile={"kind": NOT_A_CHOICE, "legal_name": TOO_LONG, "birth_date": NOT_A_DATE, "identity_number": TOO_LONG,
                  "address": NUL_TEXT, "nationality": NOT_A_CHOICE, "residence_country": NOT_A_CHOICE,
                  "investor_status": NOT_A_CHOICE, "status_basis": TOO_LONG, "beneficial_owners": NUL_TEXT}),
-    ("investors:document-upload", ""): Case("unverified_investor", accepted=False, data=lambda w: {"doc-kind": "passport"},
+    ("investors:document-upload", ""): Case("unverified_investor", accepted=False,
+                                            data=lambda w: {"doc-kind": "passport"},
                                             hostile={"doc-kind": NOT_A_CHOICE}),
     ("investors:wallet-challenge", ""): Case("verified_investor", data=lambda w: {"address": WALLET},
                                              hostile={"address": NOT_A_WALLET}),
-    ("investors:wallet-verify", ""): Case("verified_investor", accepted=False, data=lambda w: {"challenge": str(w["challenge"].pk),
-                                                                               "signature": "0x" + "a" * 130},
+    ("investors:wallet-verify", ""): Case("verified_investor", accepted=False,
+                                          data=lambda w: {"challenge": str(w["challenge"].pk),
+                                                          "signature": "0x" + "a" * 130},
                                           hostile={"challenge": NOT_AN_ID, "signature": TOO_LONG}),
     ("compliance:review", ""): Case("compliance_officer", args=lambda w: [w["review"].pk],
                                     data=lambda w: {"action": "approve", "reason": "Checked", "expires_on": ""},
                                     hostile={"action": NOT_A_CHOICE, "reason": TOO_LONG, "expires_on": NOT_A_DATE}),
     ("issuance:issuer-apply", ""): Case(  # the persona's issuer is approved: the service refuses edits
-        "issuer_admin", accepted=False, data=lambda w: {"legal_name": "Sakura", "registration_number": "1", "jurisdiction": "JP",
-                                        "address": "Tokyo", "representatives": "Taro"},
+        "issuer_admin", accepted=False,
+        data=lambda w: {"legal_name": "Sakura", "registration_number": "1", "jurisdiction": "JP",
+                        "address": "Tokyo", "representatives": "Taro"},
         hostile={"legal_name": TOO_LONG, "registration_number": TOO_LONG, "jurisdiction": NOT_A_CHOICE,
                  "address": NUL_TEXT, "representatives": NUL_TEXT}),
     ("issuance:issuer-document-add", ""): Case("issuer_admin", accepted=False, data=lambda w: {"title": "Register"},
                                                hostile={"title": TOO_LONG}),
     ("issuance:members", ""): Case("issuer_admin", data=lambda w: {"email": "new@issuer.test", "role": "member"},
                                    hostile={"email": NOT_AN_EMAIL, "role": NOT_A_CHOICE}),
-    ("issuance:member-role", ""): Case("issuer_admin", args=lambda w: [w["membership"].pk], data=lambda w: {"role": "admin"},
+    ("issuance:member-role", ""): Case("issuer_admin", args=lambda w: [w["membership"].pk],
+                                       data=lambda w: {"role": "admin"},
                                        hostile={"role": NOT_A_CHOICE}),
     ("issuance:issuer-review", ""): Case("compliance_officer", args=lambda w: [w["pending_issuer"].pk],
                                          data=lambda w: {"decision": "reject", "reason": "No"},
@@ -148,7 +161,8 @@ FORMS: dict[tuple[str, str], Case] = {
         "issuer_admin", data=lambda w: {**_security_data(w), "kind": "equity", "par_value": "50"},
         hostile={"share_class": TOO_LONG, "par_value": NOT_A_NUMBER, "authorized_shares": NOT_AN_ID}),
     ("issuance:security-create", "fund"): Case(
-        "issuer_admin", data=lambda w: {**_security_data(w), "kind": "fund", "nav_per_unit": "1000", "dealing_frequency": "daily"},
+        "issuer_admin",
+        data=lambda w: {**_security_data(w), "kind": "fund", "nav_per_unit": "1000", "dealing_frequency": "daily"},
         hostile={"nav_per_unit": NOT_A_NUMBER, "dealing_frequency": NOT_A_CHOICE}),
     ("issuance:offering-create", ""): Case("issuer_admin", args=lambda w: [w["bond"].pk], data=_offering_data,
                                            hostile=OFFERING_HOSTILE),
@@ -170,7 +184,8 @@ FORMS: dict[tuple[str, str], Case] = {
     ("issuance:market-offering", ""): Case("verified_investor", args=lambda w: [w["offering"].pk],
                                            data=lambda w: {"units": "2"}, hostile={"units": NOT_A_NUMBER}),
     ("issuance:my-subscription", ""): Case("verified_investor", args=lambda w: [w["sub"].pk],
-                                           data=lambda w: {"agree": "on", "sha256": w["sub"].offering.document("agreement").sha256},
+                                           data=lambda w: {"agree": "on",
+                                                           "sha256": w["sub"].offering.document("agreement").sha256},
                                            hostile={"sha256": TOO_LONG}),
     ("ledger:settle-bulk", ""): Case("issuer_admin", args=lambda w: [w["bond"].pk],
                                      data=lambda w: {"subscriptions": [str(w["ready"].pk)]},
@@ -181,7 +196,8 @@ FORMS: dict[tuple[str, str], Case] = {
         hostile={"wallet": NOT_A_WALLET, "amount": NOT_A_NUMBER, "reason": NUL_TEXT}),
     ("ledger:control", "transfer"): Case(
         "issuer_admin", args=lambda w: [w["bond"].pk, "transfer"],
-        data=lambda w: {"wallet": w["wallet"].address, "to_wallet": w["wallet2"].address, "amount": "1", "reason": "Gift"},
+        data=lambda w: {"wallet": w["wallet"].address, "to_wallet": w["wallet2"].address, "amount": "1",
+                        "reason": "Gift"},
         hostile={"to_wallet": NOT_A_WALLET, "amount": NOT_A_NUMBER, "reason": NUL_TEXT}),
     ("ledger:control", "freeze_wallet"): Case(
         "issuer_admin", args=lambda w: [w["bond"].pk, "freeze_wallet"],
@@ -197,13 +213,15 @@ FORMS: dict[tuple[str, str], Case] = {
         hostile={"security": NOT_AN_ID, "from_wallet": NOT_A_WALLET, "amount": NOT_A_NUMBER, "reason": NUL_TEXT}),
     ("ledger:request-decide", "approve"): Case("second_officer", args=lambda w: [w["request"].pk, "approve"],
                                                data=lambda w: {"reason": "Checked"}, hostile={"reason": NUL_TEXT}),
-    ("chain:break-resolve", ""): Case("operator", args=lambda w: [w["break"].pk], data=lambda w: {"reason": "Indexed late"},
+    ("chain:break-resolve", ""): Case("operator", args=lambda w: [w["break"].pk],
+                                      data=lambda w: {"reason": "Indexed late"},
                                       hostile={"reason": NUL_TEXT}),
 }
 
 #: POST buttons whose only input is the URL's <int:pk> (or nothing): no field to be hostile in.
-NO_INPUT = {"accounts:logout", "accounts:logout-everywhere", "accounts:api-token-revoke", "issuance:invitation-revoke", "issuance:issuer-submit", "compliance:kyc-submit", "investors:wallet-remove",
-            "ledger:settle", "chain:outbox-retry", "chain:reconcile"}
+NO_INPUT = {"accounts:logout", "accounts:logout-everywhere", "accounts:api-token-revoke", "issuance:invitation-revoke",
+            "issuance:issuer-submit", "compliance:kyc-submit", "investors:wallet-remove", "ledger:settle",
+            "chain:outbox-retry", "chain:reconcile"}
 
 #: GET pages: hostile query strings only. name -> (persona, args)
 READ_ONLY: dict[str, tuple[str, Callable[[dict], list]]] = {
@@ -303,8 +321,8 @@ def world(settings, tmp_path, issuer_org, issuer_admin, issuer_member, complianc
         "pending_issuer": IssuerFactory(status="submitted"),
         "review": KycReviewFactory(profile=InvestorProfileFactory(kyc_status="submitted")),
         "break": BreakFactory(security=bond),
-        "request": forced_transfer_request(security=bond, from_wallet=wallet.address, to_wallet=wallet2.address, amount=1,
-                                           reason="Court order", actor=compliance_officer),
+        "request": forced_transfer_request(security=bond, from_wallet=wallet.address, to_wallet=wallet2.address,
+                                           amount=1, reason="Court order", actor=compliance_officer),
         "challenge": WalletChallenge.objects.create(user=verified_investor, address=WALLET, nonce="hostile-nonce",
                                                     message="Sign this", expires_at=_later()),
     }
@@ -326,7 +344,8 @@ def _invitation(organization, inviter) -> list:  # noqa: ANN001
 
     token, token_hash = invitation_token_new()
     invitation = Invitation.objects.create(organization=organization, email="jiro@example.test", role="member",
-                                           invited_by=inviter, token_hash=token_hash, expires_at=invitation_expires_at())
+                                           invited_by=inviter, token_hash=token_hash,
+                                           expires_at=invitation_expires_at())
     return [invitation.pk, token]
 
 
@@ -356,7 +375,8 @@ def _client(request, persona: str) -> Client:  # noqa: ANN001
 def _fingerprint() -> str:
     tables = sorted({m._meta.db_table for a in APPS for m in apps.get_app_config(a).get_models()
                      if m._meta.managed and not m._meta.proxy} - UNFINGERPRINTED)
-    parts = " || ".join(f"(SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM {connection.ops.quote_name(t)} t)"
+    parts = " || ".join(f"(SELECT coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') "
+                        f"FROM {connection.ops.quote_name(t)} t)"
                         for t in tables)
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT md5({parts})")  # noqa: S608 - table names from the app registry
