@@ -78,3 +78,17 @@ class OutboxEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} [{self.status}] {self.idempotency_key}"
+
+
+class BusinessClock(models.Model):
+    """The business date's offset from the calendar, in days: ONE row (pk 1) that web and
+    worker processes share. Read it through core.clock (business_today), never directly."""
+
+    offset_days = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.CheckConstraint(condition=models.Q(pk=1), name="core_businessclock_one_row")]
+
+    def __str__(self) -> str:
+        return f"business date offset {self.offset_days:+d} days"
