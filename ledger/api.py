@@ -2,7 +2,7 @@
 per operation. Each view checks its input with a strict serializer (core.api_fields: exactly
 what the schema says), calls one service or selector and serializes; errors use core's body
 (core.api_errors). Writes that move tokens take the client's `Idempotency-Key` header, which
-the services record in the client's own namespace (ledger.services._core.client_key_stored)."""
+the services record in the client's own namespace (ledger.services.client_keys.client_key_stored)."""
 
 from __future__ import annotations
 

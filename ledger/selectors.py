@@ -8,15 +8,16 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
-from django.utils import timezone
 
 from accounts.models import User
 from compliance import rules
+from core.clock import business_today
 from issuance.models import Security, Subscription
 from issuance.selectors import security_get_for
 
+from .facts import facts_for, holding_for, rules_for, today
 from .models import ComplianceRequest, ControlBook, Position, TokenAction
-from .services._core import facts_for, holding_for, is_officer, rules_for, today
+from .services.access import is_officer
 from .snapshots import positions_as_of
 
 
@@ -49,7 +50,7 @@ class CapTableRow:
 def cap_table(*, security: Security, as_of: date | None = None) -> list[CapTableRow]:
     """Holders by investor, largest first: wallets, balance, frozen, percent of outstanding."""
     by_investor: dict[int, dict] = {}
-    if as_of is None or as_of >= timezone.localdate():
+    if as_of is None or as_of >= business_today():
         rows = Position.objects.filter(security=security, balance__gt=0).values_list("investor_id", "wallet", "balance", "frozen")
     else:  # the day's snapshot (ledger.snapshots)
         rows = [(inv, w, b, f) for w, (inv, b, f) in positions_as_of(security=security, as_of=as_of).items() if b > 0]

@@ -10,19 +10,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core import csvsafe
-from core.errors import ApplicationError
+from core.clock import business_today
 from core.forms import fold_fullwidth, form_error_message, page_ints
+from core.views import run_with_message
 from issuance.models import Security, Subscription
 from issuance.selectors import issuer_for, securities_for, subscription_get_for_issuer
 
 from . import selectors, services
 from .forms import RegisterInput
-from .services._core import is_officer
+from .services.access import is_officer
 
 
 def _as_of(request) -> date | None:  # noqa: ANN001
@@ -42,16 +42,6 @@ def _input(request) -> dict | None:  # noqa: ANN001
     return None
 
 
-def _try(request, fn, ok: str) -> bool:  # noqa: ANN001
-    try:
-        fn()
-    except ApplicationError as error:
-        messages.error(request, error.message)
-        return False
-    messages.success(request, ok)
-    return True
-
-
 @login_required
 def ledger_home(request):  # noqa: ANN001, ANN201
     """Issuer side: the issuer's securities; compliance/operators: every security."""
@@ -69,7 +59,7 @@ def cap_table(request, pk: int):  # noqa: ANN001, ANN201
     as_of = _as_of(request)
     rows = selectors.cap_table(security=security, as_of=as_of)
     context = {
-        "security": security, "rows": rows, "as_of": as_of or timezone.localdate(),
+        "security": security, "rows": rows, "as_of": as_of or business_today(),
         "book": selectors.control_book_for(security=security),
         "ready": selectors.subscriptions_ready(security=security),
         "actions": selectors.actions_of_security(security=security)[:200],
@@ -81,7 +71,7 @@ def cap_table(request, pk: int):  # noqa: ANN001, ANN201
 @login_required
 def cap_table_csv(request, pk: int):  # noqa: ANN001, ANN201
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
-    as_of = _as_of(request) or timezone.localdate()
+    as_of = _as_of(request) or business_today()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cap-table-{security.symbol}-{as_of}.csv"'
     writer = csvsafe.writer(response)  # names and e-mails are investors' text: no formulas
@@ -96,8 +86,8 @@ def cap_table_csv(request, pk: int):  # noqa: ANN001, ANN201
 @require_POST
 def subscription_settle(request, pk: int):  # noqa: ANN001, ANN201
     sub = subscription_get_for_issuer(user=request.user, pk=pk)
-    _try(request, lambda: services.subscription_settle(subscription=sub, actor=request.user),
-         _("Subscription %(ref)s settled.") % {"ref": sub.payment_reference})
+    run_with_message(request, lambda: services.subscription_settle(subscription=sub, actor=request.user),
+                     _("Subscription %(ref)s settled.") % {"ref": sub.payment_reference})
     return redirect("ledger:cap-table", sub.offering.security_id)
 
 
@@ -110,8 +100,8 @@ def subscriptions_settle(request, pk: int):  # noqa: ANN001, ANN201
     if not subs:
         messages.error(request, _("Select at least one subscription."))
     else:
-        _try(request, lambda: services.subscriptions_settle(subscriptions=subs, actor=request.user),
-             _("%(n)s subscriptions settled.") % {"n": len(subs)})
+        run_with_message(request, lambda: services.subscriptions_settle(subscriptions=subs, actor=request.user),
+                         _("%(n)s subscriptions settled.") % {"n": len(subs)})
     return redirect("ledger:cap-table", security.pk)
 
 
@@ -135,7 +125,7 @@ def control(request, pk: int, op: str):  # noqa: ANN001, ANN201
     if fn is None:
         messages.error(request, _("Unknown operation."))
     elif (data := _input(request)) is not None:
-        _try(request, lambda: fn(security, data, request.user), _("Done: the chain will follow."))
+        run_with_message(request, lambda: fn(security, data, request.user), _("Done: the chain will follow."))
     return redirect("ledger:cap-table", security.pk)
 
 
@@ -153,7 +143,7 @@ def holdings(request):  # noqa: ANN001, ANN201
 def transfer_request(request, pk: int):  # noqa: ANN001, ANN201
     position = selectors.position_get_for_investor(user=request.user, pk=pk)
     if (data := _input(request)) is not None:
-        _try(request, lambda: services.transfer_request_create(
+        run_with_message(request, lambda: services.transfer_request_create(
             security=position.security, from_wallet=position.wallet, to_wallet=data["to_wallet"],
             amount=data["amount"], actor=request.user), _("Transfer recorded: the chain will follow."))
     return redirect("ledger:holdings")
@@ -177,7 +167,7 @@ def requests_desk(request):  # noqa: ANN001, ANN201
             fn = lambda: services.forced_transfer_request(  # noqa: E731
                 security=security, from_wallet=data["from_wallet"], to_wallet=data["to_wallet"], amount=data["amount"],
                 reason=data["reason"], actor=request.user)
-        _try(request, fn, _("Request recorded: a second officer must approve it."))
+        run_with_message(request, fn, _("Request recorded: a second officer must approve it."))
         return redirect("ledger:requests")
     return render(request, "ledger/requests.html", {
         "pending": selectors.compliance_requests(actor=request.user),
@@ -195,9 +185,11 @@ def request_decide(request, pk: int, decision: str):  # noqa: ANN001, ANN201
         return redirect("ledger:requests")
     reason = data["reason"]
     if decision == "approve":
-        _try(request, lambda: services.compliance_request_approve(request=req, actor=request.user, reason=reason),
-             _("Approved and executed."))
+        run_with_message(request, lambda: services.compliance_request_approve(request=req, actor=request.user,
+                                                                              reason=reason),
+                         _("Approved and executed."))
     else:
-        _try(request, lambda: services.compliance_request_reject(request=req, actor=request.user, reason=reason),
-             _("Rejected."))
+        run_with_message(request, lambda: services.compliance_request_reject(request=req, actor=request.user,
+                                                                             reason=reason),
+                         _("Rejected."))
     return redirect("ledger:requests")

@@ -1,5 +1,5 @@
 """The register's use cases (writes). Each owns its durable transaction; the chain follows
-through the outbox rows they write. See _core.py for the lock order."""
+through the outbox rows they write. See locks.py for the lock order."""
 
 from .controls import (
     security_pause,

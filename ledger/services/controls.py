@@ -11,19 +11,10 @@ from core.errors import ApplicationError, ConflictError, NotFoundError
 from issuance.models import Security
 
 from ..models import TokenAction
-from ._core import (
-    action_record,
-    book_lock,
-    clean_address,
-    clean_amount,
-    clean_reason,
-    client_key_for,
-    existing_action,
-    position_save,
-    positions_lock,
-    run_idempotent,
-    wallet_owner,
-)
+from .access import client_key_for
+from .actions import action_record, existing_action, run_idempotent
+from .locks import book_lock, position_save, positions_lock
+from .validation import clean_address, clean_amount, clean_reason, wallet_owner
 
 
 def _security(security: Security) -> Security:

@@ -15,18 +15,12 @@ from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from core.lifecycle import transition
 from issuance.models import Security
 
+from ..facts import today
 from ..models import ComplianceRequest, Position, TokenAction
-from ._core import (
-    action_record,
-    book_lock,
-    clean_address,
-    clean_amount,
-    clean_reason,
-    positions_lock,
-    today,
-    wallet_owner,
-)
+from .actions import action_record
+from .locks import book_lock, positions_lock
 from .transfers import move
+from .validation import clean_address, clean_amount, clean_reason, wallet_owner
 
 
 def _receiver_ok(user: User | None, address: str) -> None:

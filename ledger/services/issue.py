@@ -16,26 +16,13 @@ from core.lifecycle import transition_many
 from investors.models import Wallet
 from issuance.models import Security, Subscription
 
+from ..facts import facts_for, facts_for_wallet, holdings_needed, holdings_read, rules_for, today, wallet_load
 from ..models import ControlBook, Position, TokenAction
-from ._core import (
-    actions_record_many,
-    book_lock,
-    clean_address,
-    client_key_stored,
-    facts_for,
-    facts_for_wallet,
-    holdings_needed,
-    holdings_read,
-    positions_lock,
-    refuse,
-    register_save,
-    rules_for,
-    run_idempotent,
-    same_action,
-    security_load,
-    today,
-    wallet_load,
-)
+from .access import security_load
+from .actions import actions_record_many, run_idempotent, same_action
+from .client_keys import client_key_stored
+from .locks import book_lock, positions_lock, register_save
+from .validation import clean_address, refuse
 
 
 @dataclass(frozen=True)

@@ -13,27 +13,13 @@ from core.audit import audit_record
 from core.errors import ApplicationError, NotFoundError
 from issuance.models import Security
 
+from ..facts import facts_for, holding_for, rules_for, today
 from ..models import Position, TokenAction, TransferRequest
-from ._core import (
-    action_record,
-    book_lock,
-    clean_address,
-    clean_amount,
-    clean_reason,
-    client_key_for,
-    duplicate_key,
-    existing_action,
-    facts_for,
-    holding_for,
-    position_save,
-    positions_lock,
-    refuse,
-    rules_for,
-    run_idempotent,
-    today,
-    wallet_owner,
-)
+from .access import client_key_for
+from .actions import action_record, duplicate_key, existing_action, run_idempotent
 from .client_keys import client_key_stored
+from .locks import book_lock, position_save, positions_lock
+from .validation import clean_address, clean_amount, clean_reason, refuse, wallet_owner
 
 
 def _unknown(address: str) -> ApplicationError:

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from core.errors import ApplicationError
-from ledger.services._core import clean_amount
+from ledger.services.validation import clean_amount
 
 
 @pytest.mark.parametrize("amount", ["²", "١٢", "３", "1_000", "1e3", "", " ", "-5", "0", 0, -1, True,

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, transaction
 
 from ledger.models import ControlBook, Position
-from ledger.services._core import book_lock, positions_lock, register_save
+from ledger.services.locks import book_lock, positions_lock, register_save
 
 from .conftest import wallet_of
 
