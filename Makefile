@@ -15,7 +15,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 DEV := DJANGO_SETTINGS_MODULE=config.settings.dev
 TEST := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: run test bootstrap services migrate demo stop lint contracts contracts-check forge-test slither bench-gas chaos bench-mirror system-packages
+.PHONY: run test bootstrap services migrate demo stop lint contracts contracts-check forge-test slither soak bench-gas chaos bench-mirror system-packages
 
 run: bootstrap
 	$(DEV) $(PY) manage.py demo_data
@@ -26,17 +26,29 @@ test: bootstrap system-packages contracts-check forge-test slither
 	$(TEST) $(PY) -m pytest
 
 contracts: $(NODE_STAMP)
-	node contracts/tools/build.mjs
+	node platform/tools/build.mjs
 
 contracts-check: $(NODE_STAMP)
-	node contracts/tools/build.mjs --check
+	node platform/tools/build.mjs --check
 
 forge-test: $(NODE_STAMP)
-	cd contracts && ../node_modules/.bin/forge test
+	cd platform && ../node_modules/.bin/forge test
 
-# Static analysis of contracts/src; fails on any high or medium finding (contracts/README.md).
+# Static analysis of platform/src; fails on any high or medium finding (platform/README.md).
 slither: $(SLITHER_STAMP) $(NODE_STAMP)
-	$(SLITHER_VENV)/bin/python contracts/tools/slither.py
+	$(SLITHER_VENV)/bin/python platform/tools/slither.py
+
+# The randomized tests at length (README "Soak"): the forge invariant tests and the register's
+# stateful test at SOAK_EXAMPLES runs/examples each, under one seed, printed (SOAK_SEED=<n> replays).
+SOAK_EXAMPLES ?= 1000
+soak: bootstrap
+	@seed=$${SOAK_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
+	echo "soak: SOAK_SEED=$$seed SOAK_EXAMPLES=$(SOAK_EXAMPLES)"; \
+	(cd platform && FOUNDRY_INVARIANT_RUNS=$(SOAK_EXAMPLES) ../node_modules/.bin/forge test \
+		--match-path 'test/invariant/*' --fuzz-seed $$seed) && \
+	SOAK_SEED=$$seed SOAK_EXAMPLES=$(SOAK_EXAMPLES) $(TEST) $(PY) -m pytest -p no:cacheprovider -s -q \
+		ledger/tests/test_register_stateful.py; \
+	status=$$?; echo "soak: SOAK_SEED=$$seed exit $$status"; exit $$status
 
 bench-gas: $(VENV_STAMP) $(NODE_STAMP)
 	$(PY) bench/gas_bench.py

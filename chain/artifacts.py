@@ -1,4 +1,4 @@
-"""Loader for the compiled contract artifacts in ``contracts/artifacts/`` (abi + bytecode)."""
+"""Loader for the compiled contract artifacts in ``platform/artifacts/`` (abi + bytecode)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-DEFAULT_DIR = Path(__file__).resolve().parent.parent / "contracts" / "artifacts"
+DEFAULT_DIR = Path(__file__).resolve().parent.parent / "platform" / "artifacts"
 
 
 @dataclass(frozen=True)
@@ -25,5 +25,5 @@ def load_artifacts(directory: str | Path = DEFAULT_DIR) -> dict[str, Artifact]:
         data = json.loads(path.read_text())
         out[data["contractName"]] = Artifact(data["contractName"], tuple(data["abi"]), data["bytecode"])
     if not out:
-        raise FileNotFoundError(f"no contract artifacts in {directory}; run: node contracts/tools/build.mjs")
+        raise FileNotFoundError(f"no contract artifacts in {directory}; run: node platform/tools/build.mjs")
     return out

@@ -1,18 +1,22 @@
 """Hypothesis drives random sequences of register operations (issue, transfer, redeem,
 freezes, pause, forced transfer, chain-originated transfer) and checks after every step:
 the invariants hold, the register equals a simple model, and a refused operation wrote
-nothing."""
+nothing.
+
+`make test` runs 15 examples of 25 steps; `make soak` runs SOAK_EXAMPLES (1,000) with the seed
+SOAK_SEED, printed so a failure can be replayed (README "Soak")."""
 
 from __future__ import annotations
 
 import itertools
+import os
 
 import pytest
-from django.utils import timezone
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, seed, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
+from core.clock import business_today
 from core.errors import ApplicationError
 from core.models import OutboxEntry
 from issuance.tests.factories import SecurityFactory
@@ -146,7 +150,7 @@ class Register(RuleBasedStateMachine):
             assert positions.get(address, (0, 0)) == (balance, frozen)
         book = control_book_for(security=self.security)
         assert (int(book.issued), int(book.redeemed)) == (self.issued, self.redeemed)
-        replayed = replay(security=self.security, as_of=timezone.localdate())  # what as-of snapshots are made of
+        replayed = replay(security=self.security, as_of=business_today())  # what as-of snapshots are made of
         assert {w: (b, f) for w, (_i, b, f) in replayed.items()} == {w: v for w, v in positions.items() if v != (0, 0)}
 
 
@@ -156,7 +160,12 @@ def test_random_register_operations_keep_the_invariants(issuer_admin, issuer_org
 
     Register.issuer = IssuerFactory(organization=issuer_org)
     Register.admin, Register.officer, Register.second = issuer_admin, compliance_officer, second_officer
-    run_state_machine_as_test(Register, settings=settings(
-        max_examples=15, stateful_step_count=25, deadline=None,
+    examples = int(os.environ.get("SOAK_EXAMPLES", "15"))
+    machine = Register
+    if os.environ.get("SOAK_SEED"):
+        machine = seed(int(os.environ["SOAK_SEED"]))(type("SeededRegister", (Register,), {}))
+        print(f"register stateful test: {examples} examples of 25 steps, SOAK_SEED={os.environ['SOAK_SEED']}")
+    run_state_machine_as_test(machine, settings=settings(
+        max_examples=examples, stateful_step_count=25, deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture]))
 

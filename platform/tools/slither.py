@@ -1,4 +1,4 @@
-"""Slither over contracts/src, offline, through the solcjs wrapper (`make slither`).
+"""Slither over platform/src, offline, through the solcjs wrapper (`make slither`).
 
 Fails (exit 1) on any high or medium finding in our sources; low and informational findings
 and OpenZeppelin's own code are left out. A triaged false positive is silenced inline in the
@@ -6,7 +6,7 @@ source, `// slither-disable-next-line <detector>` with the reason beside it, nev
 
 Run with the Slither tool environment (.venv-slither, requirements-slither.txt: Slither pins
 web3<8, the platform web3 8, so it cannot share .venv). Compilation: one solc standard-JSON
-input holding every file of contracts/src (test-only contracts in contracts/test stay out)
+input holding every file of platform/src (test-only contracts in platform/test stay out)
 with the compiler settings of tools/build.mjs, handed to `tools/solc` (npm solcjs answering
 like solc). Slither's Foundry path is not used (it crashes on solcjs AST ids), nor solc-select.
 """
@@ -20,15 +20,15 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SRC = ROOT / "contracts" / "src"
-SOLC = ROOT / "contracts" / "tools" / "solc"
+SRC = ROOT / "platform" / "src"
+SOLC = ROOT / "platform" / "tools" / "solc"
 SLITHER = Path(sys.executable).with_name("slither")
 REMAPPINGS = ["@openzeppelin/=node_modules/@openzeppelin/"]
 
 
 def build_settings() -> dict:
     """The optimizer/viaIR/EVM settings of tools/build.mjs (one source of truth)."""
-    code = ("import('./contracts/tools/build.mjs').then(m => "
+    code = ("import('./platform/tools/build.mjs').then(m => "
             "process.stdout.write(JSON.stringify({...m.SETTINGS, outputSelection: undefined})))")
     out = subprocess.run(["node", "-e", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout
     return json.loads(out)
@@ -53,10 +53,10 @@ def main() -> int:
             cwd=ROOT, check=False,
         )
     if result.returncode != 0:
-        print(f"slither: high or medium findings (or a compile error) in contracts/src, exit {result.returncode}",
+        print(f"slither: high or medium findings (or a compile error) in platform/src, exit {result.returncode}",
               file=sys.stderr)
         return 1
-    print("slither: no high or medium finding in contracts/src")
+    print("slither: no high or medium finding in platform/src")
     return 0
 
 

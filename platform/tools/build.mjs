@@ -1,10 +1,10 @@
 #!/usr/bin/env node
-// Compiles contracts/src/*.sol with the npm solcjs compiler into contracts/artifacts/<Name>.json
+// Compiles platform/src/*.sol with the npm solcjs compiler into platform/artifacts/<Name>.json
 // ({abi, bytecode, deployedBytecode, contractName, compiler}), one file per deployable
 // contract, with sorted keys so the output is byte-for-byte deterministic.
 //
-//   node contracts/tools/build.mjs          write the artifacts
-//   node contracts/tools/build.mjs --check  exit 1 when the committed artifacts are stale
+//   node platform/tools/build.mjs          write the artifacts
+//   node platform/tools/build.mjs --check  exit 1 when the committed artifacts are stale
 //
 // The compiler settings here are the ones foundry.toml uses (optimizer, runs, viaIR, EVM).
 import fs from "node:fs";
@@ -13,8 +13,8 @@ import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const contractsDir = path.resolve(here, "..");
-const root = path.resolve(contractsDir, "..");
+const platformDir = path.resolve(here, "..");
+const root = path.resolve(platformDir, "..");
 const require = createRequire(import.meta.url);
 const solc = require(path.join(root, "node_modules", "solc"));
 
@@ -29,7 +29,7 @@ export const SETTINGS = {
 export function compile(sources, settings = SETTINGS) {
   const input = { language: "Solidity", sources, settings };
   const findImports = (p) => {
-    for (const base of [contractsDir, root, path.join(root, "node_modules")]) {
+    for (const base of [platformDir, root, path.join(root, "node_modules")]) {
       const full = path.join(base, p);
       if (fs.existsSync(full)) return { contents: fs.readFileSync(full, "utf8") };
     }
@@ -50,7 +50,7 @@ function sortKeys(v) {
 }
 
 function buildArtifacts() {
-  const srcDir = path.join(contractsDir, "src");
+  const srcDir = path.join(platformDir, "src");
   const sources = {};
   for (const f of fs.readdirSync(srcDir).filter((f) => f.endsWith(".sol")).sort()) {
     sources[`src/${f}`] = { content: fs.readFileSync(path.join(srcDir, f), "utf8") };
@@ -82,7 +82,7 @@ function buildArtifacts() {
 
 function main() {
   const check = process.argv.includes("--check");
-  const artDir = path.join(contractsDir, "artifacts");
+  const artDir = path.join(platformDir, "artifacts");
   const artifacts = buildArtifacts();
   if (check) {
     const existing = fs.existsSync(artDir) ? fs.readdirSync(artDir).filter((f) => f.endsWith(".json")) : [];
@@ -93,16 +93,16 @@ function main() {
     }
     for (const f of existing) if (!(f in artifacts)) stale.push(`${f} (no longer built)`);
     if (stale.length) {
-      console.error(`contracts/artifacts are stale: ${stale.join(", ")}; run: node contracts/tools/build.mjs`);
+      console.error(`platform/artifacts are stale: ${stale.join(", ")}; run: node platform/tools/build.mjs`);
       process.exit(1);
     }
-    console.log(`contracts/artifacts up to date (${Object.keys(artifacts).length} contracts)`);
+    console.log(`platform/artifacts up to date (${Object.keys(artifacts).length} contracts)`);
     return;
   }
   fs.mkdirSync(artDir, { recursive: true });
   for (const f of fs.readdirSync(artDir)) if (f.endsWith(".json") && !(f in artifacts)) fs.unlinkSync(path.join(artDir, f));
   for (const [f, text] of Object.entries(artifacts)) fs.writeFileSync(path.join(artDir, f), text);
-  console.log(`wrote ${Object.keys(artifacts).sort().join(", ")} to contracts/artifacts/`);
+  console.log(`wrote ${Object.keys(artifacts).sort().join(", ")} to platform/artifacts/`);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) main();
