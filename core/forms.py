@@ -27,6 +27,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .errors import ApplicationError
+
 #: Full-width ASCII -> ASCII, ideographic space -> space (NFKC for this block only).
 _FULLWIDTH = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)} | {0x3000: 0x20}
 _WHOLE = re.compile(r"[0-9]+")
@@ -150,3 +152,17 @@ def form_error_message(form: forms.Form) -> str:
         text = " ".join(str(e) for e in errors)
         parts.append(f"{label}: {text}" if label else text)
     return " ".join(parts)
+
+
+def apply_error(form: forms.Form, error: ApplicationError) -> None:
+    """Show a service's refusal on the page's form: each problem on the field it names when the
+    form has that field; when none of its fields is on the form (or it names none), the
+    error's message above the form. Every page form handles a refusal this way."""
+    placed = False
+    for field, problems in (error.fields or {}).items():
+        if field in form.fields:
+            for problem in problems:
+                form.add_error(field, problem)
+            placed = True
+    if not placed:
+        form.add_error(None, error.message)
