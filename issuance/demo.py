@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization
 from core.audit import audit_record
+from core.clock import business_today
 from core.outbox import outbox_put
 
 from . import storage
@@ -31,7 +32,8 @@ def demo_lines() -> list[str]:
 @transaction.atomic
 def load_demo_issuance() -> Offering | None:
     org = Organization.objects.filter(name=DEMO_ORGANIZATION).first()
-    admin = Membership.objects.filter(organization=org, role=Membership.Role.ADMIN).select_related("user").first() if org else None
+    admin = (Membership.objects.filter(organization=org, role=Membership.Role.ADMIN).select_related("user").first()
+             if org else None)
     if admin is None:
         return None
     actor = admin.user
@@ -43,23 +45,28 @@ def load_demo_issuance() -> Offering | None:
         audit_record(action="issuer.created", obj=issuer, new={"status": issuer.status, "source": "demo_data"})
     security, created = Security.objects.get_or_create(issuer=issuer, symbol="SKRGB29", defaults={
         "kind": Security.Kind.BOND, "name": "Sakura Robotics Green Bond 2029", "currency": "JPY", "decimals": 0,
-        "face_value": Decimal("100000"), "coupon_rate": Decimal("1.20"), "coupon_frequency": Security.CouponFrequency.SEMIANNUAL,
-        "day_count": Security.DayCount.ACT_365F, "issue_date": dt.date(2026, 7, 1), "maturity_date": dt.date(2029, 6, 30),
+        "face_value": Decimal("100000"), "coupon_rate": Decimal("1.20"),
+        "coupon_frequency": Security.CouponFrequency.SEMIANNUAL,
+        "day_count": Security.DayCount.ACT_365F, "issue_date": dt.date(2026, 7, 1),
+        "maturity_date": dt.date(2029, 6, 30),
         "redemption_price": Decimal("100"), "allowed_countries": ["JP"], "max_holders": 500, "created_by": actor})
     if created:
         audit_record(action="security.created", obj=security, new={"symbol": security.symbol, "source": "demo_data"})
-    today = timezone.localdate()
-    offering, created = Offering.objects.get_or_create(security=security, title="Sakura Green Bond 2029 – public offering", defaults={
+    today = business_today()
+    offering, created = Offering.objects.get_or_create(
+        security=security, title="Sakura Green Bond 2029 – public offering", defaults={
         "status": Offering.Status.PUBLISHED, "currency": "JPY", "price": Decimal("100000"), "min_subscription": 1,
-        "max_subscription": 100, "target": 3000, "hard_cap": 5000, "opens_on": today, "closes_on": today + dt.timedelta(days=60),
+        "max_subscription": 100, "target": 3000, "hard_cap": 5000, "opens_on": today,
+        "closes_on": today + dt.timedelta(days=60),
         "payment_instructions": "MUFG Bank, Marunouchi branch\nOrdinary account 1234567\nSakura Robotics K.K.",
         "published_at": timezone.now(), "created_by": actor})
     if created:
         for kind, label in OfferingDocument.Kind.choices:
             upload = ContentFile(f"{label}: {offering.title} (demo)".encode(), name=f"{kind}.txt")
             upload.content_type = "text/plain"
-            OfferingDocument.objects.create(offering=offering, kind=kind, uploaded_by=actor, **storage.store(upload, folder=f"offerings/{offering.pk}"))
-        outbox_put(kind="token.deploy", payload=deploy_payload(security), idempotency_key=f"offering:{offering.pk}:deploy")
+            OfferingDocument.objects.create(offering=offering, kind=kind, uploaded_by=actor,
+                                            **storage.store(upload, folder=f"offerings/{offering.pk}"))
+        outbox_put(deploy_payload(security), idempotency_key=f"offering:{offering.pk}:deploy")
         Security.objects.filter(pk=security.pk).update(deploy_requested_at=timezone.now())
         audit_record(action="offering.published", obj=offering, new={"source": "demo_data"})
     return offering

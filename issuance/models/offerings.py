@@ -47,9 +47,12 @@ class Offering(models.Model):
         verbose_name = _("offering")
         constraints = [
             models.CheckConstraint(condition=models.Q(price__gt=0), name="issuance_offering_price_positive"),
-            models.CheckConstraint(condition=models.Q(min_subscription__lte=models.F("max_subscription")), name="issuance_offering_min_le_max"),
-            models.CheckConstraint(condition=models.Q(target__lte=models.F("hard_cap")), name="issuance_offering_target_le_cap"),
-            models.CheckConstraint(condition=models.Q(closes_on__gt=models.F("opens_on")), name="issuance_offering_dates"),
+            models.CheckConstraint(condition=models.Q(min_subscription__lte=models.F("max_subscription")),
+                                   name="issuance_offering_min_le_max"),
+            models.CheckConstraint(condition=models.Q(target__lte=models.F("hard_cap")),
+                                   name="issuance_offering_target_le_cap"),
+            models.CheckConstraint(condition=models.Q(closes_on__gt=models.F("opens_on")),
+                                   name="issuance_offering_dates"),
         ]
 
     def __str__(self) -> str:

@@ -22,7 +22,8 @@ class Regulation(models.TextChoices):
 REGULATION_PRESETS: dict[str, dict] = {
     Regulation.NONE: {},
     Regulation.REG_D_506C: {"allowed_countries": ["US"], "accredited_only": True,
-                            "investor_types": [InvestorType.ACCREDITED, InvestorType.QUALIFIED, InvestorType.PROFESSIONAL]},
+                            "investor_types": [InvestorType.ACCREDITED, InvestorType.QUALIFIED,
+                                               InvestorType.PROFESSIONAL]},
     Regulation.REG_S: {"blocked_countries": ["US"]},
     Regulation.FIEA_ERTR: {"allowed_countries": ["JP"], "qualified_only": True,
                            "investor_types": [InvestorType.QUALIFIED, InvestorType.PROFESSIONAL]},
@@ -68,12 +69,15 @@ class Security(models.Model):
     authorized_shares = models.DecimalField(_("authorized shares"), null=True, blank=True, **TOKEN_AMOUNT)
     # Bond terms
     face_value = models.DecimalField(_("face value per unit"), max_digits=20, decimal_places=2, null=True, blank=True)
-    coupon_rate = models.DecimalField(_("coupon rate (% a year)"), max_digits=7, decimal_places=4, null=True, blank=True)
-    coupon_frequency = models.CharField(_("coupon frequency"), max_length=12, choices=CouponFrequency.choices, blank=True)
+    coupon_rate = models.DecimalField(_("coupon rate (% a year)"), max_digits=7, decimal_places=4, null=True,
+                                      blank=True)
+    coupon_frequency = models.CharField(_("coupon frequency"), max_length=12, choices=CouponFrequency.choices,
+                                        blank=True)
     day_count = models.CharField(_("day-count convention"), max_length=16, choices=DayCount.choices, blank=True)
     issue_date = models.DateField(_("issue date"), null=True, blank=True)
     maturity_date = models.DateField(_("maturity date"), null=True, blank=True)
-    redemption_price = models.DecimalField(_("redemption price (% of face)"), max_digits=7, decimal_places=4, null=True, blank=True)
+    redemption_price = models.DecimalField(_("redemption price (% of face)"), max_digits=7, decimal_places=4,
+                                           null=True, blank=True)
     # Fund terms
     nav_per_unit = models.DecimalField(_("NAV per unit"), max_digits=20, decimal_places=2, null=True, blank=True)
     dealing_frequency = models.CharField(_("dealing frequency"), max_length=12, choices=Dealing.choices, blank=True)

@@ -56,7 +56,8 @@ class Subscription(models.Model):
     class Meta:
         ordering = ["-id"]
         verbose_name = _("subscription")
-        constraints = [models.CheckConstraint(condition=models.Q(units__gt=0), name="issuance_subscription_units_positive")]
+        constraints = [models.CheckConstraint(condition=models.Q(units__gt=0),
+                                              name="issuance_subscription_units_positive")]
 
     def __str__(self) -> str:
         return f"{self.payment_reference} {self.investor} {self.units}"

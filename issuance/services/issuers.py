@@ -30,7 +30,8 @@ def issuer_save(
     policy_ensure(actor, Action.ISSUER_APPLY, organization_id=organization.pk)
     values = {
         "legal_name": required(legal_name, field="legal_name", label=_("Legal name")),
-        "registration_number": required(registration_number, field="registration_number", label=_("Registration number")),
+        "registration_number": required(registration_number, field="registration_number",
+                                        label=_("Registration number")),
         "jurisdiction": countries.normalize(required(jurisdiction, field="jurisdiction", label=_("Jurisdiction"))),
         "address": required(address, field="address", label=_("Registered address")),
         "representatives": required(representatives, field="representatives", label=_("Representatives")),
@@ -60,9 +61,12 @@ def issuer_document_add(*, issuer: Issuer, title: str, upload, actor: User) -> I
     title = required(title, field="title", label=_("Title"))
     longest = IssuerDocument._meta.get_field("title").max_length
     if len(title) > longest:
-        raise invalid(_("The title can be at most %(n)d characters.") % {"n": longest}, field="title", code="title_too_long")
-    doc = IssuerDocument.objects.create(issuer=issuer, title=title, uploaded_by=actor, **storage.store(upload, folder=f"issuers/{issuer.pk}"))
-    audit_record(action="issuer.document_added", actor=actor, obj=issuer, new={"document": doc.pk, "title": title, "sha256": doc.sha256})
+        raise invalid(_("The title can be at most %(n)d characters.") % {"n": longest}, field="title",
+                      code="title_too_long")
+    doc = IssuerDocument.objects.create(issuer=issuer, title=title, uploaded_by=actor,
+                                        **storage.store(upload, folder=f"issuers/{issuer.pk}"))
+    audit_record(action="issuer.document_added", actor=actor, obj=issuer,
+                 new={"document": doc.pk, "title": title, "sha256": doc.sha256})
     return doc
 
 

@@ -115,7 +115,8 @@ def member_role_set(*, membership: Membership, role: str, actor: User) -> Member
     if role not in Membership.Role.values:
         raise invalid(_("Choose admin or member."), field="role", code="invalid_role")
     if membership.role == Membership.Role.ADMIN and role != Membership.Role.ADMIN:
-        admins = Membership.objects.select_for_update().filter(organization_id=membership.organization_id, role=Membership.Role.ADMIN)
+        admins = Membership.objects.select_for_update().filter(organization_id=membership.organization_id,
+                                                               role=Membership.Role.ADMIN)
         if len(admins) <= 1:
             raise ConflictError(_("An issuer needs at least one admin."), code="last_admin")
     old = membership.role

@@ -15,10 +15,12 @@ from accounts.models import User
 from accounts.policy import Action, policy_ensure
 from core import countries
 from core.audit import audit_record
+from core.clock import business_today, calendar_date
 from core.errors import ApplicationError, ConflictError
 from core.lifecycle import transition
 from core.money import MINOR_UNITS, Money, to_base_units
 from core.outbox import outbox_put
+from core.outbox_payloads import TokenDeploy, TokenRules
 
 from .. import storage
 from ..models import Offering, OfferingDocument, Security, Subscription
@@ -48,7 +50,8 @@ def _validated(security: Security, data: dict) -> dict:
     d = security.decimals
     title = required(data.get("title"), field="title", label=_("Title"))
     if len(title) > _TITLE.max_length:
-        raise invalid(_("The title can be at most %(n)d characters.") % {"n": _TITLE.max_length}, field="title", code="title_too_long")
+        raise invalid(_("The title can be at most %(n)d characters.") % {"n": _TITLE.max_length}, field="title",
+                      code="title_too_long")
     currency = data.get("currency")
     if currency not in MINOR_UNITS:
         raise invalid(_("Choose JPY or USD."), field="currency", code="invalid_currency")
@@ -65,8 +68,10 @@ def _validated(security: Security, data: dict) -> dict:
         raise invalid(_("The price is too large."), field="price", code="price_too_large")
     values = {
         "title": title, "currency": currency, "price": price,
-        "min_subscription": _units(data.get("min_subscription"), decimals=d, field="min_subscription", label=_("Minimum subscription")),
-        "max_subscription": _units(data.get("max_subscription"), decimals=d, field="max_subscription", label=_("Maximum subscription")),
+        "min_subscription": _units(data.get("min_subscription"), decimals=d, field="min_subscription",
+                                   label=_("Minimum subscription")),
+        "max_subscription": _units(data.get("max_subscription"), decimals=d, field="max_subscription",
+                                   label=_("Maximum subscription")),
         "target": _units(data.get("target"), decimals=d, field="target", label=_("Target")),
         "hard_cap": _units(data.get("hard_cap"), decimals=d, field="hard_cap", label=_("Hard cap")),
         "opens_on": required(data.get("opens_on"), field="opens_on", label=_("Opening date")),
@@ -74,15 +79,18 @@ def _validated(security: Security, data: dict) -> dict:
         "payment_instructions": (data.get("payment_instructions") or "").strip(),
     }
     if values["min_subscription"] > values["max_subscription"]:
-        raise invalid(_("The minimum subscription is above the maximum."), field="min_subscription", code="min_above_max")
+        raise invalid(_("The minimum subscription is above the maximum."), field="min_subscription",
+                      code="min_above_max")
     if values["max_subscription"] > values["hard_cap"]:
-        raise invalid(_("The maximum subscription is above the hard cap."), field="max_subscription", code="max_above_cap")
+        raise invalid(_("The maximum subscription is above the hard cap."), field="max_subscription",
+                      code="max_above_cap")
     if values["target"] > values["hard_cap"]:
         raise invalid(_("The target is above the hard cap."), field="target", code="target_above_cap")
     if not isinstance(values["opens_on"], date) or not isinstance(values["closes_on"], date):
         raise invalid(_("Enter valid dates."), field="opens_on", code="invalid_dates")
     if values["closes_on"] <= values["opens_on"]:
-        raise invalid(_("The closing date must be after the opening date."), field="closes_on", code="closes_before_opens")
+        raise invalid(_("The closing date must be after the opening date."), field="closes_on",
+                      code="closes_before_opens")
     return values
 
 
@@ -116,7 +124,8 @@ def offering_update(*, offering: Offering, data: dict, actor: User) -> Offering:
     new values in base units); an edit that changes nothing writes nothing."""
     offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
     offering_ensure_editable(offering=offering, actor=actor)
-    values = _validated(offering.security, {**{f: getattr(offering, f) for f in EDITABLE}, **data, **_whole(offering, data)})
+    values = _validated(offering.security,
+                        {**{f: getattr(offering, f) for f in EDITABLE}, **data, **_whole(offering, data)})
     changed = {field: value for field, value in values.items() if getattr(offering, field) != value}
     if not changed:
         return offering
@@ -130,7 +139,8 @@ def offering_update(*, offering: Offering, data: dict, actor: User) -> Offering:
 
 def _whole(offering: Offering, data: dict) -> dict:
     """Stored limits are base units; express the ones not being changed in whole units."""
-    return {f: offering.units(getattr(offering, f)) for f in ("min_subscription", "max_subscription", "target", "hard_cap") if f not in data}
+    return {f: offering.units(getattr(offering, f))
+            for f in ("min_subscription", "max_subscription", "target", "hard_cap") if f not in data}
 
 
 @storage.removes_files_on_failure
@@ -139,30 +149,36 @@ def offering_document_add(*, offering: Offering, kind: str, upload, actor: User)
     offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
     policy_ensure(actor, Action.OFFERING_DOCUMENT_ADD, organization_id=offering.security.issuer.organization_id)
     if kind not in OfferingDocument.Kind.values:
-        raise invalid(_("Choose the offering memorandum or the subscription agreement."), field="kind", code="invalid_choice")
+        raise invalid(_("Choose the offering memorandum or the subscription agreement."), field="kind",
+                      code="invalid_choice")
     if offering.status != Offering.Status.DRAFT:
-        raise ConflictError(_("Documents can be changed only while the offering is a draft."), code="offering_not_draft")
-    doc = OfferingDocument.objects.create(offering=offering, kind=kind, uploaded_by=actor, **storage.store(upload, folder=f"offerings/{offering.pk}"))
-    audit_record(action="offering.document_added", actor=actor, obj=offering, new={"document": doc.pk, "kind": kind, "sha256": doc.sha256})
+        raise ConflictError(_("Documents can be changed only while the offering is a draft."),
+                            code="offering_not_draft")
+    doc = OfferingDocument.objects.create(offering=offering, kind=kind, uploaded_by=actor,
+                                          **storage.store(upload, folder=f"offerings/{offering.pk}"))
+    audit_record(action="offering.document_added", actor=actor, obj=offering,
+                 new={"document": doc.pk, "kind": kind, "sha256": doc.sha256})
     return doc
 
 
-def deploy_payload(security: Security) -> dict:
-    """The token.deploy payload (core/outbox.py): countries as an ISO numeric allowlist; a
+def deploy_payload(security: Security) -> TokenDeploy:
+    """The token.deploy payload (core/outbox_payloads.py): countries as an ISO numeric allowlist; a
     blocklist without an allowlist becomes 'every country but these'."""
     allowed = security.allowed_countries
     if not allowed and security.blocked_countries:
         allowed = [code for code, _name in countries.choices() if code not in security.blocked_countries]
     allowed = [c for c in allowed if c not in security.blocked_countries]
-    return {
-        "security_id": security.pk, "name": security.name, "symbol": security.symbol, "decimals": security.decimals,
-        "rules": {
-            "countries": sorted(countries.numeric(c) for c in allowed),
-            "accredited_only": security.accredited_only, "qualified_only": security.qualified_only,
-            "lockup_until": calendar.timegm(security.lockup_until.timetuple()) if security.lockup_until else 0,
-            "max_holders": security.max_holders, "max_investor_balance": str(int(security.max_holding)),
-        },
-    }
+    return TokenDeploy(
+        security_id=security.pk, name=security.name, symbol=security.symbol, decimals=security.decimals,
+        rules=TokenRules(
+            countries=tuple(sorted(countries.numeric(c) for c in allowed)),
+            accredited_only=security.accredited_only, qualified_only=security.qualified_only,
+            # the business day the lock-up ends on, as the instant the token checks against block time
+            lockup_until=(calendar.timegm(calendar_date(security.lockup_until).timetuple())
+                          if security.lockup_until else 0),
+            max_holders=security.max_holders, max_investor_balance=int(security.max_holding),
+        ),
+    )
 
 
 @transaction.atomic(durable=True)
@@ -170,18 +186,20 @@ def offering_publish(*, offering: Offering, actor: User, today: date | None = No
     offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
     security = Security.objects.select_for_update().get(pk=offering.security_id)
     policy_ensure(actor, Action.OFFERING_PUBLISH, organization_id=security.issuer.organization_id)
-    today = today or timezone.localdate()
+    today = today or business_today()
     if not security.issuer.is_approved:
-        raise ConflictError(_("The issuer must be approved by compliance before publishing."), code="issuer_not_approved")
+        raise ConflictError(_("The issuer must be approved by compliance before publishing."),
+                            code="issuer_not_approved")
     missing = [label for kind, label in OfferingDocument.Kind.choices if offering.document(kind) is None]
     if missing:
-        raise ConflictError(_("Attach these documents first: %(docs)s.") % {"docs": ", ".join(str(m) for m in missing)}, code="documents_missing")
+        raise ConflictError(_("Attach these documents first: %(docs)s.") % {"docs": ", ".join(str(m) for m in missing)},
+                            code="documents_missing")
     if offering.closes_on <= today:
         raise ConflictError(_("The closing date has passed."), code="offering_closed")
     transition(offering, to=Offering.Status.PUBLISHED, actor=actor)
     Offering.objects.filter(pk=offering.pk).update(published_at=timezone.now())
     if security.deploy_requested_at is None:
-        outbox_put(kind="token.deploy", payload=deploy_payload(security), idempotency_key=f"offering:{offering.pk}:deploy")
+        outbox_put(deploy_payload(security), idempotency_key=f"offering:{offering.pk}:deploy")
         Security.objects.filter(pk=security.pk).update(deploy_requested_at=timezone.now())
     offering.refresh_from_db()
     return offering
@@ -203,11 +221,13 @@ def offering_cancel(*, offering: Offering, reason: str, actor: User) -> Offering
         raise ConflictError(_("Subscriptions are ready to settle; reject them first."), code="subscriptions_ready")
     if offering.subscriptions.filter(status=Subscription.Status.SETTLED).exists():
         raise ConflictError(
-            _("Tokens were already issued for this offering; it can be closed, not cancelled."), code="subscriptions_settled"
+            _("Tokens were already issued for this offering; it can be closed, not cancelled."),
+            code="subscriptions_settled",
         )
     transition(offering, to=Offering.Status.CANCELLED, actor=actor, reason=reason)
     open_states = [s for s in Subscription.ACTIVE if s != Subscription.Status.SETTLED]
     for sub in offering.subscriptions.select_for_update().filter(status__in=open_states).order_by("pk"):
         transition(sub, to=Subscription.Status.REJECTED, actor=actor, reason=reason)
-        Subscription.objects.filter(pk=sub.pk).update(rejection_reason=reason, decided_at=timezone.now(), decided_by=actor)
+        Subscription.objects.filter(pk=sub.pk).update(rejection_reason=reason, decided_at=timezone.now(),
+                                                      decided_by=actor)
     return offering

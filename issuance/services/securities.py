@@ -72,7 +72,8 @@ def _terms(kind: str, currency: str, terms: dict) -> dict:
         _fits(share_class, field="share_class", max_length=Security._meta.get_field("share_class").max_length)
         return {
             "share_class": share_class,
-            "par_value": _positive(t.get("par_value", 0), field="par_value", label=_("Par value"), currency=currency, allow_zero=True),
+            "par_value": _positive(t.get("par_value", 0), field="par_value", label=_("Par value"), currency=currency,
+                                   allow_zero=True),
             "authorized_shares": to_base_units(authorized, 0),
         }
     if kind == Security.Kind.BOND:
@@ -80,11 +81,13 @@ def _terms(kind: str, currency: str, terms: dict) -> dict:
         required(issue_date, field="issue_date", label=_("Issue date"))
         required(maturity, field="maturity_date", label=_("Maturity date"))
         if not isinstance(issue_date, date) or not isinstance(maturity, date) or maturity <= issue_date:
-            raise invalid(_("The maturity date must be after the issue date."), field="maturity_date", code="invalid_dates")
+            raise invalid(_("The maturity date must be after the issue date."), field="maturity_date",
+                          code="invalid_dates")
         coupon = _number(required(t.get("coupon_rate"), field="coupon_rate", label=_("Coupon rate")),
                          field="coupon_rate", label=_("Coupon rate"), max_digits=7, places=4)
         if coupon < 0 or coupon > 100:
-            raise invalid(_("The coupon rate must be between 0 and 100 percent."), field="coupon_rate", code="invalid_coupon")
+            raise invalid(_("The coupon rate must be between 0 and 100 percent."), field="coupon_rate",
+                          code="invalid_coupon")
         if t.get("coupon_frequency") not in Security.CouponFrequency.values:
             raise invalid(_("Choose a coupon frequency."), field="coupon_frequency", code="invalid_choice")
         if t.get("day_count") not in Security.DayCount.values:
@@ -93,14 +96,15 @@ def _terms(kind: str, currency: str, terms: dict) -> dict:
             "face_value": _positive(t.get("face_value"), field="face_value", label=_("Face value"), currency=currency),
             "coupon_rate": coupon, "coupon_frequency": t["coupon_frequency"], "day_count": t["day_count"],
             "issue_date": issue_date, "maturity_date": maturity,
-            "redemption_price": _positive(t.get("redemption_price") or "100", field="redemption_price", label=_("Redemption price"),
-                                          max_digits=7, places=4),
+            "redemption_price": _positive(t.get("redemption_price") or "100", field="redemption_price",
+                                          label=_("Redemption price"), max_digits=7, places=4),
         }
     if kind == Security.Kind.FUND:
         if t.get("dealing_frequency") not in Security.Dealing.values:
             raise invalid(_("Choose a dealing frequency."), field="dealing_frequency", code="invalid_choice")
         return {
-            "nav_per_unit": _positive(t.get("nav_per_unit"), field="nav_per_unit", label=_("NAV per unit"), currency=currency),
+            "nav_per_unit": _positive(t.get("nav_per_unit"), field="nav_per_unit", label=_("NAV per unit"),
+                                      currency=currency),
             "dealing_frequency": t["dealing_frequency"],
         }
     raise invalid(_("Choose equity, bond or fund units."), field="kind", code="invalid_kind")
@@ -116,8 +120,10 @@ def rule_settings(*, regulation: str, rules: dict, decimals: int) -> dict:
     if preset_allowed:
         allowed = (allowed & preset_allowed) if allowed else preset_allowed
         if not allowed:
-            raise invalid(_("The allowed countries contradict the regulation's preset."), field="allowed_countries", code="rules_conflict")
-    blocked = set(_country_set(rules.get("blocked_countries"), field="blocked_countries")) | set(preset.get("blocked_countries", []))
+            raise invalid(_("The allowed countries contradict the regulation's preset."), field="allowed_countries",
+                          code="rules_conflict")
+    blocked = (set(_country_set(rules.get("blocked_countries"), field="blocked_countries"))
+               | set(preset.get("blocked_countries", [])))
     types = set(rules.get("investor_types") or InvestorType.ALL)
     if not types <= set(InvestorType.ALL):
         raise invalid(_("Unknown investor type."), field="investor_types", code="invalid_choice")
@@ -136,10 +142,12 @@ def rule_settings(*, regulation: str, rules: dict, decimals: int) -> dict:
     if isinstance(max_holders, str) and max_holders.strip().isascii() and max_holders.strip().isdigit():
         max_holders = int(max_holders.strip())
     if not isinstance(max_holders, int) or isinstance(max_holders, bool) or max_holders > MAX_HOLDERS_LIMIT:
-        raise invalid(_("The maximum number of holders must be a whole number up to %(max)d.") % {"max": MAX_HOLDERS_LIMIT},
+        raise invalid(_("The maximum number of holders must be a whole number up to %(max)d.")
+                      % {"max": MAX_HOLDERS_LIMIT},
                       field="max_holders", code="invalid_amount")
     if max_holders < 0:
-        raise invalid(_("The maximum number of holders cannot be negative."), field="max_holders", code="invalid_amount")
+        raise invalid(_("The maximum number of holders cannot be negative."), field="max_holders",
+                      code="invalid_amount")
     return {
         "regulation": regulation,
         "allowed_countries": sorted(allowed), "blocked_countries": sorted(blocked),

@@ -17,6 +17,7 @@ from accounts.models import User
 from accounts.policy import Action, policy_ensure
 from core import context
 from core.audit import audit_record, normalize_ip
+from core.clock import business_today
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.lifecycle import transition
 from core.money import to_base_units
@@ -31,7 +32,7 @@ S = Subscription.Status
 @transaction.atomic(durable=True)
 def subscription_create(*, offering: Offering, units, actor: User, today: date | None = None) -> Subscription:  # noqa: ANN001
     """Subscribe for `units` whole units (e.g. '10', or '2.5' for fund units)."""
-    today = today or timezone.localdate()
+    today = today or business_today()
     offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
     security = offering.security
     required(units, field="units", label=_("Units"))
@@ -44,23 +45,30 @@ def subscription_create(*, offering: Offering, units, actor: User, today: date |
     if offering.status != Offering.Status.PUBLISHED or not (offering.opens_on <= today <= offering.closes_on):
         raise ConflictError(_("This offering is not open for subscriptions."), code="offering_not_open")
     if base < offering.min_subscription:
-        raise invalid(_("The minimum subscription is %(units)s units.") % {"units": offering.units(offering.min_subscription)}, field="units", code="below_minimum")
+        raise invalid(_("The minimum subscription is %(units)s units.")
+                      % {"units": offering.units(offering.min_subscription)},
+                      field="units", code="below_minimum")
     active = offering.subscriptions.filter(status__in=Subscription.ACTIVE)
     mine = int(active.filter(investor=actor).aggregate(s=Sum("units"))["s"] or 0)
     if mine + base > offering.max_subscription:
         left = max(int(offering.max_subscription) - mine, 0)
-        raise invalid(_("You can subscribe for at most %(units)s more units in this offering.") % {"units": offering.units(left)}, field="units", code="above_investor_maximum")
+        raise invalid(_("You can subscribe for at most %(units)s more units in this offering.")
+                      % {"units": offering.units(left)},
+                      field="units", code="above_investor_maximum")
     taken = int(active.aggregate(s=Sum("units"))["s"] or 0)
     if taken + base > offering.hard_cap:
         left = max(int(offering.hard_cap) - taken, 0)
-        raise invalid(_("Only %(units)s units remain in this offering.") % {"units": offering.units(left)}, field="units", code="above_remaining_cap")
+        raise invalid(_("Only %(units)s units remain in this offering.") % {"units": offering.units(left)},
+                      field="units", code="above_remaining_cap")
     verdict = eligibility.issue_verdict(user=actor, security=security, units=base, today=today)
     if not verdict.allowed:
         raise ApplicationError(_(eligibility.rules.MESSAGES[verdict.code]), code=verdict.reason)  # noqa: INT001
     amount = offering.amount_for(base)
-    sub = Subscription.objects.create(offering=offering, investor=actor, units=base, amount=amount.amount, currency=amount.currency)
+    sub = Subscription.objects.create(offering=offering, investor=actor, units=base, amount=amount.amount,
+                                      currency=amount.currency)
     audit_record(action="subscription.created", actor=actor, obj=sub,
-                 new={"offering": offering.pk, "units": str(base), "amount": str(amount.amount), "currency": amount.currency})
+                 new={"offering": offering.pk, "units": str(base), "amount": str(amount.amount),
+                      "currency": amount.currency})
     return sub
 
 
@@ -80,7 +88,8 @@ def subscription_agreement_accept(*, subscription: Subscription, agreement_sha25
     if doc is None or doc.sha256 != (agreement_sha256 or "").strip().lower():
         raise ConflictError(_("The subscription agreement has changed; read it again."), code="agreement_mismatch")
     transition(sub, to=S.SIGNED, actor=actor)
-    fields = {"agreement_accepted_at": timezone.now(), "agreement_ip": normalize_ip(context.client_ip.get()), "agreement_sha256": doc.sha256}
+    fields = {"agreement_accepted_at": timezone.now(), "agreement_ip": normalize_ip(context.client_ip.get()),
+              "agreement_sha256": doc.sha256}
     Subscription.objects.filter(pk=sub.pk).update(**fields)
     audit_record(action="subscription.agreement_accepted", actor=actor, obj=sub, new=fields)
     sub.refresh_from_db()
@@ -110,16 +119,21 @@ def _mark_funded(sub: Subscription, reference: str, actor: User) -> None:
 
 def _accept(sub: Subscription, actor: User) -> None:
     if sub.status not in (S.SIGNED, S.FUNDED):
-        raise ConflictError(_("Subscription %(ref)s cannot be accepted in its state (%(status)s).") % {"ref": sub.payment_reference, "status": sub.get_status_display()}, code="invalid_transition")
+        raise ConflictError(_("Subscription %(ref)s cannot be accepted in its state (%(status)s).")
+                            % {"ref": sub.payment_reference, "status": sub.get_status_display()},
+                            code="invalid_transition")
     transition(sub, to=S.READY_TO_SETTLE if sub.status == S.FUNDED else S.ACCEPTED, actor=actor)
     Subscription.objects.filter(pk=sub.pk).update(decided_at=timezone.now(), decided_by=actor)
 
 
 def _reject(sub: Subscription, reason: str, actor: User) -> None:
     if sub.status not in (S.PENDING, S.SIGNED, S.FUNDED, S.ACCEPTED):
-        raise ConflictError(_("Subscription %(ref)s cannot be rejected in its state (%(status)s).") % {"ref": sub.payment_reference, "status": sub.get_status_display()}, code="invalid_transition")
+        raise ConflictError(_("Subscription %(ref)s cannot be rejected in its state (%(status)s).")
+                            % {"ref": sub.payment_reference, "status": sub.get_status_display()},
+                            code="invalid_transition")
     transition(sub, to=S.REJECTED, actor=actor, reason=reason)
-    Subscription.objects.filter(pk=sub.pk).update(decided_at=timezone.now(), decided_by=actor, rejection_reason=reason)
+    Subscription.objects.filter(pk=sub.pk).update(decided_at=timezone.now(), decided_by=actor,
+                                                  rejection_reason=reason)
 
 
 @transaction.atomic(durable=True)
