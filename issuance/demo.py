@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization
 from core.audit import audit_record
-from core.clock import business_today
 from core.outbox import outbox_put
 
 from . import storage
@@ -52,7 +51,7 @@ def load_demo_issuance() -> Offering | None:
         "redemption_price": Decimal("100"), "allowed_countries": ["JP"], "max_holders": 500, "created_by": actor})
     if created:
         audit_record(action="security.created", obj=security, new={"symbol": security.symbol, "source": "demo_data"})
-    today = business_today()
+    today = timezone.localdate()
     offering, created = Offering.objects.get_or_create(
         security=security, title="Sakura Green Bond 2029 – public offering", defaults={
         "status": Offering.Status.PUBLISHED, "currency": "JPY", "price": Decimal("100000"), "min_subscription": 1,
@@ -66,7 +65,8 @@ def load_demo_issuance() -> Offering | None:
             upload.content_type = "text/plain"
             OfferingDocument.objects.create(offering=offering, kind=kind, uploaded_by=actor,
                                             **storage.store(upload, folder=f"offerings/{offering.pk}"))
-        outbox_put(deploy_payload(security), idempotency_key=f"offering:{offering.pk}:deploy")
+        outbox_put(kind="token.deploy", payload=deploy_payload(security),
+                   idempotency_key=f"offering:{offering.pk}:deploy")
         Security.objects.filter(pk=security.pk).update(deploy_requested_at=timezone.now())
         audit_record(action="offering.published", obj=offering, new={"source": "demo_data"})
     return offering
