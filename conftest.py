@@ -6,12 +6,19 @@ verified_investor, unverified_investor, outsider, operator.
 
 from __future__ import annotations
 
+import os
+import random
+from collections.abc import Iterator
+
 import pytest
 from django.core.cache import cache
+from django.db.models.signals import post_migrate
 from django_otp.oath import TOTP
 
 from accounts.models import Membership, Role
 from accounts.tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, TOTPDeviceFactory, UserFactory
+from core import clock
+from core.models import BusinessClock
 
 # One anvil per test session, evm_snapshot/evm_revert per test (fixtures `anvil`, `chain_snapshot`).
 pytest_plugins = ["chain.testing"]
@@ -31,6 +38,59 @@ def _no_stray_sessions(django_db_setup, django_db_blocker):  # noqa: ANN001
                            " WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
 
+# -- the business date (core.clock) -------------------------------------------------------
+# The whole run shifts it by an offset of -365..+365 days drawn from BUSINESS_DATE_SEED (else a
+# random seed), printed in the header and the summary, so a date assumption fails in CI instead
+# of on one calendar day. Replay a run with BUSINESS_DATE_SEED=<seed>.
+
+_BUSINESS_DATE = pytest.StashKey[tuple[int, int]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    seed = int(os.environ.get("BUSINESS_DATE_SEED") or random.SystemRandom().randrange(2**32))
+    config.stash[_BUSINESS_DATE] = (seed, random.Random(seed).randint(-365, 365))
+
+
+def _business_date_line(config: pytest.Config) -> str:
+    seed, offset = config.stash[_BUSINESS_DATE]
+    return f"business date: offset {offset:+d} days (BUSINESS_DATE_SEED={seed})"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return _business_date_line(config)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def business_date_offset(request: pytest.FixtureRequest, django_db_setup: None,
+                         django_db_blocker: object) -> Iterator[int]:
+    """The run's offset, stored in the test database (so the live server's thread, in-process
+    Celery workers and worker processes all read it), and stored again after each flush of a
+    transactional test (flush sends post_migrate)."""
+    offset = request.config.stash[_BUSINESS_DATE][1]
+
+    def pin(using: str = "default") -> None:
+        BusinessClock.objects.using(using).update_or_create(pk=1, defaults={"offset_days": offset})
+        clock.forget()
+
+    def after_flush(sender: object, using: str = "default", **kwargs: object) -> None:
+        if getattr(sender, "name", "") == "core":
+            pin(using)
+
+    with django_db_blocker.unblock():
+        pin()
+    post_migrate.connect(after_flush, weak=False, dispatch_uid="business_date_offset")
+    yield offset
+    post_migrate.disconnect(dispatch_uid="business_date_offset")
+
+
+@pytest.fixture(autouse=True)
+def _business_date_cache() -> Iterator[None]:
+    """A test that moved the clock in its rolled-back transaction leaves no cached offset."""
+    clock.forget()
+    yield
+    clock.forget()
+
+
 _RESULT_LINES = pytest.StashKey[list]()
 
 
@@ -48,6 +108,7 @@ def result_line(request):  # noqa: ANN001, ANN201
 def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
     for line in config.stash.get(_RESULT_LINES, []):
         terminalreporter.write_line(line)
+    terminalreporter.write_line(_business_date_line(config))
 
 
 @pytest.fixture(autouse=True)

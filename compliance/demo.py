@@ -12,6 +12,7 @@ from eth_account import Account
 
 from accounts.models import User
 from core.audit import audit_record
+from core.clock import business_today
 from investors import registry
 from investors.models import InvestorProfile, Wallet
 
@@ -50,7 +51,7 @@ def _load(investor: User, officer: User, address: str) -> None:
         wallet = Wallet.objects.create(profile=profile, address=address, verified_at=timezone.now())
         audit_record(action="wallet.added", obj=wallet, new={"address": address, "source": "demo_data"})
     if profile.kyc_status != InvestorProfile.KycStatus.APPROVED:
-        expires = timezone.localdate() + timedelta(days=365)
+        expires = business_today() + timedelta(days=365)
         review = KycReview.objects.create(
             profile=profile, country="JP", status=KycReview.Status.APPROVED, decided_by=officer,
             decided_at=timezone.now(), decision_reason="demo data", expires_on=expires,

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from accounts.policy import Action, policy_allows
 from core.audit import audit_record
+from core.clock import business_today
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.lifecycle import transition
 from investors import registry
@@ -125,7 +126,7 @@ def _clean_expiry(value: object) -> date | None:
         except ValueError:
             message = _("Enter a valid date (YYYY-MM-DD).")
             raise ApplicationError(message, code="invalid_expiry", fields={"expires_on": [message]})
-    if value <= timezone.localdate():
+    if value <= business_today():
         message = _("The expiry must be in the future.")
         raise ApplicationError(message, code="invalid_expiry", fields={"expires_on": [message]})
     return value
@@ -197,7 +198,7 @@ def review_approve(*, review_id: int, reason: str, actor: User, expires_on: obje
                 _("Four eyes: a second officer must give the second approval."), code="four_eyes_same_officer",
             )
         expires_on = expires_on or review.first_expires_on or (
-            timezone.localdate() + timedelta(days=settings.KYC_DEFAULT_VALIDITY_DAYS)
+            business_today() + timedelta(days=settings.KYC_DEFAULT_VALIDITY_DAYS)
         )
         review.decided_by, review.decided_at = actor, timezone.now()
         review.decision_reason, review.expires_on = reason, expires_on
@@ -241,7 +242,7 @@ def kyc_expire_due(*, today: date | None = None) -> int:
     """Move every approved investor whose KYC expired before `today` back to review
     (a new review in the queue, screened again) and tell the registry. One transaction per
     investor, so one failure does not hold back the others; safe to run repeatedly."""
-    today = today or timezone.localdate()
+    today = today or business_today()
     due = list(
         InvestorProfile.objects.filter(kyc_status=Kyc.APPROVED, kyc_expires_on__lt=today).values_list("pk", flat=True)
     )

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, User
 from core import countries
 from core.audit import audit_record
+from core.clock import business_today
 from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from core.lifecycle import transition
 
@@ -65,7 +66,7 @@ def _clean_profile(data: dict) -> tuple[dict, dict]:
                 except ValueError:
                     errors[name] = [_("Enter a valid date (YYYY-MM-DD).")]
                     continue
-            if value is not None and not (date(1900, 1, 1) <= value <= timezone.localdate()):
+            if value is not None and not (date(1900, 1, 1) <= value <= business_today()):
                 errors[name] = [_("The date must be in the past and after 1900.")]
                 continue
         elif name in COUNTRY_FIELDS:

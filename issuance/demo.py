@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, Organization
 from core.audit import audit_record
+from core.clock import business_today
 from core.outbox import outbox_put
 
 from . import storage
@@ -51,7 +52,7 @@ def load_demo_issuance() -> Offering | None:
         "redemption_price": Decimal("100"), "allowed_countries": ["JP"], "max_holders": 500, "created_by": actor})
     if created:
         audit_record(action="security.created", obj=security, new={"symbol": security.symbol, "source": "demo_data"})
-    today = timezone.localdate()
+    today = business_today()
     offering, created = Offering.objects.get_or_create(
         security=security, title="Sakura Green Bond 2029 – public offering", defaults={
         "status": Offering.Status.PUBLISHED, "currency": "JPY", "price": Decimal("100000"), "min_subscription": 1,

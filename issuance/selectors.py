@@ -7,10 +7,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet, Sum
-from django.utils import timezone
 
 from accounts.memberships import organization_active_require
 from accounts.models import Invitation, Membership, Organization, User
+from core.clock import business_today
 
 from . import eligibility
 from .access import deny, is_staff_reader, member_role
@@ -99,7 +99,7 @@ class OfferingForInvestor:
 
 def offerings_for_investor(*, user: User, today: date | None = None) -> list[OfferingForInvestor]:
     """Every published offering, each with whether this investor may subscribe and why not."""
-    today = today or timezone.localdate()
+    today = today or business_today()
     result = []
     for offering in offerings_published():
         verdict = eligibility.eligibility_for(user=user, security=offering.security, today=today)

@@ -8,11 +8,11 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.memberships import organization_choice_required
+from core.clock import business_today
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.forms import form_error_message, page_ints
 
@@ -355,7 +355,7 @@ def market_offering(request, pk: int):  # noqa: ANN001, ANN201
     offering = selectors.offering_get_published(user=request.user, pk=pk)
     from . import eligibility
 
-    verdict = eligibility.eligibility_for(user=request.user, security=offering.security, today=timezone.localdate())
+    verdict = eligibility.eligibility_for(user=request.user, security=offering.security, today=business_today())
     form = SubscribeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:

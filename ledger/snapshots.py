@@ -10,6 +10,7 @@ from datetime import date, datetime, time, timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.clock import business_today, calendar_date
 from issuance.models import Security
 
 from .models import CapTableSnapshot, ControlBook, TokenAction
@@ -18,8 +19,9 @@ K = TokenAction.Kind
 
 
 def replay(*, security: Security, as_of: date) -> dict[str, list[int]]:
-    """{wallet: [investor id, balance, frozen]} at the end of `as_of` (local time)."""
-    end = timezone.make_aware(datetime.combine(as_of + timedelta(days=1), time.min))
+    """{wallet: [investor id, balance, frozen]} at the end of business day `as_of` (the actions
+    recorded before the next business day began, local time; core.clock)."""
+    end = timezone.make_aware(datetime.combine(calendar_date(as_of) + timedelta(days=1), time.min))
     state: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
     fields = ("kind", "from_investor_id", "from_wallet", "to_investor_id", "to_wallet", "amount")
     for a in TokenAction.objects.filter(security=security, created_at__lt=end).order_by("id").values(*fields):
@@ -50,7 +52,7 @@ def replay(*, security: Security, as_of: date) -> dict[str, list[int]]:
 
 def positions_as_of(*, security: Security, as_of: date) -> dict[str, list[int]]:
     """The snapshot of a past day (taken now if missing); today or later: a live replay."""
-    if as_of >= timezone.localdate():
+    if as_of >= business_today():
         return replay(security=security, as_of=as_of)
     found = CapTableSnapshot.objects.filter(security=security, as_of=as_of).values_list("positions", flat=True).first()
     if found is not None:
@@ -60,7 +62,7 @@ def positions_as_of(*, security: Security, as_of: date) -> dict[str, list[int]]:
 
 def snapshot_take(*, security: Security, as_of: date) -> CapTableSnapshot:
     """Record the register at the end of a past day (idempotent)."""
-    if as_of >= timezone.localdate():
+    if as_of >= business_today():
         raise ValueError("only past days can be snapshotted")
     positions = replay(security=security, as_of=as_of)
     try:
@@ -73,7 +75,7 @@ def snapshot_take(*, security: Security, as_of: date) -> CapTableSnapshot:
 
 def snapshot_sweep(*, as_of: date | None = None) -> int:
     """Snapshot every security with a control book for `as_of` (default yesterday)."""
-    day = as_of or timezone.localdate() - timedelta(days=1)
+    day = as_of or business_today() - timedelta(days=1)
     ids = ControlBook.objects.values_list("security_id", flat=True)
     for security in Security.objects.filter(pk__in=ids):
         snapshot_take(security=security, as_of=day)

@@ -14,6 +14,7 @@ from accounts.tests.factories import UserFactory
 from compliance.models import KycReview, SanctionsEntry
 from compliance.sanctions import normalize
 from core.audit import audit_record
+from core.clock import business_today
 from investors import registry
 from investors.models import InvestorProfile
 from investors.tests.factories import InvestorProfileFactory
@@ -44,7 +45,7 @@ def approve_profile(profile: InvestorProfile, *, days: int = 365) -> KycReview:
         review = KycReview.objects.create(
             profile=profile, country=profile.residence_country, status=KycReview.Status.APPROVED,
             decided_by=officer, decided_at=timezone.now(), decision_reason="fixture",
-            expires_on=timezone.localdate() + timedelta(days=days),
+            expires_on=business_today() + timedelta(days=days),
         )
         profile.kyc_status = InvestorProfile.KycStatus.APPROVED
         profile.kyc_expires_on = review.expires_on

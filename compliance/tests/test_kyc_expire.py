@@ -1,10 +1,10 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from compliance.models import KycReview
 from compliance.services import kyc_expire_due, review_approve
+from core.clock import business_today
 from core.models import OutboxEntry
 from investors.models import InvestorProfile
 
@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_expired_kyc_returns_to_review_and_the_registry_follows(verified_investor, compliance_officer):
     profile = InvestorProfile.objects.get(user=verified_investor)
-    expired_on = timezone.localdate() - timedelta(days=1)
+    expired_on = business_today() - timedelta(days=1)
     InvestorProfile.objects.filter(pk=profile.pk).update(kyc_expires_on=expired_on)
 
     assert kyc_expire_due() == 1
@@ -28,10 +28,10 @@ def test_expired_kyc_returns_to_review_and_the_registry_follows(verified_investo
 
     review_approve(review_id=review.pk, reason="renewed", actor=compliance_officer)
     profile.refresh_from_db()
-    assert profile.kyc_status == InvestorProfile.KycStatus.APPROVED and profile.kyc_expires_on > timezone.localdate()
+    assert profile.kyc_status == InvestorProfile.KycStatus.APPROVED and profile.kyc_expires_on > business_today()
 
 
 def test_valid_kyc_is_left_alone(verified_investor):
-    InvestorProfile.objects.filter(user=verified_investor).update(kyc_expires_on=timezone.localdate())
+    InvestorProfile.objects.filter(user=verified_investor).update(kyc_expires_on=business_today())
     assert kyc_expire_due() == 0
     assert InvestorProfile.objects.get(user=verified_investor).kyc_status == InvestorProfile.KycStatus.APPROVED

@@ -1,11 +1,11 @@
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from compliance.models import KycReview
 from compliance.services import review_approve, review_clear_sanctions
 from compliance.tests.factories import KycReviewFactory
+from core.clock import business_today
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.models import AuditEvent, OutboxEntry
 from investors.models import InvestorProfile
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 def test_officer_approves_with_an_expiry_and_the_registry_follows(compliance_officer):
     review = KycReviewFactory()
     wallet = WalletFactory(profile=review.profile)
-    expires = timezone.localdate() + timedelta(days=200)
+    expires = business_today() + timedelta(days=200)
     review_approve(review_id=review.pk, reason="Documents match", expires_on=expires.isoformat(), actor=compliance_officer)
     review.refresh_from_db()
     profile = InvestorProfile.objects.get(pk=review.profile_id)
@@ -38,7 +38,7 @@ def test_without_an_expiry_the_default_validity_applies(compliance_officer, sett
     review = KycReviewFactory()
     review_approve(review_id=review.pk, reason="ok", actor=compliance_officer)
     review.refresh_from_db()
-    assert review.expires_on == timezone.localdate() + timedelta(days=settings.KYC_DEFAULT_VALIDITY_DAYS)
+    assert review.expires_on == business_today() + timedelta(days=settings.KYC_DEFAULT_VALIDITY_DAYS)
     assert not OutboxEntry.objects.exists()  # no wallet yet: nothing for the registry
 
 
@@ -78,7 +78,7 @@ def test_high_risk_needs_two_different_officers(compliance_officer, second_offic
 
 def test_first_officers_expiry_carries_over(compliance_officer, second_officer):
     review = KycReviewFactory(risk=KycReview.Risk.HIGH)
-    expires = timezone.localdate() + timedelta(days=90)
+    expires = business_today() + timedelta(days=90)
     review_approve(review_id=review.pk, reason="a", expires_on=expires, actor=compliance_officer)
     review_approve(review_id=review.pk, reason="b", actor=second_officer)
     assert InvestorProfile.objects.get(pk=review.profile_id).kyc_expires_on == expires

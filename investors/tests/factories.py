@@ -12,6 +12,7 @@ from eth_account.messages import encode_defunct
 
 from accounts.models import Role
 from accounts.tests.factories import UserFactory
+from core.clock import business_today
 from investors import filecrypt
 from investors.models import InvestorProfile, KycDocument, Wallet
 
@@ -56,7 +57,7 @@ class InvestorProfileFactory(factory.django.DjangoModelFactory):
     class Params:
         approved = factory.Trait(
             kyc_status=InvestorProfile.KycStatus.APPROVED,
-            kyc_expires_on=factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=365)),
+            kyc_expires_on=factory.LazyFunction(lambda: business_today() + timedelta(days=365)),
         )
 
 

@@ -15,6 +15,7 @@ from accounts.models import User
 from accounts.policy import Action, policy_ensure
 from core import countries
 from core.audit import audit_record
+from core.clock import business_today, calendar_date
 from core.errors import ApplicationError, ConflictError
 from core.lifecycle import transition
 from core.money import MINOR_UNITS, Money, to_base_units
@@ -171,7 +172,9 @@ def deploy_payload(security: Security) -> dict:
         "rules": {
             "countries": sorted(countries.numeric(c) for c in allowed),
             "accredited_only": security.accredited_only, "qualified_only": security.qualified_only,
-            "lockup_until": calendar.timegm(security.lockup_until.timetuple()) if security.lockup_until else 0,
+            # the business day the lock-up ends on, as the instant the token checks against block time
+            "lockup_until": (calendar.timegm(calendar_date(security.lockup_until).timetuple())
+                             if security.lockup_until else 0),
             "max_holders": security.max_holders, "max_investor_balance": str(int(security.max_holding)),
         },
     }
@@ -182,7 +185,7 @@ def offering_publish(*, offering: Offering, actor: User, today: date | None = No
     offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
     security = Security.objects.select_for_update().get(pk=offering.security_id)
     policy_ensure(actor, Action.OFFERING_PUBLISH, organization_id=security.issuer.organization_id)
-    today = today or timezone.localdate()
+    today = today or business_today()
     if not security.issuer.is_approved:
         raise ConflictError(_("The issuer must be approved by compliance before publishing."),
                             code="issuer_not_approved")

@@ -17,6 +17,7 @@ from accounts.models import User
 from accounts.policy import Action, policy_ensure
 from core import context
 from core.audit import audit_record, normalize_ip
+from core.clock import business_today
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.lifecycle import transition
 from core.money import to_base_units
@@ -31,7 +32,7 @@ S = Subscription.Status
 @transaction.atomic(durable=True)
 def subscription_create(*, offering: Offering, units, actor: User, today: date | None = None) -> Subscription:  # noqa: ANN001
     """Subscribe for `units` whole units (e.g. '10', or '2.5' for fund units)."""
-    today = today or timezone.localdate()
+    today = today or business_today()
     offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
     security = offering.security
     required(units, field="units", label=_("Units"))

@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import factory
 from django.core.files.base import ContentFile
-from django.utils import timezone
 
 from accounts.tests.factories import OrganizationFactory, UserFactory
+from core.clock import business_today
 from issuance import storage
 from issuance.models import Issuer, Offering, OfferingDocument, Security, Subscription
 
@@ -73,8 +73,8 @@ class OfferingFactory(factory.django.DjangoModelFactory):
     max_subscription = 50
     target = 80
     hard_cap = 100
-    opens_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=1))
-    closes_on = factory.LazyFunction(lambda: timezone.localdate() + dt.timedelta(days=30))
+    opens_on = factory.LazyFunction(lambda: business_today() - dt.timedelta(days=1))
+    closes_on = factory.LazyFunction(lambda: business_today() + dt.timedelta(days=30))
     payment_instructions = "MUFG Bank, Marunouchi branch, ordinary 1234567, Sakura Robotics K.K."
     created_by = factory.SelfAttribute("security.created_by")
 

@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.urls import reverse
 
+from core.clock import business_today
 from core.models import AuditEvent
 from issuance.tests.factories import SecurityFactory
 from ledger.models import TokenAction
@@ -25,7 +26,7 @@ def test_cap_table_shows_holders_percentages_and_history(client, login_verified,
 def test_cap_table_as_of_yesterday_is_empty_before_the_first_issue(client, login_verified, bond, issuer_admin, investor_wallet):
     tokens_issue(security=bond, wallet=investor_wallet, amount=8, actor=issuer_admin, reason="")
     login_verified(issuer_admin)
-    yesterday = (dt.date.today() - dt.timedelta(days=1)).isoformat()
+    yesterday = (business_today() - dt.timedelta(days=1)).isoformat()
     body = client.get(reverse("ledger:cap-table", args=[bond.pk]), {"as_of": yesterday}).content.decode()
     assert "No holders yet." in body
 

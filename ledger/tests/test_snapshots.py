@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from core.clock import business_today
 from ledger.models import CapTableSnapshot
 from ledger.selectors import cap_table
 from ledger.services import tokens_freeze, tokens_issue
@@ -17,12 +17,12 @@ from ledger.tasks import snapshot_sweep_task
 def test_replay_of_today_matches_the_register(bond, issuer_admin, compliance_officer, investor_wallet, verified_investor):
     tokens_issue(security=bond, wallet=investor_wallet, amount=9, actor=issuer_admin, reason="")
     tokens_freeze(security=bond, wallet=investor_wallet.address, amount=2, reason="dispute", actor=compliance_officer)
-    assert replay(security=bond, as_of=timezone.localdate()) == {investor_wallet.address: [verified_investor.pk, 9, 2]}
+    assert replay(security=bond, as_of=business_today()) == {investor_wallet.address: [verified_investor.pk, 9, 2]}
 
 
 def test_a_past_day_is_snapshotted_once_and_read_back(bond, issuer_admin, investor_wallet):
     tokens_issue(security=bond, wallet=investor_wallet, amount=9, actor=issuer_admin, reason="")
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    yesterday = business_today() - dt.timedelta(days=1)
     assert cap_table(security=bond, as_of=yesterday) == []  # everything happened today
     assert CapTableSnapshot.objects.filter(security=bond, as_of=yesterday).count() == 1
     assert snapshot_take(security=bond, as_of=yesterday).positions == {}
@@ -38,4 +38,4 @@ def test_the_nightly_sweep_snapshots_every_security_with_a_book(bond, issuer_adm
 
 def test_today_cannot_be_snapshotted(bond):
     with pytest.raises(ValueError):
-        snapshot_take(security=bond, as_of=timezone.localdate())
+        snapshot_take(security=bond, as_of=business_today())

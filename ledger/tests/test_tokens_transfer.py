@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from core.clock import business_today
 from core.errors import ApplicationError
 from core.models import OutboxEntry
 from investors.models import InvestorProfile
@@ -64,7 +64,7 @@ def test_to_a_wallet_not_in_the_register(bond, issuer_admin, funded):
 
 
 def test_during_a_lockup(bond, issuer_admin, funded, second_investor):
-    bond.lockup_until = timezone.localdate() + dt.timedelta(days=30)
+    bond.lockup_until = business_today() + dt.timedelta(days=30)
     bond.save()
     error = _refused("locked_up", security=bond, from_wallet=funded, to_wallet=wallet_of(second_investor).address,
                      amount=1, actor=issuer_admin)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.utils import timezone
 
+from core.clock import business_today
 from core.errors import ApplicationError, NotFoundError
 from ledger.models import Position, TokenAction, TransferRequest
 from ledger.selectors import register_positions, transferable_for
@@ -27,7 +27,7 @@ def test_precheck_says_how_much_and_why_not_more(bond, funded, compliance_office
     tokens_freeze(security=bond, wallet=funded, amount=3, reason="dispute", actor=compliance_officer)
     position.refresh_from_db()
     assert transferable_for(position=position).amount == 7
-    bond.lockup_until = timezone.localdate() + dt.timedelta(days=10)
+    bond.lockup_until = business_today() + dt.timedelta(days=10)
     bond.save()
     position = Position.objects.get(wallet=funded)
     can = transferable_for(position=position)

@@ -13,6 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.tests.factories import PASSWORD
 from conftest import totp_now
+from core.clock import business_today
 from core.models import OutboxEntry
 from issuance.models import Offering, Subscription
 from issuance.tests.factories import IssuerFactory
@@ -38,7 +39,7 @@ def test_offering_is_published_subscribed_funded_and_accepted(live_server, brows
     settings.ISSUANCE_DOCUMENT_ROOT = tmp_path / "docs"
     IssuerFactory(organization=issuer_org)
     base = live_server.url
-    today = dt.date.today()
+    today = business_today()
 
     issuer_ctx = browser.new_context(locale="en-US")
     page = issuer_ctx.new_page()
