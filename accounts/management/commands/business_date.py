@@ -17,11 +17,11 @@ from core.errors import ApplicationError
 
 
 class Command(BaseCommand):
-    help = "Show or move the business date (set YYYY-MM-DD, shift N days, reset); moving it takes --actor OPERATOR_EMAIL."
+    help = "Show or move the business date (set YYYY-MM-DD, shift N days, reset); moving it takes --actor EMAIL."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("verb", choices=["show", "set", "shift", "reset"])
-        parser.add_argument("value", nargs="?", help="set: the day (YYYY-MM-DD); shift: a number of days (may be negative)")
+        parser.add_argument("value", nargs="?", help="set: the day (YYYY-MM-DD); shift: days (may be negative)")
         parser.add_argument("--actor", help="e-mail of the operator who moves the clock (audited)")
 
     def handle(self, *args: object, verb: str, value: str | None, actor: str | None, **options: object) -> None:
