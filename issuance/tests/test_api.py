@@ -13,7 +13,8 @@ def api():
     return APIClient()
 
 
-OFFERING = {"title": "API offering", "currency": "USD", "price": "99.50", "min_subscription": "1", "max_subscription": "10",
+OFFERING = {"title": "API offering", "currency": "USD", "price": "99.50", "min_subscription": "1",
+            "max_subscription": "10",
             "target": "50", "hard_cap": "100", "opens_on": "2026-05-01", "closes_on": "2026-06-30"}
 
 
@@ -30,7 +31,8 @@ def test_issuer_creates_a_security_and_an_offering(api, issuer_member, issuer):
 
 def test_bad_offering_terms_give_the_error_body(api, issuer_member, bond):
     api.force_authenticate(issuer_member)
-    r = api.post("/api/issuance/offerings/", {**OFFERING, "security": bond.pk, "closes_on": "2026-04-01"}, format="json")
+    r = api.post("/api/issuance/offerings/", {**OFFERING, "security": bond.pk, "closes_on": "2026-04-01"},
+                 format="json")
     assert r.status_code == 400
     assert r.json()["error"]["code"] == "closes_before_opens" and "closes_on" in r.json()["error"]["fields"]
 
@@ -50,7 +52,8 @@ def test_investor_subscribes_signs_and_issuer_settles_the_states(api, verified_i
     assert r.status_code == 201 and r.json()["amount"] == "200000"
     sub_id = r.json()["id"]
     digest = offering.document(OfferingDocument.Kind.AGREEMENT).sha256
-    r = api.post(f"/api/issuance/my-subscriptions/{sub_id}/accept-agreement/", {"agreement_sha256": digest}, format="json")
+    r = api.post(f"/api/issuance/my-subscriptions/{sub_id}/accept-agreement/", {"agreement_sha256": digest},
+                 format="json")
     assert r.json()["status"] == "signed"
     api.force_authenticate(issuer_member)   # money steps are the issuer admin's (accounts/policy.py)
     r = api.post(f"/api/issuance/subscriptions/{sub_id}/funded/", {"reference": "W1"}, format="json")
@@ -76,7 +79,8 @@ def test_subscribing_to_a_closed_offering_is_refused(api, verified_investor, off
 def test_compliance_session_needs_2fa_and_then_approves(client, compliance_officer, login_verified, issuer):
     Issuer.objects.filter(pk=issuer.pk).update(status="submitted")
     client.post("/accounts/login/", {"email": compliance_officer.email, "password": "correct-horse-battery-9"})
-    assert client.post(f"/api/issuance/issuers/{issuer.pk}/approve/", content_type="application/json").status_code == 403
+    r = client.post(f"/api/issuance/issuers/{issuer.pk}/approve/", content_type="application/json")
+    assert r.status_code == 403
     client = login_verified(compliance_officer)
     r = client.post(f"/api/issuance/issuers/{issuer.pk}/approve/", content_type="application/json")
     assert r.status_code == 200 and r.json()["status"] == "approved"
@@ -85,10 +89,12 @@ def test_compliance_session_needs_2fa_and_then_approves(client, compliance_offic
 def test_subscription_bulk_reject_without_reason_is_refused(api, issuer_member, offering):
     sub = SubscriptionFactory(offering=offering, status="signed")
     api.force_authenticate(issuer_member)
-    r = api.post(f"/api/issuance/offerings/{offering.pk}/subscriptions/bulk/", {"decision": "reject", "subscriptions": [sub.pk]}, format="json")
+    r = api.post(f"/api/issuance/offerings/{offering.pk}/subscriptions/bulk/",
+                 {"decision": "reject", "subscriptions": [sub.pk]}, format="json")
     assert r.status_code == 400 and r.json()["error"]["code"] == "required"
 
 
 def test_schema_lists_the_issuance_endpoints(client, db):
     schema = client.get("/api/schema/").content.decode()
-    assert "/api/issuance/offerings/{id}/subscriptions/bulk/" in schema and "/api/issuance/market/{id}/subscribe/" in schema
+    assert "/api/issuance/offerings/{id}/subscriptions/bulk/" in schema
+    assert "/api/issuance/market/{id}/subscribe/" in schema

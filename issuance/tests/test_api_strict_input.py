@@ -66,7 +66,8 @@ def test_bad_security_input_is_a_400_with_its_field(admin_client, issuer, change
 
 
 def test_a_valid_security_still_goes_through(admin_client, issuer):
-    r = _post(admin_client, "/api/issuance/securities/", {**SECURITY, "rules": {"max_holders": 500, "accredited_only": True}})
+    r = _post(admin_client, "/api/issuance/securities/",
+              {**SECURITY, "rules": {"max_holders": 500, "accredited_only": True}})
     assert r.status_code == 201, r.json()
     assert Security.objects.get(symbol="STR").max_holders == 500
 
@@ -105,11 +106,13 @@ def test_a_malformed_body_does_not_accept_or_reject_a_subscription(admin_client,
 @pytest.mark.parametrize("ids", [[True], ["1_000"], ["²"], [10**30], [1.5], "1"])
 def test_bulk_ids_are_plain_integers(admin_client, offering, ids):
     SubscriptionFactory(offering=offering, status="signed")
-    r = _post(admin_client, f"/api/issuance/offerings/{offering.pk}/subscriptions/bulk/", {"decision": "accept", "subscriptions": ids})
+    r = _post(admin_client, f"/api/issuance/offerings/{offering.pk}/subscriptions/bulk/",
+              {"decision": "accept", "subscriptions": ids})
     assert "subscriptions" in _fields(r)
 
 
 def test_a_non_numeric_id_in_the_path_is_a_404_with_the_error_body(admin_client, offering):
-    for path in ("/api/issuance/offerings/abc/close/", "/api/issuance/offerings/1e400/", "/api/issuance/subscriptions/%C2%B2/accept/"):
+    for path in ("/api/issuance/offerings/abc/close/", "/api/issuance/offerings/1e400/",
+                 "/api/issuance/subscriptions/%C2%B2/accept/"):
         r = admin_client.post(path, "{}", content_type="application/json")
         assert r.status_code == 404 and r.json()["error"]["code"] == "not_found", path

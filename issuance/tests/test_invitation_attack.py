@@ -93,7 +93,8 @@ def test_a_person_in_several_organizations_who_chose_none_creates_nothing(issuer
     assert page.status_code == 302 and page["Location"].startswith("/accounts/organizations/active/")
     page = client.get("/issuance/securities/new/")
     assert page.status_code == 409 and 'data-testid="choose-organization"' in page.content.decode()
-    response = client.post("/accounts/organizations/active/", {"organization": victim_issuer.organization_id, "next": "/issuance/"})
+    response = client.post("/accounts/organizations/active/",
+                           {"organization": victim_issuer.organization_id, "next": "/issuance/"})
     assert response.status_code == 302 and response["Location"] == "/issuance/"
     assert _new_security_issuer(client, "RB3") == victim_issuer.pk
 

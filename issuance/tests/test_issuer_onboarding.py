@@ -35,7 +35,8 @@ def test_admin_applies_and_compliance_approves(submitted, compliance_officer):
 
 
 def test_compliance_rejects_with_a_reason_and_the_issuer_can_resubmit(submitted, compliance_officer, issuer_admin):
-    issuer = issuer_reject(issuer=submitted, reason="Registration extract is older than 3 months", actor=compliance_officer)
+    issuer = issuer_reject(issuer=submitted, reason="Registration extract is older than 3 months",
+                           actor=compliance_officer)
     assert issuer.status == Issuer.Status.REJECTED and "3 months" in issuer.decision_reason
     issuer_save(organization=issuer.organization, actor=issuer_admin, **{**DATA, "address": "2-2 Otemachi"})
     assert issuer_submit(issuer=issuer, actor=issuer_admin).status == Issuer.Status.SUBMITTED

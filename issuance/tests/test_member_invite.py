@@ -29,10 +29,12 @@ def test_an_invitation_creates_no_account_and_no_membership(issuer, issuer_admin
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["new.person@sakura.test"]
     token = re.search(rf"http://testserver/accounts/invitations/{invitation.pk}/(\S+)/", mail.outbox[0].body).group(1)
     assert token not in invitation.token_hash and len(invitation.token_hash) == 64  # only a hash is stored
-    assert AuditEvent.objects.filter(action="invitation.created", object_id=str(invitation.pk), actor=issuer_admin).exists()
+    assert AuditEvent.objects.filter(action="invitation.created", object_id=str(invitation.pk),
+                                     actor=issuer_admin).exists()
 
 
-def test_the_answer_is_the_same_for_any_address(issuer, issuer_admin, verified_investor, django_capture_on_commit_callbacks):
+def test_the_answer_is_the_same_for_any_address(issuer, issuer_admin, verified_investor,
+                                                django_capture_on_commit_callbacks):
     """No enumeration: a stranger, an investor, another company's person and nobody at all get
     the same kind of invitation and the same e-mail (bar the link)."""
     elsewhere = UserFactory(email="someone@fuji.test", role=Role.ISSUER)

@@ -10,7 +10,8 @@ from core.models import AuditEvent
 from issuance.models import Offering
 from issuance.services import offering_create, offering_update
 
-TERMS = {"title": "Green Bond 2031", "currency": "JPY", "price": "100000", "min_subscription": "1", "max_subscription": "50",
+TERMS = {"title": "Green Bond 2031", "currency": "JPY", "price": "100000", "min_subscription": "1",
+         "max_subscription": "50",
          "target": "800", "hard_cap": "1000", "opens_on": dt.date(2026, 5, 1), "closes_on": dt.date(2026, 6, 30),
          "payment_instructions": "MUFG 1234567"}
 

@@ -26,8 +26,9 @@ def _edit_url(offering) -> str:  # noqa: ANN001
 
 def _snapshot(offering) -> dict:  # noqa: ANN001
     offering.refresh_from_db()
-    return {f: getattr(offering, f) for f in ("title", "status", "currency", "price", "min_subscription", "max_subscription",
-                                              "target", "hard_cap", "opens_on", "closes_on", "payment_instructions")}
+    return {f: getattr(offering, f) for f in ("title", "status", "currency", "price", "min_subscription",
+                                              "max_subscription", "target", "hard_cap", "opens_on", "closes_on",
+                                              "payment_instructions")}
 
 
 # --- the service ---------------------------------------------------------------------------
@@ -36,7 +37,8 @@ def test_edit_audits_only_what_changed_and_a_no_op_writes_nothing(draft_offering
     offering_update(offering=draft_offering, data={"price": "90000", "hard_cap": "120"}, actor=issuer_admin)
     event = AuditEvent.objects.get(action="offering.updated", object_id=str(draft_offering.pk))
     assert event.actor == issuer_admin
-    assert event.old_values == {"price": "100000.00", "hard_cap": "100"} and event.new_values == {"price": "90000", "hard_cap": 120}
+    assert event.old_values == {"price": "100000.00", "hard_cap": "100"}
+    assert event.new_values == {"price": "90000", "hard_cap": 120}
     offering_update(offering=draft_offering, data={"price": "90000"}, actor=issuer_admin)
     assert AuditEvent.objects.filter(action="offering.updated").count() == 1
 
@@ -44,10 +46,12 @@ def test_edit_audits_only_what_changed_and_a_no_op_writes_nothing(draft_offering
 def test_partial_edit_keeps_fractional_limits_of_fund_units(issuer, issuer_admin):
     fund = SecurityFactory(issuer=issuer, created_by=issuer_admin, kind=Security.Kind.FUND, decimals=6, currency="USD")
     draft = OfferingFactory(security=fund, status="draft", currency="USD", price=Decimal("10.25"),
-                            min_subscription=1_500_000, max_subscription=50_000_000, target=80_000_000, hard_cap=100_000_000)
+                            min_subscription=1_500_000, max_subscription=50_000_000, target=80_000_000,
+                            hard_cap=100_000_000)
     offering_update(offering=draft, data={"title": "Robo Fund, class B"}, actor=issuer_admin)
     draft.refresh_from_db()
-    assert draft.title == "Robo Fund, class B" and draft.min_subscription == 1_500_000 and draft.price == Decimal("10.25")
+    assert draft.title == "Robo Fund, class B" and draft.min_subscription == 1_500_000
+    assert draft.price == Decimal("10.25")
 
 
 @pytest.mark.parametrize(("change", "code", "field"), [
@@ -87,14 +91,17 @@ def test_only_a_draft_is_editable(bond, issuer_admin, status):
 def test_admin_edits_a_draft_in_the_page(login_verified, issuer_admin, draft_offering):
     client = login_verified(issuer_admin)
     page = client.get(_edit_url(draft_offering)).content.decode()
-    assert 'value="Draft bond offering"' in page and 'name="price" value="100000"' in page and 'name="hard_cap" value="100"' in page
+    assert 'value="Draft bond offering"' in page and 'name="price" value="100000"' in page
+    assert 'name="hard_cap" value="100"' in page
     response = client.post(_edit_url(draft_offering), FORM, follow=True)
     assert response.redirect_chain[-1][0] == reverse("issuance:offering", args=[draft_offering.pk])
     assert "Offering saved." in response.content.decode()
     after = _snapshot(draft_offering)
     assert after["title"] == FORM["title"] and after["price"] == Decimal("95000") and after["hard_cap"] == 90
-    assert after["closes_on"].isoformat() == "2026-08-31" and after["payment_instructions"] == FORM["payment_instructions"]
-    assert AuditEvent.objects.filter(action="offering.updated", actor=issuer_admin, object_id=str(draft_offering.pk)).exists()
+    assert after["closes_on"].isoformat() == "2026-08-31"
+    assert after["payment_instructions"] == FORM["payment_instructions"]
+    assert AuditEvent.objects.filter(action="offering.updated", actor=issuer_admin,
+                                     object_id=str(draft_offering.pk)).exists()
 
 
 @pytest.mark.parametrize(("change", "message"), [
@@ -103,7 +110,8 @@ def test_admin_edits_a_draft_in_the_page(login_verified, issuer_admin, draft_off
     ({"closes_on": "not a date"}, "Enter a valid date."),
     ({"price": "99999999999999999999"}, "The price is too large."),
 ])
-def test_bad_input_is_shown_in_the_page_and_nothing_is_saved(login_verified, issuer_admin, draft_offering, change, message):
+def test_bad_input_is_shown_in_the_page_and_nothing_is_saved(login_verified, issuer_admin, draft_offering, change,
+                                                             message):
     client = login_verified(issuer_admin)
     before = _snapshot(draft_offering)
     response = client.post(_edit_url(draft_offering), {**FORM, **change})
@@ -155,13 +163,16 @@ def test_their_own_admin_may_edit_it(db, login_verified):
     assert response.status_code == 302 and Offering.objects.get(pk=theirs.pk).title == FORM["title"]
 
 
-def test_the_edit_link_shows_for_admins_on_drafts_only(client, login_verified, issuer_admin, issuer_member, draft_offering, offering):
+def test_the_edit_link_shows_for_admins_on_drafts_only(client, login_verified, issuer_admin, issuer_member,
+                                                       draft_offering, offering):
     admin_client = login_verified(issuer_admin)
-    assert _edit_url(draft_offering) in admin_client.get(reverse("issuance:offering", args=[draft_offering.pk])).content.decode()
-    assert _edit_url(offering) not in admin_client.get(reverse("issuance:offering", args=[offering.pk])).content.decode()
+    draft_url = reverse("issuance:offering", args=[draft_offering.pk])
+    assert _edit_url(draft_offering) in admin_client.get(draft_url).content.decode()
+    published_url = reverse("issuance:offering", args=[offering.pk])
+    assert _edit_url(offering) not in admin_client.get(published_url).content.decode()
     home = admin_client.get(reverse("issuance:home")).content.decode()
     assert _edit_url(draft_offering) in home and _edit_url(offering) not in home
     admin_client.logout()
     client.force_login(issuer_member)
-    assert _edit_url(draft_offering) not in client.get(reverse("issuance:offering", args=[draft_offering.pk])).content.decode()
+    assert _edit_url(draft_offering) not in client.get(draft_url).content.decode()
     assert _edit_url(draft_offering) not in client.get(reverse("issuance:home")).content.decode()

@@ -23,12 +23,14 @@ def _patch(client, offering, body):  # noqa: ANN001, ANN202
 
 def _unchanged(offering) -> bool:  # noqa: ANN001
     fresh = Offering.objects.get(pk=offering.pk)
-    return (fresh.title, fresh.price, fresh.hard_cap, fresh.status) == (offering.title, offering.price, offering.hard_cap, offering.status)
+    return ((fresh.title, fresh.price, fresh.hard_cap, fresh.status)
+            == (offering.title, offering.price, offering.hard_cap, offering.status))
 
 
 def test_admin_patches_a_draft_and_gets_the_offering_back(login_verified, issuer_admin, draft_offering):
     client = login_verified(issuer_admin)
-    new_close = (draft_offering.closes_on + dt.timedelta(days=7)).isoformat()  # differs from the factory's, whatever today is
+    # differs from the factory's, whatever today is
+    new_close = (draft_offering.closes_on + dt.timedelta(days=7)).isoformat()
     r = _patch(client, draft_offering, {"price": "95000", "hard_cap": "120", "closes_on": new_close})
     assert r.status_code == 200, r.json()
     body = r.json()
@@ -53,7 +55,8 @@ def test_admin_patches_a_draft_and_gets_the_offering_back(login_verified, issuer
     ({"status": "published"}, "invalid", "status"),
     ({"security": 1, "title": "Renamed"}, "invalid", "security"),
 ])
-def test_bad_input_is_400_with_field_errors_and_changes_nothing(login_verified, issuer_admin, draft_offering, body, code, field):
+def test_bad_input_is_400_with_field_errors_and_changes_nothing(login_verified, issuer_admin, draft_offering, body,
+                                                                code, field):
     r = _patch(login_verified(issuer_admin), draft_offering, body)
     assert r.status_code == 400
     error = r.json()["error"]

@@ -12,8 +12,10 @@ from .factories import SubscriptionFactory
 def test_issuer_pages_render(login_verified, issuer_admin, offering):
     client = login_verified(issuer_admin)
     sub = SubscriptionFactory(offering=offering, status="signed")
-    for url in [reverse("issuance:home"), reverse("issuance:security-create"), reverse("issuance:security", args=[offering.security.pk]),
-                reverse("issuance:offering-create", args=[offering.security.pk]), reverse("issuance:offering", args=[offering.pk]),
+    for url in [reverse("issuance:home"), reverse("issuance:security-create"),
+                reverse("issuance:security", args=[offering.security.pk]),
+                reverse("issuance:offering-create", args=[offering.security.pk]),
+                reverse("issuance:offering", args=[offering.pk]),
                 reverse("issuance:members"), reverse("issuance:issuer-apply")]:
         response = client.get(url)
         assert response.status_code == 200, url
@@ -65,7 +67,8 @@ def test_member_of_another_issuer_gets_404_and_an_audit_event(login_verified, is
     assert response.status_code == 404
     other_offering.refresh_from_db()
     assert other_offering.status == "published"
-    assert AuditEvent.objects.filter(action="access_denied", actor=issuer_admin, object_id=str(other_offering.pk)).count() == 2
+    assert AuditEvent.objects.filter(action="access_denied", actor=issuer_admin,
+                                     object_id=str(other_offering.pk)).count() == 2
 
 
 def test_documents_are_served_only_to_those_allowed(client, outsider, draft_offering, offering):

@@ -25,9 +25,11 @@ def test_bond_with_its_terms_and_rules(issuer, issuer_admin):
 
 def test_equity_and_fund_decimals_follow_the_instrument(issuer, issuer_member):
     eq = security_create(issuer=issuer, kind="equity", name="Class A", symbol="SKRA", currency="JPY",
-                         terms={"share_class": "A", "par_value": "0", "authorized_shares": "1000000"}, rules={}, actor=issuer_member)
+                         terms={"share_class": "A", "par_value": "0", "authorized_shares": "1000000"}, rules={},
+                         actor=issuer_member)
     fund = security_create(issuer=issuer, kind="fund", name="Robotics Fund", symbol="SKRF", currency="USD",
-                           terms={"nav_per_unit": "10.25", "dealing_frequency": "monthly"}, rules={"max_holding": "1.5"}, actor=issuer_member)
+                           terms={"nav_per_unit": "10.25", "dealing_frequency": "monthly"},
+                           rules={"max_holding": "1.5"}, actor=issuer_member)
     assert eq.decimals == 0 and eq.authorized_shares == 1_000_000
     assert fund.decimals == 6 and fund.max_holding == 1_500_000
 
@@ -58,25 +60,30 @@ def test_reg_s_blocks_us_persons_and_fiea_wants_qualified_japanese(issuer, issue
 ])
 def test_bad_bond_terms_are_refused(issuer, issuer_admin, terms, code):
     with pytest.raises(ApplicationError) as err:
-        security_create(issuer=issuer, kind="bond", name="Bad", symbol="BAD", currency="JPY", terms=terms, rules={}, actor=issuer_admin)
+        security_create(issuer=issuer, kind="bond", name="Bad", symbol="BAD", currency="JPY", terms=terms, rules={},
+                        actor=issuer_admin)
     assert err.value.code == code
     assert not Security.objects.exists()
 
 
 def test_bad_rules_are_refused(issuer, issuer_admin):
-    for rules, code in [({"allowed_countries": ["ZZ"]}, "unknown_country"), ({"min_holding": "10", "max_holding": "5"}, "min_above_max"),
+    for rules, code in [({"allowed_countries": ["ZZ"]}, "unknown_country"),
+                        ({"min_holding": "10", "max_holding": "5"}, "min_above_max"),
                         ({"investor_types": ["martian"]}, "invalid_choice")]:
         with pytest.raises(ApplicationError) as err:
-            security_create(issuer=issuer, kind="bond", name="Bad", symbol="BAD", currency="JPY", terms=BOND, rules=rules, actor=issuer_admin)
+            security_create(issuer=issuer, kind="bond", name="Bad", symbol="BAD", currency="JPY", terms=BOND,
+                            rules=rules, actor=issuer_admin)
         assert err.value.code == code
     with pytest.raises(ApplicationError) as err:
-        security_create(issuer=issuer, kind="bond", name="Bad", symbol="BAD", currency="EUR", terms=BOND, rules={}, actor=issuer_admin)
+        security_create(issuer=issuer, kind="bond", name="Bad", symbol="BAD", currency="EUR", terms=BOND, rules={},
+                        actor=issuer_admin)
     assert err.value.code == "invalid_currency"
 
 
 def test_duplicate_symbol_is_refused(bond, issuer_admin):
     with pytest.raises(ConflictError):
-        security_create(issuer=bond.issuer, kind="bond", name="Again", symbol=bond.symbol, currency="JPY", terms=BOND, rules={}, actor=issuer_admin)
+        security_create(issuer=bond.issuer, kind="bond", name="Again", symbol=bond.symbol, currency="JPY", terms=BOND,
+                        rules={}, actor=issuer_admin)
 
 
 def test_another_issuers_member_cannot_define_securities_here(other_offering, issuer_admin):

@@ -56,7 +56,8 @@ def test_above_the_per_investor_maximum_is_refused(offering, verified_investor):
 
 def test_closed_or_not_yet_open_offering_is_refused(offering, verified_investor, issuer_admin):
     with pytest.raises(ConflictError):
-        subscription_create(offering=offering, units="1", actor=verified_investor, today=offering.opens_on - dt.timedelta(days=1))
+        subscription_create(offering=offering, units="1", actor=verified_investor,
+                            today=offering.opens_on - dt.timedelta(days=1))
     offering_close(offering=offering, actor=issuer_admin)
     with pytest.raises(ConflictError) as err:
         subscription_create(offering=offering, units="1", actor=verified_investor)

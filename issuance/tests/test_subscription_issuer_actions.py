@@ -31,7 +31,8 @@ def test_funded_then_accepted_is_ready_to_settle(offering, issuer_admin):
 def test_accepted_then_funded_is_ready_to_settle(offering, issuer_admin):
     sub = SubscriptionFactory(offering=offering, status=S.SIGNED)
     assert subscription_accept(subscription=sub, actor=issuer_admin).status == S.ACCEPTED
-    assert subscription_mark_funded(subscription=sub, reference="wire 42", actor=issuer_admin).status == S.READY_TO_SETTLE
+    funded = subscription_mark_funded(subscription=sub, reference="wire 42", actor=issuer_admin)
+    assert funded.status == S.READY_TO_SETTLE
 
 
 def test_funding_needs_a_reference_and_a_signed_agreement(offering, issuer_admin):
@@ -65,7 +66,8 @@ def test_bulk_accept_is_all_or_nothing(offering, issuer_admin):
 
 def test_bulk_reject(offering, issuer_admin):
     subs = SubscriptionFactory.create_batch(2, offering=offering, status=S.SIGNED)
-    assert subscriptions_reject_bulk(offering=offering, subscription_ids=[s.pk for s in subs], reason="Oversubscribed", actor=issuer_admin) == 2
+    assert subscriptions_reject_bulk(offering=offering, subscription_ids=[s.pk for s in subs], reason="Oversubscribed",
+                                     actor=issuer_admin) == 2
     with pytest.raises(ApplicationError) as err:
         subscriptions_reject_bulk(offering=offering, subscription_ids=[], reason="x", actor=issuer_admin)
     assert err.value.code == "nothing_selected"

@@ -18,7 +18,8 @@ TOKEN = reverse("api:token")
 
 
 def _member_token(client, user, password) -> str:  # noqa: ANN001
-    response = client.post(TOKEN, {"email": user.email, "password": password, "device": "laptop"}, content_type="application/json")
+    response = client.post(TOKEN, {"email": user.email, "password": password, "device": "laptop"},
+                           content_type="application/json")
     assert response.status_code == 200
     return response.json()["token"]
 
@@ -33,7 +34,8 @@ def _pause(key: str, security):  # noqa: ANN001, ANN202
                          content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}")
 
 
-def test_a_members_token_does_not_publish_or_pause_after_a_promotion(client, issuer_member, password, draft_offering, issuer):
+def test_a_members_token_does_not_publish_or_pause_after_a_promotion(client, issuer_member, password, draft_offering,
+                                                                     issuer):
     key = _member_token(client, issuer_member, password)
     # promoted by any path that does not end the sessions (e.g. an accepted admin invitation)
     Membership.objects.filter(user=issuer_member).update(role=Membership.Role.ADMIN)
@@ -47,7 +49,8 @@ def test_a_members_token_does_not_publish_or_pause_after_a_promotion(client, iss
     assert draft_offering.status == Offering.Status.DRAFT
 
 
-def test_a_role_change_ends_the_persons_tokens_and_sessions(client, issuer_member, issuer_admin, password, draft_offering):
+def test_a_role_change_ends_the_persons_tokens_and_sessions(client, issuer_member, issuer_admin, password,
+                                                           draft_offering):
     key = _member_token(client, issuer_member, password)
     browser = Client()
     browser.force_login(issuer_member)
