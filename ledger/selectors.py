@@ -12,10 +12,11 @@ from django.db.models import Q, QuerySet
 from accounts.models import User
 from compliance import rules
 from core.clock import business_today
+from investors.models import Wallet
 from issuance.models import Security, Subscription
 from issuance.selectors import security_get_for
 
-from .facts import facts_for, holding_for, rules_for, today
+from .facts import facts_for, holding_for, rules_for
 from .models import ComplianceRequest, ControlBook, Position, TokenAction
 from .services.access import is_officer
 from .snapshots import positions_as_of
@@ -31,6 +32,12 @@ def control_book_for(*, security: Security) -> ControlBook:
     """The security's control book (an unsaved empty one before the first action)."""
     book = ControlBook.objects.filter(security=security).first()
     return book or ControlBook(security=security, authorized=int(security.authorized_shares or 0))
+
+
+def active_wallet_by_address(*, address: str) -> Wallet | None:
+    """The active wallet registered at this address (any letter case), None when the register
+    does not know it."""
+    return Wallet.objects.filter(address__iexact=address, status=Wallet.Status.ACTIVE).first()
 
 
 def ledger_security_get_for(*, user: User, pk: int) -> Security:
@@ -106,7 +113,7 @@ def transferable_for(*, position: Position) -> Transferable:
     facts = facts_for(position.investor, position.wallet, position)
     amount, blockers = rules.transferable_now(
         sender=facts, rules=rules_for(security, book, position),
-        sender_holding=holding_for(security, position.investor, position), today=today(),
+        sender_holding=holding_for(security, position.investor, position), today=business_today(),
     )
     reasons = [(c.name.lower(), rules.MESSAGES[c]) for c in blockers]
     if not blockers and int(position.frozen):
