@@ -1,5 +1,9 @@
-"""Outbox kinds -> contract calls (the table in core/outbox.py, the signatures in
-contracts/README.md).
+"""Outbox payloads -> contract calls (the kinds and payload types in core/outbox_payloads.py,
+the signatures in contracts/README.md).
+
+A row's JSON is parsed here and only here (:func:`parse`, :func:`payload_of`): the rest of
+chain/ works with the payload dataclasses, whose ids are ints and wallets EIP-55. Each kind
+has one function below, from its payload type to the steps of its action (``_PLANS``).
 
 An action is a list of steps, each one contract call. Most kinds are one step;
 ``token.deploy`` is the deployment, then ``setRules`` when a rule is set, then
@@ -20,10 +24,34 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import Any
 
 from eth_utils import keccak
 from web3 import Web3
+
+from core.outbox_payloads import (
+    OutboxKind,
+    OutboxPayload,
+    OutboxPayloadError,
+    RegisterWallet,
+    RevokeWallet,
+    TokenBurn,
+    TokenDeploy,
+    TokenForcedTransfer,
+    TokenFreezeTokens,
+    TokenFreezeWallet,
+    TokenMint,
+    TokenPause,
+    TokenRecoverWallet,
+    TokenRules,
+    TokenSetDocument,
+    TokenSetRules,
+    TokenTransfer,
+    TokenUnfreezeTokens,
+    TokenUnpause,
+    UpdateInvestor,
+    payload_from_json,
+)
 
 from .models import DeployedContract, token_contract_name
 from .port import ContractCall
@@ -49,159 +77,175 @@ def ref_for(idempotency_key: str, step: int) -> bytes:
 
 # ---------------------------------------------------------------- payload parsing
 
-def _get(payload: dict, key: str):
-    if key not in payload or payload[key] is None:
-        raise BadPayload(f"payload has no {key!r}")
-    return payload[key]
-
-
-@lru_cache(maxsize=65536)
-def _checksum(value: str) -> str:
-    """EIP-55 spelling (a keccak each time: the relay meets the same wallets over and over)."""
-    return Web3.to_checksum_address(value)
-
-
-def _address(payload: dict, key: str) -> str:
-    value = _get(payload, key)
+def parse(kind: str, payload: Any) -> OutboxPayload:
+    """The payload of an outbox row from its kind and JSON (the one place chain/ reads a
+    row's JSON); BadPayload when it does not meet its kind's contract (core/outbox_payloads.py)."""
     try:
-        return _checksum(value)
-    except (ValueError, TypeError) as exc:
-        raise BadPayload(f"{key!r} is not an address: {value!r}") from exc
+        return payload_from_json(kind, payload)
+    except OutboxPayloadError as exc:
+        raise BadPayload(str(exc)) from exc
 
 
-def _uint(payload: dict, key: str, bits: int = 256) -> int:
-    value = _get(payload, key)
+def payload_of(entry: Any) -> OutboxPayload:
+    """The parsed payload of an outbox row (anything with ``kind`` and ``payload``)."""
+    return parse(entry.kind, entry.payload)
+
+
+def security_of(kind: str, payload: Any) -> int | None:
+    """The security a row's token action is about: None for a registry action, or for a row
+    that does not parse (it fails on its own when it is sent)."""
     try:
-        number = int(str(value))
-    except ValueError as exc:
-        raise BadPayload(f"{key!r} is not an integer: {value!r}") from exc
-    if not 0 <= number < 2**bits:
-        raise BadPayload(f"{key!r} is out of range for uint{bits}: {number}")
-    return number
+        return getattr(parse(kind, payload), "security_id", None)
+    except BadPayload:
+        return None
 
 
-def _flags(payload: dict) -> int:
-    return (1 if payload.get("accredited") else 0) | (2 if payload.get("qualified") else 0)
+def _flags(p: RegisterWallet | UpdateInvestor) -> int:
+    return (1 if p.accredited else 0) | (2 if p.qualified else 0)
 
 
-def _countries(rules: dict) -> list[int]:
-    try:
-        countries = sorted({int(c) for c in rules.get("countries") or []})
-    except (TypeError, ValueError) as exc:
-        raise BadPayload(f"countries must be ISO 3166-1 numeric codes: {rules.get('countries')!r}") from exc
-    if any(c not in ISO_NUMERIC_CODES for c in countries):
-        raise BadPayload(f"countries must be ISO 3166-1 numeric codes: {countries!r}")
-    return countries
+def _countries(rules: TokenRules) -> list[int]:
+    return sorted(set(rules.countries))
 
 
-def _rule_args(rules: dict) -> tuple:
-    flags = ((RULE_COUNTRY_ALLOWLIST if rules.get("countries") else 0)
-             | (RULE_ACCREDITED_ONLY if rules.get("accredited_only") else 0)
-             | (RULE_QUALIFIED_ONLY if rules.get("qualified_only") else 0))
-    return (flags, _uint(rules, "lockup_until", 40) if rules.get("lockup_until") else 0,
-            _uint(rules, "max_holders", 32) if rules.get("max_holders") else 0,
-            _uint(rules, "max_investor_balance", 128) if rules.get("max_investor_balance") else 0)
+def _rule_args(rules: TokenRules) -> tuple:
+    flags = ((RULE_COUNTRY_ALLOWLIST if rules.countries else 0)
+             | (RULE_ACCREDITED_ONLY if rules.accredited_only else 0)
+             | (RULE_QUALIFIED_ONLY if rules.qualified_only else 0))
+    return (flags, rules.lockup_until, rules.max_holders, rules.max_investor_balance)
 
 
-def _bytes32(value: str, what: str) -> bytes:
-    raw = value.encode()
-    if not raw or len(raw) > 32:
-        raise BadPayload(f"{what} must be 1 to 32 bytes: {value!r}")
-    return raw.ljust(32, b"\0")
+def _bytes32(value: str) -> bytes:
+    return value.encode().ljust(32, b"\0")   # 1 to 32 bytes: checked by the payload type
 
 
 def _sha256(value: str) -> bytes:
-    text = value[2:] if value.startswith("0x") else value
-    try:
-        raw = bytes.fromhex(text)
-    except ValueError as exc:
-        raise BadPayload(f"sha256 is not hex: {value!r}") from exc
-    if len(raw) != 32:
-        raise BadPayload(f"sha256 must be 32 bytes: {value!r}")
-    return raw
+    return bytes.fromhex(value.removeprefix("0x"))   # 64 hex digits: checked by the payload type
 
 
-# ---------------------------------------------------------------- the plan
+# ---------------------------------------------------------------- the plan: one function per kind
 
 @dataclass(frozen=True)
 class Step:
-    """One call of an action: ``target`` is "registry", "token" or "deploy"; ``args``
-    (without the ref) are built from the payload and the resolved addresses."""
+    """One call of an action: ``target`` is "registry", "token" or "deploy"; ``args`` are
+    the call's arguments without the ref (a deployment adds registry, admin and agent)."""
 
     artifact: str
     function: str
     target: str
-    args: Callable[[dict, dict], tuple]   # (payload, addresses) -> args
+    args: tuple
 
 
-def _registry(function: str, args: Callable[[dict], tuple]) -> list[Step]:
-    return [Step(REGISTRY, function, "registry", lambda p, _a: args(p))]
+def _registry(function: str, *args: Any) -> list[Step]:
+    return [Step(REGISTRY, function, "registry", args)]
 
 
-def _token(function: str, args: Callable[[dict], tuple]) -> list[Step]:
-    return [Step(TOKEN, function, "token", lambda p, _a: args(p))]
+def _token(function: str, *args: Any) -> list[Step]:
+    return [Step(TOKEN, function, "token", args)]
 
 
-def _deploy_steps(payload: dict) -> list[Step]:
-    rules = payload.get("rules") or {}
-    steps = [Step(TOKEN, "constructor", "deploy", lambda p, a: (
-        str(_get(p, "name")), str(_get(p, "symbol")), _uint(p, "decimals", 8),
-        a["registry"], a["admin"], a["agent"]))]
-    if any(_rule_args(rules)):
-        steps.append(Step(TOKEN, "setRules", "token", lambda p, _a: _rule_args(p.get("rules") or {})))
-    if _countries(rules):
-        steps.append(Step(TOKEN, "setCountriesAllowed", "token",
-                          lambda p, _a: (_countries(p.get("rules") or {}), True)))
+def _register_wallet(p: RegisterWallet) -> list[Step]:
+    return _registry("registerWallet", p.wallet, p.investor_id, p.country, p.kyc_expiry, _flags(p))
+
+
+def _update_investor(p: UpdateInvestor) -> list[Step]:
+    return _registry("updateInvestor", p.investor_id, p.country, p.kyc_expiry, _flags(p))
+
+
+def _revoke_wallet(p: RevokeWallet) -> list[Step]:
+    return _registry("revokeWallet", p.wallet)
+
+
+def _deploy(p: TokenDeploy) -> list[Step]:
+    steps = [Step(TOKEN, "constructor", "deploy", (p.name, p.symbol, p.decimals))]
+    if any(_rule_args(p.rules)):
+        steps += _token("setRules", *_rule_args(p.rules))
+    if p.rules.countries:
+        steps += _token("setCountriesAllowed", _countries(p.rules), True)
     return steps
 
 
-def _set_rules_steps(payload: dict) -> list[Step]:
-    rules = _get(payload, "rules")
-    steps = [Step(TOKEN, "setRules", "token", lambda p, _a: _rule_args(p["rules"]))]
-    if _countries(rules):
-        steps.append(Step(TOKEN, "setCountriesAllowed", "token", lambda p, _a: (_countries(p["rules"]), True)))
-    steps.append(Step(TOKEN, "setCountriesAllowed", "token", lambda p, _a: (
-        [c for c in ISO_NUMERIC_CODES if c not in set(_countries(p["rules"]))], False)))
+def _mint(p: TokenMint) -> list[Step]:
+    return _token("mint", p.wallet, p.amount)
+
+
+def _burn(p: TokenBurn) -> list[Step]:
+    return _token("burn", p.wallet, p.amount)
+
+
+def _transfer(p: TokenTransfer) -> list[Step]:
+    return _token("forcedTransfer", p.from_wallet, p.to_wallet, p.amount)
+
+
+def _forced_transfer(p: TokenForcedTransfer) -> list[Step]:
+    return _token("forcedTransfer", p.from_wallet, p.to_wallet, p.amount)
+
+
+def _freeze_wallet(p: TokenFreezeWallet) -> list[Step]:
+    return _token("setWalletFrozen", p.wallet, p.frozen)
+
+
+def _freeze_tokens(p: TokenFreezeTokens) -> list[Step]:
+    return _token("freezeTokens", p.wallet, p.amount)
+
+
+def _unfreeze_tokens(p: TokenUnfreezeTokens) -> list[Step]:
+    return _token("unfreezeTokens", p.wallet, p.amount)
+
+
+def _recover_wallet(p: TokenRecoverWallet) -> list[Step]:
+    return _token("recoverWallet", p.lost_wallet, p.new_wallet)
+
+
+def _pause(_p: TokenPause) -> list[Step]:
+    return _token("pause")
+
+
+def _unpause(_p: TokenUnpause) -> list[Step]:
+    return _token("unpause")
+
+
+def _set_document(p: TokenSetDocument) -> list[Step]:
+    return _token("setDocument", _bytes32(p.name), p.uri, _sha256(p.sha256))
+
+
+def _set_rules(p: TokenSetRules) -> list[Step]:
+    allowed = _countries(p.rules)
+    steps = _token("setRules", *_rule_args(p.rules))
+    if allowed:
+        steps += _token("setCountriesAllowed", allowed, True)
+    steps += _token("setCountriesAllowed", [c for c in ISO_NUMERIC_CODES if c not in set(allowed)], False)
     return steps
 
 
-_PLANS: dict[str, Callable[[dict], list[Step]]] = {
-    "registry.register_wallet": lambda _p: _registry("registerWallet", lambda p: (
-        _address(p, "wallet"), _uint(p, "investor_id", 64), _uint(p, "country", 16),
-        _uint(p, "kyc_expiry", 40), _flags(p))),
-    "registry.update_investor": lambda _p: _registry("updateInvestor", lambda p: (
-        _uint(p, "investor_id", 64), _uint(p, "country", 16), _uint(p, "kyc_expiry", 40), _flags(p))),
-    "registry.revoke_wallet": lambda _p: _registry("revokeWallet", lambda p: (_address(p, "wallet"),)),
-    "token.deploy": _deploy_steps,
-    "token.mint": lambda _p: _token("mint", lambda p: (_address(p, "wallet"), _uint(p, "amount"))),
-    "token.burn": lambda _p: _token("burn", lambda p: (_address(p, "wallet"), _uint(p, "amount"))),
-    "token.transfer": lambda _p: _token("forcedTransfer", lambda p: (
-        _address(p, "from_wallet"), _address(p, "to_wallet"), _uint(p, "amount"))),
-    "token.forced_transfer": lambda _p: _token("forcedTransfer", lambda p: (
-        _address(p, "from_wallet"), _address(p, "to_wallet"), _uint(p, "amount"))),
-    "token.freeze_wallet": lambda _p: _token("setWalletFrozen", lambda p: (
-        _address(p, "wallet"), bool(_get(p, "frozen")))),
-    "token.freeze_tokens": lambda _p: _token("freezeTokens", lambda p: (_address(p, "wallet"), _uint(p, "amount"))),
-    "token.unfreeze_tokens": lambda _p: _token("unfreezeTokens", lambda p: (_address(p, "wallet"), _uint(p, "amount"))),
-    "token.recover_wallet": lambda _p: _token("recoverWallet", lambda p: (
-        _address(p, "lost_wallet"), _address(p, "new_wallet"))),
-    "token.pause": lambda _p: _token("pause", lambda p: ()),
-    "token.unpause": lambda _p: _token("unpause", lambda p: ()),
-    "token.set_document": lambda _p: _token("setDocument", lambda p: (
-        _bytes32(str(_get(p, "name")), "document name"), str(_get(p, "uri")), _sha256(str(_get(p, "sha256"))))),
-    "token.set_rules": _set_rules_steps,
+#: Each kind's plan (a test checks that every OutboxKind has one).
+_PLANS: dict[OutboxKind, Callable[[Any], list[Step]]] = {
+    OutboxKind.REGISTER_WALLET: _register_wallet,
+    OutboxKind.UPDATE_INVESTOR: _update_investor,
+    OutboxKind.REVOKE_WALLET: _revoke_wallet,
+    OutboxKind.TOKEN_DEPLOY: _deploy,
+    OutboxKind.TOKEN_MINT: _mint,
+    OutboxKind.TOKEN_BURN: _burn,
+    OutboxKind.TOKEN_TRANSFER: _transfer,
+    OutboxKind.TOKEN_FORCED_TRANSFER: _forced_transfer,
+    OutboxKind.TOKEN_FREEZE_WALLET: _freeze_wallet,
+    OutboxKind.TOKEN_FREEZE_TOKENS: _freeze_tokens,
+    OutboxKind.TOKEN_UNFREEZE_TOKENS: _unfreeze_tokens,
+    OutboxKind.TOKEN_RECOVER_WALLET: _recover_wallet,
+    OutboxKind.TOKEN_PAUSE: _pause,
+    OutboxKind.TOKEN_UNPAUSE: _unpause,
+    OutboxKind.TOKEN_SET_DOCUMENT: _set_document,
+    OutboxKind.TOKEN_SET_RULES: _set_rules,
 }
 
 
 #: The kinds whose actions can take more than one step; every other kind is one call.
-MULTI_STEP_KINDS = frozenset({"token.deploy", "token.set_rules"})
+MULTI_STEP_KINDS = frozenset({OutboxKind.TOKEN_DEPLOY, OutboxKind.TOKEN_SET_RULES})
 
 
-def plan(kind: str, payload: dict) -> list[Step]:
-    """The steps of an action (raises BadPayload for an unknown kind or a bad payload)."""
-    if kind not in _PLANS:
-        raise BadPayload(f"unknown outbox kind {kind!r}")
-    return _PLANS[kind](payload)
+def plan(payload: OutboxPayload) -> list[Step]:
+    """The steps of an action."""
+    return _PLANS[payload.kind](payload)
 
 
 def _address_of(name: str, chain_id: int) -> str:
@@ -226,33 +270,24 @@ class AddressBook:
         return self._known[name]
 
 
-def build_call(*, kind: str, payload: dict, idempotency_key: str, step: int, chain_id: int,
+def build_call(*, payload: OutboxPayload, idempotency_key: str, step: int, chain_id: int,
                signer: str, token_admin: str = "", addresses: AddressBook | None = None) -> ContractCall:
-    """The contract call for ``step`` of an action, with addresses resolved from the DB
-    (through ``addresses`` when given)."""
-    address_of = addresses or AddressBook(chain_id)
-    steps = plan(kind, payload)
+    """The contract call for ``step`` of an action (its parsed payload), with addresses
+    resolved from the DB (through ``addresses`` when given)."""
+    steps = plan(payload)
     if not 0 <= step < len(steps):
-        raise BadPayload(f"{kind} has {len(steps)} steps, not {step + 1}")
+        raise BadPayload(f"{payload.kind} has {len(steps)} steps, not {step + 1}")
     spec = steps[step]
-    if spec.target != "deploy":
-        spec.args(payload, {})  # a bad payload fails now, even before its contract exists
-    targets: dict[str, str] = {}
-    if spec.target in ("registry", "deploy"):
-        targets["registry"] = address_of(REGISTRY)
-    if spec.target == "token":
-        targets["token"] = address_of(token_contract_name(_uint(payload, "security_id", 63)))
+    address_of = addresses or AddressBook(chain_id)
     if spec.target == "deploy":
-        _uint(payload, "security_id", 63)
-        targets["admin"] = Web3.to_checksum_address(token_admin) if token_admin else signer
-        targets["agent"] = signer
-        return ContractCall(spec.artifact, spec.function, spec.args(payload, targets))
-    args = (ref_for(idempotency_key, step), *spec.args(payload, targets))
-    return ContractCall(spec.artifact, spec.function, args, targets[spec.target])
+        admin = Web3.to_checksum_address(token_admin) if token_admin else signer
+        return ContractCall(spec.artifact, spec.function, (*spec.args, address_of(REGISTRY), admin, signer))
+    target = address_of(REGISTRY if spec.target == "registry" else token_contract_name(payload.security_id))
+    return ContractCall(spec.artifact, spec.function, (ref_for(idempotency_key, step), *spec.args), target)
 
 
-def step_count(kind: str, payload: dict) -> int:
-    return len(plan(kind, payload))
+def step_count(payload: OutboxPayload) -> int:
+    return len(plan(payload))
 
 
 # ---------------------------------------------------------------- batches
@@ -268,11 +303,10 @@ def build_batch_mint(*, entries: list, chain_id: int, addresses: AddressBook | N
     (objects with ``kind``, ``payload`` and ``idempotency_key``), in the given order."""
     if len(entries) < 2:
         raise BadPayload("a batch needs at least two mints")
-    securities = {_uint(e.payload, "security_id", 63) for e in entries}
-    if len(securities) != 1 or any(e.kind != "token.mint" for e in entries):
+    mints = [payload_of(e) for e in entries]
+    securities = {m.security_id for m in mints}
+    if len(securities) != 1 or any(not isinstance(m, TokenMint) for m in mints):
         raise BadPayload("a batch holds token.mint actions of one security only")
-    wallets = [_address(e.payload, "wallet") for e in entries]
-    amounts = [_uint(e.payload, "amount") for e in entries]
     token = (addresses or AddressBook(chain_id))(token_contract_name(securities.pop()))
-    return ContractCall(TOKEN, "batchMint", (batch_ref([e.idempotency_key for e in entries]), wallets, amounts),
-                        token)
+    return ContractCall(TOKEN, "batchMint", (batch_ref([e.idempotency_key for e in entries]),
+                                             [m.wallet for m in mints], [m.amount for m in mints]), token)

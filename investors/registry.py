@@ -1,4 +1,4 @@
-"""The on-chain investor registry's view of an investor, as outbox payloads (core/outbox.py).
+"""The on-chain investor registry's view of an investor, as outbox payloads (core/outbox_payloads.py).
 
 investor_id is the user's id (the one id every app already has); country is ISO 3166-1
 numeric; kyc_expiry is the last second (inclusive, as the contract reads it) of the expiry
@@ -12,6 +12,7 @@ from datetime import date, timedelta
 
 from core import countries
 from core.outbox import outbox_put
+from core.outbox_payloads import RegisterWallet, RevokeWallet, UpdateInvestor
 
 from .models import InvestorProfile, Wallet
 
@@ -22,33 +23,27 @@ def kyc_expiry_unix(expires_on: date | None) -> int:
     return calendar.timegm((expires_on + timedelta(days=1)).timetuple()) - 1
 
 
-def attributes(profile: InvestorProfile) -> dict:
+def attributes(profile: InvestorProfile) -> UpdateInvestor:
     approved = profile.kyc_status == InvestorProfile.KycStatus.APPROVED
-    return {
-        "investor_id": profile.user_id,
-        "country": countries.numeric(profile.residence_country) if profile.residence_country else 0,
-        "kyc_expiry": kyc_expiry_unix(profile.kyc_expires_on) if approved else 0,
-        "accredited": profile.accredited,
-        "qualified": profile.qualified,
-    }
+    return UpdateInvestor(
+        investor_id=profile.user_id,
+        country=countries.numeric(profile.residence_country) if profile.residence_country else 0,
+        kyc_expiry=kyc_expiry_unix(profile.kyc_expires_on) if approved else 0,
+        accredited=profile.accredited,
+        qualified=profile.qualified,
+    )
 
 
 def register_wallet(*, wallet: Wallet, profile: InvestorProfile) -> None:
-    outbox_put(
-        kind="registry.register_wallet",
-        payload={"wallet": wallet.address, **attributes(profile)},
-        idempotency_key=f"wallet:{wallet.pk}:add",
-    )
+    outbox_put(RegisterWallet(wallet=wallet.address, **vars(attributes(profile))),
+               idempotency_key=f"wallet:{wallet.pk}:add")
     Wallet.objects.filter(pk=wallet.pk).update(on_registry=True)
     wallet.on_registry = True
 
 
 def revoke_wallet(*, wallet: Wallet, profile: InvestorProfile) -> None:
-    outbox_put(
-        kind="registry.revoke_wallet",
-        payload={"investor_id": profile.user_id, "wallet": wallet.address},
-        idempotency_key=f"wallet:{wallet.pk}:remove",
-    )
+    outbox_put(RevokeWallet(investor_id=profile.user_id, wallet=wallet.address),
+               idempotency_key=f"wallet:{wallet.pk}:remove")
 
 
 def update_investor(*, profile: InvestorProfile, cause: str) -> None:
@@ -59,4 +54,4 @@ def update_investor(*, profile: InvestorProfile, cause: str) -> None:
     for wallet in pending:
         register_wallet(wallet=wallet, profile=profile)
     if profile.wallets.filter(on_registry=True).exists():
-        outbox_put(kind="registry.update_investor", payload=attributes(profile), idempotency_key=cause)
+        outbox_put(attributes(profile), idempotency_key=cause)

@@ -66,8 +66,7 @@ def load_demo_issuance() -> Offering | None:
             upload.content_type = "text/plain"
             OfferingDocument.objects.create(offering=offering, kind=kind, uploaded_by=actor,
                                             **storage.store(upload, folder=f"offerings/{offering.pk}"))
-        outbox_put(kind="token.deploy", payload=deploy_payload(security),
-                   idempotency_key=f"offering:{offering.pk}:deploy")
+        outbox_put(deploy_payload(security), idempotency_key=f"offering:{offering.pk}:deploy")
         Security.objects.filter(pk=security.pk).update(deploy_requested_at=timezone.now())
         audit_record(action="offering.published", obj=offering, new={"source": "demo_data"})
     return offering

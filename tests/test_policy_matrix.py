@@ -33,6 +33,7 @@ from compliance.tests.factories import KycReviewFactory
 from core.errors import ApplicationError
 from core.models import AuditEvent, OutboxEntry
 from core.outbox import outbox_put
+from core.outbox_payloads import TokenPause
 from investors.tests.factories import PDF_BYTES
 from issuance import services as issuance_services
 from issuance.models import Issuer, Offering, OfferingDocument, Security, Subscription
@@ -118,7 +119,7 @@ def _people(issuer):  # noqa: ANN001, ANN202
 
 
 def _failed_entry(env):  # noqa: ANN001, ANN202
-    entry = outbox_put(kind="token.pause", payload={"security_id": env.bond.pk}, idempotency_key="policy:retry")
+    entry = outbox_put(TokenPause(security_id=env.bond.pk), idempotency_key="policy:retry")
     OutboxEntry.objects.filter(pk=entry.pk).update(status=OutboxEntry.Status.FAILED, last_error="x")
     return entry
 

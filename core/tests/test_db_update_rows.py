@@ -13,11 +13,12 @@ from django.test.utils import CaptureQueriesContext
 from core.db import update_rows
 from core.models import OutboxEntry
 from core.outbox import outbox_put
+from core.outbox_payloads import TokenPause
 
 
 def _entries(n: int) -> list[OutboxEntry]:
     with transaction.atomic():
-        return [outbox_put(kind="token.pause", payload={"security_id": i}, idempotency_key=f"rows:{i}")
+        return [outbox_put(TokenPause(security_id=i), idempotency_key=f"rows:{i}")
                 for i in range(n)]
 
 

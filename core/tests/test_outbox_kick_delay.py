@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.outbox import outbox_put
+from core.outbox_payloads import TokenPause
 
 
 @pytest.fixture
@@ -32,7 +33,7 @@ def kick_queue(settings):
 
 def _commit_one(key: str) -> None:
     with transaction.atomic():
-        outbox_put(kind="token.pause", payload={"security_id": 1}, idempotency_key=key)
+        outbox_put(TokenPause(security_id=1), idempotency_key=key)
 
 
 def _sent(client, queue: str) -> list[dict]:  # noqa: ANN001

@@ -1,29 +1,30 @@
 """Several outbox rows in one go (outbox_put_many) and the one-query outbox_put: the same
 idempotency semantics as one row at a time, in a constant number of queries."""
 
-from decimal import Decimal
-
 import pytest
 from django.db import transaction
 
 from core.errors import ConflictError
 from core.models import OutboxEntry
 from core.outbox import outbox_put, outbox_put_many
+from core.outbox_payloads import TokenMint
+
+WALLET = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAed"
 
 
-def _mints(*keys: str, amount: int = 100) -> list[tuple[str, dict, str]]:
-    return [("token.mint", {"wallet": "0xabc", "amount": str(amount)}, key) for key in keys]
+def _mints(*keys: str, amount: int = 100) -> list[tuple[TokenMint, str]]:
+    return [(TokenMint(security_id=1, wallet=WALLET, amount=amount), key) for key in keys]
 
 
 def test_outbox_put_writes_a_new_row_in_one_query(db, django_assert_num_queries):
     with transaction.atomic():
         with django_assert_num_queries(1):
-            entry = outbox_put(kind="token.mint", payload={"amount": Decimal("1.50")}, idempotency_key="one")
+            entry = outbox_put(TokenMint(security_id=1, wallet=WALLET, amount=150), idempotency_key="one")
         entry.attempts += 1
         entry.save()   # a model instance like any other: saving it updates the row
 
     stored = OutboxEntry.objects.get(idempotency_key="one")
-    assert stored.pk == entry.pk and stored.payload == {"amount": "1.50"} and stored.attempts == 1
+    assert stored.pk == entry.pk and stored.payload == {"security_id": 1, "wallet": WALLET, "amount": "150"} and stored.attempts == 1
     assert (stored.status, stored.last_error, stored.tx_hash) == (OutboxEntry.Status.PENDING, "", "")
     assert stored.block_number is None and stored.confirmed_at is None
     assert stored.available_at == stored.created_at == entry.created_at
@@ -79,7 +80,7 @@ def test_a_recorded_key_for_another_action_refuses_the_call_and_writes_nothing(d
 
     assert excinfo.value.code == "idempotency_conflict"
     assert list(OutboxEntry.objects.all()) == [recorded]
-    assert recorded.payload == OutboxEntry.objects.get().payload == {"wallet": "0xabc", "amount": "100"}
+    assert recorded.payload == OutboxEntry.objects.get().payload == {"security_id": 1, "wallet": WALLET, "amount": "100"}
 
 
 def test_the_relay_is_kicked_once_after_commit_only_when_a_row_was_created(
@@ -88,7 +89,7 @@ def test_the_relay_is_kicked_once_after_commit_only_when_a_row_was_created(
         outbox_put_many(_mints("k1", "k2", "k3"))
     with django_capture_on_commit_callbacks() as replayed, transaction.atomic():
         outbox_put_many(_mints("k1", "k2"))
-        outbox_put(kind="token.mint", payload={"wallet": "0xabc", "amount": "100"}, idempotency_key="k3")
+        outbox_put(TokenMint(security_id=1, wallet=WALLET, amount=100), idempotency_key="k3")
 
     assert len(created) == 1
     assert replayed == []

@@ -20,6 +20,7 @@ from core.errors import ApplicationError, ConflictError
 from core.lifecycle import transition
 from core.money import MINOR_UNITS, Money, to_base_units
 from core.outbox import outbox_put
+from core.outbox_payloads import TokenDeploy, TokenRules
 
 from .. import storage
 from ..models import Offering, OfferingDocument, Security, Subscription
@@ -160,24 +161,24 @@ def offering_document_add(*, offering: Offering, kind: str, upload, actor: User)
     return doc
 
 
-def deploy_payload(security: Security) -> dict:
-    """The token.deploy payload (core/outbox.py): countries as an ISO numeric allowlist; a
+def deploy_payload(security: Security) -> TokenDeploy:
+    """The token.deploy payload (core/outbox_payloads.py): countries as an ISO numeric allowlist; a
     blocklist without an allowlist becomes 'every country but these'."""
     allowed = security.allowed_countries
     if not allowed and security.blocked_countries:
         allowed = [code for code, _name in countries.choices() if code not in security.blocked_countries]
     allowed = [c for c in allowed if c not in security.blocked_countries]
-    return {
-        "security_id": security.pk, "name": security.name, "symbol": security.symbol, "decimals": security.decimals,
-        "rules": {
-            "countries": sorted(countries.numeric(c) for c in allowed),
-            "accredited_only": security.accredited_only, "qualified_only": security.qualified_only,
+    return TokenDeploy(
+        security_id=security.pk, name=security.name, symbol=security.symbol, decimals=security.decimals,
+        rules=TokenRules(
+            countries=tuple(sorted(countries.numeric(c) for c in allowed)),
+            accredited_only=security.accredited_only, qualified_only=security.qualified_only,
             # the business day the lock-up ends on, as the instant the token checks against block time
-            "lockup_until": (calendar.timegm(calendar_date(security.lockup_until).timetuple())
-                             if security.lockup_until else 0),
-            "max_holders": security.max_holders, "max_investor_balance": str(int(security.max_holding)),
-        },
-    }
+            lockup_until=(calendar.timegm(calendar_date(security.lockup_until).timetuple())
+                          if security.lockup_until else 0),
+            max_holders=security.max_holders, max_investor_balance=int(security.max_holding),
+        ),
+    )
 
 
 @transaction.atomic(durable=True)
@@ -198,8 +199,7 @@ def offering_publish(*, offering: Offering, actor: User, today: date | None = No
     transition(offering, to=Offering.Status.PUBLISHED, actor=actor)
     Offering.objects.filter(pk=offering.pk).update(published_at=timezone.now())
     if security.deploy_requested_at is None:
-        outbox_put(kind="token.deploy", payload=deploy_payload(security),
-                   idempotency_key=f"offering:{offering.pk}:deploy")
+        outbox_put(deploy_payload(security), idempotency_key=f"offering:{offering.pk}:deploy")
         Security.objects.filter(pk=security.pk).update(deploy_requested_at=timezone.now())
     offering.refresh_from_db()
     return offering

@@ -12,23 +12,23 @@ from core.audit import audit_record_many
 from core.db import insert_rows
 from core.errors import ConflictError
 from core.outbox import outbox_put_many
+from core.outbox_payloads import (
+    OutboxPayload,
+    TokenBurn,
+    TokenForcedTransfer,
+    TokenFreezeTokens,
+    TokenFreezeWallet,
+    TokenMint,
+    TokenPause,
+    TokenRecoverWallet,
+    TokenTransfer,
+    TokenUnfreezeTokens,
+    TokenUnpause,
+)
 from issuance.models import Security
 
 from ..models import TokenAction
 
-OUTBOX_KIND = {
-    TokenAction.Kind.ISSUE: "token.mint",
-    TokenAction.Kind.REDEEM: "token.burn",
-    TokenAction.Kind.TRANSFER: "token.transfer",
-    TokenAction.Kind.FORCED_TRANSFER: "token.forced_transfer",
-    TokenAction.Kind.FREEZE_WALLET: "token.freeze_wallet",
-    TokenAction.Kind.UNFREEZE_WALLET: "token.freeze_wallet",
-    TokenAction.Kind.FREEZE_TOKENS: "token.freeze_tokens",
-    TokenAction.Kind.UNFREEZE_TOKENS: "token.unfreeze_tokens",
-    TokenAction.Kind.RECOVER: "token.recover_wallet",
-    TokenAction.Kind.PAUSE: "token.pause",
-    TokenAction.Kind.UNPAUSE: "token.unpause",
-}
 
 def existing_action(stored_key: str | None, **expected) -> TokenAction | None:  # noqa: ANN003
     """The action already recorded under this (stored) key, if it is the same action; a
@@ -52,21 +52,27 @@ def same_action(action: TokenAction, **expected) -> TokenAction:  # noqa: ANN003
     return action
 
 
-def _payload(action: TokenAction) -> dict:
-    kind, sid = action.kind, action.security_id
-    K = TokenAction.Kind
-    if kind in (K.ISSUE, K.FREEZE_TOKENS, K.UNFREEZE_TOKENS):
-        return {"security_id": sid, "wallet": action.to_wallet or action.from_wallet, "amount": str(int(action.amount))}
+def outbox_payload(action: TokenAction) -> OutboxPayload:
+    """What the chain must do for a platform action (its outbox payload, core/outbox_payloads.py)."""
+    K, sid, amount = TokenAction.Kind, action.security_id, int(action.amount)
+    kind = action.kind
+    if kind == K.ISSUE:
+        return TokenMint(security_id=sid, wallet=action.to_wallet or action.from_wallet, amount=amount)
+    if kind in (K.FREEZE_TOKENS, K.UNFREEZE_TOKENS):
+        cls = TokenFreezeTokens if kind == K.FREEZE_TOKENS else TokenUnfreezeTokens
+        return cls(security_id=sid, wallet=action.to_wallet or action.from_wallet, amount=amount)
     if kind == K.REDEEM:
-        return {"security_id": sid, "wallet": action.from_wallet, "amount": str(int(action.amount))}
+        return TokenBurn(security_id=sid, wallet=action.from_wallet, amount=amount)
     if kind in (K.TRANSFER, K.FORCED_TRANSFER):
-        return {"security_id": sid, "from_wallet": action.from_wallet, "to_wallet": action.to_wallet,
-                "amount": str(int(action.amount))}
+        cls = TokenTransfer if kind == K.TRANSFER else TokenForcedTransfer
+        return cls(security_id=sid, from_wallet=action.from_wallet, to_wallet=action.to_wallet, amount=amount)
     if kind in (K.FREEZE_WALLET, K.UNFREEZE_WALLET):
-        return {"security_id": sid, "wallet": action.from_wallet, "frozen": kind == K.FREEZE_WALLET}
+        return TokenFreezeWallet(security_id=sid, wallet=action.from_wallet, frozen=kind == K.FREEZE_WALLET)
     if kind == K.RECOVER:
-        return {"security_id": sid, "lost_wallet": action.from_wallet, "new_wallet": action.to_wallet}
-    return {"security_id": sid}
+        return TokenRecoverWallet(security_id=sid, lost_wallet=action.from_wallet, new_wallet=action.to_wallet)
+    if kind in (K.PAUSE, K.UNPAUSE):
+        return (TokenPause if kind == K.PAUSE else TokenUnpause)(security_id=sid)
+    raise ValueError(f"a {kind} action is not sent to the chain")
 
 
 def action_record(*, kind: str, security: Security, actor: User | None, idempotency_key: str | None = None,
@@ -105,7 +111,7 @@ def actions_record_many(*, kind: str, security: Security, actor: User | None,
         )
         for pk, spec in zip(pks, specs, strict=True)
     ]
-    entries = outbox_put_many([(OUTBOX_KIND[kind], _payload(action), f"action:{action.pk}") for action in actions])
+    entries = outbox_put_many([(outbox_payload(action), f"action:{action.pk}") for action in actions])
     for action, entry in zip(actions, entries, strict=True):
         action.outbox = entry
     insert_rows(actions)

@@ -73,7 +73,7 @@ def test_issuer_settles_subscriptions_and_the_chain_mirrors_them(live_server, br
     backend = get_backend()
     registry_deploy(backend=backend)
     with transaction.atomic():
-        outbox_put(kind="token.deploy", payload=deploy_payload(bond), idempotency_key=f"offering:{offering.pk}:deploy")
+        outbox_put(deploy_payload(bond), idempotency_key=f"offering:{offering.pk}:deploy")
 
     with start_worker(app, queues=[QUEUE], pool="threads", concurrency=2, perform_ping_check=False,
                       shutdown_timeout=30):
