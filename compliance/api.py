@@ -95,7 +95,8 @@ class _DecisionApi(ApiView):
 
 class ReviewApproveApi(_DecisionApi):
     def decide(self, request, pk, data):  # noqa: ANN001, ANN201
-        return services.review_approve(review_id=pk, reason=data["reason"], expires_on=data.get("expires_on") or None, actor=request.user)
+        return services.review_approve(review_id=pk, reason=data["reason"], expires_on=data.get("expires_on") or None,
+                                       actor=request.user)
 
 
 class ReviewRejectApi(_DecisionApi):

@@ -10,8 +10,10 @@ class DecisionForm(forms.Form):
     ACTIONS = ("approve", "reject", "request_info", "clear_sanctions")
 
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS], widget=forms.HiddenInput)
-    reason = forms.CharField(label=_("Reason"), max_length=500, required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    expires_on = forms.CharField(label=_("KYC valid until (optional)"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+    expires_on = forms.CharField(label=_("KYC valid until (optional)"), required=False,
+                                 widget=forms.DateInput(attrs={"type": "date"}))
 
 
 class QueueFilterForm(forms.Form):

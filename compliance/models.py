@@ -39,13 +39,16 @@ class KycReview(models.Model):
     # Copied at submission so the queue can filter without decrypting anything.
     country = models.CharField(max_length=2, blank=True)
     sanctions_matches = models.JSONField(default=list, blank=True)
-    sanctions_cleared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    sanctions_cleared_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                             related_name="+")
     sanctions_cleared_reason = models.CharField(max_length=500, blank=True)
-    first_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    first_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                          related_name="+")
     first_approved_at = models.DateTimeField(null=True, blank=True)
     first_approval_reason = models.CharField(max_length=500, blank=True)
     first_expires_on = models.DateField(null=True, blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_reason = models.CharField(max_length=500, blank=True)
     expires_on = models.DateField(null=True, blank=True)

@@ -184,7 +184,8 @@ def _receiving_reasons(holding: HoldingFacts, rules: SecurityRules, amount: int)
     return reasons
 
 
-def check_issue(*, investor: InvestorFacts, rules: SecurityRules, holding: HoldingFacts, amount: int, today: date) -> Verdict:
+def check_issue(*, investor: InvestorFacts, rules: SecurityRules, holding: HoldingFacts, amount: int,
+                today: date) -> Verdict:
     """May `amount` base units be issued to this investor's wallet?"""
     if not isinstance(amount, int) or isinstance(amount, bool) or amount <= 0:
         return _verdict([Code.INVALID_AMOUNT])
@@ -226,7 +227,8 @@ def check_transfer(
     return _verdict(reasons)
 
 
-def transferable_now(*, sender: InvestorFacts, rules: SecurityRules, sender_holding: HoldingFacts, today: date) -> tuple[int, tuple[Code, ...]]:
+def transferable_now(*, sender: InvestorFacts, rules: SecurityRules, sender_holding: HoldingFacts,
+                     today: date) -> tuple[int, tuple[Code, ...]]:
     """How much this wallet can transfer right now, and why not more (for the pre-check page)."""
     blockers = [Code.PAUSED] if rules.paused else []
     blockers += _investor_reasons(sender, rules, today, side="from")

@@ -81,6 +81,7 @@ def parse_csv(text: str) -> list[dict]:
         rows.append({
             "list_id": (row.get("list_id") or "").strip()[:64], "name": name[:300],
             "normalized_name": normalize(name)[:300], "birth_year": int(year) if year else None,
-            "country": (row.get("country") or "").strip().upper()[:2], "program": (row.get("program") or "").strip()[:100],
+            "country": (row.get("country") or "").strip().upper()[:2],
+            "program": (row.get("program") or "").strip()[:100],
         })
     return rows

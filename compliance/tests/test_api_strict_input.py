@@ -28,7 +28,8 @@ def test_a_body_that_is_not_an_object_does_not_submit_kyc(body):
 def test_a_decision_reason_must_be_a_string_within_its_limit(login_verified, compliance_officer, reason):
     review = KycReviewFactory()
     api = login_verified(compliance_officer)
-    r = api.post(f"/api/compliance/reviews/{review.pk}/approve/", json.dumps({"reason": reason}), content_type="application/json")
+    r = api.post(f"/api/compliance/reviews/{review.pk}/approve/", json.dumps({"reason": reason}),
+                 content_type="application/json")
     assert r.status_code == 400 and "reason" in r.json()["error"]["fields"]
     review.refresh_from_db()
     assert review.status == KycReview.Status.PENDING

@@ -33,13 +33,15 @@ def test_incomplete_profile_is_refused_with_what_is_missing():
     with pytest.raises(ApplicationError) as exc:
         kyc_submit(user=profile.user, actor=profile.user)
     assert exc.value.code == "profile_incomplete"
-    assert set(exc.value.fields["missing"]) >= {"Address", "Identity or registration number", "Upload an identity document."}
+    assert set(exc.value.fields["missing"]) >= {"Address", "Identity or registration number",
+                                                "Upload an identity document."}
     assert not KycReview.objects.exists()
     assert InvestorProfile.objects.get(pk=profile.pk).kyc_status == InvestorProfile.KycStatus.DRAFT
 
 
 def test_entity_needs_beneficial_owners_and_non_retail_needs_a_basis():
-    profile = InvestorProfileFactory(kind="entity", beneficial_owners="", investor_status="professional", status_basis="")
+    profile = InvestorProfileFactory(kind="entity", beneficial_owners="", investor_status="professional",
+                                     status_basis="")
     KycDocumentFactory(profile=profile)
     with pytest.raises(ApplicationError) as exc:
         kyc_submit(user=profile.user, actor=profile.user)

@@ -30,7 +30,8 @@ NONE = HoldingFacts(balance=0, free_balance=0, holder_count=2)
 
 
 def transfer(sender=ALICE, receiver=BOB, rules=OPEN, s=RICH, r=NONE, amount=10, today=TODAY):  # noqa: ANN001, ANN201
-    return check_transfer(sender=sender, receiver=receiver, rules=rules, sender_holding=s, receiver_holding=r, amount=amount, today=today)
+    return check_transfer(sender=sender, receiver=receiver, rules=rules, sender_holding=s, receiver_holding=r,
+                          amount=amount, today=today)
 
 
 def issue(investor=ALICE, rules=OPEN, holding=NONE, amount=10, today=TODAY):  # noqa: ANN001, ANN201
@@ -123,7 +124,8 @@ def test_min_holding_for_both_sides():
     rules = SecurityRules(min_holding=50)
     assert issue(rules=rules, amount=10).code == Code.BELOW_MIN_HOLDING
     assert issue(rules=rules, amount=50).allowed
-    assert transfer(rules=rules, s=HoldingFacts(balance=100, free_balance=100), amount=60).code == Code.BELOW_MIN_HOLDING
+    assert (transfer(rules=rules, s=HoldingFacts(balance=100, free_balance=100), amount=60).code
+            == Code.BELOW_MIN_HOLDING)
     assert transfer(rules=rules, s=HoldingFacts(balance=100, free_balance=100), amount=100).allowed
 
 
@@ -146,13 +148,17 @@ def test_first_code_follows_the_contract_order():
 
 
 def test_eligibility_ignores_wallet_state():
-    assert check_eligibility(investor=replace(ALICE, wallet_registered=False, wallet_frozen=True), rules=OPEN, today=TODAY).allowed
-    assert check_eligibility(investor=ALICE, rules=SecurityRules(accredited_only=True), today=TODAY).code == Code.NOT_ACCREDITED
+    assert check_eligibility(investor=replace(ALICE, wallet_registered=False, wallet_frozen=True), rules=OPEN,
+                             today=TODAY).allowed
+    assert (check_eligibility(investor=ALICE, rules=SecurityRules(accredited_only=True), today=TODAY).code
+            == Code.NOT_ACCREDITED)
 
 
 def test_transferable_now():
-    assert transferable_now(sender=ALICE, rules=OPEN, sender_holding=HoldingFacts(balance=10, free_balance=7), today=TODAY) == (7, ())
-    assert transferable_now(sender=ALICE, rules=SecurityRules(paused=True), sender_holding=RICH, today=TODAY) == (0, (Code.PAUSED,))
+    assert transferable_now(sender=ALICE, rules=OPEN, sender_holding=HoldingFacts(balance=10, free_balance=7),
+                            today=TODAY) == (7, ())
+    assert transferable_now(sender=ALICE, rules=SecurityRules(paused=True), sender_holding=RICH,
+                            today=TODAY) == (0, (Code.PAUSED,))
 
 
 # -- properties ---------------------------------------------------------------------------
@@ -171,15 +177,18 @@ rules_st = st.builds(
     investor_types=st.frozensets(st.sampled_from(InvestorType.ALL), min_size=1),
     accredited_only=st.booleans(), qualified_only=st.booleans(), min_holding=st.integers(0, 100),
     max_holding=st.integers(0, 1000), max_holders=st.integers(0, 5),
-    lockup_until=st.one_of(st.none(), st.dates(TODAY - timedelta(days=3), TODAY + timedelta(days=3))), paused=st.booleans(),
+    lockup_until=st.one_of(st.none(), st.dates(TODAY - timedelta(days=3), TODAY + timedelta(days=3))),
+    paused=st.booleans(),
 )
-holdings = st.builds(HoldingFacts, balance=st.integers(0, 1000), free_balance=st.integers(0, 1000), holder_count=st.integers(0, 6))
+holdings = st.builds(HoldingFacts, balance=st.integers(0, 1000), free_balance=st.integers(0, 1000),
+                     holder_count=st.integers(0, 6))
 amounts = st.integers(-5, 1200)
 
 
 @given(investors, investors, rules_st, holdings, holdings, amounts)
 def test_verdict_is_consistent(sender, receiver, rules, sh, rh, amount):
-    verdict = check_transfer(sender=sender, receiver=receiver, rules=rules, sender_holding=sh, receiver_holding=rh, amount=amount, today=TODAY)
+    verdict = check_transfer(sender=sender, receiver=receiver, rules=rules, sender_holding=sh, receiver_holding=rh,
+                             amount=amount, today=TODAY)
     assert verdict.allowed == (verdict.code == Code.SUCCESS) == (verdict.reasons == ())
     if not verdict.allowed:
         assert verdict.code == verdict.reasons[0] and len(set(verdict.reasons)) == len(verdict.reasons)
@@ -202,10 +211,12 @@ def test_an_allowed_issue_satisfies_every_rule(investor, rules, holding, amount)
 @given(investors, investors, rules_st, holdings, holdings, amounts)
 def test_tightening_a_rule_never_turns_a_refusal_into_an_allowance(sender, receiver, rules, sh, rh, amount):
     def check(r):  # noqa: ANN001, ANN202
-        return check_transfer(sender=sender, receiver=receiver, rules=r, sender_holding=sh, receiver_holding=rh, amount=amount, today=TODAY)
+        return check_transfer(sender=sender, receiver=receiver, rules=r, sender_holding=sh, receiver_holding=rh,
+                              amount=amount, today=TODAY)
 
     loose = check(rules)
-    for tighter in (replace(rules, paused=True), replace(rules, accredited_only=True), replace(rules, qualified_only=True),
+    for tighter in (replace(rules, paused=True), replace(rules, accredited_only=True),
+                    replace(rules, qualified_only=True),
                     replace(rules, blocked_countries=rules.blocked_countries | {receiver.country})):
         assert not (check(tighter).allowed and not loose.allowed)
     assert not check(replace(rules, paused=True)).allowed
@@ -222,6 +233,7 @@ def test_transferable_now_is_zero_when_blocked_and_never_above_free(sender, rule
 def test_eligibility_agrees_with_issue_on_investor_rules(investor, rules):
     eligible = check_eligibility(investor=investor, rules=rules, today=TODAY)
     ready = replace(investor, wallet_registered=True, wallet_frozen=False)
-    issued = check_issue(investor=ready, rules=replace(rules, paused=False, max_holding=0, min_holding=0, max_holders=0),
+    issued = check_issue(investor=ready,
+                         rules=replace(rules, paused=False, max_holding=0, min_holding=0, max_holders=0),
                          holding=HoldingFacts(), amount=1, today=TODAY)
     assert eligible.allowed == issued.allowed

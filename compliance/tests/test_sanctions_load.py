@@ -20,7 +20,8 @@ def test_command_replaces_the_list(tmp_path):
     assert AuditEvent.objects.get(action="sanctions_list.loaded").new_values["entries"] == 2
 
 
-@pytest.mark.parametrize("content", ["name\n", "list_id,name,birth_year\nX,Someone,19x0\n", "list_id,name\nX,\n", "foo,bar\n1,2\n"])
+@pytest.mark.parametrize("content", ["name\n", "list_id,name,birth_year\nX,Someone,19x0\n", "list_id,name\nX,\n",
+                                     "foo,bar\n1,2\n"])
 def test_a_bad_file_changes_nothing(tmp_path, content):
     before = SanctionsEntry.objects.count()
     path = tmp_path / "bad.csv"
@@ -37,8 +38,10 @@ def test_missing_file():
 
 @pytest.mark.parametrize(
     ("name", "listed", "hit"),
-    [("Ivan Sidorenko", "Ivan Petrovich Sidorenko", True), ("SIDORENKO, Ivan Petrovich", "Ivan Petrovich Sidorenko", True),
-     ("Maria Luisa Obregon Vargas", "Maria-Luisa Obregón Vargas", True), ("Iwan Petrovich Sidorenko", "Ivan Petrovich Sidorenko", True),
+    [("Ivan Sidorenko", "Ivan Petrovich Sidorenko", True),
+     ("SIDORENKO, Ivan Petrovich", "Ivan Petrovich Sidorenko", True),
+     ("Maria Luisa Obregon Vargas", "Maria-Luisa Obregón Vargas", True),
+     ("Iwan Petrovich Sidorenko", "Ivan Petrovich Sidorenko", True),
      ("Hanako Yamada", "Tarou Kuroyama", False), ("Ivan", "Ivan Petrovich Sidorenko", False)],
 )
 def test_name_matching(name, listed, hit):
