@@ -40,6 +40,16 @@ def active_wallet_by_address(*, address: str) -> Wallet | None:
     return Wallet.objects.filter(address__iexact=address, status=Wallet.Status.ACTIVE).first()
 
 
+def securities_latest(*, limit: int = 200) -> QuerySet[Security]:
+    """Every issuer's securities, newest first (the compliance and operator desks' list)."""
+    return Security.objects.select_related("issuer").order_by("-id")[:limit]
+
+
+def securities_by_name() -> QuerySet[Security]:
+    """Every security by name (the compliance desk's choice of security for a request)."""
+    return Security.objects.order_by("name")
+
+
 def ledger_security_get_for(*, user: User, pk: int) -> Security:
     """Issuer members, compliance and operators may read a security's register."""
     return security_get_for(user=user, pk=pk)
@@ -124,6 +134,12 @@ def transferable_for(*, position: Position) -> Transferable:
 def subscriptions_ready(*, security: Security) -> QuerySet[Subscription]:
     return (Subscription.objects.filter(offering__security=security, status=Subscription.Status.READY_TO_SETTLE)
             .select_related("investor", "offering").order_by("id"))
+
+
+def subscriptions_of_security(*, security: Security, pks: list[int]) -> list[Subscription]:
+    """The subscriptions with these ids that are to this security's offerings (others are
+    left out, not refused: the settle service checks each one's state)."""
+    return list(Subscription.objects.filter(pk__in=pks, offering__security=security))
 
 
 def compliance_requests(*, actor: User, status: str = "pending") -> QuerySet[ComplianceRequest]:

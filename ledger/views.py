@@ -15,9 +15,9 @@ from django.views.decorators.http import require_POST
 
 from core import csvsafe
 from core.clock import business_today
+from core.errors import ApplicationError
 from core.forms import fold_fullwidth, form_error_message, page_ints
 from core.views import run_with_message
-from issuance.models import Security, Subscription
 from issuance.selectors import issuer_for, securities_for, subscription_get_for_issuer
 
 from . import selectors, services
@@ -46,7 +46,7 @@ def _input(request) -> dict | None:  # noqa: ANN001
 def ledger_home(request):  # noqa: ANN001, ANN201
     """Issuer side: the issuer's securities; compliance/operators: every security."""
     if is_officer(request.user) or request.user.role == "operator":
-        securities = Security.objects.select_related("issuer").order_by("-id")[:200]
+        securities = selectors.securities_latest()
     else:
         issuer = issuer_for(user=request.user)
         securities = securities_for(issuer=issuer) if issuer else []
@@ -96,7 +96,7 @@ def subscription_settle(request, pk: int):  # noqa: ANN001, ANN201
 def subscriptions_settle(request, pk: int):  # noqa: ANN001, ANN201
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
     ids = page_ints(request.POST.getlist("subscriptions"))
-    subs = list(Subscription.objects.filter(pk__in=ids, offering__security=security))
+    subs = selectors.subscriptions_of_security(security=security, pks=ids)
     if not subs:
         messages.error(request, _("Select at least one subscription."))
     else:
@@ -106,12 +106,19 @@ def subscriptions_settle(request, pk: int):  # noqa: ANN001, ANN201
 
 
 CONTROLS = {
-    "transfer": lambda s, p, u: services.tokens_transfer(security=s, from_wallet=p.get("wallet", ""), to_wallet=p.get("to_wallet", ""), amount=p.get("amount", ""), reason=p.get("reason", ""), actor=u),
-    "redeem": lambda s, p, u: services.tokens_redeem(security=s, wallet=p.get("wallet", ""), amount=p.get("amount", ""), reason=p.get("reason", ""), actor=u),
-    "freeze_tokens": lambda s, p, u: services.tokens_freeze(security=s, wallet=p.get("wallet", ""), amount=p.get("amount", ""), reason=p.get("reason", ""), actor=u),
-    "unfreeze_tokens": lambda s, p, u: services.tokens_unfreeze(security=s, wallet=p.get("wallet", ""), amount=p.get("amount", ""), reason=p.get("reason", ""), actor=u),
-    "freeze_wallet": lambda s, p, u: services.wallet_freeze(security=s, wallet=p.get("wallet", ""), reason=p.get("reason", ""), actor=u),
-    "unfreeze_wallet": lambda s, p, u: services.wallet_unfreeze(security=s, wallet=p.get("wallet", ""), reason=p.get("reason", ""), actor=u),
+    "transfer": lambda s, p, u: services.tokens_transfer(
+        security=s, from_wallet=p.get("wallet", ""), to_wallet=p.get("to_wallet", ""), amount=p.get("amount", ""),
+        reason=p.get("reason", ""), actor=u),
+    "redeem": lambda s, p, u: services.tokens_redeem(
+        security=s, wallet=p.get("wallet", ""), amount=p.get("amount", ""), reason=p.get("reason", ""), actor=u),
+    "freeze_tokens": lambda s, p, u: services.tokens_freeze(
+        security=s, wallet=p.get("wallet", ""), amount=p.get("amount", ""), reason=p.get("reason", ""), actor=u),
+    "unfreeze_tokens": lambda s, p, u: services.tokens_unfreeze(
+        security=s, wallet=p.get("wallet", ""), amount=p.get("amount", ""), reason=p.get("reason", ""), actor=u),
+    "freeze_wallet": lambda s, p, u: services.wallet_freeze(
+        security=s, wallet=p.get("wallet", ""), reason=p.get("reason", ""), actor=u),
+    "unfreeze_wallet": lambda s, p, u: services.wallet_unfreeze(
+        security=s, wallet=p.get("wallet", ""), reason=p.get("reason", ""), actor=u),
     "pause": lambda s, p, u: services.security_pause(security=s, reason=p.get("reason", ""), actor=u),
     "unpause": lambda s, p, u: services.security_unpause(security=s, reason=p.get("reason", ""), actor=u),
 }
@@ -172,14 +179,19 @@ def requests_desk(request):  # noqa: ANN001, ANN201
     return render(request, "ledger/requests.html", {
         "pending": selectors.compliance_requests(actor=request.user),
         "decided": selectors.compliance_requests(actor=request.user, status="")[:100],
-        "securities": Security.objects.order_by("name") if is_officer(request.user) else [],
+        "securities": selectors.securities_by_name() if is_officer(request.user) else [],
     })
+
+
+DECISIONS = ("approve", "reject")
 
 
 @login_required
 @require_POST
 def request_decide(request, pk: int, decision: str):  # noqa: ANN001, ANN201
     req = selectors.compliance_request_get_for(actor=request.user, pk=pk)
+    if decision not in DECISIONS:  # a 400 page, as the API refuses it; never taken as a rejection
+        raise ApplicationError(_("Unknown decision: approve or reject."), code="unknown_decision")
     data = _input(request)
     if data is None:
         return redirect("ledger:requests")
