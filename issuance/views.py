@@ -174,6 +174,8 @@ def issuer_review(request, pk: int):  # noqa: ANN001, ANN201
     issuer = selectors.issuer_get_for(user=request.user, pk=pk)
     form = ReasonForm(request.POST if request.POST.get("decision") == "reject" else None)
     if request.method == "POST":
+        if request.POST.get("decision") not in ("approve", "reject"):  # a 400 page, never a silent no-op
+            raise ApplicationError(_("Unknown decision: approve or reject."), code="unknown_decision")
         try:
             if request.POST.get("decision") == "approve":
                 services.issuer_approve(issuer=issuer, actor=request.user)
@@ -326,6 +328,8 @@ def subscriptions_bulk(request, pk: int):  # noqa: ANN001, ANN201
     offering = selectors.offering_get_for(user=request.user, pk=pk)
     ids = page_ints(request.POST.getlist("subscription"))
     form = ButtonInput(request.POST)
+    if request.POST.get("decision") not in ("accept", "reject"):  # a 400 page, never taken as an acceptance
+        raise ApplicationError(_("Unknown decision: accept or reject."), code="unknown_decision")
     if request.POST.get("decision") == "reject":
         run = lambda: services.subscriptions_reject_bulk(offering=offering, subscription_ids=ids, reason=form.cleaned_data["reason"], actor=request.user)  # noqa: E731
         ok = _("Selected subscriptions rejected.")
