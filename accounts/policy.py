@@ -5,10 +5,13 @@ tests (tests/test_policy_matrix.py exercises every action with every kind of act
 
 An actor's kind is relative to the object: an admin or member of the object's organization,
 else a compliance officer, an operator or an investor by role, else nobody (a person of
-another organization). Refusals keep the codes the services always answered with:
-- an issuer-scoped action refuses a non-member with 404 `not_found` (no oracle: the object's
-  existence is not revealed) and a member without the needed role with 403 `admin_required`;
-- a platform action refuses with its own error (e.g. 403 `compliance_required`).
+another organization). Refusals follow the one rule of accounts.access (404 for an object the
+actor may not see, 403 for one it sees but may not act on, and for a desk its role lacks):
+- an issuer-scoped action refuses those who may not see the issuer's objects (investors,
+  other organizations) with 404 `not_found`, a member without the needed role with 403
+  `admin_required`, and compliance officers and operators (who read every issuer's objects)
+  with 403 `permission_denied`;
+- a platform action (a desk) refuses with its own 403 (e.g. `compliance_required`).
 
 `two_factor`: the step moves money or tokens (or decides on them), so only kinds of actor who
 must pass TOTP (TWO_FACTOR_ACTORS, the same set as User.requires_two_factor) may take it.
@@ -90,6 +93,7 @@ class Refusal:
 
 NOT_FOUND = Refusal(404, "not_found", _("Not found."))
 ADMIN_REQUIRED = Refusal(403, "admin_required", _("Only an issuer admin may do this."))
+STAFF_REFUSED = Refusal(403, "permission_denied", _("Only the issuer's own people may take this action."))
 COMPLIANCE_REQUIRED = Refusal(403, "compliance_required", _("Only compliance officers may do this."))
 
 
@@ -107,6 +111,8 @@ class Rule:
             return self.refusal
         if kind in (Actor.ISSUER_ADMIN, Actor.ISSUER_MEMBER):
             return ADMIN_REQUIRED if Actor.ISSUER_ADMIN in self.actors else COMPLIANCE_REQUIRED
+        if kind in (Actor.COMPLIANCE, Actor.OPERATOR):
+            return STAFF_REFUSED  # they see every issuer's objects: 403, not 404
         return NOT_FOUND
 
 
@@ -160,11 +166,11 @@ POLICY: dict[Action, Rule] = {
         "compliance.services.review_open", "compliance.services.review_clear_sanctions",
         "compliance.services.review_approve", "compliance.services.review_reject",
         "compliance.services.review_request_info"),
-        Refusal(404, "not_found", _("No such review."))),
+        COMPLIANCE_REQUIRED),
     Action.CHAIN_OUTBOX_RETRY: Rule(frozenset({A.OPERATOR}), PLATFORM, True, ("chain.services.outbox_retry",),
-                                    Refusal(403, "permission_denied", _("Only operators may retry chain actions."))),
+                                    Refusal(403, "permission_denied", _("Only operators may use the chain mirror."))),
     Action.CHAIN_BREAK_RESOLVE: Rule(_DESK, PLATFORM, True, ("chain.services.break_resolve",), Refusal(
-        403, "permission_denied", _("Only operators and compliance officers may resolve breaks."))),
+        403, "permission_denied", _("Only operators and compliance officers may handle breaks."))),
     Action.CHAIN_RECONCILE: Rule(_DESK, PLATFORM, True, ("chain.services.reconcile_now",), Refusal(
         403, "permission_denied", _("Only operators and compliance officers may run a reconciliation."))),
 }
@@ -225,6 +231,8 @@ def policy_problems() -> list[str]:
             problems.append(f"{action}: needs 2FA but is granted to {loose}, who sign in without it")
         if (rule.scope == Scope.PLATFORM) != (rule.refusal is not None):
             problems.append(f"{action}: a platform action names its refusal, an issuer action derives it")
+        if rule.scope == Scope.PLATFORM and rule.refusal is not None and rule.refusal.status != 403:
+            problems.append(f"{action}: a desk refuses the roles that lack it with 403 (accounts.access)")
         if rule.scope == Scope.ISSUER and Actor.ISSUER_ADMIN not in rule.actors:
             problems.append(f"{action}: an issuer action the issuer's admin may not take")
     return problems
@@ -241,9 +249,12 @@ _HEADINGS = {Actor.ISSUER_ADMIN: "issuer admin", Actor.ISSUER_MEMBER: "issuer me
 def _refusals(rule: Rule) -> str:
     if rule.scope == Scope.PLATFORM:
         return f"{rule.refusal.status} `{rule.refusal.code}`"
-    parts = [f"{NOT_FOUND.status} `{NOT_FOUND.code}` (non-members)"]
+    parts = [f"{NOT_FOUND.status} `{NOT_FOUND.code}` (investors, other organizations)"]
     if Actor.ISSUER_MEMBER not in rule.actors:
         parts.append(f"{ADMIN_REQUIRED.status} `{ADMIN_REQUIRED.code}` (members)")
+    staff = [_HEADINGS[a] for a in (Actor.COMPLIANCE, Actor.OPERATOR) if a not in rule.actors]
+    if staff:
+        parts.append(f"{STAFF_REFUSED.status} `{STAFF_REFUSED.code}` ({', '.join(staff)})")
     return ", ".join(parts)
 
 

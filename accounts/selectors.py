@@ -2,26 +2,19 @@
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.audit import audit_record
-from core.errors import NotFoundError
-
+from .access import access_deny, sees_organization
 from .models import Membership, Organization, Role, User
 
 
 def organization_get_for(*, user: User, pk: int) -> Organization:
     """Members see their organization; compliance and operators see all. Anyone else gets
-    404, not 403, so the page does not reveal that the organization exists."""
+    404, not 403, so the page does not reveal that the organization exists (accounts.access)."""
     org = Organization.objects.filter(pk=pk).first()
-    if org is not None and (
-        user.role in (Role.COMPLIANCE, Role.OPERATOR) or org.memberships.filter(user=user).exists()
-    ):
+    if org is not None and sees_organization(user, org.pk):
         return org
-    with transaction.atomic():
-        audit_record(action="access_denied", actor=user, object_type="accounts.organization", object_id=str(pk))
-    raise NotFoundError(_("No such organization."))
+    access_deny(user, object_type="accounts.organization", object_id=pk, message=_("No such organization."))
 
 
 def memberships_for(*, user: User) -> list[Membership]:

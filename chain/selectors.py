@@ -5,13 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db import transaction
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
-from core.audit import audit_record
+from accounts.access import desk_ensure
+from accounts.models import User
+from accounts.policy import Action
 from core.errors import NotFoundError
 from core.models import OutboxEntry
 
@@ -62,13 +62,8 @@ class MirrorStatus:
 
 
 def operator_required(*, user: User, what: str = "chain.mirror") -> None:
-    """Operators only; anyone else gets 404 (the page does not admit it exists)."""
-    if user.is_authenticated and user.role == Role.OPERATOR:
-        return
-    if user.is_authenticated:
-        with transaction.atomic():
-            audit_record(action="access_denied", actor=user, object_type=what)
-    raise NotFoundError(_("Page not found."))
+    """The mirror's desk: operators only; anyone else gets 403 (accounts.access)."""
+    desk_ensure(user, Action.CHAIN_OUTBOX_RETRY, object_type=what)
 
 
 def failed_entry_get_for(*, user: User, pk: int) -> OutboxEntry:
@@ -121,17 +116,9 @@ def refused_transactions(*, limit: int = 50) -> list[Refused]:
 
 # ---------------------------------------------------------------- breaks and reconciliation
 
-BREAK_ROLES = (Role.OPERATOR, Role.COMPLIANCE)
-
-
 def break_desk_required(*, user: User, what: str = "chain.break") -> None:
-    """Operators and compliance officers handle breaks; anyone else gets 404."""
-    if user.is_authenticated and user.role in BREAK_ROLES:
-        return
-    if user.is_authenticated:
-        with transaction.atomic():
-            audit_record(action="access_denied", actor=user, object_type=what)
-    raise NotFoundError(_("Page not found."))
+    """Operators and compliance officers handle breaks; anyone else gets 403 (accounts.access)."""
+    desk_ensure(user, Action.CHAIN_BREAK_RESOLVE, object_type=what)
 
 
 def break_list(*, user: User, status: str | None = Break.Status.OPEN, limit: int = 200) -> list[Break]:

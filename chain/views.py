@@ -1,7 +1,7 @@
 """The operator's page of the chain mirror (mounted at /chain/): outbox depth, oldest
 pending age, failures and dead letters with a retry button, signer and last confirmation,
 open breaks and the last reconciliation, refreshed by htmx polling. Operators only; anyone
-else gets 404. The breaks page (operators and compliance officers) lists breaks, resolves
+else gets 403 (accounts.access). The breaks page (operators and compliance officers) lists breaks, resolves
 them with a reason and runs a reconciliation on demand."""
 
 from __future__ import annotations

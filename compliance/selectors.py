@@ -6,13 +6,14 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from accounts.access import desk_ensure
 from accounts.models import User
+from accounts.policy import Action
 from investors.models import InvestorProfile, Wallet
 from investors.wallet_proof import checksum
 
 from .models import KycReview
 from .rules import InvestorFacts, InvestorType
-from .services import ensure_officer
 
 
 def investor_facts_for(*, user: User, wallet: str | None = None) -> InvestorFacts:
@@ -58,7 +59,7 @@ def reviews_queue(
     *, actor: User, status: str = "", country: str = "", risk: str = "", min_age_days: int | None = None,
 ) -> list[KycReview]:
     """The desk's queue, oldest first. Default: the open reviews. Officers only."""
-    ensure_officer(actor, object_type="compliance.queue")
+    desk_ensure(actor, Action.KYC_DECIDE, object_type="compliance.queue")
     qs = KycReview.objects.select_related("profile__user", "first_approved_by")
     if status == "all":
         pass

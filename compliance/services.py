@@ -16,11 +16,12 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
-from accounts.policy import Action, policy_allows
+from accounts.access import access_deny, desk_ensure, investor_self_ensure
+from accounts.models import User
+from accounts.policy import Action
 from core.audit import audit_record
 from core.clock import business_today
-from core.errors import ApplicationError, ConflictError, NotFoundError
+from core.errors import ApplicationError, ConflictError
 from core.lifecycle import transition
 from investors import registry
 from investors.models import InvestorProfile
@@ -68,8 +69,7 @@ def _apply_screening(review: KycReview, profile: InvestorProfile) -> None:
 def kyc_submit(*, user: User, actor: User) -> KycReview:
     """Send the investor's complete profile to the review queue, screened against the
     sanctions list. Incomplete profiles are refused with the list of what is missing."""
-    if actor.pk != user.pk or actor.role != Role.INVESTOR:
-        raise NotFoundError(_("No such investor."))
+    investor_self_ensure(actor, user=user)
     with transaction.atomic(durable=True):
         profile = profile_get_or_create(user=user)
         missing = missing_items(profile)
@@ -95,19 +95,6 @@ def kyc_submit(*, user: User, actor: User) -> KycReview:
 
 
 # -- officer side -----------------------------------------------------------------------
-
-def _deny(actor: User, object_type: str, pk: object) -> NotFoundError:
-    with transaction.atomic():
-        audit_record(action="access_denied", actor=actor, object_type=object_type, object_id=str(pk))
-    return NotFoundError(_("No such review."))
-
-
-def ensure_officer(actor: User, *, object_type: str = "compliance.kycreview", pk: object = "") -> None:
-    """Only compliance officers work the desk; anyone else gets 404 (nothing revealed) and
-    an access_denied event (accounts.policy: kyc.decide)."""
-    if not policy_allows(actor, Action.KYC_DECIDE):
-        raise _deny(actor, object_type, pk)
-
 
 def _clean_reason(reason: str) -> str:
     reason = (reason or "").strip()
@@ -141,9 +128,11 @@ def _locked_open_review(review_id: int) -> tuple[KycReview, InvestorProfile]:
 
 
 def _officer_precheck(review_id: int, actor: User) -> None:
-    ensure_officer(actor, pk=review_id)
+    """The KYC desk is for compliance officers (403 for anyone else, before the review is
+    read); an officer asking for a review that does not exist gets 404 (accounts.access)."""
+    desk_ensure(actor, Action.KYC_DECIDE, object_type="compliance.kycreview", object_id=review_id)
     if not KycReview.objects.filter(pk=review_id).exists():
-        raise _deny(actor, "compliance.kycreview", review_id)
+        access_deny(actor, object_type="compliance.kycreview", object_id=review_id, message=_("No such review."))
 
 
 def review_open(*, review_id: int, actor: User) -> KycReview:

@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.access import desk_ensure
+from accounts.policy import Action
 from core.errors import ApplicationError
 from investors.selectors import documents_for, wallets_for
 
@@ -45,7 +47,7 @@ def queue(request):  # noqa: ANN001, ANN201
 def review_detail(request, pk: int):  # noqa: ANN001, ANN201
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
-        services.ensure_officer(request.user, pk=pk)
+        desk_ensure(request.user, Action.KYC_DECIDE, object_type="compliance.kycreview", object_id=pk)
         if form.is_valid():
             data = form.cleaned_data
             try:

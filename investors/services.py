@@ -19,11 +19,13 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import Role, User
+from accounts.access import access_deny, investor_self_ensure, sees_investor
+from accounts.models import User
+from accounts.policy import Refusal
 from core import countries
 from core.audit import audit_record
 from core.clock import business_today
-from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
+from core.errors import ApplicationError, ConflictError
 from core.lifecycle import transition
 
 from . import documents, filecrypt, registry, wallet_proof
@@ -37,11 +39,6 @@ PROFILE_FIELDS = (
 )
 PII_FIELDS = {"birth_date", "identity_number", "address", "beneficial_owners"}
 COUNTRY_FIELDS = ("nationality", "residence_country", "tax_residency")
-
-
-def _ensure_investor(actor: User) -> None:
-    if actor.role != Role.INVESTOR:
-        raise PermissionDeniedError(_("Only investor accounts have a KYC profile."), code="not_an_investor")
 
 
 def profile_get_or_create(*, user: User) -> InvestorProfile:
@@ -93,9 +90,7 @@ def _clean_profile(data: dict) -> tuple[dict, dict]:
 def profile_update(*, user: User, data: dict, actor: User) -> InvestorProfile:
     """Save the investor's KYC profile (partial updates allowed). Only while it is not in
     review or approved: a change to an approved profile goes through a new review."""
-    if actor.pk != user.pk:
-        raise NotFoundError(_("No such investor."))
-    _ensure_investor(actor)
+    investor_self_ensure(actor, user=user)
     cleaned, errors = _clean_profile(data)
     if errors:
         first = next(iter(errors.values()))[0]
@@ -118,9 +113,7 @@ def profile_update(*, user: User, data: dict, actor: User) -> InvestorProfile:
 
 
 def document_upload(*, user: User, kind: str, uploaded, actor: User) -> KycDocument:  # noqa: ANN001
-    if actor.pk != user.pk:
-        raise NotFoundError(_("No such investor."))
-    _ensure_investor(actor)
+    investor_self_ensure(actor, user=user)
     if kind not in KycDocument.Kind.values:
         raise ApplicationError(_("Choose the kind of document."), code="invalid_document_kind", fields={"kind": [_("Choose the kind of document.")]})
     content_type, size, sha256 = documents.inspect_upload(uploaded)
@@ -154,14 +147,10 @@ def document_open(*, pk: int, actor: User) -> KycDocument:
     """A document for its owner or a compliance officer; the view is audited. Anyone else
     gets 404 and an access_denied event."""
     document = KycDocument.objects.select_related("profile").filter(pk=pk).first()
-    allowed = document is not None and (actor.role == Role.COMPLIANCE or document.profile.user_id == actor.pk)
+    if document is None or not sees_investor(actor, document.profile.user_id):
+        access_deny(actor, object_type="investors.kycdocument", object_id=pk, message=_("No such document."))
     with transaction.atomic(durable=True):
-        if not allowed:
-            audit_record(action="access_denied", actor=actor, object_type="investors.kycdocument", object_id=str(pk))
-        else:
-            audit_record(action="kyc_document.viewed", actor=actor, obj=document, new={"sha256": document.sha256})
-    if not allowed:
-        raise NotFoundError(_("No such document."))
+        audit_record(action="kyc_document.viewed", actor=actor, obj=document, new={"sha256": document.sha256})
     return document
 
 
@@ -264,7 +253,7 @@ def document_files_reencrypt() -> dict[str, list[int]]:
 
 
 def wallet_challenge_create(*, address: str, actor: User) -> WalletChallenge:
-    _ensure_investor(actor)
+    investor_self_ensure(actor)
     checksummed = wallet_proof.checksum(address)
     if checksummed is None:
         message = _("Enter a wallet address: 0x followed by 40 hexadecimal characters.")
@@ -286,11 +275,10 @@ def wallet_challenge_create(*, address: str, actor: User) -> WalletChallenge:
 def wallet_verify(*, challenge_id: int, signature: str, actor: User) -> Wallet:
     """Accept a wallet once its owner signed our challenge. A wrong signer, an expired or a
     used challenge is refused and changes nothing."""
-    _ensure_investor(actor)
+    investor_self_ensure(actor)
     if not WalletChallenge.objects.filter(pk=challenge_id, user=actor).exists():
-        with transaction.atomic(durable=True):
-            audit_record(action="access_denied", actor=actor, object_type="investors.walletchallenge", object_id=str(challenge_id))
-        raise NotFoundError(_("No such wallet challenge."), code="challenge_not_found")
+        access_deny(actor, object_type="investors.walletchallenge", object_id=challenge_id,
+                    refusal=Refusal(404, "challenge_not_found", _("No such wallet challenge.")))
     with transaction.atomic(durable=True):
         challenge = WalletChallenge.objects.select_for_update().get(pk=challenge_id)
         if challenge.used_at is not None:
@@ -324,20 +312,17 @@ def wallet_verify(*, challenge_id: int, signature: str, actor: User) -> Wallet:
 
 
 def wallet_remove(*, wallet_id: int, actor: User) -> Wallet:
+    """The investor removes one of their own wallets; anyone else's is a 404 (accounts.access)."""
+    investor_self_ensure(actor)
+    if not Wallet.objects.filter(pk=wallet_id, profile__user_id=actor.pk).exists():
+        access_deny(actor, object_type="investors.wallet", object_id=wallet_id, message=_("No such wallet."))
     with transaction.atomic(durable=True):
-        wallet = Wallet.objects.select_for_update().select_related("profile").filter(pk=wallet_id).first()
-        if wallet is None or wallet.profile.user_id != actor.pk:
-            audit_record(action="access_denied", actor=actor, object_type="investors.wallet", object_id=str(wallet_id))
-            denied = True
-        else:
-            denied = False
-            transition(wallet, to=Wallet.Status.REMOVED, actor=actor)
-            wallet.removed_at = timezone.now()
-            wallet.save(update_fields=["removed_at"])
-            if wallet.on_registry:
-                registry.revoke_wallet(wallet=wallet, profile=wallet.profile)
-    if denied:
-        raise NotFoundError(_("No such wallet."))
+        wallet = Wallet.objects.select_for_update().select_related("profile").get(pk=wallet_id)
+        transition(wallet, to=Wallet.Status.REMOVED, actor=actor)
+        wallet.removed_at = timezone.now()
+        wallet.save(update_fields=["removed_at"])
+        if wallet.on_registry:
+            registry.revoke_wallet(wallet=wallet, profile=wallet.profile)
     return wallet
 
 

@@ -9,13 +9,14 @@ from rest_framework import serializers
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from accounts.access import desk_ensure
+from accounts.policy import Action
 from compliance.rules import InvestorType
 from core.api import ApiView
 from core.api_fields import DecimalStringField, StrictBooleanField, StrictCharField, StrictIntegerField
 from core.errors import NotFoundError
 
 from . import selectors, services
-from .access import ensure_compliance
 from .forms import CURRENCIES
 from .models import Issuer, Offering, OfferingDocument, Security, Subscription
 from .models.securities import Regulation
@@ -240,7 +241,7 @@ def _valid(serializer_class, request):  # noqa: ANN001, ANN202
 class IssuerDecisionApi(Base):
     @extend_schema(request=IssuanceReasonInput, responses=IssuerOutput, operation_id="issuance_issuer_decide")
     def post(self, request, pk: int, decision: str):  # noqa: ANN001, ANN201
-        ensure_compliance(request.user)
+        desk_ensure(request.user, Action.ISSUER_DECIDE, object_type="issuance.issuer", object_id=pk)
         issuer = selectors.issuer_get_for(user=request.user, pk=pk)
         reason = _valid(IssuanceReasonInput, request)["reason"]  # the body is checked before anything happens
         if decision == "approve":

@@ -1,5 +1,5 @@
 """Reads of the issuance app, scoped by who asks. A refused object read records an
-`access_denied` audit event and raises NotFoundError (404: no oracle)."""
+`access_denied` audit event and raises NotFoundError (404: no oracle; accounts.access)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from datetime import date
 
 from django.db.models import Count, Q, QuerySet, Sum
 
+from accounts.access import access_deny, sees_organization
 from accounts.memberships import organization_active_require
 from accounts.models import Invitation, Membership, Organization, User
 from core.clock import business_today
 
 from . import eligibility
-from .access import deny, is_staff_reader, member_role
 from .models import Issuer, Offering, OfferingDocument, Security, Subscription
 from .models.issuers import IssuerDocument
 
@@ -35,9 +35,9 @@ def organization_for(*, user: User) -> Organization | None:
 
 def issuer_get_for(*, user: User, pk: int) -> Issuer:
     issuer = Issuer.objects.select_related("organization").filter(pk=pk).first()
-    if issuer is not None and (is_staff_reader(user) or member_role(user, issuer)):
+    if issuer is not None and sees_organization(user, issuer.organization_id):
         return issuer
-    raise deny(user, object_type="issuance.issuer", object_id=pk)
+    access_deny(user, object_type="issuance.issuer", object_id=pk)
 
 
 def issuers_for_review() -> QuerySet[Issuer]:
@@ -46,9 +46,9 @@ def issuers_for_review() -> QuerySet[Issuer]:
 
 def security_get_for(*, user: User, pk: int) -> Security:
     security = Security.objects.select_related("issuer").filter(pk=pk).first()
-    if security is not None and (is_staff_reader(user) or member_role(user, security.issuer)):
+    if security is not None and sees_organization(user, security.issuer.organization_id):
         return security
-    raise deny(user, object_type="issuance.security", object_id=pk)
+    access_deny(user, object_type="issuance.security", object_id=pk)
 
 
 def securities_for(*, issuer: Issuer) -> QuerySet[Security]:
@@ -71,9 +71,9 @@ def offerings_for_issuer(*, issuer: Issuer) -> QuerySet[Offering]:
 def offering_get_for(*, user: User, pk: int) -> Offering:
     """For the issuer's own people (and compliance/operators, read-only)."""
     offering = _with_progress(Offering.objects.filter(pk=pk)).first()
-    if offering is not None and (is_staff_reader(user) or member_role(user, offering.security.issuer)):
+    if offering is not None and sees_organization(user, offering.security.issuer.organization_id):
         return offering
-    raise deny(user, object_type="issuance.offering", object_id=pk)
+    access_deny(user, object_type="issuance.offering", object_id=pk)
 
 
 PUBLIC_STATES = (Offering.Status.PUBLISHED, Offering.Status.CLOSED)
@@ -86,7 +86,7 @@ def offerings_published() -> QuerySet[Offering]:
 def offering_get_published(*, user: User, pk: int) -> Offering:
     offering = _with_progress(Offering.objects.filter(pk=pk, status__in=PUBLIC_STATES)).first()
     if offering is None:
-        raise deny(user, object_type="issuance.offering", object_id=pk)
+        access_deny(user, object_type="issuance.offering", object_id=pk)
     return offering
 
 
@@ -118,33 +118,35 @@ def subscriptions_of_investor(*, user: User) -> QuerySet[Subscription]:
 def subscription_get_for_investor(*, user: User, pk: int) -> Subscription:
     sub = Subscription.objects.select_related("offering__security__issuer").filter(pk=pk, investor=user).first()
     if sub is None:
-        raise deny(user, object_type="issuance.subscription", object_id=pk)
+        access_deny(user, object_type="issuance.subscription", object_id=pk)
     return sub
 
 
 def subscription_get_for_issuer(*, user: User, pk: int) -> Subscription:
+    """For the issuer's own people, and compliance/operators who read it on the offering's page
+    (the issuer's steps then refuse them with 403: accounts.access)."""
     sub = Subscription.objects.select_related("offering__security__issuer", "investor").filter(pk=pk).first()
-    if sub is not None and member_role(user, sub.offering.security.issuer):
+    if sub is not None and sees_organization(user, sub.offering.security.issuer.organization_id):
         return sub
-    raise deny(user, object_type="issuance.subscription", object_id=pk)
+    access_deny(user, object_type="issuance.subscription", object_id=pk)
 
 
 def offering_document_get_for(*, user: User, pk: int) -> OfferingDocument:
     """Issuer people and staff always; investors once the offering is public."""
     doc = OfferingDocument.objects.select_related("offering__security__issuer").filter(pk=pk).first()
     if doc is not None and (
-        is_staff_reader(user) or member_role(user, doc.offering.security.issuer)
+        sees_organization(user, doc.offering.security.issuer.organization_id)
         or (user.is_authenticated and doc.offering.status in PUBLIC_STATES)
     ):
         return doc
-    raise deny(user, object_type="issuance.offeringdocument", object_id=pk)
+    access_deny(user, object_type="issuance.offeringdocument", object_id=pk)
 
 
 def issuer_document_get_for(*, user: User, pk: int) -> IssuerDocument:
     doc = IssuerDocument.objects.select_related("issuer").filter(pk=pk).first()
-    if doc is not None and (is_staff_reader(user) or member_role(user, doc.issuer)):
+    if doc is not None and sees_organization(user, doc.issuer.organization_id):
         return doc
-    raise deny(user, object_type="issuance.issuerdocument", object_id=pk)
+    access_deny(user, object_type="issuance.issuerdocument", object_id=pk)
 
 
 def members_of(*, issuer: Issuer) -> QuerySet[Membership]:
@@ -159,5 +161,5 @@ def invitations_of(*, issuer: Issuer) -> QuerySet[Invitation]:
 def membership_get_for(*, user: User, issuer: Issuer, pk: int) -> Membership:
     m = Membership.objects.filter(pk=pk, organization_id=issuer.organization_id).first()
     if m is None:
-        raise deny(user, object_type="accounts.membership", object_id=pk)
+        access_deny(user, object_type="accounts.membership", object_id=pk)
     return m

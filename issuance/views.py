@@ -11,13 +11,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import desk_ensure, member_role
 from accounts.memberships import organization_choice_required
+from accounts.policy import Action
 from core.clock import business_today
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.forms import form_error_message, page_ints
 
 from . import selectors, services, storage
-from .access import ensure_compliance, member_role
 from .forms import (
     ButtonInput,
     FundedForm,
@@ -71,7 +72,7 @@ def issuer_home(request):  # noqa: ANN001, ANN201
     org = selectors.organization_for(user=request.user)
     if issuer is None:
         return render(request, "issuance/issuer_home.html", {"issuer": None, "organization": org})
-    role = member_role(request.user, issuer)
+    role = member_role(request.user, issuer.organization_id)
     context = {"issuer": issuer, "organization": org, "role": role, "is_admin": role == "admin",
                "securities": selectors.securities_for(issuer=issuer), "offerings": selectors.offerings_for_issuer(issuer=issuer)}
     return render(request, "issuance/issuer_home.html", context)
@@ -136,7 +137,7 @@ def members(request):  # noqa: ANN001, ANN201
         else:
             messages.success(request, _("Invitation sent."))
             return redirect("issuance:members")
-    is_admin = member_role(request.user, issuer) == "admin"
+    is_admin = member_role(request.user, issuer.organization_id) == "admin"
     context = {"issuer": issuer, "members": selectors.members_of(issuer=issuer), "form": form, "is_admin": is_admin,
                "invitations": selectors.invitations_of(issuer=issuer) if is_admin else []}
     return _render(request, "members.html", context, [form])
@@ -163,14 +164,14 @@ def member_role_change(request, pk: int):  # noqa: ANN001, ANN201
 
 @login_required
 def issuer_review_list(request):  # noqa: ANN001, ANN201
-    ensure_compliance(request.user)
+    desk_ensure(request.user, Action.ISSUER_DECIDE, object_type="issuance.issuer")
     return render(request, "issuance/issuer_review_list.html", {"issuers": selectors.issuers_for_review()})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def issuer_review(request, pk: int):  # noqa: ANN001, ANN201
-    ensure_compliance(request.user)
+    desk_ensure(request.user, Action.ISSUER_DECIDE, object_type="issuance.issuer", object_id=pk)
     issuer = selectors.issuer_get_for(user=request.user, pk=pk)
     form = ReasonForm(request.POST if request.POST.get("decision") == "reject" else None)
     if request.method == "POST":
@@ -270,8 +271,8 @@ def offering_detail(request, pk: int):  # noqa: ANN001, ANN201
     offering = selectors.offering_get_for(user=request.user, pk=pk)
     context = {"offering": offering, "doc_form": OfferingDocumentForm(), "funded_form": FundedForm(), "reason_form": ReasonForm(),
                "subscriptions": selectors.subscriptions_of_offering(offering=offering),
-               "is_member": bool(member_role(request.user, offering.security.issuer)),
-               "is_admin": member_role(request.user, offering.security.issuer) == "admin"}
+               "is_member": bool(member_role(request.user, offering.security.issuer.organization_id)),
+               "is_admin": member_role(request.user, offering.security.issuer.organization_id) == "admin"}
     return render(request, "issuance/offering_detail.html", context)
 
 

@@ -57,13 +57,13 @@ def test_a_resolved_break_cannot_be_resolved_again(db, operator):
 
 
 @pytest.mark.parametrize("persona", ["issuer_admin", "verified_investor", "outsider"])
-def test_others_get_404_and_an_access_denied_event(db, persona, request, login_verified):
+def test_others_get_403_and_an_access_denied_event(db, persona, request, login_verified):
     user = request.getfixturevalue(persona)
     brk = BreakFactory()
     client = login_verified(user)
-    assert client.get(reverse("chain:breaks")).status_code == 404
-    assert client.post(reverse("chain:break-resolve", args=[brk.pk]), {"reason": "x"}).status_code == 404
-    assert client.post(reverse("chain:reconcile")).status_code == 404
+    assert client.get(reverse("chain:breaks")).status_code == 403   # a desk their role lacks
+    assert client.post(reverse("chain:break-resolve", args=[brk.pk]), {"reason": "x"}).status_code == 403
+    assert client.post(reverse("chain:reconcile")).status_code == 403
     brk.refresh_from_db()
     assert brk.status == Break.Status.OPEN
     assert AuditEvent.objects.filter(action="access_denied", actor=user).exists()
@@ -92,7 +92,7 @@ def test_api_lists_and_resolves_breaks(db, operator, issuer_admin, client):
 
     other = api_token_for(issuer_admin)
     response = client.get(reverse("chain-api:breaks"), HTTP_AUTHORIZATION=f"Token {other}")
-    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
 
 
 def test_the_break_api_is_in_the_openapi_schema(client, db):

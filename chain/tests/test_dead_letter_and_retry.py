@@ -77,7 +77,7 @@ def test_operator_retries_from_the_page(dead_letter, operator, login_verified):
 def test_a_non_operator_cannot_retry_from_the_page(dead_letter, compliance_officer, login_verified):
     client = login_verified(compliance_officer)
     response = client.post(reverse("chain:outbox-retry", args=[dead_letter.pk]))
-    assert response.status_code == 404
+    assert response.status_code == 403
     dead_letter.refresh_from_db()
     assert dead_letter.status == OutboxEntry.Status.FAILED
     assert AuditEvent.objects.filter(action="access_denied", actor=compliance_officer).exists()

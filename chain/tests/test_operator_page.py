@@ -34,10 +34,10 @@ def test_operator_sees_the_mirror(some_actions, operator, login_verified, backen
 
 
 @pytest.mark.parametrize("persona", ["compliance_officer", "issuer_admin", "verified_investor"])
-def test_others_get_404(some_actions, persona, request, login_verified):
+def test_others_get_403(some_actions, persona, request, login_verified):
     client = login_verified(request.getfixturevalue(persona))
-    assert client.get(reverse("chain:mirror")).status_code == 404
-    assert client.get(reverse("chain:mirror-status")).status_code == 404
+    assert client.get(reverse("chain:mirror")).status_code == 403   # a desk their role lacks
+    assert client.get(reverse("chain:mirror-status")).status_code == 403
 
 
 def test_anonymous_is_sent_to_sign_in(client, db):
@@ -64,7 +64,7 @@ def test_api_status_for_operators_only(some_actions, operator, compliance_office
     assert int(body["signer_balance_wei"]) > 0 and body["oldest_pending_seconds"] >= 0
     other = api_token_for(compliance_officer)
     response = client.get(reverse("chain-api:mirror"), HTTP_AUTHORIZATION=f"Token {other}")
-    assert response.status_code == 404 and response.json()["error"]["code"] == "not_found"
+    assert response.status_code == 403 and response.json()["error"]["code"] == "permission_denied"
 
 
 def test_api_retry(some_actions, operator, client, backend):

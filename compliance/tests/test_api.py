@@ -55,12 +55,12 @@ def test_reject_and_request_info_need_a_reason(compliance_officer):
     assert officer.post(f"/api/compliance/reviews/{review.pk}/request-info/", {"reason": "Need proof of address"}, format="json").json()["status"] == "more_info"
 
 
-def test_non_officers_get_404_and_are_audited(api, verified_investor):
+def test_non_officers_get_403_and_are_audited(api, verified_investor):
     review = KycReviewFactory()
     api.force_authenticate(verified_investor)
-    assert api.get("/api/compliance/reviews/").status_code == 404
-    assert api.get(f"/api/compliance/reviews/{review.pk}/").status_code == 404
-    assert api.post(f"/api/compliance/reviews/{review.pk}/approve/", {"reason": "x"}, format="json").status_code == 404
+    assert api.get("/api/compliance/reviews/").status_code == 403   # a desk their role lacks
+    assert api.get(f"/api/compliance/reviews/{review.pk}/").status_code == 403
+    assert api.post(f"/api/compliance/reviews/{review.pk}/approve/", {"reason": "x"}, format="json").status_code == 403
     assert KycReview.objects.get(pk=review.pk).status == "pending"
     assert AuditEvent.objects.filter(action="access_denied", actor=verified_investor).count() == 3
 

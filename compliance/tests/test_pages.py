@@ -54,13 +54,14 @@ def test_officer_approves_on_the_detail_page(login_verified, compliance_officer)
 
 
 @pytest.mark.parametrize("persona", ["verified_investor", "issuer_member"])
-def test_the_desk_is_404_for_non_officers(client, request, persona):
+def test_the_desk_is_403_for_non_officers(client, request, persona):
     user = request.getfixturevalue(persona)
     review = KycReviewFactory()
     client.force_login(user)
-    assert client.get(reverse("compliance:queue")).status_code == 404
-    assert client.get(reverse("compliance:review", args=[review.pk])).status_code == 404
-    assert client.post(reverse("compliance:review", args=[review.pk]), {"action": "approve", "reason": "x"}).status_code == 404
+    assert client.get(reverse("compliance:queue")).status_code == 403   # a desk their role lacks
+    assert client.get(reverse("compliance:review", args=[review.pk])).status_code == 403
+    response = client.post(reverse("compliance:review", args=[review.pk]), {"action": "approve", "reason": "x"})
+    assert response.status_code == 403
     assert KycReview.objects.get(pk=review.pk).status == "pending"
 
 

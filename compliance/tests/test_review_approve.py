@@ -6,7 +6,7 @@ from compliance.models import KycReview
 from compliance.services import review_approve, review_clear_sanctions
 from compliance.tests.factories import KycReviewFactory
 from core.clock import business_today
-from core.errors import ApplicationError, ConflictError, NotFoundError
+from core.errors import ApplicationError, ConflictError, NotFoundError, PermissionDeniedError
 from core.models import AuditEvent, OutboxEntry
 from investors.models import InvestorProfile
 from investors.registry import kyc_expiry_unix
@@ -19,7 +19,8 @@ def test_officer_approves_with_an_expiry_and_the_registry_follows(compliance_off
     review = KycReviewFactory()
     wallet = WalletFactory(profile=review.profile)
     expires = business_today() + timedelta(days=200)
-    review_approve(review_id=review.pk, reason="Documents match", expires_on=expires.isoformat(), actor=compliance_officer)
+    review_approve(review_id=review.pk, reason="Documents match", expires_on=expires.isoformat(),
+                   actor=compliance_officer)
     review.refresh_from_db()
     profile = InvestorProfile.objects.get(pk=review.profile_id)
     assert review.status == KycReview.Status.APPROVED and review.decided_by == compliance_officer
@@ -42,7 +43,8 @@ def test_without_an_expiry_the_default_validity_applies(compliance_officer, sett
     assert not OutboxEntry.objects.exists()  # no wallet yet: nothing for the registry
 
 
-@pytest.mark.parametrize(("expires", "code"), [("2020-01-01", "invalid_expiry"), ("31/12/2030", "invalid_expiry"), ("2030-02-30", "invalid_expiry")])
+@pytest.mark.parametrize(("expires", "code"), [("2020-01-01", "invalid_expiry"), ("31/12/2030", "invalid_expiry"),
+                                               ("2030-02-30", "invalid_expiry")])
 def test_bad_expiry_is_refused(compliance_officer, expires, code):
     review = KycReviewFactory()
     with pytest.raises(ApplicationError) as exc:
@@ -86,14 +88,16 @@ def test_first_officers_expiry_carries_over(compliance_officer, second_officer):
 
 def test_a_sanctions_match_blocks_approval_until_cleared(compliance_officer, second_officer):
     review = KycReviewFactory(risk=KycReview.Risk.HIGH, risk_reasons=["sanctions_match"],
-                              sanctions_matches=[{"list_id": "SHK-0001", "name": "Ivan Petrovich Sidorenko", "entry_id": 1, "birth_year": 1961, "score": 0.95}])
+                              sanctions_matches=[{"list_id": "SHK-0001", "name": "Ivan Petrovich Sidorenko",
+                                                  "entry_id": 1, "birth_year": 1961, "score": 0.95}])
     with pytest.raises(ApplicationError) as exc:
         review_approve(review_id=review.pk, reason="ok", actor=compliance_officer)
     assert exc.value.code == "sanctions_uncleared"
 
     with pytest.raises(ApplicationError):
         review_clear_sanctions(review_id=review.pk, reason="", actor=compliance_officer)
-    review_clear_sanctions(review_id=review.pk, reason="Different person: passport photo and birthplace differ", actor=compliance_officer)
+    review_clear_sanctions(review_id=review.pk, reason="Different person: passport photo and birthplace differ",
+                           actor=compliance_officer)
     assert AuditEvent.objects.filter(action="kyc_review.sanctions_cleared").exists()
     review_approve(review_id=review.pk, reason="first", actor=compliance_officer)
     review_approve(review_id=review.pk, reason="second", actor=second_officer)
@@ -118,8 +122,9 @@ def test_a_closed_review_cannot_be_approved_again(compliance_officer):
 def test_only_officers_decide(request, persona):
     actor = request.getfixturevalue(persona)
     review = KycReviewFactory()
-    with pytest.raises(NotFoundError):
+    with pytest.raises(PermissionDeniedError) as refused:   # a desk their role lacks: 403
         review_approve(review_id=review.pk, reason="ok", actor=actor)
+    assert refused.value.code == "compliance_required"
     assert KycReview.objects.get(pk=review.pk).status == KycReview.Status.PENDING
     assert AuditEvent.objects.filter(action="access_denied", actor=actor).exists()
 

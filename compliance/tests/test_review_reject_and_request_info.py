@@ -3,7 +3,7 @@ import pytest
 from compliance.models import KycReview
 from compliance.services import kyc_submit, review_reject, review_request_info
 from compliance.tests.factories import KycReviewFactory
-from core.errors import ApplicationError, NotFoundError
+from core.errors import ApplicationError, PermissionDeniedError
 from core.models import OutboxEntry
 from investors.models import InvestorProfile
 from investors.services import profile_update
@@ -30,7 +30,8 @@ def test_reject_needs_a_reason(compliance_officer):
 def test_request_info_lets_the_investor_fix_and_resubmit(compliance_officer):
     review = KycReviewFactory()
     KycDocumentFactory(profile=review.profile)
-    review_request_info(review_id=review.pk, reason="The address proof is older than 3 months", actor=compliance_officer)
+    review_request_info(review_id=review.pk, reason="The address proof is older than 3 months",
+                        actor=compliance_officer)
     profile = InvestorProfile.objects.get(pk=review.profile_id)
     assert profile.kyc_status == InvestorProfile.KycStatus.MORE_INFO and "3 months" in profile.kyc_message
     profile_update(user=profile.user, data={"address": "7-8-9 Minato, Tokyo"}, actor=profile.user)
@@ -41,5 +42,5 @@ def test_request_info_lets_the_investor_fix_and_resubmit(compliance_officer):
 
 def test_an_investor_cannot_reject(verified_investor):
     review = KycReviewFactory()
-    with pytest.raises(NotFoundError):
+    with pytest.raises(PermissionDeniedError):
         review_reject(review_id=review.pk, reason="no", actor=verified_investor)
