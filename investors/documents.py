@@ -14,7 +14,8 @@ from core.uploads import MAGIC, declared_mismatch, sniff  # noqa: F401  (MAGIC: 
 def inspect_upload(uploaded) -> tuple[str, int, str]:  # noqa: ANN001
     """(content type, size, sha256) of a Django UploadedFile, or an ApplicationError."""
     if uploaded is None:
-        raise ApplicationError(_("Choose a file to upload."), code="file_missing", fields={"file": [_("Choose a file to upload.")]})
+        raise ApplicationError(_("Choose a file to upload."), code="file_missing",
+                               fields={"file": [_("Choose a file to upload.")]})
     limit = settings.KYC_DOCUMENT_MAX_BYTES
     if uploaded.size is None or uploaded.size > limit:
         message = _("The file is larger than %(mb)d MB.") % {"mb": limit // (1024 * 1024)}
@@ -28,7 +29,8 @@ def inspect_upload(uploaded) -> tuple[str, int, str]:  # noqa: ANN001
         raise ApplicationError(message, code="file_type_refused", fields={"file": [message]})
     if declared_mismatch(uploaded, content_type):
         # Sent as one type, holding another (a PNG declared as PDF): usually the wrong file.
-        message = _("The file's content does not match its declared type: upload a PDF, JPEG or PNG file as what it is.")
+        message = _(
+            "The file's content does not match its declared type: upload a PDF, JPEG or PNG file as what it is.")
         raise ApplicationError(message, code="file_type_mismatch", fields={"file": [message]})
     digest = hashlib.sha256()
     uploaded.seek(0)

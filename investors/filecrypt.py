@@ -44,7 +44,8 @@ def decrypt(stored: bytes) -> bytes:
     try:
         return keyring().decrypt(stored[len(MAGIC):])
     except InvalidToken as exc:
-        raise UnreadableFile("no key in FIELD_ENCRYPTION_KEYS opens this file (wrong key, truncated or altered)") from exc
+        raise UnreadableFile(
+            "no key in FIELD_ENCRYPTION_KEYS opens this file (wrong key, truncated or altered)") from exc
 
 
 def reencrypt(stored: bytes) -> bytes | None:
@@ -63,4 +64,5 @@ def reencrypt(stored: bytes) -> bytes | None:
     try:
         return MAGIC + keyring().rotate(token)
     except InvalidToken as exc:
-        raise UnreadableFile("no key in FIELD_ENCRYPTION_KEYS opens this file (wrong key, truncated or altered)") from exc
+        raise UnreadableFile(
+            "no key in FIELD_ENCRYPTION_KEYS opens this file (wrong key, truncated or altered)") from exc

@@ -136,7 +136,8 @@ class Wallet(models.Model):
         ordering = ["id"]
         constraints = [
             # A wallet is bound to one investor for ever on chain: never to two profiles here.
-            models.UniqueConstraint(fields=["address"], condition=Q(status="active"), name="investors_wallet_active_unique"),
+            models.UniqueConstraint(fields=["address"], condition=Q(status="active"),
+                                    name="investors_wallet_active_unique"),
         ]
 
     def __str__(self) -> str:

@@ -30,7 +30,8 @@ def missing_items(profile: InvestorProfile | None) -> list[str]:
         (profile.investor_status, _("Investor status")),
     ]
     missing += [label for value, label in checks if not value]
-    if profile.investor_status and profile.investor_status != InvestorProfile.InvestorStatus.RETAIL and not profile.status_basis:
+    if (profile.investor_status and profile.investor_status != InvestorProfile.InvestorStatus.RETAIL
+            and not profile.status_basis):
         missing.append(_("Basis for the investor status"))
     if not person and not profile.beneficial_owners:
         missing.append(_("Beneficial owners"))

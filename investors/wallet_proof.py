@@ -23,7 +23,8 @@ def checksum(address: str) -> str | None:
     return to_checksum_address(address)
 
 
-def challenge_message(*, address: str, account: str, nonce: str, issued_at: datetime, expires_at: datetime, site: str = "Shoken") -> str:
+def challenge_message(*, address: str, account: str, nonce: str, issued_at: datetime, expires_at: datetime,
+                      site: str = "Shoken") -> str:
     return (
         f"{site} asks you to prove that you control this wallet.\n\n"
         f"Wallet: {address}\n"

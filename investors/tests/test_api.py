@@ -18,12 +18,14 @@ def api():
 def test_profile_get_and_patch(api, unverified_investor):
     api.force_authenticate(unverified_investor)
     assert api.get("/api/investors/profile/").json()["kyc_status"] == "draft"
-    response = api.patch("/api/investors/profile/", {"legal_name": "Aiko", "birth_date": "1990-01-02", "residence_country": "JP"}, format="json")
+    response = api.patch("/api/investors/profile/",
+                         {"legal_name": "Aiko", "birth_date": "1990-01-02", "residence_country": "JP"}, format="json")
     assert response.status_code == 200 and response.json()["birth_date"] == "1990-01-02"
     assert "Upload an identity document." in response.json()["missing"]
 
 
-@pytest.mark.parametrize(("payload", "field"), [({"birth_date": "02/01/1990"}, "birth_date"), ({"residence_country": "ZZ"}, "residence_country")])
+@pytest.mark.parametrize(("payload", "field"), [({"birth_date": "02/01/1990"}, "birth_date"),
+                                                ({"residence_country": "ZZ"}, "residence_country")])
 def test_profile_bad_input(api, unverified_investor, payload, field):
     api.force_authenticate(unverified_investor)
     response = api.patch("/api/investors/profile/", payload, format="json")
@@ -34,7 +36,10 @@ def test_profile_bad_input(api, unverified_investor, payload, field):
 
 def test_document_upload_and_download(api, unverified_investor, outsider):
     api.force_authenticate(unverified_investor)
-    response = api.post("/api/investors/documents/", {"kind": "passport", "file": SimpleUploadedFile("p.pdf", PDF_BYTES, content_type="application/pdf")}, format="multipart")
+    response = api.post("/api/investors/documents/",
+                        {"kind": "passport",
+                         "file": SimpleUploadedFile("p.pdf", PDF_BYTES, content_type="application/pdf")},
+                        format="multipart")
     assert response.status_code == 201
     doc_id = response.json()["id"]
     assert len(api.get("/api/investors/documents/").json()) == 1
@@ -46,7 +51,8 @@ def test_document_upload_and_download(api, unverified_investor, outsider):
 
 def test_document_upload_refuses_a_disguised_file(api, unverified_investor):
     api.force_authenticate(unverified_investor)
-    response = api.post("/api/investors/documents/", {"kind": "passport", "file": SimpleUploadedFile("p.pdf", b"#!/bin/sh\n")}, format="multipart")
+    response = api.post("/api/investors/documents/",
+                        {"kind": "passport", "file": SimpleUploadedFile("p.pdf", b"#!/bin/sh\n")}, format="multipart")
     assert response.status_code == 400 and response.json()["error"]["code"] == "file_type_refused"
 
 
@@ -55,12 +61,16 @@ def test_wallet_challenge_verify_remove(api, unverified_investor):
 
     key = key_for(77)
     api.force_authenticate(unverified_investor)
-    challenge = api.post("/api/investors/wallets/challenge/", {"address": Account.from_key(key).address}, format="json").json()
-    bad = api.post("/api/investors/wallets/verify/", {"challenge": challenge["id"], "signature": sign(challenge["message"], key_for(78))}, format="json")
+    challenge = api.post("/api/investors/wallets/challenge/", {"address": Account.from_key(key).address},
+                         format="json").json()
+    bad = api.post("/api/investors/wallets/verify/",
+                   {"challenge": challenge["id"], "signature": sign(challenge["message"], key_for(78))}, format="json")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "signature_mismatch"
-    ok = api.post("/api/investors/wallets/verify/", {"challenge": challenge["id"], "signature": sign(challenge["message"], key)}, format="json")
+    ok = api.post("/api/investors/wallets/verify/",
+                  {"challenge": challenge["id"], "signature": sign(challenge["message"], key)}, format="json")
     assert ok.status_code == 201
-    replay = api.post("/api/investors/wallets/verify/", {"challenge": challenge["id"], "signature": sign(challenge["message"], key)}, format="json")
+    replay = api.post("/api/investors/wallets/verify/",
+                      {"challenge": challenge["id"], "signature": sign(challenge["message"], key)}, format="json")
     assert replay.status_code == 409 and replay.json()["error"]["code"] == "challenge_used"
     wallet_id = ok.json()["id"]
     assert [w["id"] for w in api.get("/api/investors/wallets/").json()] == [wallet_id]

@@ -34,7 +34,9 @@ def _page(client, document: KycDocument):  # noqa: ANN001, ANN202
 
 def test_page_upload_is_encrypted_on_disk_and_the_owner_gets_the_same_bytes(client, unverified_investor):
     client.force_login(unverified_investor)
-    response = client.post(reverse("investors:document-upload"), {"doc-kind": "passport", "doc-file": SimpleUploadedFile("scan.pdf", SCAN, content_type="application/pdf")})
+    response = client.post(reverse("investors:document-upload"),
+                           {"doc-kind": "passport",
+                            "doc-file": SimpleUploadedFile("scan.pdf", SCAN, content_type="application/pdf")})
     assert response.status_code == 302
     document = KycDocument.objects.get()
     on_disk = _on_disk(document)
@@ -50,7 +52,9 @@ def test_page_upload_is_encrypted_on_disk_and_the_owner_gets_the_same_bytes(clie
 def test_api_upload_and_download_round_trip(unverified_investor):
     api = APIClient()
     api.force_authenticate(unverified_investor)
-    response = api.post("/api/investors/documents/", {"kind": "id_card", "file": SimpleUploadedFile("id.png", PNG_BYTES, content_type="image/png")}, format="multipart")
+    response = api.post("/api/investors/documents/",
+                        {"kind": "id_card", "file": SimpleUploadedFile("id.png", PNG_BYTES, content_type="image/png")},
+                        format="multipart")
     assert response.status_code == 201
     document = KycDocument.objects.get(pk=response.json()["id"])
     assert PNG_BYTES not in _on_disk(document)
@@ -66,7 +70,9 @@ def test_officer_reads_the_plaintext_too(compliance_officer):
 
 def test_a_document_at_the_size_limit_round_trips(unverified_investor, settings):
     big = PDF_BYTES + b"\x00" * (settings.KYC_DOCUMENT_MAX_BYTES - len(PDF_BYTES))
-    document = document_upload(user=unverified_investor, kind="passport", uploaded=SimpleUploadedFile("big.pdf", big, content_type="application/pdf"), actor=unverified_investor)
+    document = document_upload(user=unverified_investor, kind="passport",
+                               uploaded=SimpleUploadedFile("big.pdf", big, content_type="application/pdf"),
+                               actor=unverified_investor)
     assert document.size == settings.KYC_DOCUMENT_MAX_BYTES
     assert document_download(pk=document.pk, actor=unverified_investor).content == big
 
@@ -109,7 +115,8 @@ def _removed(document: KycDocument) -> None:
     document.file.storage.delete(document.file.name)
 
 
-@pytest.mark.parametrize("damage", [_flip_a_byte, _truncate, _under_an_unknown_key, _swapped_with_another_document, _removed])
+@pytest.mark.parametrize("damage", [_flip_a_byte, _truncate, _under_an_unknown_key, _swapped_with_another_document,
+                                    _removed])
 def test_a_damaged_file_is_a_clear_logged_error(client, caplog, damage):
     document = KycDocumentFactory()
     damage(document)
@@ -120,7 +127,8 @@ def test_a_damaged_file_is_a_clear_logged_error(client, caplog, damage):
     page = response.content.decode()
     assert response.status_code == 500 and 'data-error-code="document_unreadable"' in page
     assert "This document cannot be opened." in page and "Traceback" not in page and "Fernet" not in page
-    assert any(r.name == "investors.services" and f"KYC document {document.pk}" in r.getMessage() for r in caplog.records)
+    assert any(r.name == "investors.services" and f"KYC document {document.pk}" in r.getMessage()
+               for r in caplog.records)
     assert AuditEvent.objects.filter(action="kyc_document.unreadable", object_id=str(document.pk), actor=owner).exists()
 
     api = APIClient()

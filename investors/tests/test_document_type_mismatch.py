@@ -26,7 +26,8 @@ def test_the_service_refuses_a_declared_type_that_is_not_the_content(unverified_
 def test_the_api_answers_400_file_type_mismatch(unverified_investor):
     api = APIClient()
     api.force_authenticate(unverified_investor)
-    r = api.post("/api/investors/documents/", {"kind": "passport", "file": SimpleUploadedFile("id.pdf", PNG_BYTES, content_type="application/pdf")},
+    r = api.post("/api/investors/documents/",
+                 {"kind": "passport", "file": SimpleUploadedFile("id.pdf", PNG_BYTES, content_type="application/pdf")},
                  format="multipart")
     assert r.status_code == 400 and r.json()["error"]["code"] == "file_type_mismatch"
     assert not KycDocument.objects.exists()

@@ -13,7 +13,8 @@ from investors.tests.factories import JPEG_BYTES, PDF_BYTES, PNG_BYTES, Investor
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize(("content", "content_type"), [(PDF_BYTES, "application/pdf"), (PNG_BYTES, "image/png"), (JPEG_BYTES, "image/jpeg")])
+@pytest.mark.parametrize(("content", "content_type"), [(PDF_BYTES, "application/pdf"), (PNG_BYTES, "image/png"),
+                                                       (JPEG_BYTES, "image/jpeg")])
 def test_investor_uploads_a_document_checked_by_content(unverified_investor, settings, content, content_type):
     upload = SimpleUploadedFile("scan.bin", content, content_type="application/octet-stream")
     document = document_upload(user=unverified_investor, kind="passport", uploaded=upload, actor=unverified_investor)
@@ -53,7 +54,9 @@ def test_oversize_file_is_refused(unverified_investor, settings):
 
 def test_unknown_document_kind_is_refused(unverified_investor):
     with pytest.raises(ApplicationError) as exc:
-        document_upload(user=unverified_investor, kind="selfie", uploaded=SimpleUploadedFile("a.pdf", PDF_BYTES, content_type="application/pdf"), actor=unverified_investor)
+        document_upload(user=unverified_investor, kind="selfie",
+                        uploaded=SimpleUploadedFile("a.pdf", PDF_BYTES, content_type="application/pdf"),
+                        actor=unverified_investor)
     assert exc.value.code == "invalid_document_kind"
 
 

@@ -35,7 +35,9 @@ def _reencrypt() -> str:
 
 def test_rotation_old_files_still_download_then_move_to_the_new_key(settings, unverified_investor):
     settings.FIELD_ENCRYPTION_KEYS = [OLD]
-    document = document_upload(user=unverified_investor, kind="passport", uploaded=SimpleUploadedFile("p.pdf", SCAN, content_type="application/pdf"), actor=unverified_investor)
+    document = document_upload(user=unverified_investor, kind="passport",
+                               uploaded=SimpleUploadedFile("p.pdf", SCAN, content_type="application/pdf"),
+                               actor=unverified_investor)
     old_name, under_old = document.file.name, _on_disk(document)
 
     settings.FIELD_ENCRYPTION_KEYS = [NEW, OLD]  # the new key goes first
@@ -70,7 +72,9 @@ def test_a_legacy_plaintext_file_is_served_then_encrypted_once(settings):
 
 def test_a_file_no_key_opens_is_reported_and_the_others_still_go(settings):
     profile = InvestorProfileFactory()
-    lost = KycDocumentFactory(profile=profile, file=ContentFile(filecrypt.MAGIC + Fernet(Fernet.generate_key()).encrypt(PDF_BYTES), name="upload"))
+    lost = KycDocumentFactory(profile=profile,
+                              file=ContentFile(filecrypt.MAGIC + Fernet(Fernet.generate_key()).encrypt(PDF_BYTES),
+                                               name="upload"))
     legacy = KycDocumentFactory(profile=profile, file=ContentFile(PDF_BYTES, name="upload"))
     with pytest.raises(CommandError, match=f"documents {lost.pk}\\)"):
         _reencrypt()

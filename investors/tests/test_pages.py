@@ -19,10 +19,12 @@ def test_profile_page_shows_status_and_what_is_missing(client, unverified_invest
 
 def test_profile_form_saves_and_bad_date_is_shown(client, unverified_investor):
     client.force_login(unverified_investor)
-    response = client.post(reverse("investors:profile"), {"kind": "individual", "legal_name": "Aiko", "birth_date": "2001-13-01"})
+    response = client.post(reverse("investors:profile"),
+                           {"kind": "individual", "legal_name": "Aiko", "birth_date": "2001-13-01"})
     assert response.status_code == 400 and "Enter a valid date" in response.content.decode()
     assert not InvestorProfile.objects.filter(user=unverified_investor).exists()
-    response = client.post(reverse("investors:profile"), {"kind": "individual", "legal_name": "Aiko", "birth_date": "2001-12-01", "residence_country": "JP"})
+    response = client.post(reverse("investors:profile"), {"kind": "individual", "legal_name": "Aiko",
+                                                          "birth_date": "2001-12-01", "residence_country": "JP"})
     assert response.status_code == 302
     assert InvestorProfile.objects.get(user=unverified_investor).legal_name == "Aiko"
 
@@ -35,9 +37,12 @@ def test_verified_investor_sees_verified(client, verified_investor):
 
 def test_upload_page_refuses_a_disguised_file(client, unverified_investor):
     client.force_login(unverified_investor)
-    response = client.post(reverse("investors:document-upload"), {"doc-kind": "passport", "doc-file": SimpleUploadedFile("x.pdf", b"GIF89a...")})
+    response = client.post(reverse("investors:document-upload"),
+                           {"doc-kind": "passport", "doc-file": SimpleUploadedFile("x.pdf", b"GIF89a...")})
     assert response.status_code == 400 and "Only PDF, JPEG and PNG" in response.content.decode()
-    response = client.post(reverse("investors:document-upload"), {"doc-kind": "passport", "doc-file": SimpleUploadedFile("x.pdf", PDF_BYTES, content_type="application/pdf")})
+    response = client.post(reverse("investors:document-upload"),
+                           {"doc-kind": "passport",
+                            "doc-file": SimpleUploadedFile("x.pdf", PDF_BYTES, content_type="application/pdf")})
     assert response.status_code == 302 and KycDocument.objects.count() == 1
 
 
@@ -68,9 +73,11 @@ def test_wallet_pages_challenge_then_verify(client, unverified_investor):
     challenge = WalletChallenge.objects.get()
     page = client.get(response["Location"]).content.decode()
     assert challenge.nonce in page and "Sign with browser wallet" in page
-    bad = client.post(reverse("investors:wallet-verify"), {"challenge": challenge.pk, "signature": sign(challenge.message, key_for(1))})
+    bad = client.post(reverse("investors:wallet-verify"),
+                      {"challenge": challenge.pk, "signature": sign(challenge.message, key_for(1))})
     assert bad.status_code == 400 and "another wallet" in bad.content.decode()
-    ok = client.post(reverse("investors:wallet-verify"), {"challenge": challenge.pk, "signature": sign(challenge.message, key)})
+    ok = client.post(reverse("investors:wallet-verify"),
+                     {"challenge": challenge.pk, "signature": sign(challenge.message, key)})
     assert ok.status_code == 302 and Wallet.objects.filter(profile__user=unverified_investor).count() == 1
     wallet = Wallet.objects.get()
     assert client.post(reverse("investors:wallet-remove", args=[wallet.pk])).status_code == 302
@@ -107,7 +114,8 @@ def test_an_accepted_kyc_document_is_never_spooled_to_disk_in_plaintext(client, 
     client.force_login(unverified_investor)
 
     response = client.post(reverse("investors:document-upload"),
-                           {"doc-kind": "passport", "doc-file": SimpleUploadedFile("scan.pdf", near_limit, content_type="application/pdf")})
+                           {"doc-kind": "passport",
+                            "doc-file": SimpleUploadedFile("scan.pdf", near_limit, content_type="application/pdf")})
 
     assert response.status_code == 302 and KycDocument.objects.count() == 1
     assert spooled == []

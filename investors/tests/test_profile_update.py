@@ -32,7 +32,8 @@ def test_investor_fills_in_the_profile(unverified_investor):
 def test_personal_data_is_encrypted_in_the_database(unverified_investor):
     profile = profile_update(user=unverified_investor, data=DATA, actor=unverified_investor)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT birth_date, identity_number, address FROM investors_investorprofile WHERE id = %s", [profile.pk])
+        cursor.execute("SELECT birth_date, identity_number, address FROM investors_investorprofile WHERE id = %s",
+                       [profile.pk])
         raw = cursor.fetchone()
     assert all(value.startswith("fernet:") for value in raw)
     assert "1990" not in raw[0] and "MY-NUMBER" not in raw[1] and "Shibuya" not in raw[2]

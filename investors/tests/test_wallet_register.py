@@ -43,7 +43,8 @@ def test_a_verified_investors_new_wallet_goes_to_the_registry(verified_investor)
 def test_a_signature_from_another_wallet_is_refused(unverified_investor):
     challenge = wallet_challenge_create(address=_address(), actor=unverified_investor)
     with pytest.raises(ApplicationError) as exc:
-        wallet_verify(challenge_id=challenge.pk, signature=sign(challenge.message, OTHER_KEY), actor=unverified_investor)
+        wallet_verify(challenge_id=challenge.pk, signature=sign(challenge.message, OTHER_KEY),
+                      actor=unverified_investor)
     assert exc.value.code == "signature_mismatch" and OTHER_WALLET in exc.value.message
     assert not Wallet.objects.exists()
     assert WalletChallenge.objects.get(pk=challenge.pk).used_at is None
@@ -52,7 +53,8 @@ def test_a_signature_from_another_wallet_is_refused(unverified_investor):
 def test_a_signature_of_another_message_is_refused(unverified_investor):
     challenge = wallet_challenge_create(address=_address(), actor=unverified_investor)
     with pytest.raises(ApplicationError) as exc:
-        wallet_verify(challenge_id=challenge.pk, signature=sign(challenge.message + "x", KEY), actor=unverified_investor)
+        wallet_verify(challenge_id=challenge.pk, signature=sign(challenge.message + "x", KEY),
+                      actor=unverified_investor)
     assert exc.value.code == "signature_mismatch"
 
 
@@ -95,7 +97,8 @@ def test_a_wallet_of_another_investor_cannot_be_claimed(verified_investor, outsi
 
     challenge = wallet_challenge_create(address=VERIFIED_INVESTOR_WALLET, actor=outsider)
     with pytest.raises(ConflictError) as exc:
-        wallet_verify(challenge_id=challenge.pk, signature=sign(challenge.message, VERIFIED_INVESTOR_KEY), actor=outsider)
+        wallet_verify(challenge_id=challenge.pk, signature=sign(challenge.message, VERIFIED_INVESTOR_KEY),
+                      actor=outsider)
     assert exc.value.code == "wallet_taken"
 
 
