@@ -1,7 +1,7 @@
 """What the rule engine decides on, read from the register: the security's rules with the
 control book's pause and the positions' lock-ups, an investor's facts at a wallet, holdings
-and holder counts, and the date the rules are checked against (today()). Read-only: the
-services and the selectors both use it."""
+and holder counts (checked against the business date, core.clock.business_today). Read-only:
+the services and the selectors both use it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from collections.abc import Iterable
 
 from django.db import connection
 from django.db.models import Count, Q, Sum
-from django.utils import timezone
 
 from accounts.models import User
 from compliance import rules
@@ -19,10 +18,6 @@ from investors.models import InvestorProfile, Wallet
 from issuance.models import Security
 
 from .models import ControlBook, Position
-
-
-def today():  # noqa: ANN201
-    return timezone.localdate()
 
 
 def rules_for(security: Security, book: ControlBook, *positions: Position | None) -> rules.SecurityRules:

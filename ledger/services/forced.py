@@ -11,11 +11,11 @@ from accounts.models import User
 from accounts.policy import Action, policy_ensure
 from compliance.selectors import investor_facts_for
 from core.audit import audit_record
+from core.clock import business_today
 from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from core.lifecycle import transition
 from issuance.models import Security
 
-from ..facts import today
 from ..models import ComplianceRequest, Position, TokenAction
 from .actions import action_record
 from .locks import book_lock, positions_lock
@@ -32,7 +32,7 @@ def _receiver_ok(user: User | None, address: str) -> None:
         raise ApplicationError(_("The recipient's wallet is not registered."), code="to_not_registered")
     if not facts.kyc_approved:
         raise ApplicationError(_("The investor's KYC is not approved."), code="kyc_not_approved")
-    if facts.kyc_expires_on is not None and facts.kyc_expires_on < today():
+    if facts.kyc_expires_on is not None and facts.kyc_expires_on < business_today():
         raise ApplicationError(_("The recipient's KYC has expired."), code="to_kyc_expired")
 
 

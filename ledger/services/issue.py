@@ -11,12 +11,13 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from accounts.policy import Action, policy_ensure
 from compliance import rules
+from core.clock import business_today
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.lifecycle import transition_many
 from investors.models import Wallet
 from issuance.models import Security, Subscription
 
-from ..facts import facts_for, facts_for_wallet, holdings_needed, holdings_read, rules_for, today, wallet_load
+from ..facts import facts_for, facts_for_wallet, holdings_needed, holdings_read, rules_for, wallet_load
 from ..models import ControlBook, Position, TokenAction
 from .access import security_load
 from .actions import actions_record_many, run_idempotent, same_action
@@ -59,7 +60,7 @@ def _issue_locked(*, security: Security, book: ControlBook, items: list[_Item], 
     written in one statement, then one action + outbox row + audit event per item, each kind
     in one INSERT (actions_record_many): a constant number of queries per batch."""
     security_rules = rules_for(security, book)
-    day = today()
+    day = business_today()
     balances: dict[int, int] = {}
     holders = 0
     if holdings_needed(security_rules):

@@ -10,10 +10,11 @@ from accounts.models import User
 from accounts.policy import Action, policy_ensure
 from compliance import rules
 from core.audit import audit_record
+from core.clock import business_today
 from core.errors import ApplicationError, NotFoundError
 from issuance.models import Security
 
-from ..facts import facts_for, holding_for, rules_for, today
+from ..facts import facts_for, holding_for, rules_for
 from ..models import Position, TokenAction, TransferRequest
 from .access import client_key_for
 from .actions import action_record, duplicate_key, existing_action, run_idempotent
@@ -68,7 +69,7 @@ def checked_transfer(*, security: Security, from_wallet: str, to_wallet: str, am
     verdict = rules.check_transfer(
         sender=facts_for(sender.investor, from_address, sender), receiver=facts_for(to_user, to_address, receiver),
         rules=rules_for(security, book, sender), sender_holding=holding_for(security, sender.investor, sender),
-        receiver_holding=holding_for(security, to_user, receiver), amount=amount, today=today(),
+        receiver_holding=holding_for(security, to_user, receiver), amount=amount, today=business_today(),
     )
     if not verdict.allowed:
         raise refuse(verdict)
