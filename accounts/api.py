@@ -94,10 +94,11 @@ class TokenInput(serializers.Serializer):
     email = serializers.EmailField()
     password = serializers.CharField()
     otp_code = serializers.CharField(required=False, allow_blank=True,
-                                     help_text="Required for staff who need 2FA: the code from their authenticator app.")
+                                     help_text="Required for staff who need 2FA: the code from their "
+                                               "authenticator app.")
     device = serializers.CharField(required=False, allow_blank=True, max_length=200,
-                                   help_text="A name for this device or script (default: your User-Agent). Asking again "
-                                             "for the same device replaces its token.")
+                                   help_text="A name for this device or script (default: your User-Agent). "
+                                             "Asking again for the same device replaces its token.")
 
 
 class TokenOutput(serializers.Serializer):
@@ -136,7 +137,8 @@ class TokenApi(ApiView):
             services.totp_verify(user=user, token=data.validated_data.get("otp_code", ""))
             verified = True
         throttle.record_success(email, ip)
-        device = tokens.device_name(data.validated_data.get("device"), user_agent=request.META.get("HTTP_USER_AGENT", ""))
+        device = tokens.device_name(data.validated_data.get("device"),
+                                    user_agent=request.META.get("HTTP_USER_AGENT", ""))
         instance, key = tokens.api_token_issue(user=user, device=device, two_factor_verified=verified)
         return Response(TokenOutput({"token": key, "expiry": instance.expiry, "device": instance.name}).data)
 

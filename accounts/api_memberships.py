@@ -78,10 +78,11 @@ class InvitationAnswerApi(ApiView):
 
     answer = "accept"
 
-    @extend_schema(request=InvitationAnswerInput, responses={200: InvitationOutput, **error_responses(400, 403, 404, 409)},
+    @extend_schema(request=InvitationAnswerInput,
+                   responses={200: InvitationOutput, **error_responses(400, 403, 404, 409)},
                    description="404 not_found: no invitation to your e-mail address with this id; 403 "
-                               "invitation_token_invalid: wrong token; 409 invitation_not_pending | invitation_expired | "
-                               "already_member | account_cannot_join.")
+                               "invitation_token_invalid: wrong token; 409 invitation_not_pending | "
+                               "invitation_expired | already_member | account_cannot_join.")
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         token = _valid(InvitationAnswerInput, request)["token"]
         service = memberships.invitation_accept if self.answer == "accept" else memberships.invitation_decline
@@ -103,7 +104,8 @@ class ActiveOrganizationApi(ApiView):
     def get(self, request):  # noqa: ANN001, ANN201
         return Response(ActiveOrganizationOutput(_active_state(request.user)).data)
 
-    @extend_schema(request=ActiveOrganizationInput, responses={200: ActiveOrganizationOutput, **error_responses(400, 403, 404)},
+    @extend_schema(request=ActiveOrganizationInput,
+                   responses={200: ActiveOrganizationOutput, **error_responses(400, 403, 404)},
                    summary="Choose the organization you act in",
                    description="404 not_found unless you are a member of that organization.")
     def post(self, request):  # noqa: ANN001, ANN201

@@ -68,7 +68,8 @@ def load_demo_users() -> list[tuple[User, str | None]]:
             user = User.objects.create_user(
                 email=spec.email, password=DEMO_PASSWORD, full_name=spec.full_name, role=spec.role
             )
-            audit_record(action="user.created", obj=user, new={"email": user.email, "role": user.role, "source": "demo_data"})
+            audit_record(action="user.created", obj=user,
+                         new={"email": user.email, "role": user.role, "source": "demo_data"})
         if spec.membership:
             Membership.objects.get_or_create(user=user, organization=org, defaults={"role": spec.membership})
         secret = None

@@ -8,7 +8,8 @@ class SignUpForm(forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=User._meta.get_field("full_name").max_length)
     email = forms.EmailField(label=_("E-mail address"), max_length=User._meta.get_field("email").max_length)
     password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
-    password_again = forms.CharField(label=_("Password again"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password_again = forms.CharField(label=_("Password again"),
+                                     widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
     def clean(self):  # noqa: ANN201
         data = super().clean()
@@ -32,7 +33,8 @@ class OrganizationForm(forms.Form):
 
 class SignInForm(forms.Form):
     email = forms.EmailField(label=_("E-mail address"))
-    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
+    password = forms.CharField(label=_("Password"),
+                               widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
 
 
 class TokenForm(forms.Form):

@@ -172,14 +172,16 @@ def _join(invitation: Invitation, *, actor: User) -> Membership:
     who so far belonged to exactly one organization keeps acting in it until they choose."""
     user = User.objects.select_for_update().get(pk=actor.pk)
     if user.role != Role.ISSUER:
-        raise ConflictError(_("This account cannot join a company. Sign up with another e-mail address or ask the admin."),
-                            code="account_cannot_join")
+        raise ConflictError(
+            _("This account cannot join a company. Sign up with another e-mail address or ask the admin."),
+            code="account_cannot_join")
     before = list(Membership.objects.filter(user=user).values_list("organization_id", flat=True))
     if invitation.organization_id in before:
         raise ConflictError(_("You are already a member of this organization."), code="already_member")
     try:
         with transaction.atomic():
-            membership = Membership.objects.create(user=user, organization_id=invitation.organization_id, role=invitation.role)
+            membership = Membership.objects.create(user=user, organization_id=invitation.organization_id,
+                                                   role=invitation.role)
     except IntegrityError as exc:  # a concurrent accept of another invitation to the same organization
         raise ConflictError(_("You are already a member of this organization."), code="already_member") from exc
     kept = None

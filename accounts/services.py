@@ -34,7 +34,8 @@ def _sign_up_checked(*, email: str, password: str, full_name: str) -> tuple[str,
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise ApplicationError(_("Enter a valid e-mail address."), code="invalid_email", fields={"email": [_("Enter a valid e-mail address.")]}) from exc
+        raise ApplicationError(_("Enter a valid e-mail address."), code="invalid_email",
+                               fields={"email": [_("Enter a valid e-mail address.")]}) from exc
     candidate = User(email=email, full_name=full_name)
     try:
         validate_password(password, user=candidate)
@@ -86,7 +87,8 @@ def organization_create_check(*, actor: User) -> None:
             code="issuer_role_required",
         )
     if actor.memberships.exists():
-        raise ConflictError(_("You already belong to an organization and cannot create another one."), code="already_in_organization")
+        raise ConflictError(_("You already belong to an organization and cannot create another one."),
+                            code="already_in_organization")
 
 
 def organization_create(*, name: str, actor: User) -> Membership:

@@ -19,9 +19,13 @@ urlpatterns = [
     path("organizations/new/", views.organization_create, name="organization-create"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization"),
     path("password-reset/", views.PasswordReset.as_view(), name="password-reset"),
-    path("password-reset/sent/", auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"), name="password-reset-done"),
+    path("password-reset/sent/",
+         auth_views.PasswordResetDoneView.as_view(template_name="accounts/password_reset_done.html"),
+         name="password-reset-done"),
     path("reset/<uidb64>/<token>/", views.PasswordResetConfirm.as_view(), name="password-reset-confirm"),
-    path("reset/done/", auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"), name="password-reset-complete"),
+    path("reset/done/",
+         auth_views.PasswordResetCompleteView.as_view(template_name="accounts/password_reset_complete.html"),
+         name="password-reset-complete"),
 ]
 
 # Joining organizations (invitations) and choosing the active one: accounts.views_memberships.

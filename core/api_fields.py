@@ -71,8 +71,9 @@ class DecimalStringField(serializers.RegexField):
 
     def __init__(self, **kwargs) -> None:  # noqa: ANN003
         kwargs.setdefault("max_length", 100)
-        kwargs.setdefault("error_messages", {"invalid": _("Enter a number with digits 0-9 and an optional decimal point, "
-                                                          "as a string (e.g. \"10\" or \"2.5\").")})
+        kwargs.setdefault("error_messages", {
+            "invalid": _("Enter a number with digits 0-9 and an optional decimal point, "
+                         "as a string (e.g. \"10\" or \"2.5\").")})
         super().__init__(DECIMAL_PATTERN, **kwargs)
         # The pattern is for the schema; the check is _DECIMAL.fullmatch below (RegexValidator's
         # search with `$` would let a trailing newline through).
@@ -123,7 +124,8 @@ class AddressField(StrictCharField):
     def to_internal_value(self, data):  # noqa: ANN001, ANN201
         value = super().to_internal_value(data)
         if not _ADDRESS.fullmatch(value):
-            raise serializers.ValidationError(_("Enter a wallet address: 0x and 40 hexadecimal digits."), code="invalid")
+            raise serializers.ValidationError(_("Enter a wallet address: 0x and 40 hexadecimal digits."),
+                                              code="invalid")
         return value
 
 

@@ -146,7 +146,8 @@ def audit_verify(batch_size: int = 2000) -> VerifyResult:
     with transaction.atomic():
         for event in AuditEvent.objects.order_by("id").iterator(chunk_size=batch_size):
             if event.prev_hash != prev:
-                return VerifyResult(checked, event.id, "prev_hash does not match the previous row (a row was removed or reordered)")
+                return VerifyResult(checked, event.id,
+                                    "prev_hash does not match the previous row (a row was removed or reordered)")
             if _digest(prev, event) != event.hash:
                 return VerifyResult(checked, event.id, "row content does not match its hash (the row was altered)")
             prev = event.hash

@@ -76,8 +76,9 @@ def insert_rows(objs: Sequence[models.Model]) -> None:
     arrays = [[f.get_db_prep_save(f.pre_save(obj, add=True), connection) for obj in objs] for f in fields]
     quote = connection.ops.quote_name
     names = ", ".join(quote(f.column) for f in fields)
+    casts = ", ".join(f"%s::{f.rel_db_type(connection) if f.primary_key else f.db_type(connection)}[]" for f in fields)
     sql = (f"INSERT INTO {quote(meta.db_table)} ({names}) SELECT {names} "  # noqa: S608 (metadata only)
-           f"FROM unnest({', '.join(f'%s::{f.rel_db_type(connection) if f.primary_key else f.db_type(connection)}[]' for f in fields)}) "
+           f"FROM unnest({casts}) "
            f"WITH ORDINALITY AS u({names}, _n) ORDER BY _n RETURNING {quote(meta.pk.column)}")
     with connection.cursor() as cursor:
         cursor.execute(sql, arrays)

@@ -11,8 +11,8 @@ from rest_framework.parsers import JSONParser
 
 class JSONObjectParser(JSONParser):
     """JSON bodies are objects: every operation's schema says so. `[]`, a string or a number
-    is a 400 (code `invalid`, like any other invalid input) here, before any view calls `.get` on it (the default parser,
-    REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"])."""
+    is a 400 (code `invalid`, like any other invalid input) here, before any view calls `.get`
+    on it (the default parser, REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"])."""
 
     def parse(self, stream, media_type=None, parser_context=None):  # noqa: ANN001, ANN201
         data = super().parse(stream, media_type, parser_context)

@@ -48,7 +48,8 @@ def test_each_device_gets_its_own_token_and_asking_again_replaces_that_devices(c
     assert client.get(ME, HTTP_AUTHORIZATION=f"Token {server['token']}").status_code == 200
     assert client.get(ME, HTTP_AUTHORIZATION=f"Token {laptop_again['token']}").status_code == 200
     assert client.get(ME, HTTP_AUTHORIZATION=f"Token {laptop['token']}").status_code in (401, 403)
-    assert sorted(Token.objects.filter(user=verified_investor).values_list("name", flat=True)) == ["build server", "laptop"]
+    names = Token.objects.filter(user=verified_investor).values_list("name", flat=True)
+    assert sorted(names) == ["build server", "laptop"]
 
 
 def test_without_a_device_name_the_user_agent_names_it(client, verified_investor, password):
@@ -107,7 +108,8 @@ def test_staff_without_a_code_are_refused_with_invalid_totp(client, compliance_o
 
 
 def test_staff_with_a_wrong_code_are_refused(client, operator, password):
-    response = _ask_token(client, email=operator.email, password=password, otp_code=wrong_totp(operator.totpdevice_set.get()))
+    response = _ask_token(client, email=operator.email, password=password,
+                          otp_code=wrong_totp(operator.totpdevice_set.get()))
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "invalid_totp"

@@ -156,7 +156,8 @@ def test_an_existing_company_name_is_allowed_and_noted_for_compliance(client, is
 
 @pytest.mark.parametrize(
     ("company_name", "code"),
-    [("", "name_required"), (" \t\n ", "name_required"), ("K" * 201, "name_too_long"), ("Kumo\x00 K.K.", "name_invalid")],
+    [("", "name_required"), (" \t\n ", "name_required"), ("K" * 201, "name_too_long"),
+     ("Kumo\x00 K.K.", "name_invalid")],
 )
 def test_the_service_refuses_a_bad_company_name_with_a_code(db, company_name, code):
     before = founding_state()

@@ -104,7 +104,8 @@ def test_a_revoked_invitation_cannot_be_accepted(invitation, invitee):
     assert status == 409 and body["error"]["code"] == "invitation_not_pending"
 
 
-def test_a_member_already_or_an_investor_account_is_a_conflict(issuer_org, issuer_admin, issuer_member, verified_investor):
+def test_a_member_already_or_an_investor_account_is_a_conflict(issuer_org, issuer_admin, issuer_member,
+                                                               verified_investor):
     for user, code in [(issuer_member, "already_member"), (verified_investor, "account_cannot_join")]:
         inv, token = invite(issuer_org, issuer_admin, user.email)
         status, body = post(signed_in(user), f"/api/accounts/invitations/{inv.pk}/accept/", {"token": token})

@@ -25,7 +25,8 @@ def member_of_another_org(db):  # noqa: ANN001
 
 
 def _denied_events(user, org_pk: int):  # noqa: ANN001
-    return AuditEvent.objects.filter(action="access_denied", actor=user, object_type="accounts.organization", object_id=str(org_pk))
+    return AuditEvent.objects.filter(action="access_denied", actor=user, object_type="accounts.organization",
+                                     object_id=str(org_pk))
 
 
 def test_a_member_sees_the_organization_and_its_members(client, sign_in, issuer_member, issuer_admin, issuer_org):

@@ -27,7 +27,8 @@ def test_the_dashboard_offers_an_issuer_without_organization_to_create_the_compa
     assert f'action="{CREATE}"' in page
 
 
-@pytest.mark.parametrize("persona", ["verified_investor", "issuer_member", "issuer_admin", "compliance_officer", "operator"])
+@pytest.mark.parametrize("persona", ["verified_investor", "issuer_member", "issuer_admin", "compliance_officer",
+                                     "operator"])
 def test_other_dashboards_do_not_offer_it(request, login_verified, persona):
     client = login_verified(request.getfixturevalue(persona))
 
@@ -125,7 +126,8 @@ def test_the_service_checks_the_role_before_the_name(verified_investor):
     assert refused.value.code == "issuer_role_required"
 
 
-@pytest.mark.parametrize(("name", "code"), [("", "name_required"), ("K" * 201, "name_too_long"), ("A\x07B", "name_invalid")])
+@pytest.mark.parametrize(("name", "code"), [("", "name_required"), ("K" * 201, "name_too_long"),
+                                            ("A\x07B", "name_invalid")])
 def test_the_service_refuses_a_bad_name_with_a_code_on_the_field(unaffiliated_issuer, name, code):
     before = founding_state()
 

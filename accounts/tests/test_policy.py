@@ -40,7 +40,8 @@ def test_money_steps_are_not_granted_to_members():
 def test_a_two_factor_step_granted_to_members_is_reported(monkeypatch):
     loose = Rule(frozenset({Actor.ISSUER_ADMIN, Actor.ISSUER_MEMBER}), Scope.ISSUER, True, ("x.y",))
     monkeypatch.setitem(POLICY, Action.SUBSCRIPTION_SETTLE, loose)
-    assert policy_problems() == ["subscription.settle: needs 2FA but is granted to issuer_member, who sign in without it"]
+    assert policy_problems() == [
+        "subscription.settle: needs 2FA but is granted to issuer_member, who sign in without it"]
     assert Actor.ISSUER_MEMBER not in TWO_FACTOR_ACTORS
 
 

@@ -33,7 +33,8 @@ def _reset_password(client, user) -> None:  # noqa: ANN001
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     link = reverse("accounts:password-reset-confirm", args=[uid, default_token_generator.make_token(user)])
     form_page = client.get(link, follow=True)
-    response = client.post(form_page.redirect_chain[-1][0], {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
+    response = client.post(form_page.redirect_chain[-1][0],
+                           {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
     assert response.status_code == 302
 
 
@@ -53,7 +54,8 @@ def test_a_password_reset_ends_the_old_tokens_and_sessions(client, verified_inve
 def test_removing_a_two_factor_device_ends_the_persons_tokens_and_sessions(operator):
     key = api_token_for(operator)
     assert _works(key)
-    session = UserSession.objects.create(session_key="x" * 32, session_data="", expire_date="2999-01-01T00:00Z", user=operator)
+    session = UserSession.objects.create(session_key="x" * 32, session_data="", expire_date="2999-01-01T00:00Z",
+                                         user=operator)
 
     operator.totpdevice_set.get().delete()  # a 2FA reset, from the admin site or a support script
 
@@ -77,7 +79,8 @@ def test_api_logout_all_ends_every_token_and_session(client, verified_investor):
     laptop, phone = api_token_for(verified_investor, device="laptop"), api_token_for(verified_investor, device="phone")
     browser = _signed_in_browser(verified_investor)
 
-    response = client.post(reverse("api:logout-all"), content_type="application/json", HTTP_AUTHORIZATION=f"Token {laptop}")
+    response = client.post(reverse("api:logout-all"), content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Token {laptop}")
 
     assert response.status_code == 200
     assert response.json() == {"sessions": 1, "tokens": 2}

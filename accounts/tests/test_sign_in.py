@@ -82,7 +82,8 @@ def test_one_address_guessing_many_accounts_is_locked_too(client, settings, sign
     assert not _is_signed_in(client)
 
 
-@pytest.mark.parametrize("next_url", ["//evil.example/", "https://evil.example/", "/\\evil.example/", "\\\\evil.example"])
+@pytest.mark.parametrize("next_url", ["//evil.example/", "https://evil.example/", "/\\evil.example/",
+                                      "\\\\evil.example"])
 def test_an_unsafe_next_address_is_not_followed(sign_in, verified_investor, next_url):
     response = sign_in(verified_investor, next_url=quote(next_url, safe=""))
 

@@ -23,7 +23,8 @@ def _api(client, email, password, ip):  # noqa: ANN001, ANN202
 
 
 @pytest.mark.parametrize("ask", [_page, _api], ids=["page", "api"])
-def test_the_owner_signs_in_from_home_while_an_attacker_hammers_the_account(client, settings, verified_investor, password, ask):
+def test_the_owner_signs_in_from_home_while_an_attacker_hammers_the_account(client, settings, verified_investor,
+                                                                           password, ask):
     assert ask(client, verified_investor.email, password, HOME).status_code in (200, 302)  # home is known
     client.logout()
     for _ in range(settings.LOGIN_THROTTLE_ACCOUNT_MAX_FAILURES + 5):
@@ -41,14 +42,16 @@ def test_a_pair_lock_does_not_follow_the_owner_to_another_address(client, settin
     assert _page(client, verified_investor.email, password, HOME).status_code == 302
 
 
-def test_a_colleague_failing_behind_the_same_address_does_not_lock_my_account(client, settings, verified_investor, outsider, password):
+def test_a_colleague_failing_behind_the_same_address_does_not_lock_my_account(client, settings, verified_investor,
+                                                                             outsider, password):
     for _ in range(settings.LOGIN_THROTTLE_MAX_FAILURES + 3):
         _page(client, outsider.email, "guess-again-1", OFFICE)
 
     assert _page(client, verified_investor.email, password, OFFICE).status_code == 302
 
 
-def test_many_addresses_guessing_one_account_lock_it_only_for_addresses_it_never_used(client, settings, verified_investor, password):
+def test_many_addresses_guessing_one_account_lock_it_only_for_addresses_it_never_used(client, settings,
+                                                                                     verified_investor, password):
     settings.LOGIN_THROTTLE_ACCOUNT_MAX_FAILURES = 6
     _page(client, verified_investor.email, password, HOME)
     client.logout()
@@ -59,7 +62,8 @@ def test_many_addresses_guessing_one_account_lock_it_only_for_addresses_it_never
     assert _page(client, verified_investor.email, password, HOME).status_code == 302
 
 
-def test_spraying_many_accounts_from_one_address_is_stopped_except_for_its_regulars(client, settings, verified_investor, outsider, password):
+def test_spraying_many_accounts_from_one_address_is_stopped_except_for_its_regulars(client, settings, verified_investor,
+                                                                                   outsider, password):
     settings.LOGIN_THROTTLE_ADDRESS_MAX_FAILURES = 4
     _page(client, verified_investor.email, password, OFFICE)  # a regular of this address
     client.logout()

@@ -93,7 +93,8 @@ def test_enrolment_with_garbage_is_refused(client, sign_in, staff_without_device
     assert not _device(staff_without_device).confirmed
 
 
-def test_enrolment_with_the_right_code_confirms_the_device_and_opens_the_dashboard(client, sign_in, staff_without_device):
+def test_enrolment_with_the_right_code_confirms_the_device_and_opens_the_dashboard(client, sign_in,
+                                                                                  staff_without_device):
     sign_in(staff_without_device)
     client.get(ENROL)
     device = _device(staff_without_device)
@@ -144,7 +145,8 @@ def test_verification_with_the_right_code_opens_the_page_asked_for(client, sign_
 
 @pytest.mark.parametrize(
     ("next_url", "lands_on"),
-    [("//evil.example/", DASHBOARD), ("https://evil.example/", DASHBOARD), ("/accounts/password-reset/", "/accounts/password-reset/")],
+    [("//evil.example/", DASHBOARD), ("https://evil.example/", DASHBOARD),
+     ("/accounts/password-reset/", "/accounts/password-reset/")],
 )
 def test_verification_follows_only_a_local_next_address(client, sign_in, operator, next_url, lands_on):
     sign_in(operator)

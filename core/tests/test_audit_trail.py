@@ -212,7 +212,8 @@ def test_a_request_without_the_header_gets_a_generated_id(client, db):
 
 
 def test_an_ipv6_client_address_in_any_spelling_keeps_the_chain_verifiable(client, db):
-    client.post(reverse("accounts:login"), {"email": "nobody@example.test", "password": "x"}, REMOTE_ADDR="2001:DB8:0:0::1")
+    client.post(reverse("accounts:login"), {"email": "nobody@example.test", "password": "x"},
+                REMOTE_ADDR="2001:DB8:0:0::1")
 
     event = AuditEvent.objects.get(action="user.sign_in_failed")
     assert event.ip_address == "2001:db8::1"

@@ -53,7 +53,8 @@ def test_whole_number_field_refuses_with_a_message(text):
     assert form.errors["count"]
 
 
-@pytest.mark.parametrize("text, rate", [("1.25", Decimal("1.25")), ("１．２５", Decimal("1.25")), ("100", Decimal(100))])
+@pytest.mark.parametrize("text, rate", [("1.25", Decimal("1.25")), ("１．２５", Decimal("1.25")),
+                                        ("100", Decimal(100))])
 def test_decimal_number_field_accepts(text, rate):
     form = NumberForm({"rate": text})
     assert form.is_valid(), form.errors

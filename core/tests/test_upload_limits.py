@@ -59,7 +59,8 @@ def test_a_file_just_past_the_kyc_limit_is_stopped_while_reading(settings, unver
     settings.KYC_DOCUMENT_MAX_BYTES = 4096  # the body (~6 KB) is within the multipart allowance
     api = APIClient()
     api.force_authenticate(unverified_investor)
-    r = api.generic("POST", "/api/investors/documents/", _multipart(6000), content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    r = api.generic("POST", "/api/investors/documents/", _multipart(6000),
+                    content_type=f"multipart/form-data; boundary={BOUNDARY}")
     assert r.status_code == 413 and r.json()["error"]["code"] == "request_too_large"
     assert not KycDocument.objects.exists()
 
@@ -67,7 +68,8 @@ def test_a_file_just_past_the_kyc_limit_is_stopped_while_reading(settings, unver
 def test_the_kyc_page_has_the_kyc_limit_too(settings, client, unverified_investor):
     settings.KYC_DOCUMENT_MAX_BYTES = 4096
     client.force_login(unverified_investor)
-    r = client.generic("POST", "/investors/documents/", _multipart(6000), content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    r = client.generic("POST", "/investors/documents/", _multipart(6000),
+                       content_type=f"multipart/form-data; boundary={BOUNDARY}")
     assert r.status_code == 413 and b'data-error-code="request_too_large"' in r.content
     assert not KycDocument.objects.exists()
 
@@ -76,7 +78,8 @@ def test_a_file_within_the_limit_goes_through(settings, unverified_investor):
     settings.KYC_DOCUMENT_MAX_BYTES = 8192
     api = APIClient()
     api.force_authenticate(unverified_investor)
-    r = api.generic("POST", "/api/investors/documents/", _multipart(6000), content_type=f"multipart/form-data; boundary={BOUNDARY}")
+    r = api.generic("POST", "/api/investors/documents/", _multipart(6000),
+                    content_type=f"multipart/form-data; boundary={BOUNDARY}")
     assert r.status_code == 201, r.json()
 
 

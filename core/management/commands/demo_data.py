@@ -12,7 +12,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, force: bool = False, **options):  # noqa: ANN002, ANN003
         if not settings.DEBUG and not force:
-            raise CommandError("demo_data creates users with a published password; it refuses to run with DEBUG off (use --force for a throwaway stack).")
+            raise CommandError("demo_data creates users with a published password; it refuses to run with DEBUG off "
+                               "(use --force for a throwaway stack).")
         for name, loader in demo.loaders():
             for line in loader():
                 self.stdout.write(line)
