@@ -7,13 +7,13 @@ import threading
 
 from django.conf import settings
 
-from .port import ChainUnavailable
+from .port import ChainBackend, ChainUnavailable
 from .web3_backend import Web3Backend
 
 _local = threading.local()
 
 
-def get_backend() -> Web3Backend:
+def get_backend() -> ChainBackend:
     """The backend for the current settings, kept per process and thread: building one costs
     ~2 ms of CPU (web3 instance, key, ABI tables) plus a new HTTP connection and an
     eth_chainId call on first use, and a worker asks for it on every sweep. Its state is
@@ -23,7 +23,8 @@ def get_backend() -> Web3Backend:
         raise ChainUnavailable("CHAIN_RPC_URL is not set", code="not_configured")
     if not settings.CHAIN_SIGNER_KEY:
         raise ChainUnavailable("CHAIN_SIGNER_KEY is not set", code="not_configured")
-    key = (os.getpid(), settings.CHAIN_RPC_URL, settings.CHAIN_SIGNER_KEY, settings.CHAIN_TIMEOUT_SECONDS)
+    key = (os.getpid(), settings.CHAIN_RPC_URL, settings.CHAIN_SIGNER_KEY,
+           settings.CHAIN_TIMEOUT_SECONDS)
     if getattr(_local, "key", None) != key:
         _local.backend = Web3Backend(settings.CHAIN_RPC_URL, settings.CHAIN_SIGNER_KEY,
                                      timeout=settings.CHAIN_TIMEOUT_SECONDS)

@@ -32,7 +32,7 @@ import logging
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -42,14 +42,15 @@ from core.audit import audit_record
 from core.db import update_rows
 from core.lifecycle import transition, transition_many
 from core.models import OutboxEntry
+from core.outbox_payloads import OutboxKind
 
 from .backend import get_backend
-from .batches import batch_call_for, copy_links, member_ids, members_of
-from .calls import MULTI_STEP_KINDS, BadPayload, TargetNotDeployed, step_count
+from .batches import batch_call_for
+from .calls import MULTI_STEP_KINDS, BadPayload, TargetNotDeployed, payload_of, step_count
 from .models import ChainTransaction, DeployedContract, token_contract_name
-from .port import ChainUnavailable, Receipt
-from .relay import Prepared, broadcast, call_for
+from .port import ChainBackend, ChainUnavailable, Receipt
 from .retries import error_text
+from .sending import Prepared, broadcast, call_for, member_ids, members_of, prepare_replacement
 
 log = logging.getLogger(__name__)
 Status = ChainTransaction.Status
@@ -67,7 +68,7 @@ class ConfirmResult:
     stepped: int = 0   # a step confirmed, the action's next step is PENDING (the relay's again)
 
 
-def confirm_sweep(*, backend=None, batch_size: int | None = None) -> ConfirmResult:  # noqa: ANN001
+def confirm_sweep(*, backend: ChainBackend | None = None, batch_size: int | None = None) -> ConfirmResult:
     backend = backend or get_backend()
     result = ConfirmResult()
     live = list(ChainTransaction.objects.filter(status__in=ChainTransaction.LIVE, signer=backend.address,
@@ -184,8 +185,8 @@ def settle_many(decided: list[tuple[ChainTransaction, Receipt, list[ChainTransac
     return outcomes
 
 
-def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[ChainTransaction], head: int, now,  # noqa: ANN001
-                   members: list[int], entries: dict[int, OutboxEntry],
+def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[ChainTransaction], head: int,
+                   now: datetime, members: list[int], entries: dict[int, OutboxEntry],
                    rows: dict[int, ChainTransaction], batch: _Settlement) -> str | None:
     confirmations = head - receipt.block_number + 1
     enough = confirmations >= settings.CHAIN_CONFIRMATIONS
@@ -195,7 +196,7 @@ def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[Ch
         return None
     for other in (rows[t.pk] for t in group):
         if other.pk != tx.pk and other.status in ChainTransaction.LIVE:
-            ChainTransaction.objects.filter(pk=other.pk).update(status=Status.REPLACED, updated_at=now)
+            ChainTransaction.objects.filter(pk=other.pk).move(Status.REPLACED, updated_at=now)
             other.status = Status.REPLACED
             if other.replaces_id or tx.replaces_id:
                 audit_record(action="chain.tx_replaced", obj=other,
@@ -205,13 +206,14 @@ def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[Ch
               "updated_at": now}
     if not enough:
         if tx.status != Status.MINED:
-            ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.MINED, **fields)
+            ChainTransaction.objects.filter(pk=tx.pk).move(Status.MINED, **fields)
             tx.status = Status.MINED
         return "mined"
     if receipt.status == 1:
         for name, value in fields.items():
             setattr(tx, name, value)
-        tx.status, tx.confirmed_at = Status.CONFIRMED, now
+        tx.move_to(Status.CONFIRMED)   # written with the sweep's other confirmations (_Settlement)
+        tx.confirmed_at = now
         batch.confirmed_txs.append(tx)
         if len(members) > 1:   # a batchMint: every member confirmed with its hash
             for member in (entries[i] for i in members):
@@ -220,7 +222,7 @@ def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[Ch
                                        f"batch tx {tx.tx_hash} block {receipt.block_number}"))
             return "confirmed"
         _after_success(entry=entry, tx=tx, receipt=receipt)
-        if entry.kind in MULTI_STEP_KINDS and tx.step + 1 < step_count(entry.kind, entry.payload):
+        if entry.kind in MULTI_STEP_KINDS and tx.step + 1 < step_count(payload_of(entry)):
             transition(entry, to=OutboxEntry.Status.PENDING, actor=None,
                        reason=f"step {tx.step} confirmed in block {receipt.block_number}")
             OutboxEntry.objects.filter(pk=entry.pk).update(available_at=now, updated_at=now)
@@ -228,12 +230,10 @@ def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[Ch
         batch.done.append((entry, tx, receipt, f"tx {tx.tx_hash} block {receipt.block_number}"))
         return "confirmed"
     if len(members) > 1:
-        tx.status = Status.FAILED
         return _batch_reverted(tx=tx, receipt=receipt, entries=[entries[i] for i in members], fields=fields,
                                now=now)
     code, message = _error_code(receipt.error), receipt.error or "reverted"
-    ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.FAILED, error_code=code,
-                                                     error_message=message, **fields)
+    ChainTransaction.objects.filter(pk=tx.pk).move(Status.FAILED, error_code=code, error_message=message, **fields)
     tx.status = Status.FAILED
     OutboxEntry.objects.filter(pk=entry.pk).update(last_error=error_text(code, message), updated_at=now)
     transition(entry, to=OutboxEntry.Status.FAILED, actor=None, reason=code)
@@ -241,12 +241,12 @@ def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[Ch
 
 
 def _batch_reverted(*, tx: ChainTransaction, receipt: Receipt, entries: list[OutboxEntry], fields: dict,
-                    now) -> str:  # noqa: ANN001
+                    now: datetime) -> str:
     """A batchMint that reverted sends every member back to PENDING, to be sent one by one
     (chain/batches.py), so only the guilty one fails, with its own decoded error."""
     code, message = _error_code(receipt.error), receipt.error or "reverted"
-    ChainTransaction.objects.filter(pk=tx.pk).update(status=Status.FAILED, error_code=code,
-                                                     error_message=message, **fields)
+    ChainTransaction.objects.filter(pk=tx.pk).move(Status.FAILED, error_code=code, error_message=message, **fields)
+    tx.status = Status.FAILED
     audit_record(action="chain.batch_reverted", obj=tx,
                  new={"tx_hash": tx.tx_hash, "error": message, "entries": [e.pk for e in entries]})
     for entry in entries:
@@ -260,8 +260,8 @@ def _batch_reverted(*, tx: ChainTransaction, receipt: Receipt, entries: list[Out
 
 
 def _after_success(*, entry: OutboxEntry, tx: ChainTransaction, receipt: Receipt) -> None:
-    if entry.kind == "token.deploy" and tx.step == 0:
-        name = token_contract_name(entry.payload["security_id"])
+    if entry.kind == OutboxKind.TOKEN_DEPLOY and tx.step == 0:
+        name = token_contract_name(payload_of(entry).security_id)
         contract, _ = DeployedContract.objects.update_or_create(
             name=name, chain_id=tx.chain_id,
             defaults={"address": receipt.contract_address or "", "tx_hash": tx.tx_hash})
@@ -284,8 +284,8 @@ def nonce_consumed(*, group: list[ChainTransaction]) -> str | None:
         original = next((t for t in rows if t.replaces_id is None), None)
         for tx in rows:
             failed = tx is original
-            ChainTransaction.objects.filter(pk=tx.pk).update(
-                status=Status.FAILED if failed else Status.REPLACED, updated_at=now,
+            ChainTransaction.objects.filter(pk=tx.pk).move(
+                Status.FAILED if failed else Status.REPLACED, updated_at=now,
                 **({"error_code": "NonceConsumed",
                     "error_message": "another transaction used this nonce; the action is sent again"}
                    if failed else {}))
@@ -298,14 +298,15 @@ def nonce_consumed(*, group: list[ChainTransaction]) -> str | None:
     return "requeued"
 
 
-def follow_pending(*, group: list[ChainTransaction], backend, known: dict[str, bool] | None = None) -> str | None:  # noqa: ANN001
+def follow_pending(*, group: list[ChainTransaction], backend: ChainBackend,
+                   known: dict[str, bool] | None = None) -> str | None:
     """No receipt yet: undo a MINED after a reorg, rebroadcast a dropped tx, bump a stuck one.
     ``known``: whether the node knows each newest tx hash, read for a whole sweep at once for
     those broadcast more than CHAIN_REBROADCAST_AFTER_SECONDS ago (the others wait)."""
     for tx in group:
         if tx.status == Status.MINED:
-            ChainTransaction.objects.filter(pk=tx.pk, status=Status.MINED).update(
-                status=Status.BROADCAST, block_number=None, mined_at=None, updated_at=timezone.now())
+            ChainTransaction.objects.filter(pk=tx.pk, status=Status.MINED).move(
+                Status.BROADCAST, block_number=None, mined_at=None, updated_at=timezone.now())
             tx.status = Status.BROADCAST
     newest = max(group, key=lambda t: t.pk)
     if newest.status == Status.PREPARED and refused_for_fees(newest):
@@ -342,16 +343,17 @@ def _bumped(old: int, percent: float) -> int:
     return math.ceil(old * (100 + percent) / 100)
 
 
-def fee_bump(*, stuck: ChainTransaction, backend) -> ChainTransaction | None:  # noqa: ANN001
-    """Sign the same call under the same nonce with higher fees, store it, broadcast it:
-    for a BROADCAST transaction stuck in the pool, or a PREPARED one the node refused for its
-    fees. Returns None when the group moved on meanwhile (mined, or bumped by another worker)."""
+def fee_bump(*, stuck: ChainTransaction, backend: ChainBackend) -> Prepared | None:
+    """Sign the same call under the same nonce with higher fees, store it, broadcast it
+    (chain/sending.py): for a BROADCAST transaction stuck in the pool, or a PREPARED one the
+    node refused for its fees. Returns None when the group moved on meanwhile (mined, or
+    bumped by another worker)."""
     percent = max(settings.CHAIN_FEE_BUMP_PERCENT, 12.5)
-    entry = OutboxEntry.objects.get(pk=stuck.entry_id)
     try:
         if stuck.function == "batchMint":
             call = batch_call_for(stuck)
         else:
+            entry = OutboxEntry.objects.get(pk=stuck.entry_id)
             call = call_for(entry, stuck.step, chain_id=stuck.chain_id, signer=stuck.signer)
     except (TargetNotDeployed, BadPayload):
         log.exception("cannot rebuild the call of %s for a fee bump", stuck.tx_hash)
@@ -359,26 +361,11 @@ def fee_bump(*, stuck: ChainTransaction, backend) -> ChainTransaction | None:  #
     suggested_max, suggested_priority = backend.suggest_fees()
     priority = max(_bumped(stuck.max_priority_fee_per_gas, percent), suggested_priority)
     max_fee = max(_bumped(stuck.max_fee_per_gas, percent), suggested_max, priority)
-    with transaction.atomic(durable=True):
-        OutboxEntry.objects.select_for_update().get(pk=entry.pk)
-        group = list(ChainTransaction.objects.select_for_update().filter(
-            signer=stuck.signer, chain_id=stuck.chain_id, nonce=stuck.nonce).order_by("id"))
-        if group[-1].pk != stuck.pk or group[-1].status != stuck.status:
-            return None
-        signed = backend.build_and_sign(call, nonce=stuck.nonce, gas=stuck.gas_limit, max_fee_per_gas=max_fee,
-                                        max_priority_fee_per_gas=priority)
-        bump = ChainTransaction.objects.create(
-            entry=entry, step=stuck.step, signer=stuck.signer, chain_id=stuck.chain_id, nonce=stuck.nonce,
-            to_address=stuck.to_address, function=stuck.function, raw_tx=signed.raw, tx_hash=signed.hash,
-            gas_limit=stuck.gas_limit, max_fee_per_gas=max_fee, max_priority_fee_per_gas=priority, replaces=stuck)
-        copy_links(source=stuck, to=bump)
-        audit_record(action="chain.tx_fee_bumped", obj=bump,
-                     old={"tx_hash": stuck.tx_hash, "max_fee_per_gas": stuck.max_fee_per_gas,
-                          "max_priority_fee_per_gas": stuck.max_priority_fee_per_gas},
-                     new={"tx_hash": bump.tx_hash, "nonce": bump.nonce, "max_fee_per_gas": max_fee,
-                          "max_priority_fee_per_gas": priority})
+    bump = prepare_replacement(stuck=stuck, call=call, max_fee=max_fee, priority=priority, backend=backend)
+    if bump is None:
+        return None
     try:
-        broadcast(Prepared(tx_id=bump.pk, tx_hash=bump.tx_hash, raw=signed.raw), backend=backend)
+        broadcast(bump, backend=backend)
     except ChainUnavailable as exc:
         if exc.code != "refused":
             raise

@@ -3,6 +3,8 @@ nonces, and every transaction the relay signed."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import models
 from django.db.models import Q
 
@@ -48,6 +50,19 @@ class SignerNonce(models.Model):
         return f"{self.signer}@{self.chain_id}: next {self.next_nonce}"
 
 
+class ChainTransactionQuerySet(models.QuerySet):
+    def move(self, to: str, **fields: Any) -> int:
+        """Move the rows of this queryset on to ``to`` in ONE guarded UPDATE (``fields`` set
+        too): only rows whose current status may go there (``ChainTransaction.TRANSITIONS``)
+        are touched, so a row another worker moved on meanwhile is left alone. Returns how
+        many moved. No audit event (a transaction's life is in its own row; the entry's
+        transitions are audited)."""
+        sources = ChainTransaction.sources_of(to)
+        if not sources:
+            raise ValueError(f"no transaction status leads to {to}")
+        return self.filter(status__in=sources).update(status=to, **fields)
+
+
 class ChainTransaction(models.Model):
     """One signed transaction for one step of an outbox action.
 
@@ -66,10 +81,13 @@ class ChainTransaction(models.Model):
         FAILED = "failed", "failed"            # reverted on chain, or its nonce went to a foreign tx
         REPLACED = "replaced", "replaced"      # another tx under the same nonce won
 
+    #: Every status change goes through this map: :meth:`ChainTransactionQuerySet.move` for
+    #: rows (a guarded UPDATE), :meth:`move_to` for a locked row held in memory.
     TRANSITIONS = {
         Status.PREPARED: {Status.BROADCAST, Status.MINED, Status.CONFIRMED, Status.FAILED, Status.REPLACED},
         Status.BROADCAST: {Status.MINED, Status.CONFIRMED, Status.FAILED, Status.REPLACED},
-        Status.MINED: {Status.CONFIRMED, Status.FAILED, Status.BROADCAST},  # back to BROADCAST on a reorg
+        # back to BROADCAST on a reorg; REPLACED when a reorg lets another tx of the nonce win
+        Status.MINED: {Status.CONFIRMED, Status.FAILED, Status.BROADCAST, Status.REPLACED},
     }
     LIVE = (Status.PREPARED, Status.BROADCAST, Status.MINED)
 
@@ -99,6 +117,8 @@ class ChainTransaction(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ChainTransactionQuerySet.as_manager()
+
     class Meta:
         ordering = ["id"]
         indexes = [models.Index(fields=["status", "updated_at"], name="chain_tx_status_idx")]
@@ -121,6 +141,18 @@ class ChainTransaction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.function} nonce {self.nonce} [{self.status}] {self.tx_hash}"
+
+    @classmethod
+    def sources_of(cls, to: str) -> tuple[str, ...]:
+        """The statuses from which a transaction may go to ``to``."""
+        return tuple(source for source, targets in cls.TRANSITIONS.items() if to in targets)
+
+    def move_to(self, to: str) -> None:
+        """Set the status of this row (locked by the caller, written by it afterwards, e.g.
+        with core.db.update_rows) after checking the map; ValueError on a move it forbids."""
+        if to not in self.TRANSITIONS.get(self.status, ()):
+            raise ValueError(f"a {self.status} transaction cannot become {to}")
+        self.status = to
 
     @classmethod
     def superseded(cls) -> models.Exists:
@@ -245,7 +277,8 @@ class SeenWallet(models.Model):
     first_block = models.PositiveBigIntegerField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["contract", "chain_id", "wallet"], name="chain_seen_wallet_once")]
+        constraints = [models.UniqueConstraint(fields=["contract", "chain_id", "wallet"],
+                                               name="chain_seen_wallet_once")]
 
     def __str__(self) -> str:
         return f"{self.wallet} in {self.contract}"

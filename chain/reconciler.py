@@ -77,7 +77,8 @@ def token_differences(*, security, contract: DeployedContract, backend) -> list[
     from ledger.invariants import check_invariants
 
     positions, outstanding = _register_view(security)
-    seen = SeenWallet.objects.filter(contract=contract.name, chain_id=contract.chain_id).values_list("wallet", flat=True)
+    seen = (SeenWallet.objects.filter(contract=contract.name, chain_id=contract.chain_id)
+            .values_list("wallet", flat=True))
     wallets = sorted(set(positions) | set(seen))
     found: list[Difference] = []
     for wallet in wallets:
@@ -105,8 +106,8 @@ def registry_differences(*, backend) -> list[Difference]:  # noqa: ANN001
         return []
     found: list[Difference] = []
     for wallet in Wallet.objects.filter(on_registry=True).select_related("profile").order_by("id"):
-        investor_id, _country, _expiry, _flags, active = backend._read(REGISTRY, registry.address, "investorOf",
-                                                                       wallet.address)
+        investor_id, _country, _expiry, _flags, active = backend.read(REGISTRY, registry.address, "investorOf",
+                                                                      wallet.address)
         expected_active = wallet.status == Wallet.Status.ACTIVE
         register_value = f"investor {wallet.profile.user_id}, {'active' if expected_active else 'revoked'}"
         chain_value = f"investor {investor_id}, {'active' if active else 'revoked'}"

@@ -18,6 +18,9 @@ One sweep (:func:`relay_sweep`, run by the ``chain.relay_sweep`` task and by bea
    with raw bytes and hash, mark the entry SUBMITTED. Commit.
 5. **Broadcast** (outside), then mark the transaction BROADCAST.
 
+Steps 1, 4 and 5 are chain/sending.py's, shared with the batches and the confirmer's fee
+bumps; when a sweep runs is chain/scheduling.py's.
+
 Steps 3-5 are done a group at a time: the claimed single actions are cut, in claim order,
 into groups of actions independent of each other (an action whose estimate may depend on one
 not sent yet, i.e. a registry action, or another kind of action on the same token, starts a
@@ -29,7 +32,8 @@ one by one, at a fraction of the round trips. Calls are encoded and signed local
 (chain/signing.py).
 
 Consecutive mints of one security among the claimed entries go out as one ``batchMint``
-(chain/batches.py; ``CHAIN_BATCH_MINTS``), through the same steps with one nonce.
+(chain/batches.py; ``CHAIN_BATCH_MINTS``), through the same steps with one nonce; members
+that cannot go in their batch come back here and are sent one by one.
 
 A crash anywhere leaves either a PENDING entry (nothing signed) or a PREPARED transaction
 (signed and stored): the next sweep finishes both. The confirmer (chain/confirmer.py)
@@ -44,23 +48,28 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, F, Q
+from django.db.models import Q
 from django.utils import timezone
 
-from core.db import insert_rows
-from core.lifecycle import transition_many
 from core.models import OutboxEntry
+from core.outbox_payloads import OutboxKind
 
 from .backend import get_backend
 from .batches import plan_batches, relay_batch
-from .calls import MULTI_STEP_KINDS, AddressBook, BadPayload, TargetNotDeployed, build_call
-from .models import ChainTransaction
-from .nonces import nonce_allocate
-from .port import ChainReverted, ChainUnavailable, ContractCall
+from .calls import BadPayload, TargetNotDeployed, security_of
+from .port import ChainBackend, ChainReverted, ChainUnavailable, ContractCall
 from .retries import entry_fail, entry_retry_later, entry_wait
+from .sending import (
+    Ready,
+    SweepContext,
+    broadcast_many,
+    call_for,
+    next_steps,
+    prepare_many,
+    rebroadcast_prepared,
+)
 
 log = logging.getLogger(__name__)
-Status = ChainTransaction.Status
 
 
 @dataclass
@@ -72,61 +81,10 @@ class RelayResult:
     failed: int = 0
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """What the prepare transaction stored: enough to broadcast without another query."""
-
-    tx_id: int
-    tx_hash: str
-    raw: bytes
-
-
 # ---------------------------------------------------------------- the sweep
 
-class SweepContext:
-    """Reads shared by one sweep: the fees and the node's pending nonce are read once
-    (lazily), not once per action, and contract addresses once per contract. A pending count
-    read earlier is never higher than the node's real one, and nonce_allocate never moves
-    back on a lower one, so this is safe."""
-
-    def __init__(self, backend) -> None:  # noqa: ANN001
-        self.backend = backend
-        self._fees: tuple[int, int] | None = None
-        self._node_pending: int | None = None
-        self._addresses: AddressBook | None = None
-
-    def _read(self) -> None:
-        if self._fees is None or self._node_pending is None:
-            self._fees, self._node_pending = self.backend.fees_and_pending_nonce()
-
-    def fees(self) -> tuple[int, int]:
-        self._read()
-        return self._fees
-
-    def node_pending(self) -> int:
-        self._read()
-        return self._node_pending
-
-    @property
-    def addresses(self) -> AddressBook:
-        if self._addresses is None:
-            self._addresses = AddressBook(self.backend.chain_id())
-        return self._addresses
-
-
-@dataclass(frozen=True)
-class Ready:
-    """A single action estimated and ready to be prepared."""
-
-    entry_id: int
-    step: int
-    call: ContractCall
-    gas: int
-
-
-def _security_of(entry: OutboxEntry) -> str | None:
-    value = entry.payload.get("security_id") if isinstance(entry.payload, dict) else None
-    return None if value is None else str(value)
+def _security_of(entry: OutboxEntry) -> int | None:
+    return security_of(entry.kind, entry.payload)
 
 
 def depends_on_group(entry: OutboxEntry, group: list[OutboxEntry]) -> bool:
@@ -140,12 +98,12 @@ def depends_on_group(entry: OutboxEntry, group: list[OutboxEntry]) -> bool:
         if entry.kind.startswith("registry.") or item.kind.startswith("registry."):
             return True
         if security is not None and _security_of(item) == security and not (
-                entry.kind == "token.mint" and item.kind == "token.mint"):
+                entry.kind == OutboxKind.TOKEN_MINT and item.kind == OutboxKind.TOKEN_MINT):
             return True
     return False
 
 
-def relay_sweep(*, backend=None, batch_size: int | None = None) -> RelayResult:  # noqa: ANN001
+def relay_sweep(*, backend: ChainBackend | None = None, batch_size: int | None = None) -> RelayResult:
     """One pass of the relay (see module doc). Raises ChainUnavailable when the node cannot
     be reached, after putting the rest of the claim back with backoff.
 
@@ -189,8 +147,12 @@ def relay_sweep(*, backend=None, batch_size: int | None = None) -> RelayResult: 
                 group.append(entry)
             else:
                 flush()
-                count(relay_batch(unit, backend=backend, ctx=ctx,
-                                  relay_single=lambda entry_id: relay_entry(entry_id, backend=backend, ctx=ctx)))
+                outcome = relay_batch(unit, ctx=ctx)
+                count({"submitted": outcome.submitted})
+                for entry_id in outcome.singles:   # one by one, each its own group
+                    in_hand[:] = [entry_id]
+                    count({relay_entry(entry_id, backend=backend, ctx=ctx): 1})
+                in_hand.clear()
         index = len(units)
         flush()
     except ChainUnavailable as exc:
@@ -216,34 +178,15 @@ def claim_pending(*, batch_size: int) -> list[int]:
     return ids
 
 
-def next_steps(entries: list[OutboxEntry]) -> dict[int, int]:
-    """Steps are done in order; an entry's next one is the number already confirmed (asked of
-    the database only for kinds with several steps: a one-step action still PENDING has
-    none confirmed)."""
-    multi = [e.pk for e in entries if e.kind in MULTI_STEP_KINDS]
-    done = dict(ChainTransaction.objects.filter(entry_id__in=multi, status=Status.CONFIRMED)
-                .values("entry_id").annotate(n=Count("id")).values_list("entry_id", "n")) if multi else {}
-    return {e.pk: done.get(e.pk, 0) for e in entries}
-
-
-def next_step(entry: OutboxEntry) -> int:
-    return next_steps([entry])[entry.pk]
-
-
-def call_for(entry: OutboxEntry, step: int, *, chain_id: int, signer: str,
-             addresses: AddressBook | None = None) -> ContractCall:
-    return build_call(kind=entry.kind, payload=entry.payload, idempotency_key=entry.idempotency_key, step=step,
-                      chain_id=chain_id, signer=signer, token_admin=settings.CHAIN_TOKEN_ADMIN, addresses=addresses)
-
-
 def predecessors_in_flight(entry: OutboxEntry) -> bool:
     """Whether an earlier action that may change this one's outcome is not settled yet:
     any registry action, and for a token action any action of the same security."""
     earlier = OutboxEntry.objects.filter(
         id__lt=entry.id, status__in=[OutboxEntry.Status.PENDING, OutboxEntry.Status.SUBMITTED])
     related = Q(kind__startswith="registry.")
-    if entry.kind.startswith("token.") and "security_id" in entry.payload:
-        related |= Q(kind__startswith="token.", payload__security_id=entry.payload["security_id"])
+    security = security_of(entry.kind, entry.payload)   # ids are ints in every payload
+    if security is not None:
+        related |= Q(kind__startswith="token.", payload__security_id=security)
     return earlier.filter(related).exists()
 
 
@@ -293,7 +236,7 @@ def relay_group(entries: list[OutboxEntry], *, ctx: SweepContext) -> dict[str, i
     return counts
 
 
-def relay_entry(entry_id: int, *, backend, ctx: SweepContext | None = None) -> str:  # noqa: ANN001
+def relay_entry(entry_id: int, *, backend: ChainBackend, ctx: SweepContext | None = None) -> str:
     """Send the next step of one claimed entry. Returns "submitted", "waiting", "failed" or
     "skipped"; raises ChainUnavailable (the caller backs off)."""
     ctx = ctx or SweepContext(backend)
@@ -302,105 +245,3 @@ def relay_entry(entry_id: int, *, backend, ctx: SweepContext | None = None) -> s
         return "skipped"
     counts = relay_group([entry], ctx=ctx)
     return next(outcome for outcome, n in counts.items() if n)
-
-
-def prepare_many(ready: list[Ready], *, max_fee: int, priority: int, node_pending: int,
-                 backend) -> list[Prepared]:  # noqa: ANN001
-    """Prepare estimated actions in ONE transaction: the entries are locked (id order), those
-    still PENDING at the same step get consecutive nonces (one allocation), are signed, stored
-    as PREPARED ChainTransactions (one insert) and marked SUBMITTED (one update, their audit
-    events last). Returns what was stored, in nonce order; nothing is signed for an entry
-    another worker moved on."""
-    if not ready:
-        return []
-    chain_id = backend.chain_id()
-    with transaction.atomic(durable=True):
-        locked = {e.pk: e for e in OutboxEntry.objects.select_for_update().only("id", "kind", "status")
-                  .filter(pk__in=[r.entry_id for r in ready]).order_by("id")}
-        steps = next_steps(list(locked.values()))
-        todo = [r for r in ready if r.entry_id in locked
-                and locked[r.entry_id].status == OutboxEntry.Status.PENDING and steps[r.entry_id] == r.step]
-        if not todo:
-            return []
-        first = nonce_allocate(signer=backend.address, chain_id=chain_id, node_pending=node_pending, count=len(todo))
-        rows = []
-        for offset, item in enumerate(todo):
-            signed = backend.build_and_sign(item.call, nonce=first + offset, gas=item.gas, max_fee_per_gas=max_fee,
-                                            max_priority_fee_per_gas=priority)
-            rows.append(ChainTransaction(
-                entry=locked[item.entry_id], step=item.step, signer=backend.address, chain_id=chain_id,
-                nonce=first + offset, to_address=item.call.address or "", function=item.call.function,
-                raw_tx=signed.raw, tx_hash=signed.hash, gas_limit=item.gas, max_fee_per_gas=max_fee,
-                max_priority_fee_per_gas=priority))
-        insert_rows(rows)
-        # last: the audit events take the audit chain's global lock
-        transition_many([locked[item.entry_id] for item in todo], to=OutboxEntry.Status.SUBMITTED, actor=None,
-                        reason=[f"step {item.step} {item.call.function} nonce {tx.nonce} tx {tx.tx_hash}"
-                                for item, tx in zip(todo, rows, strict=True)],
-                        also={"last_error": "", "updated_at": timezone.now()})
-    return [Prepared(tx_id=tx.pk, tx_hash=tx.tx_hash, raw=bytes(tx.raw_tx)) for tx in rows]
-
-
-def prepare(*, entry_id: int, step: int, call: ContractCall, gas: int, max_fee: int, priority: int,
-            node_pending: int, backend) -> Prepared | None:  # noqa: ANN001
-    """Allocate the nonce, sign, store PREPARED and mark the entry SUBMITTED, atomically.
-    Returns None when another worker got there first (nothing is signed then)."""
-    prepared = prepare_many([Ready(entry_id=entry_id, step=step, call=call, gas=gas)], max_fee=max_fee,
-                            priority=priority, node_pending=node_pending, backend=backend)
-    return prepared[0] if prepared else None
-
-
-def broadcast_many(prepared: list[Prepared], *, backend) -> None:  # noqa: ANN001
-    """Send the stored bytes in one round trip (nonce order) and mark the transactions
-    BROADCAST (a no-op for one the confirmer already saw mined). One the node refused, or all
-    when it cannot be reached, stay PREPARED for a later rebroadcast; ChainUnavailable is
-    raised after the others were marked."""
-    if not prepared:
-        return
-    try:
-        outcomes = backend.broadcast_many([p.raw for p in prepared])
-    except ChainUnavailable as exc:
-        outcomes = [exc] * len(prepared)
-    now = timezone.now()
-    sent = [p.tx_id for p, problem in zip(prepared, outcomes, strict=True) if problem is None]
-    if sent:
-        ChainTransaction.objects.filter(pk__in=sent, status=Status.PREPARED).update(
-            status=Status.BROADCAST, broadcast_at=now, broadcast_attempts=F("broadcast_attempts") + 1,
-            error_message="", updated_at=now)
-    refused = [(p, problem) for p, problem in zip(prepared, outcomes, strict=True) if problem is not None]
-    for item, problem in refused:
-        ChainTransaction.objects.filter(pk=item.tx_id, status=Status.PREPARED).update(
-            broadcast_attempts=F("broadcast_attempts") + 1, error_message=problem.message, updated_at=now)
-    if refused:
-        raise refused[0][1]
-
-
-def broadcast(prepared: Prepared, *, backend) -> None:  # noqa: ANN001
-    """:func:`broadcast_many` of one transaction."""
-    broadcast_many([prepared], backend=backend)
-
-
-def rebroadcast_prepared(*, backend, limit: int = 200) -> int:  # noqa: ANN001
-    """Rebroadcast PREPARED transactions left behind (stored bytes, nonce order), the newest
-    of each nonce only (an older one was superseded by a fee bump). One the node refuses
-    stays PREPARED with the node's answer in error_message (the confirmer replaces it when
-    the refusal was about its fees; the mirror page lists the others); the sweep goes on.
-    Raises ChainUnavailable only when the node cannot be reached."""
-    cutoff = timezone.now() - timedelta(seconds=settings.CHAIN_REBROADCAST_AFTER_SECONDS)
-    with transaction.atomic(durable=True):
-        rows = list(
-            ChainTransaction.objects.select_for_update(skip_locked=True)
-            .filter(status=Status.PREPARED, updated_at__lte=cutoff, signer=backend.address)
-            .exclude(ChainTransaction.superseded())
-            .order_by("nonce", "id").values_list("id", "tx_hash", "raw_tx")[:limit]
-        )
-        if rows:  # lease: other sweepers skip them for a while
-            ChainTransaction.objects.filter(pk__in=[r[0] for r in rows]).update(updated_at=timezone.now())
-    try:
-        broadcast_many([Prepared(tx_id=tx_id, tx_hash=tx_hash, raw=bytes(raw)) for tx_id, tx_hash, raw in rows],
-                       backend=backend)
-    except ChainUnavailable as exc:
-        if exc.code != "refused":
-            raise
-        log.warning("the node refused a stored transaction again: %s", exc.message)
-    return len(rows)

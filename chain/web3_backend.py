@@ -494,32 +494,37 @@ class Web3Backend:
 
     # ------------------------------------------------------------------ reads
 
-    def _read(self, artifact: str, address: str, function: str, *args):
+    def _call(self, artifact: str, address: str, function: str, *args):
         fn = getattr(self._contract(artifact, address).functions, function)(*args)
         return self._rpc(fn.call)
 
+    def read(self, artifact: str, address: str, function: str, *args: Any) -> Any:
+        """Call a view function of a contract of ours (``artifact`` names its ABI) and return
+        its result as plain Python values (ints, strs, bools, lists; bytes as 0x-hex)."""
+        return _plain(self._call(artifact, address, function, *args))
+
     def balance_of(self, token: str, wallet: str) -> int:
-        return int(self._read("SecurityToken", token, "balanceOf", Web3.to_checksum_address(wallet)))
+        return int(self._call("SecurityToken", token, "balanceOf", Web3.to_checksum_address(wallet)))
 
     def total_supply(self, token: str) -> int:
-        return int(self._read("SecurityToken", token, "totalSupply"))
+        return int(self._call("SecurityToken", token, "totalSupply"))
 
     def holders(self, token: str) -> int:
         """Number of investors (not wallets) holding the token."""
-        return int(self._read("SecurityToken", token, "holderCount"))
+        return int(self._call("SecurityToken", token, "holderCount"))
 
     def frozen_balance_of(self, token: str, wallet: str) -> int:
-        return int(self._read("SecurityToken", token, "frozenBalanceOf", Web3.to_checksum_address(wallet)))
+        return int(self._call("SecurityToken", token, "frozenBalanceOf", Web3.to_checksum_address(wallet)))
 
     def transferable_balance_of(self, token: str, wallet: str) -> int:
-        return int(self._read("SecurityToken", token, "transferableBalanceOf", Web3.to_checksum_address(wallet)))
+        return int(self._call("SecurityToken", token, "transferableBalanceOf", Web3.to_checksum_address(wallet)))
 
     def detect_transfer_restriction(self, token: str, sender: str, recipient: str, amount: int) -> int:
-        return int(self._read("SecurityToken", token, "detectTransferRestriction",
+        return int(self._call("SecurityToken", token, "detectTransferRestriction",
                               Web3.to_checksum_address(sender), Web3.to_checksum_address(recipient), amount))
 
     def message_for_restriction(self, token: str, code: int) -> str:
-        return str(self._read("SecurityToken", token, "messageForTransferRestriction", code))
+        return str(self._call("SecurityToken", token, "messageForTransferRestriction", code))
 
     # ------------------------------------------------------------------ events
 

@@ -26,15 +26,16 @@ Idempotency keys name the cause: "kyc:<review id>:approve", "wallet:<wallet id>:
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .audit import _normalize
 from .errors import ConflictError
@@ -121,88 +122,22 @@ def _conflict(key: str) -> ConflictError:
 logger = logging.getLogger(__name__)
 
 
-#: Broker-side flag "a relay sweep is queued, or running and will look again": set (SET NX) by
-#: a kick, held by the relay task while it keeps sweeping, cleared when it stops (chain/tasks.py).
-#: While it is set, a sweep will still see every row committed now, so another kick is
-#: redundant. It expires after OUTBOX_KICK_DEDUP_SECONDS in case its sweep is lost (beat covers).
-KICK_FLAG = "shoken:outbox:relay-kick-queued"
-
-
-_BROKER_CLIENTS: dict[tuple[int, int], object] = {}
-
-
-def broker_redis(app):  # noqa: ANN001, ANN202
-    """The broker's redis client (kombu's redis channel), or None on another transport.
-    Kept per process and app: getting it from kombu costs ~1.5 ms, and every commit that
-    writes an outbox row asks for it."""
-    key = (os.getpid(), id(app))
-    if key not in _BROKER_CLIENTS:
-        with app.connection_for_write() as conn:
-            _BROKER_CLIENTS[key] = getattr(conn.default_channel, "client", None)
-    return _BROKER_CLIENTS[key]
-
-
-def flag_key(name: str) -> str:
-    """The broker key of a dedup flag for THIS database: two deployments, or two test runs,
-    sharing one Redis must not share flags (a flag set by one would silence the other's
-    triggers). Writers and workers of one deployment name the same database."""
-    from django.db import connection
-
-    return f"{name}:{connection.settings_dict['NAME']}"
-
-
-def flag_hold(app, name: str, seconds: float) -> None:  # noqa: ANN001
-    """Set a broker-side dedup flag (KICK_FLAG and the like) for `seconds`, whoever set it:
-    "work is under way and will look again; do not trigger it". Best effort (a lost flag
-    only costs a redundant trigger)."""
-    try:
-        client = broker_redis(app)
-        if client is not None:
-            client.set(flag_key(name), b"1", px=max(int(seconds * 1000), 1))
-    except Exception:  # noqa: BLE001
-        logger.debug("could not set the flag %s", name, exc_info=True)
-
-
-def flag_clear(app, name: str) -> None:  # noqa: ANN001
-    """Remove a dedup flag: triggers go through again. Best effort, like flag_hold."""
-    try:
-        client = broker_redis(app)
-        if client is not None:
-            client.delete(flag_key(name))
-    except Exception:  # noqa: BLE001
-        logger.debug("could not clear the flag %s", name, exc_info=True)
-
-
-def flag_take(app, name: str, seconds: float) -> bool:  # noqa: ANN001
-    """SET NX a dedup flag for `seconds`: True when this caller set it (it should trigger the
-    work), False when it was set already. True too when the broker cannot be asked (no dedup
-    then: trigger)."""
-    try:
-        client = broker_redis(app)
-        return client is None or bool(client.set(flag_key(name), b"1", nx=True, px=max(int(seconds * 1000), 1)))
-    except Exception:  # noqa: BLE001
-        logger.debug("could not take the flag %s", name, exc_info=True)
-        return True
+@functools.lru_cache(maxsize=8)
+def _after_commit_hook(path: str) -> Callable[[], None]:
+    return import_string(path)
 
 
 def _kick_relay() -> None:
-    """After commit, ask a worker to relay now instead of waiting for beat's sweep. Sent by
-    task name (core never imports chain). A broker hiccup is logged, not raised: the row is
-    committed and the periodic sweep will pick it up. A kick is skipped while one is queued
-    or a relay task is sweeping and will look again (see KICK_FLAG). The sweep starts
-    OUTBOX_KICK_DELAY_SECONDS later, so the commits of that moment go out together."""
-    task = settings.OUTBOX_KICK_TASK
-    if not task:
+    """After a commit that wrote outbox rows, call settings.OUTBOX_AFTER_COMMIT, a dotted path
+    ("" = nothing; chain.scheduling.relay_kick asks a worker to relay now): resolved through
+    settings because core never imports chain. A hook that cannot be loaded is logged, not
+    raised: the row is committed and the periodic sweep will pick it up."""
+    path = getattr(settings, "OUTBOX_AFTER_COMMIT", "")
+    if not path:
         return
-    from celery import current_app
-
-    dedup = float(getattr(settings, "OUTBOX_KICK_DEDUP_SECONDS", 0) or 0)
-    if dedup > 0 and not flag_take(current_app, KICK_FLAG, dedup):
-        return   # a sweep queued or under way will see this row
     try:
-        current_app.send_task(task, queue=settings.OUTBOX_KICK_QUEUE or None,
-                              countdown=float(getattr(settings, "OUTBOX_KICK_DELAY_SECONDS", 0) or 0) or None)
-    except Exception:  # noqa: BLE001
-        if dedup > 0:
-            flag_clear(current_app, KICK_FLAG)   # let the next commit try again
-        logger.warning("outbox: could not kick %s; the periodic sweep will relay", task, exc_info=True)
+        hook = _after_commit_hook(path)
+    except ImportError:
+        logger.exception("outbox: cannot load OUTBOX_AFTER_COMMIT %r; the periodic sweep will relay", path)
+        return
+    hook()

@@ -119,7 +119,8 @@ def mirrored_bond(db, backend, registry, issuer_org, issuer_admin, verified_inve
 def prepare_only(entry: OutboxEntry, backend):  # noqa: ANN001, ANN201
     """The relay's steps for one claimed entry up to the commit of its PREPARED transaction,
     then the process 'dies' (nothing is broadcast). Returns the relay's Prepared."""
-    from chain.relay import call_for, claim_pending, next_step, prepare
+    from chain.relay import claim_pending
+    from chain.sending import call_for, next_step, prepare
 
     [entry_id] = claim_pending(batch_size=10)
     assert entry_id == entry.pk

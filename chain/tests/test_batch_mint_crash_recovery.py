@@ -3,11 +3,12 @@ bytes (same hash), nothing is signed twice and nothing is minted twice."""
 
 from __future__ import annotations
 
-from chain.batches import build_batch_mint, plan_batches, prepare_batch
-from chain.calls import batch_ref
+from chain.batches import plan_batches
+from chain.calls import batch_ref, build_batch_mint
 from chain.models import ChainTransaction, DeployedContract
 from chain.port import ChainReverted
 from chain.relay import claim_pending, relay_sweep
+from chain.sending import prepare_batch
 from core.models import OutboxEntry
 
 from .conftest import new_wallet, put, register_wallet_payload, settle

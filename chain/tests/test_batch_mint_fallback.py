@@ -4,10 +4,11 @@ chain)."""
 
 from __future__ import annotations
 
-from chain.batches import plan_batches, relay_batch
+from chain.batches import BatchOutcome, plan_batches, relay_batch
 from chain.confirmer import confirm_sweep
 from chain.models import ChainTransaction, DeployedContract
-from chain.relay import claim_pending, relay_entry
+from chain.relay import claim_pending
+from chain.sending import SweepContext
 
 from .conftest import new_wallet, put, register_wallet_payload, settle
 
@@ -60,8 +61,8 @@ def test_a_batch_that_reverts_on_chain_falls_back_to_single_mints(db, backend, r
         def estimate_gas_many(self, calls) -> list[int]:  # noqa: ANN001
             return [1_000_000 for _ in calls]
 
-    counts = relay_batch(unit, backend=StaleEstimate(), relay_single=lambda i: relay_entry(i, backend=backend))
-    assert counts == {"submitted": 3}
+    outcome = relay_batch(unit, ctx=SweepContext(StaleEstimate()))
+    assert outcome == BatchOutcome(submitted=3, singles=[])
     confirm_sweep(backend=backend)
     [batch] = ChainTransaction.objects.filter(function="batchMint")
     assert batch.status == ChainTransaction.Status.FAILED and batch.error_code == "WalletNotRegistered"

@@ -39,7 +39,7 @@ def test_stuck_tx_is_bumped_and_the_bump_wins(db, backend, registry, no_automine
     entry.refresh_from_db()
     assert (stuck.status, bump.status, entry.status) == (Status.REPLACED, Status.CONFIRMED, "confirmed")
     assert backend.mined_nonce() == stuck.nonce + 1
-    assert backend._read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == 5
+    assert backend.read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == 5
 
 
 def test_when_the_original_mines_after_all_the_bump_is_replaced(db, backend, registry, no_automine, settings):

@@ -74,5 +74,5 @@ def test_a_nonce_taken_by_a_foreign_tx_sends_the_action_again(db, backend, regis
     assert resent.nonce > lost.nonce
     entry.refresh_from_db()
     assert entry.status == "confirmed"
-    assert backend._read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == 3
+    assert backend.read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == 3
     assert DeployedContract.objects.count() == 1

@@ -67,4 +67,4 @@ def test_sixteen_concurrent_relays_share_one_signer_without_nonce_errors(chain_s
     assert not OutboxEntry.objects.exclude(attempts=0).exists()              # no retry was needed
     assert SignerNonce.objects.get().next_nonce == first_nonce + ACTIONS == backend.mined_nonce()
     for i, wallet in enumerate(wallets, start=1):
-        assert backend._read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == i
+        assert backend.read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == i

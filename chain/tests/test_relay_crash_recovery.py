@@ -31,7 +31,7 @@ def test_prepared_but_not_broadcast_is_rebroadcast_from_the_stored_bytes(db, bac
     confirm_sweep(backend=backend)
     entry.refresh_from_db()
     assert entry.status == OutboxEntry.Status.CONFIRMED
-    assert backend._read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == 3
+    assert backend.read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == 3
 
 
 def test_crash_after_broadcast_before_marking_it(db, backend, registry):

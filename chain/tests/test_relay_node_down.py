@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from chain.models import ChainTransaction, SignerNonce
 from chain.port import ChainUnavailable
-from chain.relay import Prepared, broadcast, relay_sweep
+from chain.relay import relay_sweep
+from chain.sending import Prepared, broadcast
 from chain.web3_backend import Web3Backend
 from core.models import OutboxEntry
 

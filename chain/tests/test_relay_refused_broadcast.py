@@ -65,7 +65,7 @@ def test_bytes_refused_for_their_fees_are_replaced_under_the_same_nonce(db, back
     entry.refresh_from_db()
     assert (stored.status, bump.status, entry.status) == (Status.REPLACED, Status.CONFIRMED,
                                                           OutboxEntry.Status.CONFIRMED)
-    assert backend._read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == 7
+    assert backend.read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == 7
     assert mirror_status(backend=backend).refused == []
 
 

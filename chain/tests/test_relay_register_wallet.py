@@ -37,8 +37,8 @@ def test_register_wallet_is_signed_stored_broadcast_and_confirmed(db, backend, r
     assert entry.status == OutboxEntry.Status.CONFIRMED
     assert tx.status == ChainTransaction.Status.CONFIRMED and tx.block_number and tx.gas_used
     assert entry.tx_hash == tx.tx_hash and entry.block_number == tx.block_number and entry.confirmed_at
-    assert backend._read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == 7
-    assert backend._read("InvestorRegistry", registry.address, "isRefUsed", ref_for("wallet:1:add", 0))
+    assert backend.read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == 7
+    assert backend.read("InvestorRegistry", registry.address, "isRefUsed", ref_for("wallet:1:add", 0))
     actions = list(AuditEvent.objects.filter(object_type="core.outboxentry", object_id=str(entry.pk))
                    .values_list("action", flat=True))
     assert actions == ["outboxentry.submitted", "outboxentry.confirmed"]
@@ -57,8 +57,8 @@ def test_update_and_revoke_follow_the_registration(db, backend, registry):
     assert set(OutboxEntry.objects.values_list("status", flat=True)) == {"confirmed"}
     nonces = sorted(ChainTransaction.objects.values_list("nonce", flat=True))
     assert nonces == list(range(nonces[0], nonces[0] + 3))
-    assert not backend._read("InvestorRegistry", registry.address, "isVerified", wallet)  # revoked
-    assert backend._read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == 8  # still bound
+    assert not backend.read("InvestorRegistry", registry.address, "isVerified", wallet)  # revoked
+    assert backend.read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == 8  # still bound
 
 
 def test_an_action_with_a_bad_payload_fails_without_a_transaction(db, backend, registry):

@@ -11,10 +11,10 @@ from contextlib import contextmanager
 
 import pytest
 
+from chain.scheduling import KICK_FLAG, broker_redis, flag_key
 from chain.tasks import relay_sweep_task
 from config.celery import app
 from core.db import single_flight
-from core.outbox import KICK_FLAG, broker_redis, flag_key
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from .conftest import new_wallet, put, register_wallet_payload, settle
 
 DEPLOY = {"security_id": 41, "name": "Sakura Bond 2030", "symbol": "SKB30", "decimals": 0,
           "rules": {"countries": [392, 840], "accredited_only": True, "qualified_only": False,
-                    "lockup_until": 0, "max_holders": 500, "max_investor_balance": 0}}
+                    "lockup_until": 0, "max_holders": 500, "max_investor_balance": "0"}}
 
 
 def test_deploy_with_rules_then_mint(db, backend, registry):
@@ -33,9 +33,9 @@ def test_deploy_with_rules_then_mint(db, backend, registry):
     assert [(t.step, t.function, t.status) for t in deploy_txs] == [
         (0, "constructor", "confirmed"), (1, "setRules", "confirmed"), (2, "setCountriesAllowed", "confirmed")]
     assert token.tx_hash == deploy_txs[0].tx_hash and deploy_txs[0].contract_address == token.address
-    assert backend._read("SecurityToken", token.address, "isCountryAllowed", 392)
-    assert not backend._read("SecurityToken", token.address, "isCountryAllowed", 156)
-    assert backend._read("SecurityToken", token.address, "rules")  # flags set
+    assert backend.read("SecurityToken", token.address, "isCountryAllowed", 392)
+    assert not backend.read("SecurityToken", token.address, "isCountryAllowed", 156)
+    assert backend.read("SecurityToken", token.address, "rules")  # flags set
     assert backend.balance_of(token.address, wallet) == 1500
     assert backend.total_supply(token.address) == 1500
     assert ChainTransaction.objects.filter(entry=mint).count() == 1
@@ -53,8 +53,8 @@ def test_set_rules_removes_a_country_the_register_dropped(db, backend, registry)
     settle(backend)
 
     token = DeployedContract.objects.get(name="SecurityToken:41").address
-    assert not backend._read("SecurityToken", token, "isCountryAllowed", 392)
-    assert backend._read("SecurityToken", token, "isCountryAllowed", 840)
+    assert not backend.read("SecurityToken", token, "isCountryAllowed", 392)
+    assert backend.read("SecurityToken", token, "isCountryAllowed", 840)
     assert ChainTransaction.objects.filter(entry=entry, status="confirmed").count() == 3
 
 
@@ -77,4 +77,4 @@ def test_token_operations_after_mint(db, backend, registry):
     token = DeployedContract.objects.get(name="SecurityToken:41").address
     assert backend.balance_of(token, alice) == 50 and backend.balance_of(token, bob) == 30
     assert backend.frozen_balance_of(token, bob) == 10
-    assert backend._read("SecurityToken", token, "paused")
+    assert backend.read("SecurityToken", token, "paused")

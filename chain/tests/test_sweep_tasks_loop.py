@@ -13,9 +13,9 @@ import pytest
 
 from chain.confirmer import ConfirmResult
 from chain.relay import RelayResult
-from chain.tasks import CONFIRM_FLAG, confirm_kick, confirm_sweep_task, relay_sweep_task
+from chain.scheduling import CONFIRM_FLAG, KICK_FLAG, broker_redis, confirm_kick, flag_key, flag_take
+from chain.tasks import confirm_sweep_task, relay_sweep_task
 from config.celery import app
-from core.outbox import KICK_FLAG, broker_redis, flag_key
 
 pytestmark = pytest.mark.django_db(transaction=True)   # single_flight holds session locks
 
@@ -39,7 +39,7 @@ def test_the_relay_task_sweeps_until_a_sweep_claims_nothing_holding_the_kick_fla
         flag_during_sweeps.append(broker.get(flag_key(KICK_FLAG)))
         return RelayResult(claimed=next(claims))
 
-    monkeypatch.setattr("chain.relay.relay_sweep", sweep)
+    monkeypatch.setattr("chain.scheduling.relay_sweep", sweep)
 
     outcome = relay_sweep_task.apply().get()
 
@@ -51,7 +51,7 @@ def test_the_relay_task_sweeps_until_a_sweep_claims_nothing_holding_the_kick_fla
 def test_the_relay_task_stops_at_its_time_budget(chain_settings, broker, monkeypatch):
     chain_settings.CHAIN_RELAY_TASK_SECONDS = 0
     sweeps = []
-    monkeypatch.setattr("chain.relay.relay_sweep", lambda **_: sweeps.append(1) or RelayResult(claimed=5))
+    monkeypatch.setattr("chain.scheduling.relay_sweep", lambda **_: sweeps.append(1) or RelayResult(claimed=5))
 
     outcome = relay_sweep_task.apply().get()
 
@@ -70,8 +70,8 @@ def test_the_confirm_task_sweeps_again_while_transactions_are_live_holding_its_f
         flag_during_sweeps.append(broker.get(flag_key(CONFIRM_FLAG)))
         return ConfirmResult(confirmed=2)
 
-    monkeypatch.setattr("chain.confirmer.confirm_sweep", sweep)
-    monkeypatch.setattr("chain.tasks._has_live", lambda: next(live_answers))
+    monkeypatch.setattr("chain.scheduling.confirm_sweep", sweep)
+    monkeypatch.setattr("chain.scheduling._has_live", lambda: next(live_answers))
 
     outcome = confirm_sweep_task.apply().get()
 
@@ -84,8 +84,8 @@ def test_the_confirm_task_stops_at_its_time_budget(chain_settings, broker, monke
     chain_settings.CHAIN_CONFIRM_POLL_SECONDS = 0.01
     chain_settings.CHAIN_CONFIRM_TASK_SECONDS = 0
     sweeps = []
-    monkeypatch.setattr("chain.confirmer.confirm_sweep", lambda **_: sweeps.append(1) or ConfirmResult())
-    monkeypatch.setattr("chain.tasks._has_live", lambda: False)
+    monkeypatch.setattr("chain.scheduling.confirm_sweep", lambda **_: sweeps.append(1) or ConfirmResult())
+    monkeypatch.setattr("chain.scheduling._has_live", lambda: False)
 
     confirm_sweep_task.apply().get()
 
@@ -110,8 +110,6 @@ def test_a_confirm_trigger_is_sent_only_when_none_is_queued_or_looping(broker, s
 def test_flags_are_kept_per_database(broker):
     """Two deployments or test runs sharing one Redis do not silence each other's triggers."""
     from django.db import connection
-
-    from core.outbox import flag_key, flag_take
 
     assert flag_key(KICK_FLAG) == f"{KICK_FLAG}:{connection.settings_dict['NAME']}"
     broker.set(f"{KICK_FLAG}:another_database", b"1", px=60_000)

@@ -40,4 +40,4 @@ def test_a_celery_worker_relays_and_confirms(chain_settings):
 
     assert ChainTransaction.objects.filter(status="confirmed").count() == 3
     for i, wallet in enumerate(wallets, start=1):
-        assert backend._read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == i
+        assert backend.read("InvestorRegistry", registry.address, "investorOf", wallet)[0] == i

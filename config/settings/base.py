@@ -235,8 +235,11 @@ CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=5000)
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
 
-# After an outbox row commits, this Celery task is sent so the relay runs at once (empty: wait
-# for beat's periodic sweep).
+# After a commit that wrote outbox rows, core/outbox.py calls this (a dotted path; core never
+# imports chain): chain/scheduling.py's relay kick. Empty: no call.
+OUTBOX_AFTER_COMMIT = env("OUTBOX_AFTER_COMMIT", default="chain.scheduling.relay_kick")
+# The relay kick sends this Celery task so the relay runs at once (empty: wait for beat's
+# periodic sweep).
 OUTBOX_KICK_TASK = env("OUTBOX_KICK_TASK", default="chain.relay_sweep")
 OUTBOX_KICK_QUEUE = env("OUTBOX_KICK_QUEUE", default="")
 # A kick is skipped while an earlier one's sweep is still queued (not started); the flag
