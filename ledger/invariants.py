@@ -19,26 +19,32 @@ def check_invariants(*, security: Security | None = None) -> list[str]:
     actions = TokenAction.objects.all()
     if security is not None:
         positions, books, actions = (qs.filter(security=security) for qs in (positions, books, actions))
-    totals = {row["security_id"]: int(row["s"] or 0) for row in positions.values("security_id").annotate(s=Sum("balance"))}
+    totals = {row["security_id"]: int(row["s"] or 0)
+              for row in positions.values("security_id").annotate(s=Sum("balance"))}
     seen = set()
     for book in books:
         seen.add(book.security_id)
         held = totals.get(book.security_id, 0)
         issued, redeemed, outstanding = int(book.issued), int(book.redeemed), int(book.outstanding)
         if issued - redeemed != outstanding:
-            problems.append(f"security {book.security_id}: issued {issued} - redeemed {redeemed} != outstanding {outstanding}")
+            problems.append(f"security {book.security_id}: issued {issued} - redeemed {redeemed} "
+                            f"!= outstanding {outstanding}")
         if held != outstanding:
-            problems.append(f"security {book.security_id}: positions sum to {held}, control book outstanding is {outstanding}")
+            problems.append(f"security {book.security_id}: positions sum to {held}, "
+                            f"control book outstanding is {outstanding}")
         if book.authorized and outstanding > int(book.authorized):
-            problems.append(f"security {book.security_id}: outstanding {outstanding} exceeds authorized {int(book.authorized)}")
+            problems.append(f"security {book.security_id}: outstanding {outstanding} "
+                            f"exceeds authorized {int(book.authorized)}")
     for security_id, held in totals.items():
         if security_id not in seen and held:
             problems.append(f"security {security_id}: positions sum to {held} but there is no control book")
     for p in positions.filter(Q(balance__lt=0) | Q(frozen__lt=0)):
-        problems.append(f"security {p.security_id} wallet {p.wallet}: negative position ({p.balance}, frozen {p.frozen})")
+        problems.append(f"security {p.security_id} wallet {p.wallet}: "
+                        f"negative position ({p.balance}, frozen {p.frozen})")
     for p in positions.filter(frozen__gt=0).iterator():
         if p.frozen > p.balance:
-            problems.append(f"security {p.security_id} wallet {p.wallet}: frozen {p.frozen} exceeds balance {p.balance}")
+            problems.append(f"security {p.security_id} wallet {p.wallet}: "
+                            f"frozen {p.frozen} exceeds balance {p.balance}")
     for a in actions.filter(origin=TokenAction.Origin.PLATFORM, outbox__isnull=True):
         problems.append(f"action {a.pk} ({a.kind}): no outbox row")
     expected_key = Concat(Value("action:"), Cast(F("id"), CharField()), output_field=CharField())

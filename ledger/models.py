@@ -37,7 +37,8 @@ class TokenAction(models.Model):
 
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     security = models.ForeignKey("issuance.Security", on_delete=models.PROTECT, related_name="token_actions")
-    from_investor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    from_investor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                      related_name="+")
     from_wallet = models.CharField(_("from wallet"), max_length=42, blank=True)
     to_investor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     to_wallet = models.CharField(_("to wallet"), max_length=42, blank=True)
@@ -47,7 +48,8 @@ class TokenAction(models.Model):
     actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     idempotency_key = models.CharField(max_length=200, unique=True)
     origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.PLATFORM)
-    outbox = models.OneToOneField("core.OutboxEntry", null=True, blank=True, on_delete=models.PROTECT, related_name="token_action")
+    outbox = models.OneToOneField("core.OutboxEntry", null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="token_action")
     block_number = models.PositiveBigIntegerField(null=True, blank=True)  # chain-originated only
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
@@ -109,7 +111,8 @@ class ControlBook(models.Model):
     class Meta:
         verbose_name = _("control book")
         constraints = [
-            models.CheckConstraint(condition=Q(outstanding=F("issued") - F("redeemed")), name="ledger_book_outstanding"),
+            models.CheckConstraint(condition=Q(outstanding=F("issued") - F("redeemed")),
+                                   name="ledger_book_outstanding"),
             models.CheckConstraint(condition=Q(outstanding__gte=0), name="ledger_book_outstanding_nonnegative"),
             models.CheckConstraint(
                 condition=Q(authorized=0) | Q(outstanding__lte=F("authorized")), name="ledger_book_within_authorized"
@@ -195,7 +198,8 @@ class CapTableSnapshot(models.Model):
     class Meta:
         ordering = ["-as_of"]
         verbose_name = _("cap table snapshot")
-        constraints = [models.UniqueConstraint(fields=["security", "as_of"], name="ledger_snapshot_security_day_unique")]
+        constraints = [models.UniqueConstraint(fields=["security", "as_of"],
+                                               name="ledger_snapshot_security_day_unique")]
 
     def __str__(self) -> str:
         return f"{self.security_id} as of {self.as_of}"

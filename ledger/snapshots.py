@@ -26,7 +26,8 @@ def replay(*, security: Security, as_of: date) -> dict[str, list[int]]:
     fields = ("kind", "from_investor_id", "from_wallet", "to_investor_id", "to_wallet", "amount")
     for a in TokenAction.objects.filter(security=security, created_at__lt=end).order_by("id").values(*fields):
         kind, amount = a["kind"], int(a["amount"])
-        src, dst = state[a["from_wallet"]] if a["from_wallet"] else None, state[a["to_wallet"]] if a["to_wallet"] else None
+        src = state[a["from_wallet"]] if a["from_wallet"] else None
+        dst = state[a["to_wallet"]] if a["to_wallet"] else None
         if src is not None and a["from_investor_id"]:
             src[0] = a["from_investor_id"]
         if dst is not None and a["to_investor_id"]:

@@ -9,7 +9,8 @@ from investors.models import InvestorProfile
 from investors.tests.factories import InvestorProfileFactory, WalletFactory
 
 
-def approved_investor(*, email: str | None = None, country: str = "JP", status: str = InvestorProfile.InvestorStatus.QUALIFIED, wallets: int = 1):  # noqa: ANN201
+def approved_investor(*, email: str | None = None, country: str = "JP",  # noqa: ANN201
+                      status: str = InvestorProfile.InvestorStatus.QUALIFIED, wallets: int = 1):
     """A KYC-approved investor with `wallets` active wallets; returns (user, [wallet, ...])."""
     user = UserFactory(**({"email": email} if email else {}), role=Role.INVESTOR)
     profile = InvestorProfileFactory(user=user, residence_country=country, investor_status=status,

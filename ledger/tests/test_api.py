@@ -35,9 +35,11 @@ def test_issue_transfer_and_refusal_codes(api, issuer_admin, bond, investor_wall
     again = api.post(f"{base}/issue/", body, format="json", HTTP_IDEMPOTENCY_KEY="api-1")
     assert again.json()["id"] == r.json()["id"] and TokenAction.objects.count() == 1
     to = wallet_of(second_investor).address
-    r = api.post(f"{base}/transfer/", {"from_wallet": investor_wallet.address, "to_wallet": to, "amount": "11"}, format="json")
+    r = api.post(f"{base}/transfer/", {"from_wallet": investor_wallet.address, "to_wallet": to, "amount": "11"},
+                 format="json")
     assert r.status_code == 400
-    assert r.json()["error"]["code"] == "insufficient_free_balance" and "insufficient_free_balance" in r.json()["error"]["fields"]["reasons"]
+    assert r.json()["error"]["code"] == "insufficient_free_balance"
+    assert "insufficient_free_balance" in r.json()["error"]["fields"]["reasons"]
     r = api.post(f"{base}/pause/", {"reason": ""}, format="json")
     assert r.status_code == 400 and "reason" in r.json()["error"]["fields"]   # required by the schema
 
@@ -47,9 +49,11 @@ def test_other_issuers_security_is_404(api, issuer_admin):
     assert api.get(f"/api/ledger/securities/{SecurityFactory().pk}/cap-table/").status_code == 404
 
 
-def test_investor_holdings_history_and_transfer(api, issuer_admin, bond, investor_wallet, verified_investor, second_investor):
+def test_investor_holdings_history_and_transfer(api, issuer_admin, bond, investor_wallet, verified_investor,
+                                                second_investor):
     api.force_authenticate(issuer_admin)
-    api.post(f"/api/ledger/securities/{bond.pk}/issue/", {"wallet": investor_wallet.address, "amount": "10"}, format="json")
+    api.post(f"/api/ledger/securities/{bond.pk}/issue/", {"wallet": investor_wallet.address, "amount": "10"},
+             format="json")
     api.force_authenticate(verified_investor)
     holdings = api.get("/api/ledger/holdings/").json()
     assert holdings[0]["balance"] == "10" and holdings[0]["transferable_now"] == "10"
@@ -57,13 +61,17 @@ def test_investor_holdings_history_and_transfer(api, issuer_admin, bond, investo
                  {"to_wallet": wallet_of(second_investor).address, "amount": "3"}, format="json")
     assert r.status_code == 201, r.json()
     assert len(api.get("/api/ledger/history/").json()) == 2
-    r = api.post(f"/api/ledger/holdings/{holdings[0]['id']}/transfer/", {"to_wallet": "nope", "amount": "3"}, format="json")
-    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid" and "to_wallet" in r.json()["error"]["fields"]
+    r = api.post(f"/api/ledger/holdings/{holdings[0]['id']}/transfer/", {"to_wallet": "nope", "amount": "3"},
+                 format="json")
+    assert r.status_code == 400 and r.json()["error"]["code"] == "invalid"
+    assert "to_wallet" in r.json()["error"]["fields"]
 
 
-def test_four_eyes_through_the_api(api, issuer_admin, bond, investor_wallet, compliance_officer, second_officer, second_investor):
+def test_four_eyes_through_the_api(api, issuer_admin, bond, investor_wallet, compliance_officer, second_officer,
+                                   second_investor):
     api.force_authenticate(issuer_admin)
-    api.post(f"/api/ledger/securities/{bond.pk}/issue/", {"wallet": investor_wallet.address, "amount": "10"}, format="json")
+    api.post(f"/api/ledger/securities/{bond.pk}/issue/", {"wallet": investor_wallet.address, "amount": "10"},
+             format="json")
     api.force_authenticate(compliance_officer)
     body = {"kind": "forced_transfer", "security": bond.pk, "from_wallet": investor_wallet.address,
             "to_wallet": wallet_of(second_investor).address, "amount": "2"}

@@ -17,6 +17,7 @@ def test_what_is_not_a_positive_whole_number_is_invalid_amount(amount):
     assert raised.value.code == "invalid_amount"
 
 
-@pytest.mark.parametrize(("amount", "expected"), [("12", 12), (" 7 ", 7), (5, 5), (Decimal("3"), 3), (2**256 - 1, 2**256 - 1)])
+@pytest.mark.parametrize(("amount", "expected"), [("12", 12), (" 7 ", 7), (5, 5), (Decimal("3"), 3),
+                                                  (2**256 - 1, 2**256 - 1)])
 def test_positive_whole_numbers_pass(amount, expected):
     assert clean_amount(amount) == expected

@@ -91,8 +91,9 @@ def test_a_key_reused_for_another_operation_is_a_conflict(bond, issuer_admin, in
         tokens_redeem(security=bond, wallet=investor_wallet.address, amount=5, actor=issuer_admin,
                       idempotency_key="k")
     with pytest.raises(ConflictError) as transfer:
-        tokens_transfer(security=bond, from_wallet=investor_wallet.address, to_wallet=wallet_of(second_investor).address,
-                        amount=1, actor=issuer_admin, idempotency_key="k")
+        tokens_transfer(security=bond, from_wallet=investor_wallet.address,
+                        to_wallet=wallet_of(second_investor).address, amount=1, actor=issuer_admin,
+                        idempotency_key="k")
 
     assert redeem.value.code == transfer.value.code == "idempotency_conflict"
     assert TokenAction.objects.count() == 1

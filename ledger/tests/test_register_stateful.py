@@ -90,7 +90,8 @@ class Register(RuleBasedStateMachine):
     @rule(i=who, amount=amounts)
     def redeem(self, i: int, amount: int) -> None:
         a = self.addresses[i]
-        ok = self._try(lambda: services.tokens_redeem(security=self.security, wallet=a, amount=amount, actor=self.admin))
+        ok = self._try(lambda: services.tokens_redeem(security=self.security, wallet=a, amount=amount,
+                                                      actor=self.admin))
         if ok:
             self.model[a][0] -= amount
             self.model[a][1] = min(self.model[a][1], self.model[a][0])
@@ -122,8 +123,8 @@ class Register(RuleBasedStateMachine):
     def forced_transfer(self, i: int, j: int, amount: int) -> None:
         a, b = self.addresses[i], self.addresses[j]
         try:
-            request = services.forced_transfer_request(security=self.security, from_wallet=a, to_wallet=b, amount=amount,
-                                                       reason="order", actor=self.officer)
+            request = services.forced_transfer_request(security=self.security, from_wallet=a, to_wallet=b,
+                                                       amount=amount, reason="order", actor=self.officer)
         except ApplicationError:
             return
         services.compliance_request_approve(request=request, actor=self.second)

@@ -14,7 +14,8 @@ from ledger.snapshots import replay, snapshot_sweep, snapshot_take
 from ledger.tasks import snapshot_sweep_task
 
 
-def test_replay_of_today_matches_the_register(bond, issuer_admin, compliance_officer, investor_wallet, verified_investor):
+def test_replay_of_today_matches_the_register(bond, issuer_admin, compliance_officer, investor_wallet,
+                                              verified_investor):
     tokens_issue(security=bond, wallet=investor_wallet, amount=9, actor=issuer_admin, reason="")
     tokens_freeze(security=bond, wallet=investor_wallet.address, amount=2, reason="dispute", actor=compliance_officer)
     assert replay(security=bond, as_of=business_today()) == {investor_wallet.address: [verified_investor.pk, 9, 2]}

@@ -28,9 +28,11 @@ def test_issue_credits_the_position_books_it_and_queues_a_mint(bond, issuer_admi
 
 
 def test_a_repeated_idempotency_key_returns_the_first_action_and_writes_nothing(bond, issuer_admin, investor_wallet):
-    first = tokens_issue(security=bond, wallet=investor_wallet, amount=3, actor=issuer_admin, reason="", idempotency_key="k-1")
+    first = tokens_issue(security=bond, wallet=investor_wallet, amount=3, actor=issuer_admin, reason="",
+                         idempotency_key="k-1")
     outbox = OutboxEntry.objects.count()
-    again = tokens_issue(security=bond, wallet=investor_wallet, amount=3, actor=issuer_admin, reason="", idempotency_key="k-1")
+    again = tokens_issue(security=bond, wallet=investor_wallet, amount=3, actor=issuer_admin, reason="",
+                         idempotency_key="k-1")
     assert again.pk == first.pk
     assert OutboxEntry.objects.count() == outbox and TokenAction.objects.count() == 1
     assert register_positions(security=bond)[investor_wallet.address] == (3, 0)
@@ -39,7 +41,8 @@ def test_a_repeated_idempotency_key_returns_the_first_action_and_writes_nothing(
 def test_the_same_key_for_another_amount_is_refused(bond, issuer_admin, investor_wallet):
     tokens_issue(security=bond, wallet=investor_wallet, amount=3, actor=issuer_admin, reason="", idempotency_key="k-2")
     with pytest.raises(ApplicationError) as refused:
-        tokens_issue(security=bond, wallet=investor_wallet, amount=4, actor=issuer_admin, reason="", idempotency_key="k-2")
+        tokens_issue(security=bond, wallet=investor_wallet, amount=4, actor=issuer_admin, reason="",
+                     idempotency_key="k-2")
     assert refused.value.code == "idempotency_conflict"
     assert TokenAction.objects.count() == 1
 
@@ -51,7 +54,8 @@ def test_an_ineligible_investor_is_refused_with_the_rule_code(bond, issuer_admin
     with pytest.raises(ApplicationError) as refused:
         tokens_issue(security=bond, wallet=wallet, amount=1, actor=issuer_admin, reason="")
     assert refused.value.code == "country_not_allowed"
-    assert not TokenAction.objects.exists() and not Position.objects.exists() and not OutboxEntry.objects.filter(kind="token.mint").exists()
+    assert not TokenAction.objects.exists() and not Position.objects.exists()
+    assert not OutboxEntry.objects.filter(kind="token.mint").exists()
 
 
 @pytest.mark.parametrize("amount", [0, -1, "5", 2.5, True])

@@ -30,7 +30,8 @@ def test_each_item_gets_its_action_outbox_row_and_audit_event(bond, issuer_admin
     actions = tokens_issue_many(security=bond, items=items, actor=issuer_admin, reason="placement")
 
     namespace = f"client:org:{bond.issuer.organization_id}:"   # the client's keys, in its organization's namespace
-    assert [a.idempotency_key for a in actions] == [namespace + k for k in ("batch:0", "batch:1", "batch:2", "batch:again")]
+    assert [a.idempotency_key for a in actions] == [namespace + k
+                                                    for k in ("batch:0", "batch:1", "batch:2", "batch:again")]
     assert [int(a.amount) for a in actions] == [10, 20, 30, 1]
     assert [a.reason for a in actions] == ["placement", "placement", "placement", "top-up"]
     assert all(a.kind == TokenAction.Kind.ISSUE and a.origin == TokenAction.Origin.PLATFORM for a in actions)

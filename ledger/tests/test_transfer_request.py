@@ -36,7 +36,8 @@ def test_precheck_says_how_much_and_why_not_more(bond, funded, compliance_office
 
 def test_investor_transfers_within_the_rules(bond, funded, verified_investor, second_investor):
     to = wallet_of(second_investor).address
-    request = transfer_request_create(security=bond, from_wallet=funded, to_wallet=to, amount="6", actor=verified_investor)
+    request = transfer_request_create(security=bond, from_wallet=funded, to_wallet=to, amount="6",
+                                      actor=verified_investor)
     assert request.action.cause == f"request:{request.pk}" and request.action.outbox.kind == "token.transfer"
     assert register_positions(security=bond) == {funded: (4, 0), to: (6, 0)}
 
