@@ -1,5 +1,5 @@
 """Outbox payloads -> contract calls (the kinds and payload types in core/outbox_payloads.py,
-the signatures in contracts/README.md).
+the signatures in platform/README.md).
 
 A row's JSON is parsed here and only here (:func:`parse`, :func:`payload_of`): the rest of
 chain/ works with the payload dataclasses, whose ids are ints and wallets EIP-55. Each kind

@@ -27,7 +27,6 @@ import logging
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from core.audit import audit_record
@@ -53,8 +52,8 @@ class Difference:
 
 
 def token_actions_in_flight(security_id: int) -> bool:
-    return OutboxEntry.objects.filter(status__in=IN_FLIGHT, kind__startswith="token.").filter(
-        Q(payload__security_id=security_id) | Q(payload__security_id=str(security_id))).exists()
+    return OutboxEntry.objects.filter(status__in=IN_FLIGHT, kind__startswith="token.",
+                                      payload__security_id=security_id).exists()   # an int in every payload
 
 
 def registry_actions_in_flight() -> bool:

@@ -1,24 +1,8 @@
 """Putting actions for the chain into the outbox, inside the register's transaction.
 
-Outbox kinds and their payloads (JSON; token amounts as decimal strings of base units,
-countries as ISO 3166-1 numeric ints, times as unix seconds). The relay in chain/ maps each
-kind to a contract call (contracts/README.md) and uses a hash of the idempotency key as the
-call's 32-byte `ref`, so a replayed action is refused on chain too.
-
-| kind                     | payload                                                                 | contract call |
-|--------------------------|-------------------------------------------------------------------------|---------------|
-| registry.register_wallet | investor_id, wallet, country, kyc_expiry, accredited, qualified          | InvestorRegistry.registerWallet |
-| registry.update_investor | investor_id, country, kyc_expiry, accredited, qualified                  | InvestorRegistry.updateInvestor |
-| registry.revoke_wallet   | investor_id, wallet                                                      | InvestorRegistry.revokeWallet |
-| token.deploy             | security_id, name, symbol, decimals, rules {countries, accredited_only, qualified_only, lockup_until, max_holders, max_investor_balance} | deploy SecurityToken |
-| token.mint / token.burn  | security_id, wallet, amount                                              | mint / burn |
-| token.transfer / token.forced_transfer | security_id, from_wallet, to_wallet, amount               | forcedTransfer |
-| token.freeze_wallet      | security_id, wallet, frozen                                              | setWalletFrozen |
-| token.freeze_tokens / token.unfreeze_tokens | security_id, wallet, amount                           | freezeTokens / unfreezeTokens |
-| token.recover_wallet     | security_id, lost_wallet, new_wallet                                     | recoverWallet |
-| token.pause / token.unpause | security_id                                                           | pause / unpause |
-| token.set_document       | security_id, name, uri, sha256                                           | setDocument |
-| token.set_rules          | security_id, rules {...as in token.deploy}                               | setRules + setCountriesAllowed |
+The kinds and their payload types (the JSON of a row, the contract call of each kind) are in
+core/outbox_payloads.py: a producer builds the payload dataclass (checked when built) and
+puts it here with the idempotency key; chain/ parses the row back with payload_from_json.
 
 Idempotency keys name the cause: "kyc:<review id>:approve", "wallet:<wallet id>:add",
 "offering:<id>:deploy", "action:<token action id>".
@@ -37,28 +21,31 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from .audit import _normalize
 from .errors import ConflictError
 from .models import OutboxEntry
+from .outbox_payloads import PAYLOAD_TYPES, OutboxPayload
 
 
-def outbox_put(*, kind: str, payload: dict, idempotency_key: str) -> OutboxEntry:
+def outbox_put(payload: OutboxPayload, *, idempotency_key: str) -> OutboxEntry:
     """Write one outbox row (one query). Calling again with the same key and payload returns
     the first row (a retried use case); the same key with another payload is a conflict."""
-    return outbox_put_many([(kind, payload, idempotency_key)])[0]
+    return outbox_put_many([(payload, idempotency_key)])[0]
 
 
-def outbox_put_many(items: Sequence[tuple[str, dict, str]]) -> list[OutboxEntry]:
-    """outbox_put for several (kind, payload, idempotency_key) at once, the rows in input
+def outbox_put_many(items: Sequence[tuple[OutboxPayload, str]]) -> list[OutboxEntry]:
+    """outbox_put for several (payload, idempotency_key) at once, the rows in input
     order: one multi-row INSERT ... ON CONFLICT DO NOTHING, then (only when some keys were
     already there) one SELECT of those rows, each compared as outbox_put compares it. A key
     twice in one call is the same row twice, or a conflict when the actions differ. A
-    conflict writes nothing. One relay kick after commit when a row was created."""
+    conflict writes nothing. One relay kick after commit when a row was created. Payloads
+    are the dataclasses of core/outbox_payloads.py (TypeError for anything else)."""
     if not connection.in_atomic_block:
         raise RuntimeError("outbox_put must run inside the transaction of the change it mirrors")
     wanted: dict[str, tuple[str, dict]] = {}
-    for kind, payload, key in items:
-        action = (kind, _normalize(payload))
+    for payload, key in items:
+        if PAYLOAD_TYPES.get(getattr(payload, "kind", None)) is not type(payload):
+            raise TypeError(f"outbox_put takes an outbox payload (core.outbox_payloads), not {payload!r}")
+        action = (str(payload.kind), payload.to_json())
         if wanted.setdefault(key, action) != action:
             raise _conflict(key)
     if not wanted:
@@ -70,7 +57,7 @@ def outbox_put_many(items: Sequence[tuple[str, dict, str]]) -> list[OutboxEntry]
         entries |= _existing(wanted, created)
     if created:
         transaction.on_commit(_kick_relay)
-    return [entries[key] for _kind, _payload, key in items]
+    return [entries[key] for _payload, key in items]
 
 
 _INSERT = (

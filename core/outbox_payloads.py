@@ -9,7 +9,7 @@ The JSON of a row (what older rows hold too): ids and small numbers as ints, tok
 as decimal strings of base units (a uint256 is no JSON-safe number), wallets as EIP-55
 strings, countries as ISO 3166-1 numeric ints, times as unix seconds. The relay uses a hash
 of the idempotency key as the call's 32-byte `ref`, so a replayed action is refused on chain
-too. Contract signatures: contracts/README.md.
+too. Contract signatures: platform/README.md.
 
 | kind                     | payload                                                                 | contract call |
 |--------------------------|-------------------------------------------------------------------------|---------------|

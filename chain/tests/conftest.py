@@ -8,6 +8,7 @@ from eth_account import Account
 
 from core.models import OutboxEntry
 from core.outbox import outbox_put
+from core.outbox_payloads import payload_from_json
 
 JP = 392
 FAR = 2**40 - 1
@@ -50,9 +51,16 @@ def no_automine(chain_snapshot):
 
 
 def put(kind: str, payload: dict, key: str) -> OutboxEntry:
-    """An outbox row, written as a register service would (inside its transaction)."""
+    """An outbox row, written as a register service would (inside its transaction); the
+    payload is given as its JSON and goes through the kind's payload type."""
     with transaction.atomic():
-        return outbox_put(kind=kind, payload=payload, idempotency_key=key)
+        return outbox_put(payload_from_json(kind, payload), idempotency_key=key)
+
+
+def put_unchecked(kind: str, payload: object, key: str) -> OutboxEntry:
+    """A row written around the outbox contract (one stored before it, or tampered with):
+    the relay must still fail it cleanly."""
+    return OutboxEntry.objects.create(kind=kind, payload=payload, idempotency_key=key)
 
 
 def register_wallet_payload(investor_id: int, wallet: str, **extra) -> dict:
