@@ -324,11 +324,12 @@ CHAIN_SWEEP_SECONDS = env.float("CHAIN_SWEEP_SECONDS", default=2.0)
 CHAIN_CONFIRM_POLL_SECONDS = env.float("CHAIN_CONFIRM_POLL_SECONDS", default=1.0)
 # A relay task keeps sweeping while its sweeps claim something, for up to this long; a confirm
 # task keeps sweeping every CHAIN_CONFIRM_POLL_SECONDS while transactions are live, for up to
-# CHAIN_CONFIRM_TASK_SECONDS (chain/tasks.py). A steady flow of actions is then carried by one
+# CHAIN_CONFIRM_TASK_SECONDS (chain/scheduling.py). A steady flow of actions is then carried by one
 # looping task of each kind instead of a task message per sweep.
 CHAIN_RELAY_TASK_SECONDS = env.float("CHAIN_RELAY_TASK_SECONDS", default=5.0)
 CHAIN_CONFIRM_TASK_SECONDS = env.float("CHAIN_CONFIRM_TASK_SECONDS", default=2.0)
-CHAIN_RELAY_CONCURRENCY = env.int("CHAIN_RELAY_CONCURRENCY", default=1)   # relay tasks running at once (chain/tasks.py)
+# relay tasks running at once (chain/scheduling.py)
+CHAIN_RELAY_CONCURRENCY = env.int("CHAIN_RELAY_CONCURRENCY", default=1)
 CELERY_BEAT_SCHEDULE["chain.relay_sweep"] = {"task": "chain.relay_sweep", "schedule": CHAIN_SWEEP_SECONDS}
 CELERY_BEAT_SCHEDULE["chain.confirm_sweep"] = {"task": "chain.confirm_sweep", "schedule": CHAIN_SWEEP_SECONDS}
 
