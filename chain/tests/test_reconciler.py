@@ -84,7 +84,8 @@ def test_operator_reconciles_from_the_page_and_the_api(mirrored_bond, backend, o
     assert 'data-testid="open-breaks">2</a>' in mirror and "1 securities checked, 2 differences (2 new)" in mirror
 
     token = api_token_for(operator)
-    response = client.post(reverse("chain-api:reconcile"), content_type="application/json", HTTP_AUTHORIZATION=f"Token {token}")
+    response = client.post(reverse("chain-api:reconcile"), content_type="application/json",
+                           HTTP_AUTHORIZATION=f"Token {token}")
     assert response.status_code == 201 and response.json()["breaks_new"] == 0
     last = client.get(reverse("chain-api:reconcile"), HTTP_AUTHORIZATION=f"Token {token}").json()
     assert last["id"] == response.json()["id"] and last["breaks_found"] == 2
