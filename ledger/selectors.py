@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 
+from accounts.access import access_deny, desk_ensure
 from accounts.models import User
+from accounts.policy import Action
 from compliance import rules
 from core.clock import business_today
 from investors.models import Wallet
@@ -18,7 +20,6 @@ from issuance.selectors import security_get_for
 
 from .facts import facts_for, holding_for, rules_for
 from .models import ComplianceRequest, ControlBook, Position, TokenAction
-from .services.access import is_officer
 from .snapshots import positions_as_of
 
 
@@ -104,9 +105,7 @@ def actions_of_investor(*, user: User) -> QuerySet[TokenAction]:
 def position_get_for_investor(*, user: User, pk: int) -> Position:
     position = Position.objects.select_related("security__issuer").filter(pk=pk, investor=user).first()
     if position is None:
-        from issuance.access import deny
-
-        raise deny(user, object_type="ledger.position", object_id=pk)
+        access_deny(user, object_type="ledger.position", object_id=pk)
     return position
 
 
@@ -143,18 +142,17 @@ def subscriptions_of_security(*, security: Security, pks: list[int]) -> list[Sub
 
 
 def compliance_requests(*, actor: User, status: str = "pending") -> QuerySet[ComplianceRequest]:
-    if not is_officer(actor):
-        from issuance.access import deny
-
-        raise deny(actor, object_type="ledger.compliancerequest", object_id="")
+    """The forced-transfer desk (compliance officers; 403 for anyone else: accounts.access)."""
+    desk_ensure(actor, Action.FORCED_TRANSFER_DECIDE, object_type="ledger.compliancerequest")
     qs = ComplianceRequest.objects.select_related("security", "requested_by", "decided_by")
     return qs.filter(status=status) if status else qs
 
 
 def compliance_request_get_for(*, actor: User, pk: int) -> ComplianceRequest:
+    """A request on the forced-transfer desk: 403 for anyone but officers, before it is read;
+    404 for an officer asking for one that does not exist."""
+    desk_ensure(actor, Action.FORCED_TRANSFER_DECIDE, object_type="ledger.compliancerequest", object_id=pk)
     request = ComplianceRequest.objects.select_related("security").filter(pk=pk).first()
-    if request is None or not is_officer(actor):
-        from issuance.access import deny
-
-        raise deny(actor, object_type="ledger.compliancerequest", object_id=pk)
+    if request is None:
+        access_deny(actor, object_type="ledger.compliancerequest", object_id=pk)
     return request

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.access import is_officer, is_staff_reader
 from core import csvsafe
 from core.clock import business_today
 from core.errors import ApplicationError
@@ -22,7 +23,6 @@ from issuance.selectors import issuer_for, securities_for, subscription_get_for_
 
 from . import selectors, services
 from .forms import RegisterInput
-from .services.access import is_officer
 
 
 def _as_of(request) -> date | None:  # noqa: ANN001
@@ -45,7 +45,7 @@ def _input(request) -> dict | None:  # noqa: ANN001
 @login_required
 def ledger_home(request):  # noqa: ANN001, ANN201
     """Issuer side: the issuer's securities; compliance/operators: every security."""
-    if is_officer(request.user) or request.user.role == "operator":
+    if is_staff_reader(request.user):
         securities = selectors.securities_latest()
     else:
         issuer = issuer_for(user=request.user)

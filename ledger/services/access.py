@@ -1,25 +1,16 @@
 """Who the actor is to a security's issuer, as the register's services ask it: the security
 loaded with the actor's membership role and the action already recorded under the client's
-idempotency key (security_load), the role alone (_member_role, for client_key_for) and
-whether the actor is a compliance officer (is_officer)."""
+idempotency key, in one query (security_load), and the namespace of a client's key
+(client_key_for). The predicates themselves (member_role, is_officer, ...) and the one rule
+for refusals are accounts.access; what each role may do is accounts.policy."""
 
 from __future__ import annotations
 
-from accounts.models import Membership, Role, User
+from accounts.access import member_role
+from accounts.models import User
 from issuance.models import Security
 
 from .client_keys import CLIENT_ORG, client_key_clean, client_key_stored
-
-
-def _member_role(actor: User | None, security: Security) -> str | None:
-    if actor is None or not actor.is_authenticated:
-        return None
-    return (
-        Membership.objects.filter(user=actor, organization_id=security.issuer.organization_id)
-        .values_list("role", flat=True)
-        .first()
-    )
-
 
 # The security, the actor's role in its issuer (one row at most: (user, organization) is
 # unique), the issuer's organization and the action already recorded under the client's
@@ -57,15 +48,13 @@ def security_load(security: Security, actor: User | None, *, client_key: str | N
     return loaded
 
 
-def is_officer(actor: User | None) -> bool:
-    return actor is not None and actor.is_authenticated and actor.role == Role.COMPLIANCE
-
-
 def client_key_for(key: object, *, actor: User | None, security: Security) -> str | None:
     """client_key_stored for an actor acting on `security`: the issuer organization's
     namespace when the actor is one of its members, else the actor's own."""
     key = client_key_clean(key)
     if key is None:
         return None
-    organization = security.issuer.organization_id if _member_role(actor, security) is not None else None
+    organization = security.issuer.organization_id
+    if member_role(actor, organization) is None:
+        organization = None
     return client_key_stored(key, actor=actor, organization_id=organization)

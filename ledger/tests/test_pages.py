@@ -98,7 +98,7 @@ def test_requests_desk_for_officers(client, login_verified, compliance_officer):
     assert client.get(reverse("ledger:requests")).status_code == 200
 
 
-def test_requests_desk_is_404_for_others(client, issuer_admin, login_verified):
+def test_requests_desk_is_403_for_others(client, issuer_admin, login_verified):
     login_verified(issuer_admin)
-    assert client.get(reverse("ledger:requests")).status_code == 404
+    assert client.get(reverse("ledger:requests")).status_code == 403   # a desk their role lacks
     assert AuditEvent.objects.filter(action="access_denied", actor=issuer_admin, object_type="ledger.compliancerequest").exists()
