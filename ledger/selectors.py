@@ -69,7 +69,8 @@ def cap_table(*, security: Security, as_of: date | None = None) -> list[CapTable
     """Holders by investor, largest first: wallets, balance, frozen, percent of outstanding."""
     by_investor: dict[int, dict] = {}
     if as_of is None or as_of >= business_today():
-        rows = Position.objects.filter(security=security, balance__gt=0).values_list("investor_id", "wallet", "balance", "frozen")
+        rows = (Position.objects.filter(security=security, balance__gt=0)
+                .values_list("investor_id", "wallet", "balance", "frozen"))
     else:  # the day's snapshot (ledger.snapshots)
         rows = [(inv, w, b, f) for w, (inv, b, f) in positions_as_of(security=security, as_of=as_of).items() if b > 0]
     for investor_id, wallet, balance, frozen in rows:

@@ -85,7 +85,8 @@ def wallet_recovery_request(*, security: Security, lost_wallet: str, new_wallet:
 
 def _locked_pending(request: ComplianceRequest, actor: User) -> ComplianceRequest:
     policy_ensure(actor, Action.FORCED_TRANSFER_DECIDE)
-    request = ComplianceRequest.objects.select_for_update().select_related("security__issuer").filter(pk=request.pk).first()
+    request = (ComplianceRequest.objects.select_for_update().select_related("security__issuer")
+               .filter(pk=request.pk).first())
     if request is None:
         raise NotFoundError(_("Not found."), code="not_found")
     if request.status != ComplianceRequest.Status.PENDING:

@@ -30,7 +30,8 @@ def _unknown(address: str) -> ApplicationError:
     )
 
 
-def _lock_pair(security: Security, from_address: str, to_address: str, to_user: User | None) -> tuple[Position | None, Position | None]:
+def _lock_pair(security: Security, from_address: str, to_address: str,
+               to_user: User | None) -> tuple[Position | None, Position | None]:
     if from_address == to_address:
         raise ApplicationError(_("The sender and the recipient wallet are the same."), code="same_wallet")
     locked = positions_lock(security, [(from_address, None), (to_address, to_user)])
@@ -53,7 +54,8 @@ def checked_transfer(*, security: Security, from_wallet: str, to_wallet: str, am
                      sender_must_be: User | None = None) -> TokenAction:
     """A transfer the rule engine must allow (same checks and order as the contract).
     `idempotency_key`: the key as recorded (client_key_for), not as the client sent it."""
-    from_address, to_address = clean_address(from_wallet, field="from_wallet"), clean_address(to_wallet, field="to_wallet")
+    from_address = clean_address(from_wallet, field="from_wallet")
+    to_address = clean_address(to_wallet, field="to_wallet")
     amount = clean_amount(amount)
     found = existing_action(idempotency_key, kind=TokenAction.Kind.TRANSFER, security_id=security.pk,
                             from_wallet=from_address, to_wallet=to_address, amount=amount, reason=reason)

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 
 class _UndocumentedApi(APIView):
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         return Response({})
 
 
