@@ -38,7 +38,7 @@ def valid(serializer_class: type[serializers.Serializer], data: object) -> dict:
     return serializer.validated_data
 
 
-def client_key(request) -> str | None:  # noqa: ANN001
+def client_key(request) -> str | None:
     """The client's Idempotency-Key header, checked (an empty one is a 400); the services
     record it in the client's namespace."""
     return client_key_from_header(request.headers.get("Idempotency-Key"))
@@ -48,7 +48,7 @@ WRITE_ERRORS = error_responses(400, 403, 404, 409)
 
 
 def control_schema(operation_id: str, request: type[serializers.Serializer], description: str, *,
-                   keyed: bool = False):  # noqa: ANN201
+                   keyed: bool = False):
     return extend_schema(tags=[TAG], operation_id=operation_id, request=request, description=description,
                          parameters=[IDEMPOTENCY_KEY] if keyed else None,
                          responses={201: ActionOutput, **WRITE_ERRORS})
