@@ -99,3 +99,22 @@ def test_a_transaction_moves_only_along_its_map(db, backend, registry):
         tx.move_to(Status.MINED)
     with pytest.raises(ValueError, match="no transaction status leads to"):
         rows.move(Status.PREPARED)
+
+
+def _imports(relative: str) -> tuple[set[str], list[int]]:
+    """(modules a chain module imports, lines of imports inside functions)."""
+    tree = ast.parse((ROOT / relative).read_text())
+    modules = {node.module or "" for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+    nested = [inner.lineno for node in ast.walk(tree) if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+              for inner in ast.walk(node) if isinstance(inner, ast.Import | ast.ImportFrom)]
+    return modules, nested
+
+
+def test_sending_is_shared_without_cycles_or_function_level_imports():
+    graph = {name: _imports(f"chain/{name}.py") for name in ("sending", "batches", "relay", "confirmer", "scheduling")}
+    for name, (_modules, nested) in graph.items():
+        assert nested == [], f"chain/{name}.py imports inside a function (lines {nested})"
+    assert "relay" not in graph["batches"][0] and "relay" not in graph["sending"][0]
+    assert not {"relay", "batches", "confirmer", "scheduling"} & graph["sending"][0]
+    assert {"sending", "batches"} <= graph["relay"][0] and "sending" in graph["confirmer"][0]
+    assert "scheduling" not in graph["relay"][0] | graph["confirmer"][0]
