@@ -179,7 +179,8 @@ def review_approve(*, review_id: int, reason: str, actor: User, expires_on: obje
             review.first_approved_at = timezone.now()
             review.first_approval_reason = reason
             review.first_expires_on = expires_on
-            review.save(update_fields=["first_approved_by", "first_approved_at", "first_approval_reason", "first_expires_on"])
+            review.save(update_fields=["first_approved_by", "first_approved_at", "first_approval_reason",
+                                       "first_expires_on"])
             transition(review, to=Status.AWAITING_SECOND, actor=actor, reason=reason)
             return review
         if review.status == Status.AWAITING_SECOND and review.first_approved_by_id == actor.pk:
@@ -242,13 +243,15 @@ def kyc_expire_due(*, today: date | None = None) -> int:
             if profile.kyc_status != Kyc.APPROVED or not profile.kyc_expires_on or profile.kyc_expires_on >= today:
                 continue
             expired_on = profile.kyc_expires_on
-            profile.kyc_message = _("Your verification expired on %(date)s and is being reviewed again.") % {"date": expired_on.isoformat()}
+            profile.kyc_message = (_("Your verification expired on %(date)s and is being reviewed again.")
+                                   % {"date": expired_on.isoformat()})
             profile.save(update_fields=["kyc_message", "updated_at"])
             transition(profile, to=Kyc.EXPIRED, actor=None, reason="kyc expired", field="kyc_status")
             review = KycReview(profile=profile, trigger=KycReview.Trigger.EXPIRY)
             _apply_screening(review, profile)
             review.save()
-            audit_record(action="kyc_review.opened_on_expiry", obj=review, new={"expired_on": expired_on, "risk": review.risk})
+            audit_record(action="kyc_review.opened_on_expiry", obj=review,
+                         new={"expired_on": expired_on, "risk": review.risk})
             registry.update_investor(profile=profile, cause=f"kyc:{profile.pk}:expire:{expired_on.isoformat()}")
             done += 1
     return done

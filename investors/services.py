@@ -98,7 +98,8 @@ def profile_update(*, user: User, data: dict, actor: User) -> InvestorProfile:
     with transaction.atomic(durable=True):
         profile = profile_get_or_create(user=user)
         if not profile.editable:
-            raise ConflictError(_("Your profile is in review or verified and cannot be changed now."), code="profile_locked")
+            raise ConflictError(_("Your profile is in review or verified and cannot be changed now."),
+                                code="profile_locked")
         changed = [name for name, value in cleaned.items() if getattr(profile, name) != value]
         for name in changed:
             setattr(profile, name, cleaned[name])
@@ -115,7 +116,8 @@ def profile_update(*, user: User, data: dict, actor: User) -> InvestorProfile:
 def document_upload(*, user: User, kind: str, uploaded, actor: User) -> KycDocument:  # noqa: ANN001
     investor_self_ensure(actor, user=user)
     if kind not in KycDocument.Kind.values:
-        raise ApplicationError(_("Choose the kind of document."), code="invalid_document_kind", fields={"kind": [_("Choose the kind of document.")]})
+        raise ApplicationError(_("Choose the kind of document."), code="invalid_document_kind",
+                               fields={"kind": [_("Choose the kind of document.")]})
     content_type, size, sha256 = documents.inspect_upload(uploaded)
     # Encrypted before anything reaches MEDIA_ROOT; size and sha256 stay the plaintext's.
     uploaded.seek(0)
@@ -124,7 +126,8 @@ def document_upload(*, user: User, kind: str, uploaded, actor: User) -> KycDocum
     with transaction.atomic(durable=True):
         profile = profile_get_or_create(user=user)
         if not profile.editable:
-            raise ConflictError(_("Your profile is in review or verified and cannot be changed now."), code="profile_locked")
+            raise ConflictError(_("Your profile is in review or verified and cannot be changed now."),
+                                code="profile_locked")
         name = (getattr(uploaded, "name", "") or "document")[-200:]
         document = KycDocument(
             profile=profile, kind=kind, original_name=name, content_type=content_type,
@@ -229,7 +232,8 @@ def _document_file_reencrypt(pk: int) -> str:
         document.file.save("upload", ContentFile(rewritten), save=False)
         try:
             document.save(update_fields=["file"])
-            audit_record(action="kyc_document.reencrypted", obj=document, new={"outcome": outcome, "sha256": document.sha256})
+            audit_record(action="kyc_document.reencrypted", obj=document,
+                         new={"outcome": outcome, "sha256": document.sha256})
         except Exception:
             document.file.delete(save=False)
             raise
@@ -302,10 +306,12 @@ def wallet_verify(*, challenge_id: int, signature: str, actor: User) -> Wallet:
         challenge.save(update_fields=["used_at"])
         try:
             with transaction.atomic():
-                wallet = Wallet.objects.create(profile=profile, address=challenge.address, verified_at=challenge.used_at)
+                wallet = Wallet.objects.create(profile=profile, address=challenge.address,
+                                               verified_at=challenge.used_at)
         except IntegrityError:
             raise ConflictError(_("This wallet belongs to another investor."), code="wallet_taken")
-        audit_record(action="wallet.added", actor=actor, obj=wallet, new={"address": wallet.address, "challenge": challenge.nonce})
+        audit_record(action="wallet.added", actor=actor, obj=wallet,
+                     new={"address": wallet.address, "challenge": challenge.nonce})
         if profile.kyc_status == InvestorProfile.KycStatus.APPROVED:
             registry.register_wallet(wallet=wallet, profile=profile)
     return wallet

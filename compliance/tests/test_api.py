@@ -40,10 +40,12 @@ def test_four_eyes_over_the_api(compliance_officer, second_officer):
     review = KycReviewFactory(risk="high", risk_reasons=["flagged_country:IR"])
     first, second = _officer_api(compliance_officer), _officer_api(second_officer)
     assert [r["id"] for r in first.get("/api/compliance/reviews/?risk=high").json()] == [review.pk]
-    assert first.post(f"/api/compliance/reviews/{review.pk}/approve/", {"reason": "ok"}, format="json").json()["status"] == "awaiting_second"
+    once = first.post(f"/api/compliance/reviews/{review.pk}/approve/", {"reason": "ok"}, format="json")
+    assert once.json()["status"] == "awaiting_second"
     again = first.post(f"/api/compliance/reviews/{review.pk}/approve/", {"reason": "ok"}, format="json")
     assert again.status_code == 400 and again.json()["error"]["code"] == "four_eyes_same_officer"
-    done = second.post(f"/api/compliance/reviews/{review.pk}/approve/", {"reason": "agree", "expires_on": "2099-12-31"}, format="json")
+    done = second.post(f"/api/compliance/reviews/{review.pk}/approve/", {"reason": "agree", "expires_on": "2099-12-31"},
+                       format="json")
     assert done.status_code == 200 and done.json()["status"] == "approved" and done.json()["expires_on"] == "2099-12-31"
 
 
@@ -52,7 +54,9 @@ def test_reject_and_request_info_need_a_reason(compliance_officer):
     officer = _officer_api(compliance_officer)
     bad = officer.post(f"/api/compliance/reviews/{review.pk}/reject/", {"reason": ""}, format="json")
     assert bad.status_code == 400 and bad.json()["error"]["code"] == "reason_required"
-    assert officer.post(f"/api/compliance/reviews/{review.pk}/request-info/", {"reason": "Need proof of address"}, format="json").json()["status"] == "more_info"
+    asked = officer.post(f"/api/compliance/reviews/{review.pk}/request-info/", {"reason": "Need proof of address"},
+                         format="json")
+    assert asked.json()["status"] == "more_info"
 
 
 def test_non_officers_get_403_and_are_audited(api, verified_investor):
@@ -68,7 +72,8 @@ def test_non_officers_get_403_and_are_audited(api, verified_investor):
 def test_officer_session_without_2fa_is_refused(client, compliance_officer, password):
     review = KycReviewFactory()
     client.post("/accounts/login/", {"email": compliance_officer.email, "password": password})
-    response = client.post(f"/api/compliance/reviews/{review.pk}/approve/", {"reason": "x"}, content_type="application/json")
+    response = client.post(f"/api/compliance/reviews/{review.pk}/approve/", {"reason": "x"},
+                           content_type="application/json")
     assert response.status_code == 403
     assert KycReview.objects.get(pk=review.pk).status == "pending"
 
@@ -76,5 +81,6 @@ def test_officer_session_without_2fa_is_refused(client, compliance_officer, pass
 def test_officer_session_with_2fa_works(login_verified, compliance_officer):
     review = KycReviewFactory()
     client = login_verified(compliance_officer)
-    response = client.post(f"/api/compliance/reviews/{review.pk}/approve/", {"reason": "fine"}, content_type="application/json")
+    response = client.post(f"/api/compliance/reviews/{review.pk}/approve/", {"reason": "fine"},
+                           content_type="application/json")
     assert response.status_code == 200 and response.json()["status"] == "approved"

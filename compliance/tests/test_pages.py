@@ -28,7 +28,8 @@ def test_incomplete_submission_shows_what_is_missing(client, unverified_investor
 
 def test_queue_filters(login_verified, compliance_officer):
     KycReviewFactory(profile=InvestorProfileFactory(legal_name="Kenji Normal", kyc_status="submitted"))
-    KycReviewFactory(profile=InvestorProfileFactory(legal_name="Risky Person", residence_country="IR", kyc_status="submitted"), risk="high")
+    KycReviewFactory(profile=InvestorProfileFactory(legal_name="Risky Person", residence_country="IR",
+                                                    kyc_status="submitted"), risk="high")
     client = login_verified(compliance_officer)
     page = client.get(reverse("compliance:queue")).content.decode()
     assert "Kenji Normal" in page and "Risky Person" in page
@@ -48,7 +49,8 @@ def test_officer_approves_on_the_detail_page(login_verified, compliance_officer)
     assert AuditEvent.objects.filter(action="kyc_review.viewed", actor=compliance_officer).exists()
     response = client.post(reverse("compliance:review", args=[review.pk]), {"action": "approve", "reason": ""})
     assert response.status_code == 400 and "Give a reason" in response.content.decode()
-    response = client.post(reverse("compliance:review", args=[review.pk]), {"action": "approve", "reason": "Looks right", "expires_on": "2099-01-01"})
+    response = client.post(reverse("compliance:review", args=[review.pk]),
+                           {"action": "approve", "reason": "Looks right", "expires_on": "2099-01-01"})
     assert response.status_code == 302
     assert InvestorProfile.objects.get(pk=review.profile_id).kyc_status == "approved"
 
