@@ -358,8 +358,7 @@ def world_setup(*, backend, investors: int, settle_timeout: float = 90) -> World
     admin = UserFactory(role=Role.ISSUER)
     MembershipFactory(user=admin, organization=security.issuer.organization, role=Membership.Role.ADMIN)
     with transaction.atomic():
-        outbox_put(kind="token.deploy", payload=deploy_payload(security),
-                   idempotency_key=f"bench:security:{security.pk}:deploy")
+        outbox_put(deploy_payload(security), idempotency_key=f"bench:security:{security.pk}:deploy")
     wallets = []
     for _ in range(investors):
         profile = InvestorProfileFactory(approved=True)
@@ -417,8 +416,7 @@ def security_add(*, world: World, settle_timeout: float = 90):  # noqa: ANN201
 
     security = SecurityFactory(issuer=world.security.issuer)
     with transaction.atomic():
-        outbox_put(kind="token.deploy", payload=deploy_payload(security),
-                   idempotency_key=f"bench:security:{security.pk}:deploy")
+        outbox_put(deploy_payload(security), idempotency_key=f"bench:security:{security.pk}:deploy")
     wait_settled(timeout=settle_timeout, what="security setup")
     return security
 
@@ -442,6 +440,7 @@ def issue(*, world: World, wallet: str, amount: int, n: int, tag: str, security=
     from django.db import transaction
 
     from core.outbox import outbox_put
+    from core.outbox_payloads import TokenMint
 
     security = security or world.security
     if ledger_available():
@@ -451,8 +450,8 @@ def issue(*, world: World, wallet: str, amount: int, n: int, tag: str, security=
                               reason=f"{tag} issuance {n}", idempotency_key=f"{tag}:{n}")
         return action.outbox_id
     with transaction.atomic(durable=True):
-        entry = outbox_put(kind="token.mint", idempotency_key=f"{tag}:mint:{n}",
-                           payload={"security_id": security.pk, "wallet": wallet, "amount": str(amount)})
+        entry = outbox_put(TokenMint(security_id=security.pk, wallet=wallet, amount=amount),
+                           idempotency_key=f"{tag}:mint:{n}")
     return entry.pk
 
 
