@@ -3,6 +3,8 @@ from importlib import import_module
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core import demo, navigation
+
 ALL_KINDS = {"investor", "issuer_admin", "issuer_member", "compliance", "operator"}
 
 
@@ -16,8 +18,7 @@ class AccountsConfig(AppConfig):
         import_module(f"{self.name}.credentials")
 
     def ready(self) -> None:
-        from core import demo, navigation
-
+        # these import this app's models: only once the app registry is ready
         from . import sessions
         from .demo import demo_lines
 

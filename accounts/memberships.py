@@ -19,6 +19,8 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -29,6 +31,7 @@ from core.errors import ApplicationError, ConflictError, NotFoundError, Permissi
 from core.lifecycle import transition
 
 from .models import Invitation, Membership, Organization, Role, User
+from .services import _email_taken, _sign_up_checked
 
 #: How long an invitation can be answered (settings.INVITATION_TTL_DAYS overrides).
 INVITATION_TTL_DAYS = 7
@@ -212,8 +215,6 @@ def invited_sign_up(*, pk: int, token: str, password: str, full_name: str = "") 
     """Someone invited at an address with no account yet creates it from the invitation link
     (an issuer-role account for that address: the token proves the mailbox). They still
     accept or decline the invitation themselves afterwards."""
-    from .services import _email_taken, _sign_up_checked
-
     invitation = invitation_by_token(pk=pk, token=token)
     if invitation.status != Invitation.Status.PENDING or invitation.expires_at <= timezone.now():
         raise ConflictError(_("This invitation has already been answered, withdrawn or has expired."),
@@ -231,9 +232,6 @@ def invited_sign_up(*, pk: int, token: str, password: str, full_name: str = "") 
 
 def invitation_email_checked(email) -> str:  # noqa: ANN001
     """The invited address, normalized; 400 invalid_email / email_too_long otherwise."""
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
     email = (email if isinstance(email, str) else "").strip().lower()
     if len(email) > EMAIL_MAX:
         message = _("An e-mail address can have at most %(max)d characters.") % {"max": EMAIL_MAX}

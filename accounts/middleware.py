@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.shortcuts import redirect
 from django.urls import reverse
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 EXEMPT_PREFIXES = ("/static/", "/i18n/", "/healthz", "/api/", "/accounts/logout/", "/accounts/2fa/")
 
@@ -24,8 +25,6 @@ class RequireTwoFactorMiddleware:
             and user.requires_two_factor
             and not user.is_verified()
         ):
-            from django_otp.plugins.otp_totp.models import TOTPDevice
-
             enrolled = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
             target = reverse("accounts:2fa-verify" if enrolled else "accounts:2fa-enrol")
             return redirect(f"{target}?{urlencode({'next': request.get_full_path()})}")

@@ -4,6 +4,8 @@ Each view parses input, calls one service, renders."""
 
 from __future__ import annotations
 
+import base64
+
 import segno
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
@@ -19,21 +21,13 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.errors import ApplicationError
+from core.forms import apply_error
 from core.navigation import next_path
 
 from . import selectors, services, throttle, tokens
 from .credentials import ApiToken
 from .forms import CompanySignUpForm, OrganizationForm, SignInForm, SignUpForm, TokenForm
 from .sessions import user_sessions_end
-
-
-def _apply_error(form, error: ApplicationError) -> None:  # noqa: ANN001
-    if error.fields:
-        for field, problems in error.fields.items():
-            for problem in problems:
-                form.add_error(field if field in form.fields else None, problem)
-    else:
-        form.add_error(None, error.message)
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,7 +40,7 @@ def sign_up(request):  # noqa: ANN001, ANN201
                 full_name=form.cleaned_data["full_name"],
             )
         except ApplicationError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to Shoken. Your account is ready."))
@@ -67,7 +61,7 @@ def sign_up_company(request):  # noqa: ANN001, ANN201
                 full_name=form.cleaned_data["full_name"], company_name=form.cleaned_data["company_name"],
             )
         except ApplicationError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             login(request, membership.user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _next_steps_message(membership))
@@ -89,7 +83,7 @@ def organization_create(request):  # noqa: ANN001, ANN201
         except ApplicationError as error:
             if not error.fields:
                 raise
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             messages.success(request, _next_steps_message(membership))
             return redirect("issuance:issuer-apply")
@@ -111,7 +105,8 @@ def sign_in(request):  # noqa: ANN001, ANN201
         ip = throttle.client_address(request)
         if throttle.is_locked(email, ip):
             services.user_sign_in_failed(email=email, locked=True)
-            form.add_error(None, _("Too many failed sign-in attempts. Try again in %(minutes)d minutes.") % {"minutes": throttle.lockout_minutes()})
+            form.add_error(None, _("Too many failed sign-in attempts. Try again in %(minutes)d minutes.")
+                           % {"minutes": throttle.lockout_minutes()})
             return render(request, "accounts/sign_in.html", {"form": form}, status=429)
         user = authenticate(request, email=email, password=form.cleaned_data["password"])
         if user is None:
@@ -174,7 +169,7 @@ def two_factor_enrol(request):  # noqa: ANN001, ANN201
         try:
             device = services.totp_enrolment_confirm(user=request.user, token=form.cleaned_data["token"])
         except ApplicationError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             otp_login(request, device)
             messages.success(request, _("Two-factor authentication is on."))
@@ -197,7 +192,7 @@ def two_factor_verify(request):  # noqa: ANN001, ANN201
         try:
             device = services.totp_verify(user=request.user, token=form.cleaned_data["token"])
         except ApplicationError as error:
-            _apply_error(form, error)
+            apply_error(form, error)
         else:
             otp_login(request, device)
             return redirect(_safe_next(request) or "accounts:dashboard")
@@ -209,8 +204,6 @@ def _safe_next(request) -> str | None:  # noqa: ANN001
 
 
 def _base32(key: bytes) -> str:
-    import base64
-
     return base64.b32encode(key).decode().rstrip("=")
 
 

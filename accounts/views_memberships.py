@@ -14,9 +14,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.errors import ApplicationError
-from core.forms import page_int
+from core.errors import ApplicationError, NotFoundError
+from core.forms import apply_error, page_int
 from core.navigation import next_path
+from core.views import run_with_message
 
 from . import memberships
 
@@ -25,7 +26,8 @@ SESSION_TOKENS = "invitation_tokens"  # {invitation id: token}, kept from the e-
 
 class InvitedSignUpForm(forms.Form):
     full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=200)
-    password = forms.CharField(label=gettext_lazy("Password"), widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    password = forms.CharField(label=gettext_lazy("Password"),
+                               widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
     password_again = forms.CharField(label=gettext_lazy("Password again"),
                                      widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
@@ -59,7 +61,8 @@ def invitation_open(request, pk: int, token: str):  # noqa: ANN001, ANN201
     if not request.user.is_authenticated:
         return render(request, "accounts/invitation_open.html", {"invitation": invitation, "token": token})
     if invitation.email.lower() != request.user.email.lower():
-        return render(request, "accounts/invitation_open.html", {"invitation": invitation, "wrong_user": True}, status=403)
+        return render(request, "accounts/invitation_open.html", {"invitation": invitation, "wrong_user": True},
+                      status=403)
     if invitation.status != invitation.Status.PENDING:
         messages.info(request, _("This invitation has already been answered or withdrawn."))
     else:
@@ -77,9 +80,7 @@ def invitation_sign_up(request, pk: int, token: str):  # noqa: ANN001, ANN201
             user = memberships.invited_sign_up(pk=pk, token=token, password=form.cleaned_data["password"],
                                                full_name=form.cleaned_data["full_name"])
         except ApplicationError as error:
-            for field, problems in (error.fields or {None: [error.message]}).items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            apply_error(form, error)
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Your account is ready. Accept or decline the invitation below."))
@@ -90,15 +91,8 @@ def invitation_sign_up(request, pk: int, token: str):  # noqa: ANN001, ANN201
 
 def _answer(request, pk: int, service, ok: str):  # noqa: ANN001, ANN202
     token = request.POST.get("token") or _tokens(request).get(str(pk), "")
-    try:
-        service(pk=pk, token=token, actor=request.user)
-    except ApplicationError as error:
-        if error.status == 404:
-            raise
-        messages.error(request, error.message)
-    else:
+    if run_with_message(request, lambda: service(pk=pk, token=token, actor=request.user), ok, reraise=(NotFoundError,)):
         request.session[SESSION_TOKENS] = {k: v for k, v in _tokens(request).items() if k != str(pk)}
-        messages.success(request, ok)
     return redirect("accounts:invitations")
 
 

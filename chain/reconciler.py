@@ -172,7 +172,3 @@ def reconcile_run(*, backend=None, actor=None, index_first: bool = True) -> Reco
                           "skipped_in_flight": skipped, "error": error})
     return run
 
-
-def open_break_count() -> int:
-    return Break.objects.filter(status=Break.Status.OPEN).count()
-

@@ -12,8 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from core.errors import ApplicationError
-from core.forms import ReasonInput, form_error_message
+from core.forms import ReasonInput
+from core.views import run_with_message
 
 from . import selectors, services
 from .models import Break
@@ -64,15 +64,9 @@ def breaks(request):  # noqa: ANN001, ANN201
 def break_resolve(request, pk: int):  # noqa: ANN001, ANN201
     brk = selectors.break_get_for(user=request.user, pk=pk)
     form = ReasonInput(request.POST)
-    if not form.is_valid():
-        messages.error(request, form_error_message(form))
-        return redirect("chain:breaks")
-    try:
-        services.break_resolve(brk=brk, reason=form.cleaned_data["reason"], actor=request.user)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("The break was resolved."))
+    run_with_message(request, lambda: services.break_resolve(brk=brk, reason=form.cleaned_data["reason"],
+                                                             actor=request.user),
+                     _("The break was resolved."), form=form)
     return redirect("chain:breaks")
 
 

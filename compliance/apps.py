@@ -1,13 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core import demo, navigation
+
 
 class ComplianceConfig(AppConfig):
     name = "compliance"
 
     def ready(self) -> None:
-        from core import demo, navigation
-
+        # these import this app's models: only once the app registry is ready
         from .demo import demo_lines
 
         navigation.register("compliance:queue", _("KYC reviews"), kinds={"compliance"}, order=20)

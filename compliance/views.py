@@ -12,6 +12,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.access import desk_ensure
 from accounts.policy import Action
 from core.errors import ApplicationError
+from core.forms import apply_error
+from core.views import run_with_message
 from investors.selectors import documents_for, wallets_for
 
 from . import selectors, services
@@ -21,12 +23,8 @@ from .forms import DecisionForm, QueueFilterForm
 @login_required
 @require_POST
 def kyc_submit(request):  # noqa: ANN001, ANN201
-    try:
-        services.kyc_submit(user=request.user, actor=request.user)
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, _("Thank you. Your information was sent for review."))
+    run_with_message(request, lambda: services.kyc_submit(user=request.user, actor=request.user),
+                     _("Thank you. Your information was sent for review."))
     return redirect("investors:profile")
 
 
@@ -53,7 +51,7 @@ def review_detail(request, pk: int):  # noqa: ANN001, ANN201
             try:
                 done = _decide(request.user, pk, data)
             except ApplicationError as error:
-                form.add_error(None, error.message)
+                apply_error(form, error)
             else:
                 messages.success(request, done)
                 return redirect("compliance:review", pk=pk)

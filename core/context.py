@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import contextvars
 
+from celery.signals import task_postrun, task_prerun
+from django.db import close_old_connections
+
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 client_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("client_ip", default=None)
 task_id: contextvars.ContextVar[str] = contextvars.ContextVar("task_id", default="")
@@ -14,9 +17,6 @@ def connect_celery_signals() -> None:
     Django handles them around each request (close_old_connections: closed when unusable,
     after an error that broke them, or older than CONN_MAX_AGE), since settings keep Celery's
     fixup from closing them after every task (CELERY_DB_REUSE_MAX)."""
-    from celery.signals import task_postrun, task_prerun
-    from django.db import close_old_connections
-
     def _connections(task) -> None:  # noqa: ANN001
         if not getattr(getattr(task, "request", None), "is_eager", False):   # eager: the caller's connection
             close_old_connections()

@@ -2,7 +2,6 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from core import countries
-from core.errors import ApplicationError
 from core.forms import WholeNumberField
 
 from .models import InvestorProfile, KycDocument
@@ -19,7 +18,8 @@ class ProfileForm(forms.Form):
                                  widget=forms.DateInput(attrs={"type": "date"}))
     identity_number = forms.CharField(label=_("Identity or registration number"), max_length=100, required=False)
     address = forms.CharField(label=_("Address"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
-    nationality = forms.ChoiceField(label=_("Nationality or country of incorporation"), choices=country_choices, required=False)
+    nationality = forms.ChoiceField(label=_("Nationality or country of incorporation"), choices=country_choices,
+                                    required=False)
     residence_country = forms.ChoiceField(label=_("Country of residence"), choices=country_choices, required=False)
     tax_residency = forms.ChoiceField(label=_("Tax residency"), choices=country_choices, required=False)
     investor_status = forms.ChoiceField(label=_("Investor status"), required=False,
@@ -51,14 +51,3 @@ class WalletSignatureForm(forms.Form):
     challenge = WholeNumberField(widget=forms.HiddenInput, min_value=1)
     signature = forms.CharField(label=_("Signature"), max_length=200,
                                 widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}))
-
-
-def apply_error(form: forms.Form, error: ApplicationError) -> None:
-    placed = False
-    for field, problems in (error.fields or {}).items():
-        if field in form.fields:
-            for problem in problems:
-                form.add_error(field, problem)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)

@@ -11,12 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.errors import ApplicationError
-from core.forms import page_int
+from core.forms import apply_error, page_int
 from core.upload_limits import upload_limit
 
 from . import selectors, services
 from .downloads import document_response
-from .forms import DocumentForm, ProfileForm, WalletAddressForm, WalletSignatureForm, apply_error
+from .forms import DocumentForm, ProfileForm, WalletAddressForm, WalletSignatureForm
 
 
 def _profile_context(request, form=None, document_form=None) -> dict:  # noqa: ANN001
@@ -60,7 +60,8 @@ def document_upload(request):  # noqa: ANN001, ANN201
     form = DocumentForm(request.POST, request.FILES, prefix="doc")
     if form.is_valid():
         try:
-            services.document_upload(user=request.user, kind=form.cleaned_data["kind"], uploaded=form.cleaned_data["file"], actor=request.user)
+            services.document_upload(user=request.user, kind=form.cleaned_data["kind"],
+                                     uploaded=form.cleaned_data["file"], actor=request.user)
         except ApplicationError as error:
             apply_error(form, error)
         else:
@@ -90,7 +91,8 @@ def _render_wallets(request, *, challenge=None, address_form=None, signature_for
         "wallets": selectors.wallets_for(user=request.user),
         "challenge": challenge,
         "address_form": address_form or WalletAddressForm(),
-        "signature_form": signature_form or (WalletSignatureForm(initial={"challenge": challenge.pk}) if challenge else None),
+        "signature_form": signature_form or (WalletSignatureForm(initial={"challenge": challenge.pk})
+                                             if challenge else None),
     }
     return render(request, "investors/wallets.html", context, status=status)
 
@@ -117,7 +119,8 @@ def wallet_verify(request):  # noqa: ANN001, ANN201
     if form.is_valid():
         challenge = selectors.open_challenge_for(user=request.user, pk=form.cleaned_data["challenge"])
         try:
-            wallet = services.wallet_verify(challenge_id=form.cleaned_data["challenge"], signature=form.cleaned_data["signature"], actor=request.user)
+            wallet = services.wallet_verify(challenge_id=form.cleaned_data["challenge"],
+                                            signature=form.cleaned_data["signature"], actor=request.user)
         except ApplicationError as error:
             apply_error(form, error)
         else:

@@ -18,7 +18,7 @@ from core.errors import NotFoundError
 
 from . import selectors, services
 from .forms import CURRENCIES
-from .models import Issuer, Offering, OfferingDocument, Security, Subscription
+from .models import Offering, OfferingDocument, Security, Subscription
 from .models.securities import Regulation
 from .storage import MAX_BYTES as DOCUMENT_MAX_BYTES
 
@@ -26,13 +26,6 @@ from .storage import MAX_BYTES as DOCUMENT_MAX_BYTES
 class Base(ApiView):
     """Issuance API views: the project's default permissions apply (signed in, and 2FA
     passed in the session for staff and issuer admins: accounts.permissions)."""
-
-
-def _my_issuer(user) -> Issuer:  # noqa: ANN001
-    issuer = selectors.issuer_for(user=user)
-    if issuer is None:
-        raise NotFoundError(_("Your organization has not applied as an issuer yet."), code="no_issuer")
-    return issuer
 
 
 # --- serializers ---------------------------------------------------------------------------
@@ -258,18 +251,21 @@ class IssuerDecisionApi(Base):
 class SecurityListApi(Base):
     @extend_schema(responses=SecurityOutput(many=True))
     def get(self, request):  # noqa: ANN001, ANN201
-        return Response(SecurityOutput(selectors.securities_for(issuer=_my_issuer(request.user)), many=True).data)
+        issuer = selectors.issuer_require(user=request.user)
+        return Response(SecurityOutput(selectors.securities_for(issuer=issuer), many=True).data)
 
     @extend_schema(request=SecurityInput, responses=SecurityOutput)
     def post(self, request):  # noqa: ANN001, ANN201
-        security = services.security_create(issuer=_my_issuer(request.user), actor=request.user, **_valid(SecurityInput, request))
+        security = services.security_create(issuer=selectors.issuer_require(user=request.user), actor=request.user,
+                                            **_valid(SecurityInput, request))
         return Response(SecurityOutput(security).data, status=201)
 
 
 class OfferingListApi(Base):
     @extend_schema(responses=OfferingOutput(many=True))
     def get(self, request):  # noqa: ANN001, ANN201
-        return Response(OfferingOutput(selectors.offerings_for_issuer(issuer=_my_issuer(request.user)), many=True).data)
+        issuer = selectors.issuer_require(user=request.user)
+        return Response(OfferingOutput(selectors.offerings_for_issuer(issuer=issuer), many=True).data)
 
     @extend_schema(request=OfferingInput, responses=OfferingOutput)
     def post(self, request):  # noqa: ANN001, ANN201

@@ -4,7 +4,6 @@ invitation is the same whether or not the address has an account (no enumeration
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
@@ -14,17 +13,8 @@ from accounts.policy import Action, policy_ensure
 from core.api import ApiView
 from core.api_fields import StrictInput
 from core.api_schema import error_responses
-from core.errors import NotFoundError
 
 from . import selectors, services
-from .models import Issuer
-
-
-def _my_issuer(user) -> Issuer:  # noqa: ANN001
-    issuer = selectors.issuer_for(user=user)
-    if issuer is None:
-        raise NotFoundError(_("Your organization has not applied as an issuer yet."), code="no_issuer")
-    return issuer
 
 
 class InvitationInput(StrictInput):
@@ -49,7 +39,7 @@ class InvitationListApi(ApiView):
     @extend_schema(responses={200: IssuerInvitationOutput(many=True), **error_responses(403, 404, 409)},
                    operation_id="issuance_invitations_list", summary="Your organization's invitations (admins)")
     def get(self, request):  # noqa: ANN001, ANN201
-        issuer = _my_issuer(request.user)
+        issuer = selectors.issuer_require(user=request.user)
         policy_ensure(request.user, Action.MEMBER_INVITE, organization_id=issuer.organization_id)
         qs = selectors.invitations_of(issuer=issuer)
         return Response(IssuerInvitationOutput(qs, many=True).data)
@@ -63,7 +53,7 @@ class InvitationListApi(ApiView):
     def post(self, request):  # noqa: ANN001, ANN201
         s = InvitationInput(data=request.data)
         s.is_valid(raise_exception=True)
-        invitation = services.member_invite(issuer=_my_issuer(request.user), actor=request.user,
+        invitation = services.member_invite(issuer=selectors.issuer_require(user=request.user), actor=request.user,
                                             base_url=request.build_absolute_uri("/"), **s.validated_data)
         return Response(IssuerInvitationOutput(invitation).data, status=201)
 
@@ -73,5 +63,6 @@ class InvitationRevokeApi(ApiView):
                    operation_id="issuance_invitation_revoke", summary="Revoke a pending invitation (admins)",
                    description="404 for an invitation of another organization; 409 invitation_not_pending.")
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
-        invitation = services.invitation_revoke(issuer=_my_issuer(request.user), pk=pk, actor=request.user)
+        issuer = selectors.issuer_require(user=request.user)
+        invitation = services.invitation_revoke(issuer=issuer, pk=pk, actor=request.user)
         return Response(IssuerInvitationOutput(invitation).data)

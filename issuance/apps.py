@@ -1,13 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core import demo, navigation
+
 
 class IssuanceConfig(AppConfig):
     name = "issuance"
 
     def ready(self) -> None:
-        from core import demo, navigation
-
+        # these import this app's models: only once the app registry is ready
         from .demo import demo_lines
 
         navigation.register("issuance:home", _("Issuance"), kinds={"issuer_admin", "issuer_member"}, order=20)

@@ -8,15 +8,15 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Sum
+from django.utils.translation import gettext as _
 
 from compliance import rules
+from compliance import selectors as compliance_selectors
 
 from .models import Security, Subscription
 
 
 def investor_facts(user) -> rules.InvestorFacts:  # noqa: ANN001
-    from compliance import selectors as compliance_selectors  # issue 4 provides it
-
     return compliance_selectors.investor_facts_for(user=user)
 
 
@@ -39,6 +39,4 @@ def issue_verdict(*, user, security: Security, units: int, today: date) -> rules
 
 
 def reason_messages(verdict: rules.Verdict) -> list[str]:
-    from django.utils.translation import gettext as _
-
     return [_(rules.MESSAGES[code]) for code in verdict.reasons]  # noqa: INT001 (messages are in compliance's catalog)

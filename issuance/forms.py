@@ -135,15 +135,3 @@ class ButtonInput(forms.Form):
 
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
     sha256 = forms.CharField(required=False, max_length=64)
-
-
-def apply_error(form: forms.Form, error) -> None:  # noqa: ANN001
-    """Show a service's refusal on the form: on its fields when it names them."""
-    placed = False
-    for field, problems in (error.fields or {}).items():
-        if field in form.fields:
-            for problem in problems:
-                form.add_error(field, problem)
-            placed = True
-    if not placed:
-        form.add_error(None, error.message)

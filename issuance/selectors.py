@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.db.models import Count, Q, QuerySet, Sum
+from django.utils.translation import gettext as _
 
 from accounts.access import access_deny, sees_organization
 from accounts.memberships import organization_active_require
 from accounts.models import Invitation, Membership, Organization, User
 from core.clock import business_today
+from core.errors import NotFoundError
 
 from . import eligibility
 from .models import Issuer, Offering, OfferingDocument, Security, Subscription
@@ -26,6 +28,15 @@ def issuer_for(*, user: User) -> Issuer | None:
     if organization is None:
         return None
     return Issuer.objects.filter(organization=organization).select_related("organization").first()
+
+
+def issuer_require(*, user: User) -> Issuer:
+    """issuer_for, for the pages and API views that act as the user's issuer: 404 no_issuer
+    when their organization has not applied as an issuer yet."""
+    issuer = issuer_for(user=user)
+    if issuer is None:
+        raise NotFoundError(_("Your organization has not applied as an issuer yet."), code="no_issuer")
+    return issuer
 
 
 def organization_for(*, user: User) -> Organization | None:

@@ -16,9 +16,10 @@ from accounts.memberships import organization_choice_required
 from accounts.policy import Action
 from core.clock import business_today
 from core.errors import ApplicationError, ConflictError, NotFoundError
-from core.forms import form_error_message, page_ints
+from core.forms import apply_error, page_ints
+from core.views import run_with_message
 
-from . import selectors, services, storage
+from . import eligibility, selectors, services, storage
 from .forms import (
     ButtonInput,
     FundedForm,
@@ -30,9 +31,8 @@ from .forms import (
     ReasonForm,
     SecurityForm,
     SubscribeForm,
-    apply_error,
 )
-from .models import Issuer, OfferingDocument
+from .models import OfferingDocument
 
 
 def _render(request, template: str, context: dict, forms=()):  # noqa: ANN001, ANN202
@@ -40,25 +40,10 @@ def _render(request, template: str, context: dict, forms=()):  # noqa: ANN001, A
     return render(request, f"issuance/{template}", context, status=status)
 
 
-def _my_issuer(request) -> Issuer:  # noqa: ANN001
-    issuer = selectors.issuer_for(user=request.user)
-    if issuer is None:
-        raise NotFoundError(_("Your organization has not applied as an issuer yet."), code="no_issuer")
-    return issuer
-
-
 def _button(request, action, ok: str, target, form=None):  # noqa: ANN001, ANN202
     """Run a POST-button service; show its refusal as a message on the page we return to.
     `form` (bound to the POST) checks the button's own inputs first."""
-    if form is not None and not form.is_valid():
-        messages.error(request, form_error_message(form))
-        return redirect(*target)
-    try:
-        action()
-    except ApplicationError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, ok)
+    run_with_message(request, action, ok, form=form)
     return redirect(*target)
 
 
@@ -102,15 +87,12 @@ def issuer_apply(request):  # noqa: ANN001, ANN201
 @login_required
 @require_POST
 def issuer_document_add(request):  # noqa: ANN001, ANN201
-    issuer = _my_issuer(request)
+    issuer = selectors.issuer_require(user=request.user)
     form = IssuerDocumentForm(request.POST, request.FILES)
     if form.is_valid():
-        try:
-            services.issuer_document_add(issuer=issuer, title=form.cleaned_data["title"], upload=form.cleaned_data["file"], actor=request.user)
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, _("Document added."))
+        run_with_message(request, lambda: services.issuer_document_add(
+            issuer=issuer, title=form.cleaned_data["title"], upload=form.cleaned_data["file"], actor=request.user),
+            _("Document added."))
     else:
         messages.error(request, _("Give the document a title and choose a file."))
     return redirect("issuance:issuer-apply")
@@ -119,7 +101,7 @@ def issuer_document_add(request):  # noqa: ANN001, ANN201
 @login_required
 @require_POST
 def issuer_submit(request):  # noqa: ANN001, ANN201
-    issuer = _my_issuer(request)
+    issuer = selectors.issuer_require(user=request.user)
     return _button(request, lambda: services.issuer_submit(issuer=issuer, actor=request.user),
                    _("Application submitted to compliance."), ["issuance:home"])
 
@@ -127,7 +109,7 @@ def issuer_submit(request):  # noqa: ANN001, ANN201
 @login_required
 @require_http_methods(["GET", "POST"])
 def members(request):  # noqa: ANN001, ANN201
-    issuer = _my_issuer(request)
+    issuer = selectors.issuer_require(user=request.user)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -146,7 +128,7 @@ def members(request):  # noqa: ANN001, ANN201
 @login_required
 @require_POST
 def invitation_revoke(request, pk: int):  # noqa: ANN001, ANN201
-    issuer = _my_issuer(request)
+    issuer = selectors.issuer_require(user=request.user)
     return _button(request, lambda: services.invitation_revoke(issuer=issuer, pk=pk, actor=request.user),
                    _("Invitation revoked."), ["issuance:members"])
 
@@ -154,7 +136,7 @@ def invitation_revoke(request, pk: int):  # noqa: ANN001, ANN201
 @login_required
 @require_POST
 def member_role_change(request, pk: int):  # noqa: ANN001, ANN201
-    issuer = _my_issuer(request)
+    issuer = selectors.issuer_require(user=request.user)
     m = selectors.membership_get_for(user=request.user, issuer=issuer, pk=pk)
     return _button(request, lambda: services.member_role_set(membership=m, role=request.POST.get("role", ""), actor=request.user),
                    _("Role changed."), ["issuance:members"])
@@ -177,17 +159,14 @@ def issuer_review(request, pk: int):  # noqa: ANN001, ANN201
     if request.method == "POST":
         if request.POST.get("decision") not in ("approve", "reject"):  # a 400 page, never a silent no-op
             raise ApplicationError(_("Unknown decision: approve or reject."), code="unknown_decision")
-        try:
-            if request.POST.get("decision") == "approve":
-                services.issuer_approve(issuer=issuer, actor=request.user)
-                messages.success(request, _("Issuer approved."))
-            elif form.is_valid():
-                services.issuer_reject(issuer=issuer, reason=form.cleaned_data["reason"], actor=request.user)
-                messages.success(request, _("Issuer rejected."))
-            else:
-                return _render(request, "issuer_review.html", {"issuer": issuer, "form": form}, [form])
-        except ApplicationError as error:
-            messages.error(request, error.message)
+        if request.POST.get("decision") == "approve":
+            run_with_message(request, lambda: services.issuer_approve(issuer=issuer, actor=request.user),
+                             _("Issuer approved."))
+        elif form.is_valid():
+            run_with_message(request, lambda: services.issuer_reject(issuer=issuer, reason=form.cleaned_data["reason"],
+                                                                     actor=request.user), _("Issuer rejected."))
+        else:
+            return _render(request, "issuer_review.html", {"issuer": issuer, "form": form}, [form])
         return redirect("issuance:issuer-review", pk=issuer.pk)
     return render(request, "issuance/issuer_review.html", {"issuer": issuer, "form": form})
 
@@ -203,7 +182,7 @@ def issuer_document(request, pk: int):  # noqa: ANN001, ANN201
 @login_required
 @require_http_methods(["GET", "POST"])
 def security_create(request):  # noqa: ANN001, ANN201
-    issuer = _my_issuer(request)
+    issuer = selectors.issuer_require(user=request.user)
     form = SecurityForm(request.POST or None, initial={"kind": "bond", "currency": "JPY", "redemption_price": "100"})
     if request.method == "POST" and form.is_valid():
         try:
@@ -358,8 +337,6 @@ def market(request):  # noqa: ANN001, ANN201
 @require_http_methods(["GET", "POST"])
 def market_offering(request, pk: int):  # noqa: ANN001, ANN201
     offering = selectors.offering_get_published(user=request.user, pk=pk)
-    from . import eligibility
-
     verdict = eligibility.eligibility_for(user=request.user, security=offering.security, today=business_today())
     form = SubscribeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():

@@ -1,13 +1,14 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from core import demo, navigation
+
 
 class LedgerConfig(AppConfig):
     name = "ledger"
 
     def ready(self) -> None:
-        from core import demo, navigation
-
+        # these import this app's models: only once the app registry is ready
         from .demo import demo_lines
 
         navigation.register("ledger:home", _("Register"), kinds={"issuer_admin", "issuer_member", "compliance", "operator"}, order=25)

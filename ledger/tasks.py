@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .snapshots import snapshot_sweep
+
 
 @shared_task(name="ledger.snapshot_sweep", acks_late=True)
 def snapshot_sweep_task() -> int:
-    from .snapshots import snapshot_sweep
-
     return snapshot_sweep()

@@ -1,5 +1,7 @@
-"""core.uploads tells what a file is from its bytes: magic numbers for PDF/PNG/JPEG, and a
-whole-file check for plain UTF-8 text."""
+"""KYC documents are recognised by core.uploads, which tells what a file is from its bytes:
+magic numbers for PDF/PNG/JPEG, and a whole-file check for plain UTF-8 text (issuer and
+offering documents, issuance/storage.py). Here, not in core, because it checks that
+investors.documents uses that same table (a core test does not import an app above it)."""
 
 import pytest
 from django.core.files.base import ContentFile
