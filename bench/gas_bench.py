@@ -2,9 +2,9 @@
 
 Run from the repository root:  .venv/bin/python bench/gas_bench.py
 
-Starts ONE fresh anvil on a free 127.0.0.1 port, deploys on it
+Starts ONE fresh anvil (profile `bench-gas` of platform/node/anvil.json: a free 127.0.0.1 port), deploys on it
   * a plain OpenZeppelin 5 ERC-20 (bench/gas/PlainERC20.sol, compiled here with solcjs),
-  * our InvestorRegistry + SecurityToken (contracts/artifacts/*.json) with every rule enabled
+  * our InvestorRegistry + SecurityToken (platform/artifacts/*.json) with every rule enabled
     (country allowlist, accredited-only, a past lock-up date, max holders, max investor balance),
   * T-REX 4.1.6 from the Hardhat artifacts of the npm package @tokenysolutions/t-rex
     (GPL-3.0: used here only, never copied): ClaimTopicsRegistry (topic 1), a ClaimIssuer
@@ -19,7 +19,6 @@ Transactions are sent from anvil's unlocked dev accounts (gas does not depend on
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -31,26 +30,18 @@ from eth_account.messages import encode_defunct
 from web3 import Web3
 
 ROOT = Path(__file__).resolve().parent.parent
-ANVIL = ROOT / "node_modules" / ".bin" / "anvil"
+sys.path.insert(0, str(ROOT))
+from chain.node_config import anvil_command  # noqa: E402 (importable once ROOT is on the path)
+
 TREX = ROOT / "node_modules" / "@tokenysolutions" / "t-rex" / "artifacts"
-OUR_ARTIFACTS = ROOT / "contracts" / "artifacts"
+OUR_ARTIFACTS = ROOT / "platform" / "artifacts"
 BATCH = 100
 ISSUER_KEY = "0x" + "11" * 32  # the T-REX claim issuer's signing key (bench only)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_anvil() -> tuple[subprocess.Popen, Web3]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(ANVIL), "--host", "127.0.0.1", "--port", str(port), "--silent", "--accounts", "10",
-         "--gas-limit", "100000000"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    argv, port = anvil_command("bench-gas")
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     w3 = Web3(Web3.HTTPProvider(f"http://127.0.0.1:{port}", request_kwargs={"timeout": 30}))
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

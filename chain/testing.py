@@ -3,28 +3,27 @@
 Register with ``pytest_plugins = ["chain.testing"]`` in the root conftest (or ``-p chain.testing``).
 
 Fixtures:
-  * ``anvil`` (session): starts ``node_modules/.bin/anvil`` on a free 127.0.0.1 port, waits
-    until it answers ``eth_chainId`` (bounded poll loop), yields an :class:`Anvil` with the RPC
-    URL and the funded dev keys, terminates it at the end of the session.
+  * ``anvil`` (session): starts ``node_modules/.bin/anvil`` with the ``test`` profile of
+    ``platform/node/anvil.json`` (a free 127.0.0.1 port), waits until it answers ``eth_chainId``
+    (bounded poll loop), yields an :class:`Anvil` with the RPC URL and the funded dev keys,
+    terminates it at the end of the session.
   * ``chain_snapshot`` (function): ``evm_snapshot`` before the test, ``evm_revert`` after.
 """
 
 from __future__ import annotations
 
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-ANVIL_BIN = ROOT / "node_modules" / ".bin" / "anvil"
-MNEMONIC = "test test test test test test test test test test test junk"
-#: The keys anvil derives from its default mnemonic (public test keys, never for real funds).
+from .node_config import anvil_command
+
+#: The keys anvil derives from the mnemonic of platform/node/anvil.json, one per account of its
+#: ``test`` profile (public test keys, never for real funds; chain/tests/test_node_config.py checks).
 DEV_KEYS = (
     "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
     "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
@@ -48,20 +47,10 @@ class Anvil:
         return body["result"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def start_anvil(*, timeout: float = 30.0) -> tuple[subprocess.Popen, Anvil]:
     """Start anvil and return (process, Anvil) once it answers; raise if it does not."""
-    port = _free_port()
-    proc = subprocess.Popen(
-        [str(ANVIL_BIN), "--host", "127.0.0.1", "--port", str(port), "--silent", "--mnemonic", MNEMONIC,
-         "--accounts", str(len(DEV_KEYS))],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    argv, port = anvil_command("test")
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     node = Anvil(rpc_url=f"http://127.0.0.1:{port}", keys=DEV_KEYS)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

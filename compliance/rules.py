@@ -1,7 +1,7 @@
 """The rule engine: pure functions over facts, no database, no clock of their own.
 
 Every verdict carries a machine-readable code equal to the token contract's ERC-1404
-restriction code (contracts/src/RestrictionCodes.sol), so the register's pre-check and the
+restriction code (platform/src/RestrictionCodes.sol), so the register's pre-check and the
 chain's check speak the same language. Extra codes the chain cannot know (KYC not approved,
 below a minimum) sit above 100.
 

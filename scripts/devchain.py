@@ -1,5 +1,6 @@
-"""The local chain for `make run` (Procfile `chain`): anvil from npm with its state in
-.var/anvil/, then `manage.py chain_deploy` so the investor registry exists.
+"""The local chain for `make run` (Procfile `chain`): anvil from npm with the `dev` profile of
+platform/node/anvil.json (port 8545 unless ANVIL_PORT, state in .var/anvil/), then
+`manage.py chain_deploy` so the investor registry exists.
 
 anvil writes --state on clean shutdown (SIGTERM) and every --state-interval seconds, so a
 crash loses at most that much; chain_deploy redeploys when the recorded registry has no code.
@@ -17,8 +18,12 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
-STATE = ROOT / ".var" / "anvil" / "state.json"
-PORT = int(os.environ.get("ANVIL_PORT", "8545"))
+sys.path.insert(0, str(ROOT))
+from chain.node_config import anvil_command, anvil_options  # noqa: E402 (importable once ROOT is on the path)
+
+OPTIONS = anvil_options("dev")
+STATE = ROOT / str(OPTIONS["state"])
+PORT = int(os.environ.get("ANVIL_PORT", str(OPTIONS["port"])))
 
 
 def _ready() -> bool:
@@ -31,10 +36,7 @@ def _ready() -> bool:
 
 def main() -> int:
     STATE.parent.mkdir(parents=True, exist_ok=True)
-    anvil = subprocess.Popen([
-        str(ROOT / "node_modules" / ".bin" / "anvil"), "--host", "127.0.0.1", "--port", str(PORT),
-        "--state", str(STATE), "--state-interval", "5", "--silent",
-    ])
+    anvil = subprocess.Popen(anvil_command("dev", port=PORT)[0])
     signal.signal(signal.SIGTERM, lambda *_: anvil.terminate())
     signal.signal(signal.SIGINT, lambda *_: anvil.terminate())
     deadline = time.monotonic() + 30

@@ -4,7 +4,7 @@ pragma solidity ^0.8.24;
 import {ERC20} from "@openzeppelin/contracts/token/ERC20/ERC20.sol";
 
 /// @notice Bench-only baseline: a plain OpenZeppelin 5 ERC-20 with an open mint.
-/// Never deployed by the platform; lives outside contracts/src on purpose.
+/// Never deployed by the platform; lives outside platform/src on purpose.
 contract PlainERC20 is ERC20 {
     constructor() ERC20("Plain", "PLN") {}
 

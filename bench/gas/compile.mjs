@@ -3,7 +3,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { compile } from "../../contracts/tools/build.mjs";
+import { compile } from "../../platform/tools/build.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const content = fs.readFileSync(path.join(here, "PlainERC20.sol"), "utf8");

@@ -18,7 +18,7 @@ import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
 /// Every agent / compliance operation carries `ref`, the platform's action id: it is emitted
 /// and can be used once only ({RefAlreadyUsed}), so a replayed action never mints twice.
 ///
-/// @dev Gas design (see contracts/README.md): the wallet word packs balance + freeze state,
+/// @dev Gas design (see platform/README.md): the wallet word packs balance + freeze state,
 /// the rules + holder count + paused flag share one slot, the registry returns both parties'
 /// packed records in one call. Holders are counted by investor: for an investor with a single
 /// wallet the wallet balance is the investor balance, so no per-investor slot is touched; a
