@@ -88,9 +88,10 @@ def cap_table(*, security: Security, as_of: date | None = None) -> list[CapTable
     return sorted(table, key=lambda r: (-r.balance, r.investor.email))
 
 
-def actions_of_security(*, security: Security) -> QuerySet[TokenAction]:
+def actions_of_security(*, security: Security, limit: int) -> QuerySet[TokenAction]:
+    """The security's latest `limit` actions, newest first."""
     return (TokenAction.objects.filter(security=security)
-            .select_related("outbox", "actor", "from_investor", "to_investor").order_by("-id"))
+            .select_related("outbox", "actor", "from_investor", "to_investor").order_by("-id")[:limit])
 
 
 def holdings_of_investor(*, user: User) -> QuerySet[Position]:
@@ -98,9 +99,10 @@ def holdings_of_investor(*, user: User) -> QuerySet[Position]:
             .select_related("security__issuer").order_by("security__name", "wallet"))
 
 
-def actions_of_investor(*, user: User) -> QuerySet[TokenAction]:
+def actions_of_investor(*, user: User, limit: int) -> QuerySet[TokenAction]:
+    """The latest `limit` actions to or from the investor, newest first."""
     return (TokenAction.objects.filter(Q(from_investor=user) | Q(to_investor=user))
-            .select_related("security", "outbox").order_by("-id"))
+            .select_related("security", "outbox").order_by("-id")[:limit])
 
 
 def position_get_for_investor(*, user: User, pk: int) -> Position:
@@ -142,11 +144,14 @@ def subscriptions_of_security(*, security: Security, pks: list[int]) -> list[Sub
     return list(Subscription.objects.filter(pk__in=pks, offering__security=security))
 
 
-def compliance_requests(*, actor: User, status: str = "pending") -> QuerySet[ComplianceRequest]:
+def compliance_requests(*, actor: User, status: str = "pending",
+                        limit: int | None = None) -> QuerySet[ComplianceRequest]:
+    """The compliance desk's requests in this status ("" for any), at most `limit`."""
     """The forced-transfer desk (compliance officers; 403 for anyone else: accounts.access)."""
     desk_ensure(actor, Action.FORCED_TRANSFER_DECIDE, object_type="ledger.compliancerequest")
     qs = ComplianceRequest.objects.select_related("security", "requested_by", "decided_by")
-    return qs.filter(status=status) if status else qs
+    qs = qs.filter(status=status) if status else qs
+    return qs[:limit] if limit is not None else qs
 
 
 def compliance_request_get_for(*, actor: User, pk: int) -> ComplianceRequest:

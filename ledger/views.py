@@ -62,7 +62,7 @@ def cap_table(request, pk: int):  # noqa: ANN001, ANN201
         "security": security, "rows": rows, "as_of": as_of or business_today(),
         "book": selectors.control_book_for(security=security),
         "ready": selectors.subscriptions_ready(security=security),
-        "actions": selectors.actions_of_security(security=security)[:200],
+        "actions": selectors.actions_of_security(security=security, limit=200),
         "positions": selectors.register_positions(security=security),
     }
     return render(request, "ledger/cap_table.html", context)
@@ -141,7 +141,7 @@ def holdings(request):  # noqa: ANN001, ANN201
     positions = list(selectors.holdings_of_investor(user=request.user))
     rows = [(p, selectors.transferable_for(position=p)) for p in positions]
     return render(request, "ledger/holdings.html", {
-        "rows": rows, "actions": selectors.actions_of_investor(user=request.user)[:200],
+        "rows": rows, "actions": selectors.actions_of_investor(user=request.user, limit=200),
     })
 
 
@@ -178,7 +178,7 @@ def requests_desk(request):  # noqa: ANN001, ANN201
         return redirect("ledger:requests")
     return render(request, "ledger/requests.html", {
         "pending": selectors.compliance_requests(actor=request.user),
-        "decided": selectors.compliance_requests(actor=request.user, status="")[:100],
+        "decided": selectors.compliance_requests(actor=request.user, status="", limit=100),
         "securities": selectors.securities_by_name() if is_officer(request.user) else [],
     })
 

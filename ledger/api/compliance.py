@@ -28,7 +28,7 @@ class ComplianceRequestsApi(Base):
                    responses={200: RequestOutput(many=True), **error_responses(400, 403, 404)})
     def get(self, request):  # noqa: ANN001, ANN201
         wanted = valid(ComplianceRequestQuery, request.query_params.dict())["status"]
-        return Response(RequestOutput(selectors.compliance_requests(actor=request.user, status=wanted)[:500],
+        return Response(RequestOutput(selectors.compliance_requests(actor=request.user, status=wanted, limit=500),
                                       many=True).data)
 
     @extend_schema(tags=[TAG], operation_id="ledger_requests_create", request=COMPLIANCE_REQUEST_INPUT,

@@ -31,7 +31,7 @@ class HistoryApi(Base):
     @extend_schema(tags=[TAG], operation_id="ledger_history", responses={200: ActionOutput(many=True),
                                                                          **error_responses(403)})
     def get(self, request):  # noqa: ANN001, ANN201
-        return Response(ActionOutput(selectors.actions_of_investor(user=request.user)[:500], many=True).data)
+        return Response(ActionOutput(selectors.actions_of_investor(user=request.user, limit=500), many=True).data)
 
 
 class TransferRequestApi(Base):

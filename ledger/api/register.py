@@ -48,7 +48,7 @@ class ActionsApi(Base):
     @extend_schema(tags=[TAG], operation_id="ledger_actions", responses={200: ActionOutput(many=True), **READ_ERRORS})
     def get(self, request, pk: int):  # noqa: ANN001, ANN201
         security = selectors.ledger_security_get_for(user=request.user, pk=pk)
-        return Response(ActionOutput(selectors.actions_of_security(security=security)[:500], many=True).data)
+        return Response(ActionOutput(selectors.actions_of_security(security=security, limit=500), many=True).data)
 
 
 class IssueApi(Base):
