@@ -12,10 +12,14 @@ from __future__ import annotations
 
 from django.contrib.sessions.backends.db import SessionStore as DbSessionStore
 from django.db import transaction
+from django.db.models.signals import post_delete
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.audit import audit_record
 
 from .credentials import ApiToken, UserSession
+from .models import User
 
 
 class SessionStore(DbSessionStore):
@@ -55,17 +59,11 @@ def _two_factor_device_removed(sender, instance, **kwargs) -> None:  # noqa: ANN
     """A confirmed TOTP (or backup-code) device removed, from any path (the admin site, a
     support script): a 2FA reset. Whoever signed in with it signs in again."""
     if getattr(instance, "confirmed", True) and instance.user_id:
-        from .models import User
-
         user = User.objects.filter(pk=instance.user_id).first()
         if user is not None:
             user_sessions_end(user=user, reason="two_factor_reset")
 
 
 def connect_signals() -> None:
-    from django.db.models.signals import post_delete
-    from django_otp.plugins.otp_static.models import StaticDevice
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
     for model in (TOTPDevice, StaticDevice):
         post_delete.connect(_two_factor_device_removed, sender=model, dispatch_uid=f"sessions-end-{model.__name__}")
