@@ -37,7 +37,8 @@ def queue(request):  # noqa: ANN001, ANN201
         actor=request.user, status=filters.get("status", ""), country=filters.get("country", ""),
         risk=filters.get("risk", ""), min_age_days=filters.get("min_age_days"),
     )
-    return render(request, "compliance/queue.html", {"form": form if form.is_bound else QueueFilterForm(), "reviews": reviews})
+    return render(request, "compliance/queue.html",
+                  {"form": form if form.is_bound else QueueFilterForm(), "reviews": reviews})
 
 
 @login_required
@@ -68,8 +69,10 @@ def review_detail(request, pk: int):  # noqa: ANN001, ANN201
 def _decide(actor, pk: int, data: dict) -> str:  # noqa: ANN001
     action, reason = data["action"], data["reason"]
     if action == "approve":
-        review = services.review_approve(review_id=pk, reason=reason, expires_on=data["expires_on"] or None, actor=actor)
-        done = _("First approval recorded; a second officer must approve.") if review.status == "awaiting_second" else _("Approved.")
+        review = services.review_approve(review_id=pk, reason=reason, expires_on=data["expires_on"] or None,
+                                         actor=actor)
+        done = (_("First approval recorded; a second officer must approve.") if review.status == "awaiting_second"
+                else _("Approved."))
     elif action == "reject":
         services.review_reject(review_id=pk, reason=reason, actor=actor)
         done = _("Rejected.")

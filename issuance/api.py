@@ -58,7 +58,8 @@ class SecurityTermsInput(serializers.Serializer):
     authorized_shares = DecimalStringField(required=False, help_text="equity, whole shares")
     face_value = DecimalStringField(required=False, help_text="bond, per unit, in the currency")
     coupon_rate = DecimalStringField(required=False, help_text="bond, % a year (0-100, up to 4 decimals)")
-    coupon_frequency = serializers.ChoiceField(choices=Security.CouponFrequency.choices, required=False, help_text="bond")
+    coupon_frequency = serializers.ChoiceField(choices=Security.CouponFrequency.choices, required=False,
+                                               help_text="bond")
     day_count = serializers.ChoiceField(choices=Security.DayCount.choices, required=False, help_text="bond")
     issue_date = serializers.DateField(required=False, help_text="bond")
     maturity_date = serializers.DateField(required=False, help_text="bond")
@@ -77,7 +78,8 @@ class SecurityRulesInput(serializers.Serializer):
 
     allowed_countries = _countries("empty = all")
     blocked_countries = _countries("never allowed")
-    investor_types = serializers.ListField(child=serializers.ChoiceField(choices=InvestorType.ALL), required=False, max_length=10)
+    investor_types = serializers.ListField(child=serializers.ChoiceField(choices=InvestorType.ALL), required=False,
+                                           max_length=10)
     accredited_only = StrictBooleanField(required=False)
     qualified_only = StrictBooleanField(required=False)
     min_holding = DecimalStringField(required=False, help_text="whole units")
@@ -159,7 +161,8 @@ class OfferingOutput(serializers.Serializer):
     status = serializers.CharField()
     currency = serializers.CharField()
     price = serializers.CharField(source="unit_price.amount",
-                                  help_text="per whole unit, decimal string in the currency's minor units (JPY 0, USD 2)")
+                                  help_text="per whole unit, decimal string in the currency's minor units "
+                                            "(JPY 0, USD 2)")
     min_subscription = serializers.CharField(help_text="base units")
     max_subscription = serializers.CharField(help_text="base units")
     target = serializers.CharField(help_text="base units")
@@ -204,8 +207,10 @@ class SubscriptionAgreementInput(serializers.Serializer):
 
 class SubscriptionActionInput(serializers.Serializer):
     reference = StrictCharField(max_length=Subscription._meta.get_field("funding_reference").max_length, required=False,
-                                allow_blank=True, default="", help_text="funded: the bank reference of the payment received")
-    reason = StrictCharField(max_length=REASON_MAX, required=False, allow_blank=True, default="", help_text="reject: why")
+                                allow_blank=True, default="",
+                                help_text="funded: the bank reference of the payment received")
+    reason = StrictCharField(max_length=REASON_MAX, required=False, allow_blank=True, default="",
+                             help_text="reject: why")
 
 
 class SubscriptionBulkInput(serializers.Serializer):
@@ -283,7 +288,8 @@ class OfferingDetailApi(Base):
     @extend_schema(request=OfferingUpdateInput, responses=OfferingOutput, operation_id="issuance_offering_update",
                    description="Edit a draft offering (issuer admins only); send only the terms to change. "
                                "404 not_found for an offering you may not see, 403 admin_required for a plain member, "
-                               "409 offering_not_draft once published, closed or cancelled, 400 with error.fields for bad terms.")
+                               "409 offering_not_draft once published, closed or cancelled, "
+                               "400 with error.fields for bad terms.")
     def patch(self, request, pk: int):  # noqa: ANN001, ANN201
         offering = selectors.offering_get_for(user=request.user, pk=pk)
         services.offering_ensure_editable(offering=offering, actor=request.user)  # 403/409 before parsing the body
@@ -301,7 +307,8 @@ class OfferingDocumentApi(Base):
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         offering = selectors.offering_get_for(user=request.user, pk=pk)
         data = _valid(OfferingDocumentInput, request)
-        doc = services.offering_document_add(offering=offering, kind=data["kind"], upload=data["file"], actor=request.user)
+        doc = services.offering_document_add(offering=offering, kind=data["kind"], upload=data["file"],
+                                             actor=request.user)
         return Response(OfferingDocumentOutput(doc).data, status=201)
 
 
@@ -335,14 +342,17 @@ class SubscriptionsBulkApi(Base):
         offering = selectors.offering_get_for(user=request.user, pk=pk)
         data = _valid(SubscriptionBulkInput, request)
         if data["decision"] == "accept":
-            count = services.subscriptions_accept_bulk(offering=offering, subscription_ids=data["subscriptions"], actor=request.user)
+            count = services.subscriptions_accept_bulk(offering=offering, subscription_ids=data["subscriptions"],
+                                                       actor=request.user)
         else:
-            count = services.subscriptions_reject_bulk(offering=offering, subscription_ids=data["subscriptions"], reason=data["reason"], actor=request.user)
+            count = services.subscriptions_reject_bulk(offering=offering, subscription_ids=data["subscriptions"],
+                                                       reason=data["reason"], actor=request.user)
         return Response(SubscriptionBulkOutput({"count": count}).data)
 
 
 class SubscriptionActionApi(Base):
-    @extend_schema(request=SubscriptionActionInput, responses=SubscriptionOutput, operation_id="issuance_subscription_action",
+    @extend_schema(request=SubscriptionActionInput, responses=SubscriptionOutput,
+                   operation_id="issuance_subscription_action",
                    description="action: funded (needs reference), accept, reject (needs reason)")
     def post(self, request, pk: int, action: str):  # noqa: ANN001, ANN201
         sub = selectors.subscription_get_for_issuer(user=request.user, pk=pk)
@@ -364,14 +374,16 @@ class MarketApi(Base):
     @extend_schema(responses=MarketOfferingOutput(many=True))
     def get(self, request):  # noqa: ANN001, ANN201
         rows = selectors.offerings_for_investor(user=request.user)
-        return Response(MarketOfferingOutput([{"offering": r.offering, "eligible": r.eligible, "reasons": r.reasons} for r in rows], many=True).data)
+        rows = [{"offering": r.offering, "eligible": r.eligible, "reasons": r.reasons} for r in rows]
+        return Response(MarketOfferingOutput(rows, many=True).data)
 
 
 class SubscribeApi(Base):
     @extend_schema(request=SubscribeInput, responses={201: SubscriptionOutput})
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         offering = selectors.offering_get_published(user=request.user, pk=pk)
-        sub = services.subscription_create(offering=offering, units=_valid(SubscribeInput, request)["units"], actor=request.user)
+        sub = services.subscription_create(offering=offering, units=_valid(SubscribeInput, request)["units"],
+                                           actor=request.user)
         return Response(SubscriptionOutput(sub).data, status=201)
 
 
@@ -385,7 +397,8 @@ class AgreementAcceptApi(Base):
     @extend_schema(request=SubscriptionAgreementInput, responses=SubscriptionOutput)
     def post(self, request, pk: int):  # noqa: ANN001, ANN201
         sub = selectors.subscription_get_for_investor(user=request.user, pk=pk)
-        sub = services.subscription_agreement_accept(subscription=sub, agreement_sha256=_valid(SubscriptionAgreementInput, request)["agreement_sha256"], actor=request.user)
+        sha256 = _valid(SubscriptionAgreementInput, request)["agreement_sha256"]
+        sub = services.subscription_agreement_accept(subscription=sub, agreement_sha256=sha256, actor=request.user)
         return Response(SubscriptionOutput(sub).data)
 
 

@@ -44,12 +44,14 @@ class InvitationListApi(ApiView):
         qs = selectors.invitations_of(issuer=issuer)
         return Response(IssuerInvitationOutput(qs, many=True).data)
 
-    @extend_schema(request=InvitationInput, responses={201: IssuerInvitationOutput, **error_responses(400, 403, 404, 409)},
+    @extend_schema(request=InvitationInput,
+                   responses={201: IssuerInvitationOutput, **error_responses(400, 403, 404, 409)},
                    operation_id="issuance_invitations_create", summary="Invite someone by e-mail (admins)",
-                   description="Sends the invitee an e-mail with a link to accept; creates no account and no membership. "
-                               "The answer is the same whether or not the address has an account. 400 invalid (error.fields "
-                               "names the bad e-mail or role); 403 admin_required; 409 already_member (of your organization) | "
-                               "invitation_pending | organization_required (you belong to several: choose one first).")
+                   description="Sends the invitee an e-mail with a link to accept; creates no account and no "
+                               "membership. The answer is the same whether or not the address has an account. "
+                               "400 invalid (error.fields names the bad e-mail or role); 403 admin_required; "
+                               "409 already_member (of your organization) | invitation_pending | "
+                               "organization_required (you belong to several: choose one first).")
     def post(self, request):  # noqa: ANN001, ANN201
         s = InvitationInput(data=request.data)
         s.is_valid(raise_exception=True)

@@ -28,7 +28,8 @@ class IssuerForm(forms.Form):
     registration_number = forms.CharField(label=_("Registration number"), max_length=64)
     jurisdiction = forms.ChoiceField(label=_("Jurisdiction"), choices=lambda: countries.choices())
     address = forms.CharField(label=_("Registered address"), widget=forms.Textarea(attrs={"rows": 2}))
-    representatives = forms.CharField(label=_("Representatives (one per line)"), widget=forms.Textarea(attrs={"rows": 2}))
+    representatives = forms.CharField(label=_("Representatives (one per line)"),
+                                      widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class IssuerDocumentForm(forms.Form):
@@ -50,24 +51,29 @@ class SecurityForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=200)
     symbol = forms.CharField(label=_("Symbol"), max_length=11)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)
-    share_class = forms.CharField(label=_("Share class"), required=False, max_length=Security._meta.get_field("share_class").max_length)
+    share_class = forms.CharField(label=_("Share class"), required=False,
+                                  max_length=Security._meta.get_field("share_class").max_length)
     par_value = DecimalNumberField(label=_("Par value"), required=False)
     authorized_shares = WholeNumberField(label=_("Authorized shares"), required=False)
     face_value = DecimalNumberField(label=_("Face value per unit"), required=False)
     coupon_rate = DecimalNumberField(label=_("Coupon rate (% a year)"), required=False)
-    coupon_frequency = forms.ChoiceField(label=_("Coupon frequency"), choices=[("", "—"), *Security.CouponFrequency.choices], required=False)
-    day_count = forms.ChoiceField(label=_("Day-count convention"), choices=[("", "—"), *Security.DayCount.choices], required=False)
+    coupon_frequency = forms.ChoiceField(label=_("Coupon frequency"),
+                                         choices=[("", "—"), *Security.CouponFrequency.choices], required=False)
+    day_count = forms.ChoiceField(label=_("Day-count convention"), choices=[("", "—"), *Security.DayCount.choices],
+                                  required=False)
     issue_date = forms.DateField(label=_("Issue date"), required=False, widget=DATE)
     maturity_date = forms.DateField(label=_("Maturity date"), required=False, widget=DATE)
     redemption_price = DecimalNumberField(label=_("Redemption price (% of face)"), required=False, initial="100")
     nav_per_unit = DecimalNumberField(label=_("NAV per unit"), required=False)
-    dealing_frequency = forms.ChoiceField(label=_("Dealing frequency"), choices=[("", "—"), *Security.Dealing.choices], required=False)
+    dealing_frequency = forms.ChoiceField(label=_("Dealing frequency"), choices=[("", "—"), *Security.Dealing.choices],
+                                          required=False)
     regulation = forms.ChoiceField(label=_("Regulation"), choices=Regulation.choices)
-    allowed_countries = forms.CharField(label=_("Allowed countries (ISO codes, comma-separated; empty = all)"), required=False,
+    allowed_countries = forms.CharField(label=_("Allowed countries (ISO codes, comma-separated; empty = all)"),
+                                        required=False, max_length=1000)
+    blocked_countries = forms.CharField(label=_("Blocked countries (ISO codes, comma-separated)"), required=False,
                                         max_length=1000)
-    blocked_countries = forms.CharField(label=_("Blocked countries (ISO codes, comma-separated)"), required=False, max_length=1000)
-    investor_types = forms.MultipleChoiceField(label=_("Investor types allowed"), choices=INVESTOR_TYPES, required=False,
-                                               widget=forms.CheckboxSelectMultiple)
+    investor_types = forms.MultipleChoiceField(label=_("Investor types allowed"), choices=INVESTOR_TYPES,
+                                               required=False, widget=forms.CheckboxSelectMultiple)
     accredited_only = forms.BooleanField(label=_("Accredited investors only"), required=False)
     qualified_only = forms.BooleanField(label=_("Qualified investors only"), required=False)
     min_holding = DecimalNumberField(label=_("Minimum holding (units)"), required=False)
@@ -75,15 +81,18 @@ class SecurityForm(forms.Form):
     max_holders = WholeNumberField(label=_("Maximum number of holders"), required=False, max_value=2**31 - 1)
     lockup_until = forms.DateField(label=_("Lock-up until"), required=False, widget=DATE)
 
-    TERMS = ("share_class", "par_value", "authorized_shares", "face_value", "coupon_rate", "coupon_frequency", "day_count",
+    TERMS = ("share_class", "par_value", "authorized_shares", "face_value", "coupon_rate", "coupon_frequency",
+             "day_count",
              "issue_date", "maturity_date", "redemption_price", "nav_per_unit", "dealing_frequency")
 
     def service_kwargs(self) -> dict:
         d = self.cleaned_data
         return {
-            "kind": d["kind"], "name": d["name"], "symbol": d["symbol"], "currency": d["currency"], "regulation": d["regulation"],
+            "kind": d["kind"], "name": d["name"], "symbol": d["symbol"], "currency": d["currency"],
+            "regulation": d["regulation"],
             "terms": {k: d[k] for k in self.TERMS if d.get(k) not in (None, "")},
-            "rules": {"allowed_countries": _codes(d["allowed_countries"]), "blocked_countries": _codes(d["blocked_countries"]),
+            "rules": {"allowed_countries": _codes(d["allowed_countries"]),
+                      "blocked_countries": _codes(d["blocked_countries"]),
                       "investor_types": d["investor_types"], "accredited_only": d["accredited_only"],
                       "qualified_only": d["qualified_only"], "min_holding": d["min_holding"] or 0,
                       "max_holding": d["max_holding"] or 0, "max_holders": d["max_holders"] or 0,
@@ -101,7 +110,8 @@ class OfferingForm(forms.Form):
     hard_cap = DecimalNumberField(label=_("Hard cap (units)"))
     opens_on = forms.DateField(label=_("Opening date"), widget=DATE)
     closes_on = forms.DateField(label=_("Closing date"), widget=DATE)
-    payment_instructions = forms.CharField(label=_("Payment instructions (bank account)"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    payment_instructions = forms.CharField(label=_("Payment instructions (bank account)"),
+                                           widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     @staticmethod
     def initial_for(offering) -> dict:  # noqa: ANN001
@@ -112,8 +122,10 @@ class OfferingForm(forms.Form):
             return format(offering.units(base_units).normalize(), "f")
 
         return {"title": offering.title, "currency": offering.currency, "price": str(offering.unit_price.amount),
-                **{f: whole(getattr(offering, f)) for f in ("min_subscription", "max_subscription", "target", "hard_cap")},
-                "opens_on": offering.opens_on, "closes_on": offering.closes_on, "payment_instructions": offering.payment_instructions}
+                **{f: whole(getattr(offering, f))
+                   for f in ("min_subscription", "max_subscription", "target", "hard_cap")},
+                "opens_on": offering.opens_on, "closes_on": offering.closes_on,
+                "payment_instructions": offering.payment_instructions}
 
 
 class OfferingDocumentForm(forms.Form):

@@ -52,7 +52,8 @@ def issuer_get_for(*, user: User, pk: int) -> Issuer:
 
 
 def issuers_for_review() -> QuerySet[Issuer]:
-    return Issuer.objects.select_related("organization").annotate(n_docs=Count("documents")).order_by("status", "legal_name")
+    return (Issuer.objects.select_related("organization").annotate(n_docs=Count("documents"))
+            .order_by("status", "legal_name"))
 
 
 def security_get_for(*, user: User, pk: int) -> Security:
@@ -161,12 +162,14 @@ def issuer_document_get_for(*, user: User, pk: int) -> IssuerDocument:
 
 
 def members_of(*, issuer: Issuer) -> QuerySet[Membership]:
-    return Membership.objects.filter(organization_id=issuer.organization_id).select_related("user").order_by("user__email")
+    return (Membership.objects.filter(organization_id=issuer.organization_id).select_related("user")
+            .order_by("user__email"))
 
 
 def invitations_of(*, issuer: Issuer) -> QuerySet[Invitation]:
     """The organization's invitations, newest first (the members page, for admins)."""
-    return Invitation.objects.filter(organization_id=issuer.organization_id).select_related("invited_by").order_by("-id")[:200]
+    return (Invitation.objects.filter(organization_id=issuer.organization_id).select_related("invited_by")
+            .order_by("-id")[:200])
 
 
 def membership_get_for(*, user: User, issuer: Issuer, pk: int) -> Membership:

@@ -59,7 +59,8 @@ def issuer_home(request):  # noqa: ANN001, ANN201
         return render(request, "issuance/issuer_home.html", {"issuer": None, "organization": org})
     role = member_role(request.user, issuer.organization_id)
     context = {"issuer": issuer, "organization": org, "role": role, "is_admin": role == "admin",
-               "securities": selectors.securities_for(issuer=issuer), "offerings": selectors.offerings_for_issuer(issuer=issuer)}
+               "securities": selectors.securities_for(issuer=issuer),
+               "offerings": selectors.offerings_for_issuer(issuer=issuer)}
     return render(request, "issuance/issuer_home.html", context)
 
 
@@ -113,7 +114,8 @@ def members(request):  # noqa: ANN001, ANN201
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.member_invite(issuer=issuer, actor=request.user, base_url=request.build_absolute_uri("/"), **form.cleaned_data)
+            services.member_invite(issuer=issuer, actor=request.user, base_url=request.build_absolute_uri("/"),
+                                   **form.cleaned_data)
         except ApplicationError as error:
             apply_error(form, error)
         else:
@@ -138,7 +140,8 @@ def invitation_revoke(request, pk: int):  # noqa: ANN001, ANN201
 def member_role_change(request, pk: int):  # noqa: ANN001, ANN201
     issuer = selectors.issuer_require(user=request.user)
     m = selectors.membership_get_for(user=request.user, issuer=issuer, pk=pk)
-    return _button(request, lambda: services.member_role_set(membership=m, role=request.POST.get("role", ""), actor=request.user),
+    return _button(request, lambda: services.member_role_set(membership=m, role=request.POST.get("role", ""),
+                                                             actor=request.user),
                    _("Role changed."), ["issuance:members"])
 
 
@@ -174,7 +177,8 @@ def issuer_review(request, pk: int):  # noqa: ANN001, ANN201
 @login_required
 def issuer_document(request, pk: int):  # noqa: ANN001, ANN201
     doc = selectors.issuer_document_get_for(user=request.user, pk=pk)
-    return FileResponse(storage.open_document(doc), as_attachment=True, filename=doc.file_name, content_type=doc.content_type)
+    return FileResponse(storage.open_document(doc), as_attachment=True, filename=doc.file_name,
+                        content_type=doc.content_type)
 
 
 # --- securities and offerings (issuer side) --------------------------------------------------
@@ -242,13 +246,15 @@ def offering_edit(request, pk: int):  # noqa: ANN001, ANN201
         else:
             messages.success(request, _("Offering saved."))
             return redirect("issuance:offering", pk=pk)
-    return _render(request, "offering_form.html", {"form": form, "security": offering.security, "offering": offering}, [form])
+    return _render(request, "offering_form.html", {"form": form, "security": offering.security, "offering": offering},
+                   [form])
 
 
 @login_required
 def offering_detail(request, pk: int):  # noqa: ANN001, ANN201
     offering = selectors.offering_get_for(user=request.user, pk=pk)
-    context = {"offering": offering, "doc_form": OfferingDocumentForm(), "funded_form": FundedForm(), "reason_form": ReasonForm(),
+    context = {"offering": offering, "doc_form": OfferingDocumentForm(), "funded_form": FundedForm(),
+               "reason_form": ReasonForm(),
                "subscriptions": selectors.subscriptions_of_offering(offering=offering),
                "is_member": bool(member_role(request.user, offering.security.issuer.organization_id)),
                "is_admin": member_role(request.user, offering.security.issuer.organization_id) == "admin"}
@@ -263,8 +269,9 @@ def offering_document_add(request, pk: int):  # noqa: ANN001, ANN201
     if not form.is_valid():
         messages.error(request, _("Choose the document type and a file."))
         return redirect("issuance:offering", pk=pk)
-    return _button(request, lambda: services.offering_document_add(offering=offering, kind=form.cleaned_data["kind"],
-                                                                   upload=form.cleaned_data["file"], actor=request.user),
+    return _button(request,
+                   lambda: services.offering_document_add(offering=offering, kind=form.cleaned_data["kind"],
+                                                          upload=form.cleaned_data["file"], actor=request.user),
                    _("Document attached."), ["issuance:offering", pk])
 
 
@@ -275,9 +282,11 @@ def offering_action(request, pk: int, action: str):  # noqa: ANN001, ANN201
     form = ButtonInput(request.POST)
     reason = lambda: form.cleaned_data["reason"]  # noqa: E731 - read once the form is valid
     actions = {
-        "publish": (lambda: services.offering_publish(offering=offering, actor=request.user), _("Offering published. The token deployment is queued.")),
+        "publish": (lambda: services.offering_publish(offering=offering, actor=request.user),
+                    _("Offering published. The token deployment is queued.")),
         "close": (lambda: services.offering_close(offering=offering, actor=request.user), _("Offering closed.")),
-        "cancel": (lambda: services.offering_cancel(offering=offering, reason=reason(), actor=request.user), _("Offering cancelled.")),
+        "cancel": (lambda: services.offering_cancel(offering=offering, reason=reason(), actor=request.user),
+                   _("Offering cancelled.")),
     }
     if action not in actions:
         raise NotFoundError(_("Not found."))
@@ -292,9 +301,13 @@ def subscription_action(request, pk: int, action: str):  # noqa: ANN001, ANN201
     form = FundedForm(request.POST) if action == "funded" else ButtonInput(request.POST)
     data = lambda: form.cleaned_data  # noqa: E731 - read once the form is valid
     actions = {
-        "funded": (lambda: services.subscription_mark_funded(subscription=sub, reference=data()["reference"], actor=request.user), _("Funds marked as received.")),
-        "accept": (lambda: services.subscription_accept(subscription=sub, actor=request.user), _("Subscription accepted.")),
-        "reject": (lambda: services.subscription_reject(subscription=sub, reason=data()["reason"], actor=request.user), _("Subscription rejected.")),
+        "funded": (lambda: services.subscription_mark_funded(subscription=sub, reference=data()["reference"],
+                                                             actor=request.user),
+                   _("Funds marked as received.")),
+        "accept": (lambda: services.subscription_accept(subscription=sub, actor=request.user),
+                   _("Subscription accepted.")),
+        "reject": (lambda: services.subscription_reject(subscription=sub, reason=data()["reason"], actor=request.user),
+                   _("Subscription rejected.")),
     }
     if action not in actions:
         raise NotFoundError(_("Not found."))
@@ -311,7 +324,8 @@ def subscriptions_bulk(request, pk: int):  # noqa: ANN001, ANN201
     if request.POST.get("decision") not in ("accept", "reject"):  # a 400 page, never taken as an acceptance
         raise ApplicationError(_("Unknown decision: accept or reject."), code="unknown_decision")
     if request.POST.get("decision") == "reject":
-        run = lambda: services.subscriptions_reject_bulk(offering=offering, subscription_ids=ids, reason=form.cleaned_data["reason"], actor=request.user)  # noqa: E731
+        run = lambda: services.subscriptions_reject_bulk(  # noqa: E731
+            offering=offering, subscription_ids=ids, reason=form.cleaned_data["reason"], actor=request.user)
         ok = _("Selected subscriptions rejected.")
     else:
         run = lambda: services.subscriptions_accept_bulk(offering=offering, subscription_ids=ids, actor=request.user)  # noqa: E731
@@ -347,14 +361,17 @@ def market_offering(request, pk: int):  # noqa: ANN001, ANN201
         else:
             messages.success(request, _("Subscription recorded. Read and accept the subscription agreement."))
             return redirect("issuance:my-subscription", pk=sub.pk)
-    context = {"offering": offering, "form": form, "eligible": verdict.allowed, "reasons": eligibility.reason_messages(verdict),
-               "memorandum": offering.document(OfferingDocument.Kind.MEMORANDUM), "agreement": offering.document(OfferingDocument.Kind.AGREEMENT)}
+    context = {"offering": offering, "form": form, "eligible": verdict.allowed,
+               "reasons": eligibility.reason_messages(verdict),
+               "memorandum": offering.document(OfferingDocument.Kind.MEMORANDUM),
+               "agreement": offering.document(OfferingDocument.Kind.AGREEMENT)}
     return _render(request, "market_offering.html", context, [form])
 
 
 @login_required
 def my_subscriptions(request):  # noqa: ANN001, ANN201
-    return render(request, "issuance/my_subscriptions.html", {"subscriptions": selectors.subscriptions_of_investor(user=request.user)})
+    return render(request, "issuance/my_subscriptions.html",
+                  {"subscriptions": selectors.subscriptions_of_investor(user=request.user)})
 
 
 @login_required
@@ -365,12 +382,14 @@ def my_subscription(request, pk: int):  # noqa: ANN001, ANN201
     if request.method == "POST":
         form = ButtonInput(request.POST)
         if request.POST.get("action") == "cancel":
-            run, ok = (lambda: services.subscription_cancel(subscription=sub, actor=request.user)), _("Subscription cancelled.")
+            run, ok = ((lambda: services.subscription_cancel(subscription=sub, actor=request.user)),
+                       _("Subscription cancelled."))
         else:
             if not request.POST.get("agree"):
                 messages.error(request, _("Tick the box to confirm you have read and accept the agreement."))
                 return redirect("issuance:my-subscription", pk=pk)
-            run = lambda: services.subscription_agreement_accept(subscription=sub, agreement_sha256=form.cleaned_data["sha256"], actor=request.user)  # noqa: E731
+            run = lambda: services.subscription_agreement_accept(  # noqa: E731
+                subscription=sub, agreement_sha256=form.cleaned_data["sha256"], actor=request.user)
             ok = _("Agreement accepted. Please transfer the amount due.")
         return _button(request, run, ok, ["issuance:my-subscription", pk], form)
     return render(request, "issuance/my_subscription.html", {"sub": sub, "agreement": agreement})

@@ -11,7 +11,8 @@ class LedgerConfig(AppConfig):
         # these import this app's models: only once the app registry is ready
         from .demo import demo_lines
 
-        navigation.register("ledger:home", _("Register"), kinds={"issuer_admin", "issuer_member", "compliance", "operator"}, order=25)
+        navigation.register("ledger:home", _("Register"),
+                            kinds={"issuer_admin", "issuer_member", "compliance", "operator"}, order=25)
         navigation.register("ledger:holdings", _("My holdings"), kinds={"investor"}, order=36)
         navigation.register("ledger:requests", _("Forced transfers"), kinds={"compliance"}, order=45)
         demo.register("ledger", demo_lines, order=60)

@@ -23,7 +23,8 @@ def test_cap_table_shows_holders_percentages_and_history(client, login_verified,
     assert 'data-testid="chain-status">pending' in body
 
 
-def test_cap_table_as_of_yesterday_is_empty_before_the_first_issue(client, login_verified, bond, issuer_admin, investor_wallet):
+def test_cap_table_as_of_yesterday_is_empty_before_the_first_issue(client, login_verified, bond, issuer_admin,
+                                                                   investor_wallet):
     tokens_issue(security=bond, wallet=investor_wallet, amount=8, actor=issuer_admin, reason="")
     login_verified(issuer_admin)
     yesterday = (business_today() - dt.timedelta(days=1)).isoformat()
@@ -59,8 +60,8 @@ def test_settle_button_settles_one(client, login_verified, issuer_admin, ready_s
 def test_settle_button_shows_the_refusal(client, login_verified, issuer_admin, ready_subscription):
     subscription_settle(subscription=ready_subscription, actor=issuer_admin)
     login_verified(issuer_admin)
-    response = client.post(reverse("ledger:settle-bulk", args=[ready_subscription.offering.security_id]), {"subscriptions": []},
-                           follow=True)
+    response = client.post(reverse("ledger:settle-bulk", args=[ready_subscription.offering.security_id]),
+                           {"subscriptions": []}, follow=True)
     assert "Select at least one subscription." in response.content.decode()
 
 
@@ -79,7 +80,8 @@ def test_investor_sees_holdings_and_transferable_amount(client, bond, issuer_adm
     assert "SGB31" in body and investor_wallet.address in body and 'data-testid="holding"' in body
 
 
-def test_investor_transfer_form_refusal(client, bond, issuer_admin, investor_wallet, verified_investor, second_investor):
+def test_investor_transfer_form_refusal(client, bond, issuer_admin, investor_wallet, verified_investor,
+                                        second_investor):
     from ledger.models import Position
 
     from .conftest import wallet_of
@@ -101,4 +103,5 @@ def test_requests_desk_for_officers(client, login_verified, compliance_officer):
 def test_requests_desk_is_403_for_others(client, issuer_admin, login_verified):
     login_verified(issuer_admin)
     assert client.get(reverse("ledger:requests")).status_code == 403   # a desk their role lacks
-    assert AuditEvent.objects.filter(action="access_denied", actor=issuer_admin, object_type="ledger.compliancerequest").exists()
+    assert AuditEvent.objects.filter(action="access_denied", actor=issuer_admin,
+                                     object_type="ledger.compliancerequest").exists()
