@@ -24,7 +24,8 @@ def test_outbox_put_writes_a_new_row_in_one_query(db, django_assert_num_queries)
         entry.save()   # a model instance like any other: saving it updates the row
 
     stored = OutboxEntry.objects.get(idempotency_key="one")
-    assert stored.pk == entry.pk and stored.payload == {"security_id": 1, "wallet": WALLET, "amount": "150"} and stored.attempts == 1
+    assert stored.pk == entry.pk and stored.attempts == 1
+    assert stored.payload == {"security_id": 1, "wallet": WALLET, "amount": "150"}
     assert (stored.status, stored.last_error, stored.tx_hash) == (OutboxEntry.Status.PENDING, "", "")
     assert stored.block_number is None and stored.confirmed_at is None
     assert stored.available_at == stored.created_at == entry.created_at
@@ -80,7 +81,8 @@ def test_a_recorded_key_for_another_action_refuses_the_call_and_writes_nothing(d
 
     assert excinfo.value.code == "idempotency_conflict"
     assert list(OutboxEntry.objects.all()) == [recorded]
-    assert recorded.payload == OutboxEntry.objects.get().payload == {"security_id": 1, "wallet": WALLET, "amount": "100"}
+    assert (recorded.payload == OutboxEntry.objects.get().payload
+            == {"security_id": 1, "wallet": WALLET, "amount": "100"})
 
 
 def test_the_relay_is_kicked_once_after_commit_only_when_a_row_was_created(
