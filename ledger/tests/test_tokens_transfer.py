@@ -49,18 +49,20 @@ def test_transfer_moves_tokens_and_queues_the_chain_transfer(bond, issuer_admin,
 
 
 def test_above_the_free_balance(bond, issuer_admin, funded, second_investor):
-    _refused("insufficient_free_balance", security=bond, from_wallet=funded, to_wallet=wallet_of(second_investor).address,
-             amount=11, actor=issuer_admin)
+    _refused("insufficient_free_balance", security=bond, from_wallet=funded,
+             to_wallet=wallet_of(second_investor).address, amount=11, actor=issuer_admin)
 
 
 def test_to_an_ineligible_investor(bond, issuer_admin, funded):
     user, (wallet,) = approved_investor()
     InvestorProfile.objects.filter(user=user).update(kyc_status=InvestorProfile.KycStatus.REJECTED)
-    _refused("kyc_not_approved", security=bond, from_wallet=funded, to_wallet=wallet.address, amount=1, actor=issuer_admin)
+    _refused("kyc_not_approved", security=bond, from_wallet=funded, to_wallet=wallet.address, amount=1,
+             actor=issuer_admin)
 
 
 def test_to_a_wallet_not_in_the_register(bond, issuer_admin, funded):
-    _refused("to_not_registered", security=bond, from_wallet=funded, to_wallet="0x" + "12" * 20, amount=1, actor=issuer_admin)
+    _refused("to_not_registered", security=bond, from_wallet=funded, to_wallet="0x" + "12" * 20, amount=1,
+             actor=issuer_admin)
 
 
 def test_during_a_lockup(bond, issuer_admin, funded, second_investor):
@@ -79,7 +81,8 @@ def test_of_a_paused_token(bond, issuer_admin, funded, second_investor):
 
 def test_a_duplicated_idempotency_key_for_another_transfer(bond, issuer_admin, funded, second_investor):
     to = wallet_of(second_investor).address
-    tokens_transfer(security=bond, from_wallet=funded, to_wallet=to, amount=1, actor=issuer_admin, idempotency_key="t-1")
+    tokens_transfer(security=bond, from_wallet=funded, to_wallet=to, amount=1, actor=issuer_admin,
+                    idempotency_key="t-1")
     _refused("idempotency_conflict", security=bond, from_wallet=funded, to_wallet=to, amount=2, actor=issuer_admin,
              idempotency_key="t-1")
 
