@@ -4,7 +4,7 @@ import pytest
 
 from compliance.models import KycReview
 from compliance.services import kyc_expire_due, review_approve
-from core.clock import business_today
+from core.clock import business_date_shift, business_today
 from core.models import OutboxEntry
 from investors.models import InvestorProfile
 
@@ -35,3 +35,12 @@ def test_valid_kyc_is_left_alone(verified_investor):
     InvestorProfile.objects.filter(user=verified_investor).update(kyc_expires_on=business_today())
     assert kyc_expire_due() == 0
     assert InvestorProfile.objects.get(user=verified_investor).kyc_status == InvestorProfile.KycStatus.APPROVED
+
+
+def test_kyc_expires_when_the_business_date_passes_it(verified_investor, operator):
+    expires_on = InvestorProfile.objects.get(user=verified_investor).kyc_expires_on
+    business_date_shift(days=(expires_on - business_today()).days, actor=operator)   # its last valid day
+    assert kyc_expire_due() == 0
+    business_date_shift(days=1, actor=operator)
+    assert kyc_expire_due() == 1
+    assert InvestorProfile.objects.get(user=verified_investor).kyc_status == InvestorProfile.KycStatus.EXPIRED

@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from core.clock import business_today
+from core.clock import business_date_shift, business_today
 from core.errors import ApplicationError
 from core.models import OutboxEntry
 from investors.models import InvestorProfile
@@ -71,6 +71,17 @@ def test_during_a_lockup(bond, issuer_admin, funded, second_investor):
     error = _refused("locked_up", security=bond, from_wallet=funded, to_wallet=wallet_of(second_investor).address,
                      amount=1, actor=issuer_admin)
     assert "lock-up" in error.message
+
+
+def test_a_lockup_ends_on_the_business_date(bond, issuer_admin, funded, second_investor, operator):
+    bond.lockup_until = business_today() + dt.timedelta(days=30)
+    bond.save()
+    to = wallet_of(second_investor).address
+    business_date_shift(days=29, actor=operator)
+    _refused("locked_up", security=bond, from_wallet=funded, to_wallet=to, amount=1, actor=issuer_admin)
+    business_date_shift(days=1, actor=operator)
+    tokens_transfer(security=bond, from_wallet=funded, to_wallet=to, amount="1", actor=issuer_admin)
+    assert register_positions(security=bond) == {funded: (9, 0), to: (1, 0)}
 
 
 def test_of_a_paused_token(bond, issuer_admin, funded, second_investor):
