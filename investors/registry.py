@@ -11,6 +11,7 @@ import calendar
 from datetime import date, timedelta
 
 from core import countries
+from core.clock import calendar_date
 from core.outbox import outbox_put
 from core.outbox_payloads import RegisterWallet, RevokeWallet, UpdateInvestor
 
@@ -18,9 +19,11 @@ from .models import InvestorProfile, Wallet
 
 
 def kyc_expiry_unix(expires_on: date | None) -> int:
+    """The last second of business day `expires_on` as the instant the registry contract checks
+    against block time (core.clock.calendar_date), or 0 for none."""
     if expires_on is None:
         return 0
-    return calendar.timegm((expires_on + timedelta(days=1)).timetuple()) - 1
+    return calendar.timegm((calendar_date(expires_on) + timedelta(days=1)).timetuple()) - 1
 
 
 def attributes(profile: InvestorProfile) -> UpdateInvestor:
