@@ -22,7 +22,7 @@ run: bootstrap
 	@echo "Shoken is starting on http://127.0.0.1:$${WEB_PORT:-8000}  (Ctrl-C stops everything)"
 	$(DEV) $(VENV)/bin/honcho start -f Procfile
 
-test: bootstrap system-packages contracts-check forge-test slither
+test: bootstrap lint system-packages contracts-check forge-test slither
 	$(TEST) $(PY) -m pytest
 
 contracts: $(NODE_STAMP)

@@ -25,7 +25,7 @@ pytest_plugins = ["chain.testing"]
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _no_stray_sessions(django_db_setup, django_db_blocker):  # noqa: ANN001
+def _no_stray_sessions(django_db_setup, django_db_blocker):
     """After the last test, end the database sessions other threads left open (the live
     server's and in-process Celery workers' threads keep a connection each, CONN_MAX_AGE),
     so the test database can be dropped instead of "being accessed by other users"."""
@@ -95,7 +95,7 @@ _RESULT_LINES = pytest.StashKey[list]()
 
 
 @pytest.fixture
-def result_line(request):  # noqa: ANN001, ANN201
+def result_line(request):
     """report(line): a RESULT line a test wants seen. Output is captured under `make test`, so
     the lines are printed again at the end of the run (pytest_terminal_summary below)."""
     def report(line: str) -> None:
@@ -105,7 +105,7 @@ def result_line(request):  # noqa: ANN001, ANN201
     return report
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:  # noqa: ANN001
+def pytest_terminal_summary(terminalreporter, exitstatus, config) -> None:
     for line in config.stash.get(_RESULT_LINES, []):
         terminalreporter.write_line(line)
     terminalreporter.write_line(_business_date_line(config))
@@ -124,19 +124,19 @@ def password() -> str:
     return PASSWORD
 
 
-def totp_now(device) -> str:  # noqa: ANN001
+def totp_now(device) -> str:
     """The code an authenticator app would show right now for `device`."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
     return f"{totp.token():0{device.digits}d}"
 
 
 @pytest.fixture
-def issuer_org(db):  # noqa: ANN001
+def issuer_org(db):
     return OrganizationFactory(name="Sakura Robotics K.K.")
 
 
 @pytest.fixture
-def issuer_admin(issuer_org):  # noqa: ANN001
+def issuer_admin(issuer_org):
     user = UserFactory(email="admin@issuer.test", role=Role.ISSUER)
     MembershipFactory(user=user, organization=issuer_org, role=Membership.Role.ADMIN)
     TOTPDeviceFactory(user=user)
@@ -144,35 +144,35 @@ def issuer_admin(issuer_org):  # noqa: ANN001
 
 
 @pytest.fixture
-def issuer_member(issuer_org):  # noqa: ANN001
+def issuer_member(issuer_org):
     user = UserFactory(email="member@issuer.test", role=Role.ISSUER)
     MembershipFactory(user=user, organization=issuer_org, role=Membership.Role.MEMBER)
     return user
 
 
 @pytest.fixture
-def compliance_officer(db):  # noqa: ANN001
+def compliance_officer(db):
     user = UserFactory(email="officer@shoken.test", role=Role.COMPLIANCE)
     TOTPDeviceFactory(user=user)
     return user
 
 
 @pytest.fixture
-def second_officer(db):  # noqa: ANN001
+def second_officer(db):
     user = UserFactory(email="officer2@shoken.test", role=Role.COMPLIANCE)
     TOTPDeviceFactory(user=user)
     return user
 
 
 @pytest.fixture
-def operator(db):  # noqa: ANN001
+def operator(db):
     user = UserFactory(email="operator@shoken.test", role=Role.OPERATOR)
     TOTPDeviceFactory(user=user)
     return user
 
 
 @pytest.fixture
-def verified_investor(db):  # noqa: ANN001
+def verified_investor(db):
     """A KYC-approved investor: an approved review, resident in JP, qualified (not
     accredited), KYC valid for a year, and one proven wallet whose private key is
     investors.tests.factories.VERIFIED_INVESTOR_KEY (address VERIFIED_INVESTOR_WALLET)."""
@@ -191,22 +191,22 @@ def verified_investor(db):  # noqa: ANN001
 
 
 @pytest.fixture
-def unverified_investor(db):  # noqa: ANN001
+def unverified_investor(db):
     """An investor account that has not passed KYC (no profile submitted)."""
     return UserFactory(email="newcomer@example.test", role=Role.INVESTOR)
 
 
 @pytest.fixture
-def outsider(db):  # noqa: ANN001
+def outsider(db):
     """Signed up, belongs to no organization, has no privileged role."""
     return UserFactory(email="outsider@example.test", role=Role.INVESTOR)
 
 
 @pytest.fixture
-def login_verified(client):  # noqa: ANN001
+def login_verified(client):
     """Log `user` in with a session that has passed 2FA (for staff personas)."""
 
-    def _login(user):  # noqa: ANN001, ANN202
+    def _login(user):
         from django_otp.plugins.otp_totp.models import TOTPDevice
 
         client.post("/accounts/login/", {"email": user.email, "password": PASSWORD})

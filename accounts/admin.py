@@ -14,7 +14,7 @@ class UserAdmin(admin.ModelAdmin):
     search_fields = ("email", "full_name")
     exclude = ("password",)
 
-    def save_model(self, request, obj, form, change) -> None:  # noqa: ANN001
+    def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         if change and set(form.changed_data) & SESSION_ENDING_FIELDS:
             user_sessions_end(user=obj, reason="role_changed", actor=request.user)
@@ -30,7 +30,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     list_display = ("name", "created_at")
     inlines = [MembershipInline]
 
-    def save_formset(self, request, form, formset, change) -> None:  # noqa: ANN001
+    def save_formset(self, request, form, formset, change) -> None:
         """A membership's role changed or a membership added here: that person's sessions and
         tokens end (a promotion needs 2FA they never passed)."""
         super().save_formset(request, form, formset, change)

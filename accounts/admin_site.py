@@ -16,6 +16,6 @@ from django_otp.admin import OTPAdminSite
 
 
 class ShokenAdminSite(OTPAdminSite):
-    def login(self, request, extra_context=None):  # noqa: ANN001, ANN201
+    def login(self, request, extra_context=None):
         target = request.GET.get("next") or reverse("admin:index", current_app=self.name)
         return redirect(f"{reverse('accounts:login')}?{urlencode({'next': target})}")

@@ -34,7 +34,7 @@ class MeOutput(serializers.Serializer):
 
 class MeApi(ApiView):
     @extend_schema(responses=MeOutput)
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         user = request.user
         return Response(MeOutput({
             "id": user.pk, "email": user.email, "full_name": user.full_name,
@@ -66,7 +66,7 @@ class OrganizationCreateApi(ApiView):
 
     @extend_schema(request=OrganizationCreateInput, responses={201: OrganizationOutput},
                    summary="Create your company (issuers without an organization)")
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         data = OrganizationCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.organization_create(name=data.validated_data["name"], actor=request.user)
@@ -119,7 +119,7 @@ class TokenApi(ApiView):
         200: TokenOutput,
         **_errors(e400="invalid, invalid_credentials, invalid_totp, totp_throttled", e429="throttled"),
     }, summary="Get an API token for this device")
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
         email = data.validated_data["email"].lower()
@@ -157,7 +157,7 @@ class LogoutApi(ApiView):
 
     @extend_schema(request=None, responses={204: None, **_SIGNED_IN_ERRORS},
                    summary="Sign out this token or session")
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         if isinstance(request.auth, ApiToken):
             tokens.api_token_revoke(token=request.auth, actor=request.user)
         else:
@@ -178,7 +178,7 @@ class LogoutAllApi(ApiView):
 
     @extend_schema(request=None, responses={200: LogoutAllOutput, **_SIGNED_IN_ERRORS},
                    summary="Sign out everywhere (all tokens and sessions)")
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         counts = user_sessions_end(user=request.user, reason="sign_out_everywhere", actor=request.user)
         if request.auth is None:
             logout(request._request)

@@ -51,13 +51,13 @@ class ActiveOrganizationInput(StrictInput):
     organization = StrictIntegerField(min_value=1, help_text="The id of one of your organizations.")
 
 
-def _valid(serializer_class, request) -> dict:  # noqa: ANN001
+def _valid(serializer_class, request) -> dict:
     s = serializer_class(data=request.data)
     s.is_valid(raise_exception=True)
     return s.validated_data
 
 
-def _active_state(user) -> dict:  # noqa: ANN001
+def _active_state(user) -> dict:
     rows = memberships.memberships_of(user=user)
     active = memberships.organization_active_for(user=user)
     chosen = next((m for m in rows if active is not None and m.organization_id == active.pk), None)
@@ -68,7 +68,7 @@ class MyInvitationsApi(ApiView):
     @extend_schema(responses={200: InvitationOutput(many=True), **error_responses(403)},
                    summary="Your pending invitations",
                    description="Invitations to your e-mail address that can still be answered.")
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         return Response(InvitationOutput(memberships.invitations_pending_for(user=request.user), many=True).data)
 
 
@@ -83,7 +83,7 @@ class InvitationAnswerApi(ApiView):
                    description="404 not_found: no invitation to your e-mail address with this id; 403 "
                                "invitation_token_invalid: wrong token; 409 invitation_not_pending | "
                                "invitation_expired | already_member | account_cannot_join.")
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         token = _valid(InvitationAnswerInput, request)["token"]
         service = memberships.invitation_accept if self.answer == "accept" else memberships.invitation_decline
         invitation = service(pk=pk, token=token, actor=request.user)
@@ -101,14 +101,14 @@ class InvitationDeclineApi(InvitationAnswerApi):
 class ActiveOrganizationApi(ApiView):
     @extend_schema(responses={200: ActiveOrganizationOutput, **error_responses(403)},
                    summary="The organization you act in, and your organizations")
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         return Response(ActiveOrganizationOutput(_active_state(request.user)).data)
 
     @extend_schema(request=ActiveOrganizationInput,
                    responses={200: ActiveOrganizationOutput, **error_responses(400, 403, 404)},
                    summary="Choose the organization you act in",
                    description="404 not_found unless you are a member of that organization.")
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         organization_id = _valid(ActiveOrganizationInput, request)["organization"]
         memberships.organization_activate(organization_id=organization_id, actor=request.user)
         return Response(ActiveOrganizationOutput(_active_state(request.user)).data)

@@ -9,7 +9,7 @@ from .models import Role
 from .selectors import dashboard_kind
 
 
-def navigation_items(request):  # noqa: ANN001, ANN201
+def navigation_items(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"nav_items": [], "nav_role": ""}
@@ -22,7 +22,7 @@ class OrganizationContext:
     """The header's organization switcher and invitations link, read only when a template
     uses them (and only for issuer-role people: nobody else has memberships)."""
 
-    def __init__(self, user) -> None:  # noqa: ANN001
+    def __init__(self, user) -> None:
         self.user = user
 
     @cached_property
@@ -30,7 +30,7 @@ class OrganizationContext:
         return memberships_of(user=self.user) if self.user.role == Role.ISSUER else []
 
     @cached_property
-    def active(self):  # noqa: ANN201
+    def active(self):
         return organization_active_for(user=self.user) if len(self.memberships) > 1 else None
 
     @cached_property

@@ -11,7 +11,7 @@ class SignUpForm(forms.Form):
     password_again = forms.CharField(label=_("Password again"),
                                      widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
-    def clean(self):  # noqa: ANN201
+    def clean(self):
         data = super().clean()
         if data.get("password") and data.get("password") != data.get("password_again"):
             self.add_error("password_again", _("The two passwords do not match."))

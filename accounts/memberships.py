@@ -57,7 +57,7 @@ def invitation_token_matches(invitation: Invitation, token: str | None) -> bool:
     return hmac.compare_digest(invitation_token_hash(token), invitation.token_hash)
 
 
-def invitation_expires_at():  # noqa: ANN201
+def invitation_expires_at():
     return timezone.now() + timedelta(days=getattr(settings, "INVITATION_TTL_DAYS", INVITATION_TTL_DAYS))
 
 
@@ -230,7 +230,7 @@ def invited_sign_up(*, pk: int, token: str, password: str, full_name: str = "") 
     return user
 
 
-def invitation_email_checked(email) -> str:  # noqa: ANN001
+def invitation_email_checked(email) -> str:
     """The invited address, normalized; 400 invalid_email / email_too_long otherwise."""
     email = (email if isinstance(email, str) else "").strip().lower()
     if len(email) > EMAIL_MAX:

@@ -13,10 +13,10 @@ EXEMPT_PREFIXES = ("/static/", "/i18n/", "/healthz", "/api/", "/accounts/logout/
 
 
 class RequireTwoFactorMiddleware:
-    def __init__(self, get_response):  # noqa: ANN001
+    def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request):  # noqa: ANN001
+    def __call__(self, request):
         user = getattr(request, "user", None)
         if (
             user is not None

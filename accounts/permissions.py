@@ -16,7 +16,7 @@ class TwoFactorSatisfied(BasePermission):
     message = _("Two-factor authentication is required: verify your code, or use an API token asked for with otp_code.")
     code = "two_factor_required"
 
-    def has_permission(self, request, view) -> bool:  # noqa: ANN001
+    def has_permission(self, request, view) -> bool:
         user = request.user
         if not user or not user.is_authenticated or not user.requires_two_factor:
             return True

@@ -148,7 +148,8 @@ POLICY: dict[Action, Rule] = {
         "issuance.services.subscription_reject", "issuance.services.subscriptions_reject_bulk")),
     Action.SUBSCRIPTION_SETTLE: Rule(_ADMIN, ISSUER, True, (
         "ledger.services.subscription_settle", "ledger.services.subscriptions_settle")),
-    Action.TOKENS_ISSUE: Rule(_ADMIN, ISSUER, True, ("ledger.services.tokens_issue", "ledger.services.tokens_issue_many")),
+    Action.TOKENS_ISSUE: Rule(_ADMIN, ISSUER, True, (
+        "ledger.services.tokens_issue", "ledger.services.tokens_issue_many")),
     Action.TOKENS_TRANSFER: Rule(_ADMIN, ISSUER, True, ("ledger.services.tokens_transfer",)),
     Action.TOKENS_REDEEM: Rule(_ADMIN, ISSUER, True, ("ledger.services.tokens_redeem",)),
     Action.TOKENS_FREEZE: Rule(_ADMIN_OR_COMPLIANCE, ISSUER, True, (
@@ -181,7 +182,7 @@ POLICY: dict[Action, Rule] = {
 _UNREAD = object()
 
 
-def actor_kind(actor, *, organization_id: int | None = None, member_role=_UNREAD) -> Actor | None:  # noqa: ANN001
+def actor_kind(actor, *, organization_id: int | None = None, member_role=_UNREAD) -> Actor | None:
     """The actor's kind for an object of `organization_id` (None: a platform object).
     `member_role`: the actor's Membership.role there when the caller read it already
     (None: not a member), so the hot paths do not query twice."""
@@ -200,14 +201,14 @@ def actor_kind(actor, *, organization_id: int | None = None, member_role=_UNREAD
             Role.INVESTOR: Actor.INVESTOR}.get(actor.role)
 
 
-def policy_allows(actor, action: Action, *, organization_id: int | None = None,  # noqa: ANN001
-                  member_role=_UNREAD) -> bool:  # noqa: ANN001
+def policy_allows(actor, action: Action, *, organization_id: int | None = None,
+                  member_role=_UNREAD) -> bool:
     kind = actor_kind(actor, organization_id=organization_id, member_role=member_role)
     return kind is not None and kind in POLICY[action].actors
 
 
-def policy_ensure(actor, action: Action, *, organization_id: int | None = None,  # noqa: ANN001
-                  member_role=_UNREAD) -> Actor:  # noqa: ANN001
+def policy_ensure(actor, action: Action, *, organization_id: int | None = None,
+                  member_role=_UNREAD) -> Actor:
     """The actor's kind when the table lets it take `action` on an object of
     `organization_id`; else raise the row's refusal (see the module docstring). Services
     call this inside their transaction, so a refusal writes nothing."""

@@ -27,7 +27,7 @@ class SessionStore(DbSessionStore):
     def get_model_class(cls) -> type[UserSession]:
         return UserSession
 
-    def create_model_instance(self, data):  # noqa: ANN001, ANN201
+    def create_model_instance(self, data):
         instance = super().create_model_instance(data)
         user_id = data.get("_auth_user_id")
         try:
@@ -37,7 +37,7 @@ class SessionStore(DbSessionStore):
         return instance
 
 
-def user_sessions_end(*, user, reason: str, actor=None, keep_session_key: str | None = None) -> dict:  # noqa: ANN001
+def user_sessions_end(*, user, reason: str, actor=None, keep_session_key: str | None = None) -> dict:
     """End every browser session and API token of `user` (all devices), audited with `reason`
     (e.g. "role_changed", "password_reset", "two_factor_reset", "sign_out_everywhere") and
     `actor` (None: the system).
@@ -55,7 +55,7 @@ def user_sessions_end(*, user, reason: str, actor=None, keep_session_key: str | 
     return counts
 
 
-def _two_factor_device_removed(sender, instance, **kwargs) -> None:  # noqa: ANN001, ANN003
+def _two_factor_device_removed(sender, instance, **kwargs) -> None:
     """A confirmed TOTP (or backup-code) device removed, from any path (the admin site, a
     support script): a 2FA reset. Whoever signed in with it signs in again."""
     if getattr(instance, "confirmed", True) and instance.user_id:

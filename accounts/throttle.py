@@ -38,7 +38,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 
-def client_address(request) -> str | None:  # noqa: ANN001
+def client_address(request) -> str | None:
     """The client's address as throttling counts it: IPv4 as is, IPv6 as its /64 network,
     None when REMOTE_ADDR is not an address (e.g. a unix socket)."""
     value = request.META.get("REMOTE_ADDR") or ""

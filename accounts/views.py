@@ -31,7 +31,7 @@ from .sessions import user_sessions_end
 
 
 @require_http_methods(["GET", "POST"])
-def sign_up(request):  # noqa: ANN001, ANN201
+def sign_up(request):
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -49,7 +49,7 @@ def sign_up(request):  # noqa: ANN001, ANN201
 
 
 @require_http_methods(["GET", "POST"])
-def sign_up_company(request):  # noqa: ANN001, ANN201
+def sign_up_company(request):
     """The "Sign up your company" page: a new issuer account, its Organization and the person as admin.
     They are sent on to the issuer application; being an admin, the 2FA middleware first
     takes them through authenticator enrolment (which returns to ?next=)."""
@@ -71,7 +71,7 @@ def sign_up_company(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organization_create(request):  # noqa: ANN001, ANN201
+def organization_create(request):
     """A signed-in issuer without an organization creates their company (the dashboard shows
     the form). Who may is refused before the form (403/409 page, see core.middleware); a bad
     name comes back in the form."""
@@ -90,7 +90,7 @@ def organization_create(request):  # noqa: ANN001, ANN201
     return render(request, "accounts/organization_create.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _next_steps_message(membership) -> str:  # noqa: ANN001
+def _next_steps_message(membership) -> str:
     return _(
         "%(company)s is registered and you are its admin. Set up two-factor authentication, "
         "then fill in the issuer application for compliance to review."
@@ -98,7 +98,7 @@ def _next_steps_message(membership) -> str:  # noqa: ANN001
 
 
 @require_http_methods(["GET", "POST"])
-def sign_in(request):  # noqa: ANN001, ANN201
+def sign_in(request):
     form = SignInForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"].lower()
@@ -122,14 +122,14 @@ def sign_in(request):  # noqa: ANN001, ANN201
 
 
 @require_POST
-def sign_out(request):  # noqa: ANN001, ANN201
+def sign_out(request):
     logout(request)
     messages.info(request, _("You have signed out."))
     return redirect("accounts:login")
 
 
 @login_required
-def security(request):  # noqa: ANN001, ANN201
+def security(request):
     """Your API tokens (one per device) and the "Sign out everywhere" button."""
     api_tokens = ApiToken.objects.filter(user=request.user, expiry__gt=timezone.now()).order_by("-created")
     return render(request, "accounts/security.html", {"api_tokens": api_tokens})
@@ -137,7 +137,7 @@ def security(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def api_token_revoke(request, digest: str):  # noqa: ANN001, ANN201
+def api_token_revoke(request, digest: str):
     """Revoke one of your API tokens (named by its digest: the token itself is never stored)."""
     # a digest is hexadecimal: anything else (a NUL would be a DataError, a 500) names no token
     known = digest.isascii() and digest.isalnum()
@@ -150,7 +150,7 @@ def api_token_revoke(request, digest: str):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def sign_out_everywhere(request):  # noqa: ANN001, ANN201
+def sign_out_everywhere(request):
     """End every session (this one too) and every API token of the signed-in person."""
     user_sessions_end(user=request.user, reason="sign_out_everywhere", actor=request.user)
     logout(request)
@@ -160,7 +160,7 @@ def sign_out_everywhere(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_enrol(request):  # noqa: ANN001, ANN201
+def two_factor_enrol(request):
     if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return redirect("accounts:2fa-verify")
     device = services.totp_enrolment_start(user=request.user)
@@ -184,7 +184,7 @@ def two_factor_enrol(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def two_factor_verify(request):  # noqa: ANN001, ANN201
+def two_factor_verify(request):
     if not TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
         return redirect("accounts:2fa-enrol")
     form = TokenForm(request.POST or None)
@@ -199,7 +199,7 @@ def two_factor_verify(request):  # noqa: ANN001, ANN201
     return render(request, "accounts/two_factor_verify.html", {"form": form}, status=400 if form.errors else 200)
 
 
-def _safe_next(request) -> str | None:  # noqa: ANN001
+def _safe_next(request) -> str | None:
     return next_path(request, request.GET.get("next", ""))
 
 
@@ -208,7 +208,7 @@ def _base32(key: bytes) -> str:
 
 
 @login_required
-def dashboard(request):  # noqa: ANN001, ANN201
+def dashboard(request):
     kind = selectors.dashboard_kind(request.user)
     context = {"kind": kind, "memberships": selectors.memberships_for(user=request.user)}
     if selectors.organization_missing(user=request.user):
@@ -217,7 +217,7 @@ def dashboard(request):  # noqa: ANN001, ANN201
 
 
 @login_required
-def organization_detail(request, pk: int):  # noqa: ANN001, ANN201
+def organization_detail(request, pk: int):
     org = selectors.organization_get_for(user=request.user, pk=pk)
     members = org.memberships.select_related("user").order_by("user__email")
     return render(request, "accounts/organization_detail.html", {"organization": org, "members": members})
@@ -234,7 +234,7 @@ class PasswordReset(auth_views.PasswordResetView):
     subject_template_name = "accounts/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password-reset-done")
 
-    def form_valid(self, form):  # noqa: ANN001, ANN201
+    def form_valid(self, form):
         if throttle.password_reset_allowed(form.cleaned_data["email"], throttle.client_address(self.request)):
             return super().form_valid(form)
         services.password_reset_throttled(email=form.cleaned_data["email"])
@@ -245,7 +245,7 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password-reset-complete")
 
-    def form_valid(self, form):  # noqa: ANN001, ANN201
+    def form_valid(self, form):
         response = super().form_valid(form)
         services.user_password_changed(user=form.user, via="reset")
         return response

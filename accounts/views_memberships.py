@@ -31,20 +31,20 @@ class InvitedSignUpForm(forms.Form):
     password_again = forms.CharField(label=gettext_lazy("Password again"),
                                      widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
 
-    def clean(self):  # noqa: ANN201
+    def clean(self):
         data = super().clean()
         if data.get("password") and data.get("password") != data.get("password_again"):
             self.add_error("password_again", _("The two passwords do not match."))
         return data
 
 
-def _tokens(request) -> dict:  # noqa: ANN001
+def _tokens(request) -> dict:
     tokens = request.session.get(SESSION_TOKENS)
     return tokens if isinstance(tokens, dict) else {}
 
 
 @login_required
-def invitations(request):  # noqa: ANN001, ANN201
+def invitations(request):
     """The invitee's pending invitations. Accepting needs the token from the e-mail: a row
     whose link was opened in this session has its buttons; the others say to open the link."""
     tokens = _tokens(request)
@@ -53,7 +53,7 @@ def invitations(request):  # noqa: ANN001, ANN201
 
 
 @require_http_methods(["GET"])
-def invitation_open(request, pk: int, token: str):  # noqa: ANN001, ANN201
+def invitation_open(request, pk: int, token: str):
     """The link in the invitation e-mail. Signed in as the invitee: the token is kept in the
     session and they answer on the Invitations page (the token leaves the address bar).
     Not signed in: sign in, or create the account for the invited address."""
@@ -71,7 +71,7 @@ def invitation_open(request, pk: int, token: str):  # noqa: ANN001, ANN201
 
 
 @require_http_methods(["GET", "POST"])
-def invitation_sign_up(request, pk: int, token: str):  # noqa: ANN001, ANN201
+def invitation_sign_up(request, pk: int, token: str):
     """Create the account for the invited address, then answer the invitation."""
     invitation = memberships.invitation_by_token(pk=pk, token=token)
     form = InvitedSignUpForm(request.POST if request.method == "POST" else None)
@@ -89,7 +89,7 @@ def invitation_sign_up(request, pk: int, token: str):  # noqa: ANN001, ANN201
     return render(request, "accounts/invitation_sign_up.html", context, status=400 if form.errors else 200)
 
 
-def _answer(request, pk: int, service, ok: str):  # noqa: ANN001, ANN202
+def _answer(request, pk: int, service, ok: str):
     token = request.POST.get("token") or _tokens(request).get(str(pk), "")
     if run_with_message(request, lambda: service(pk=pk, token=token, actor=request.user), ok, reraise=(NotFoundError,)):
         request.session[SESSION_TOKENS] = {k: v for k, v in _tokens(request).items() if k != str(pk)}
@@ -98,20 +98,20 @@ def _answer(request, pk: int, service, ok: str):  # noqa: ANN001, ANN202
 
 @login_required
 @require_POST
-def invitation_accept(request, pk: int):  # noqa: ANN001, ANN201
+def invitation_accept(request, pk: int):
     return _answer(request, pk, memberships.invitation_accept,
                    _("You joined the organization. Switch to it when you want to work in it."))
 
 
 @login_required
 @require_POST
-def invitation_decline(request, pk: int):  # noqa: ANN001, ANN201
+def invitation_decline(request, pk: int):
     return _answer(request, pk, memberships.invitation_decline, _("Invitation declined."))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def organization_choose(request):  # noqa: ANN001, ANN201
+def organization_choose(request):
     """The organization switcher: GET lists the person's organizations, POST chooses one."""
     next_url = next_path(request, request.POST.get("next") or request.GET.get("next", ""))
     if request.method == "POST":

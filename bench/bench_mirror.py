@@ -192,7 +192,7 @@ def latencies_ms(entry_ids: list[int]) -> list[float]:
 class Phase:
     """4 workers on a queue of their own, a world (registry, token, investors) of its own."""
 
-    def __init__(self, *, label: str, batch: bool, redis, anvil, backend) -> None:  # noqa: ANN001
+    def __init__(self, *, label: str, batch: bool, redis, anvil, backend) -> None:
         from django.conf import settings
         from django.db import connection
 
@@ -334,7 +334,7 @@ class Phase:
         settings.OUTBOX_KICK_TASK = ""
 
 
-def run(*, redis, anvil) -> str:  # noqa: ANN001
+def run(*, redis, anvil) -> str:
     from django.conf import settings
 
     from chain.testing import DEV_KEYS
@@ -387,7 +387,7 @@ def run(*, redis, anvil) -> str:  # noqa: ANN001
             f"p50_latency_ms={p50:.0f}")
 
 
-def report_batches(world, *, label: str) -> None:  # noqa: ANN001
+def report_batches(world, *, label: str) -> None:
     from django.db.models import Count
 
     from chain.models import ChainTransaction

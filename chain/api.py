@@ -56,7 +56,7 @@ class OutboxEntryOutput(serializers.Serializer):
 
 class MirrorStatusApi(ApiView):
     @extend_schema(responses=MirrorStatusOutput, summary="Chain mirror status (operators)")
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         selectors.operator_required(user=request.user)
         status = selectors.mirror_status()
         data = MirrorStatusOutput(status).data
@@ -66,7 +66,7 @@ class MirrorStatusApi(ApiView):
 
 class OutboxRetryApi(ApiView):
     @extend_schema(request=None, responses=OutboxEntryOutput, summary="Retry a failed chain action (operators)")
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         entry = selectors.failed_entry_get_for(user=request.user, pk=pk)
         entry = services.outbox_retry(entry=entry, actor=request.user)
         return Response(OutboxEntryOutput(entry).data)
@@ -110,7 +110,7 @@ class BreakQuery(serializers.Serializer):
 class BreakListApi(ApiView):
     @extend_schema(parameters=[BreakQuery], responses=BreakOutput(many=True),
                    summary="Breaks between chain and register (?status=open|resolved|all)")
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         query = BreakQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         status = query.validated_data["status"]
@@ -120,7 +120,7 @@ class BreakListApi(ApiView):
 
 class BreakResolveApi(ApiView):
     @extend_schema(request=BreakResolveInput, responses=BreakOutput, summary="Resolve a break with a reason")
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         brk = selectors.break_get_for(user=request.user, pk=pk)
         data = BreakResolveInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -130,13 +130,13 @@ class BreakResolveApi(ApiView):
 
 class ReconcileApi(ApiView):
     @extend_schema(responses=ReconciliationOutput, summary="The last reconciliation")
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         selectors.break_desk_required(user=request.user, what="chain.reconciliation")
         run = selectors.last_reconciliation()
         return Response(ReconciliationOutput(run).data if run else None)
 
     @extend_schema(request=None, responses=ReconciliationOutput, summary="Reconcile chain and register now")
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         selectors.break_desk_required(user=request.user, what="chain.reconciliation")
         run = services.reconcile_now(actor=request.user)
         return Response(ReconciliationOutput(run).data, status=201)

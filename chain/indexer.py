@@ -61,7 +61,7 @@ def security_id_of(contract: DeployedContract) -> int:
     return int(contract.name.removeprefix(TOKEN_PREFIX))
 
 
-def index_sweep(*, backend=None) -> IndexResult:  # noqa: ANN001
+def index_sweep(*, backend=None) -> IndexResult:
     backend = backend or get_backend()
     result = IndexResult()
     head = backend.block_number()
@@ -83,7 +83,7 @@ def _cursor(contract: DeployedContract) -> IndexCursor:
     return cursor
 
 
-def index_token(*, contract: DeployedContract, head: int, backend, result: IndexResult | None = None) -> IndexResult:  # noqa: ANN001
+def index_token(*, contract: DeployedContract, head: int, backend, result: IndexResult | None = None) -> IndexResult:
     """Read one token's new blocks (plus the re-read margin) and record chain transfers."""
     result = result or IndexResult()
     cursor = _cursor(contract)

@@ -60,7 +60,7 @@ def registry_actions_in_flight() -> bool:
     return OutboxEntry.objects.filter(status__in=IN_FLIGHT, kind__startswith="registry.").exists()
 
 
-def _register_view(security) -> tuple[dict[str, tuple[int, int]], int]:  # noqa: ANN001
+def _register_view(security) -> tuple[dict[str, tuple[int, int]], int]:
     """Positions (checksum wallet -> (balance, frozen)) and the outstanding amount."""
     from ledger.models import ControlBook
     from ledger.selectors import register_positions
@@ -71,7 +71,7 @@ def _register_view(security) -> tuple[dict[str, tuple[int, int]], int]:  # noqa:
     return positions, outstanding
 
 
-def token_differences(*, security, contract: DeployedContract, backend) -> list[Difference]:  # noqa: ANN001
+def token_differences(*, security, contract: DeployedContract, backend) -> list[Difference]:
     """What the chain says that the register does not, for one token (network reads here)."""
     from ledger.invariants import check_invariants
 
@@ -96,7 +96,7 @@ def token_differences(*, security, contract: DeployedContract, backend) -> list[
     return found
 
 
-def registry_differences(*, backend) -> list[Difference]:  # noqa: ANN001
+def registry_differences(*, backend) -> list[Difference]:
     """Investor wallets the register put on chain vs the registry's records."""
     from investors.models import Wallet
 
@@ -115,7 +115,7 @@ def registry_differences(*, backend) -> list[Difference]:  # noqa: ANN001
     return found
 
 
-def record_differences(*, security, differences: list[Difference], now) -> tuple[int, int]:  # noqa: ANN001
+def record_differences(*, security, differences: list[Difference], now) -> tuple[int, int]:
     """Open a break per new difference; mark known ones seen. Returns (found, new)."""
     new = 0
     with transaction.atomic(durable=True):
@@ -132,7 +132,7 @@ def record_differences(*, security, differences: list[Difference], now) -> tuple
     return len(differences), new
 
 
-def reconcile_run(*, backend=None, actor=None, index_first: bool = True) -> Reconciliation:  # noqa: ANN001
+def reconcile_run(*, backend=None, actor=None, index_first: bool = True) -> Reconciliation:
     from issuance.models import Security
 
     started = timezone.now()

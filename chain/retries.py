@@ -41,7 +41,7 @@ def error_code(last_error: str) -> str:
 def backoff_seconds(attempts: int) -> float:
     """Exponential backoff with jitter: base * 2^(attempts-1), capped, times 0.5..1.5."""
     base = settings.CHAIN_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0)
-    return min(base, settings.CHAIN_RETRY_MAX_SECONDS) * (0.5 + random.random())  # noqa: S311 (jitter)
+    return min(base, settings.CHAIN_RETRY_MAX_SECONDS) * (0.5 + random.random())
 
 
 def _locked_pending(entry_id: int) -> OutboxEntry | None:

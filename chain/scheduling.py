@@ -104,7 +104,7 @@ def flag_hold(app: Any, name: str, seconds: float) -> None:
         client = broker_redis(app)
         if client is not None:
             client.set(flag_key(name), b"1", px=max(int(seconds * 1000), 1))
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.debug("could not set the flag %s", name, exc_info=True)
 
 
@@ -114,7 +114,7 @@ def flag_clear(app: Any, name: str) -> None:
         client = broker_redis(app)
         if client is not None:
             client.delete(flag_key(name))
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.debug("could not clear the flag %s", name, exc_info=True)
 
 
@@ -125,7 +125,7 @@ def flag_take(app: Any, name: str, seconds: float) -> bool:
     try:
         client = broker_redis(app)
         return client is None or bool(client.set(flag_key(name), b"1", nx=True, px=max(int(seconds * 1000), 1)))
-    except Exception:  # noqa: BLE001
+    except Exception:
         logger.debug("could not take the flag %s", name, exc_info=True)
         return True
 
@@ -148,7 +148,7 @@ def relay_kick() -> None:
     try:
         current_app.send_task(task, queue=settings.OUTBOX_KICK_QUEUE or None,
                               countdown=float(getattr(settings, "OUTBOX_KICK_DELAY_SECONDS", 0) or 0) or None)
-    except Exception:  # noqa: BLE001
+    except Exception:
         if dedup > 0:
             flag_clear(current_app, KICK_FLAG)   # let the next commit try again
         logger.warning("outbox: could not kick %s; the periodic sweep will relay", task, exc_info=True)

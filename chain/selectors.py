@@ -74,7 +74,7 @@ def failed_entry_get_for(*, user: User, pk: int) -> OutboxEntry:
     return entry
 
 
-def mirror_status(*, backend=None, failures: int = 50) -> MirrorStatus:  # noqa: ANN001
+def mirror_status(*, backend=None, failures: int = 50) -> MirrorStatus:
     """Outbox depth by status, oldest pending age, failures (dead letters flagged), the
     signer's balance and the head block (empty with ``chain_error`` when the node is down)."""
     now = timezone.now()

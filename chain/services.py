@@ -19,7 +19,7 @@ from .port import ChainBackend
 REGISTRY = "InvestorRegistry"
 
 
-def registry_deploy(*, backend: ChainBackend, actor=None, force: bool = False) -> tuple[DeployedContract, bool]:  # noqa: ANN001
+def registry_deploy(*, backend: ChainBackend, actor=None, force: bool = False) -> tuple[DeployedContract, bool]:
     """Deploy the investor registry unless this chain already has ours.
 
     The network call happens outside any transaction; the record and its audit event are
@@ -41,7 +41,7 @@ def registry_deploy(*, backend: ChainBackend, actor=None, force: bool = False) -
 
 
 @transaction.atomic(durable=True)
-def outbox_retry(*, entry: OutboxEntry, actor) -> OutboxEntry:  # noqa: ANN001
+def outbox_retry(*, entry: OutboxEntry, actor) -> OutboxEntry:
     """An operator sends a failed action (dead letter or refused call) again: it goes back to
     PENDING with its attempts reset, and the relay resumes at its first unconfirmed step."""
     policy_ensure(actor, Action.CHAIN_OUTBOX_RETRY)
@@ -62,7 +62,7 @@ def outbox_retry(*, entry: OutboxEntry, actor) -> OutboxEntry:  # noqa: ANN001
 
 
 @transaction.atomic(durable=True)
-def break_resolve(*, brk: Break, reason: str, actor) -> Break:  # noqa: ANN001
+def break_resolve(*, brk: Break, reason: str, actor) -> Break:
     """Close a break with the reason (what was found, what was done about it). Operators and
     compliance officers only; the register is not changed here (a fix is its own action)."""
     policy_ensure(actor, Action.CHAIN_BREAK_RESOLVE)
@@ -78,7 +78,7 @@ def break_resolve(*, brk: Break, reason: str, actor) -> Break:  # noqa: ANN001
     return brk
 
 
-def reconcile_now(*, actor, backend=None) -> Reconciliation:  # noqa: ANN001
+def reconcile_now(*, actor, backend=None) -> Reconciliation:
     """An operator (or compliance officer) runs the reconciler now. The chain is read
     outside any transaction; each write is its own short transaction (chain/reconciler.py)."""
     policy_ensure(actor, Action.CHAIN_RECONCILE)

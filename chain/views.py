@@ -21,7 +21,7 @@ from .models import Break
 
 @login_required
 @require_GET
-def mirror(request):  # noqa: ANN001, ANN201
+def mirror(request):
     selectors.operator_required(user=request.user)
     return render(request, "chain/mirror.html", {"status": selectors.mirror_status(),
                                                  "open_breaks": selectors.open_break_count(),
@@ -30,7 +30,7 @@ def mirror(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_GET
-def mirror_status(request):  # noqa: ANN001, ANN201
+def mirror_status(request):
     """The part of the page htmx reloads every few seconds."""
     selectors.operator_required(user=request.user)
     return render(request, "chain/_mirror_status.html", {"status": selectors.mirror_status(),
@@ -40,7 +40,7 @@ def mirror_status(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def outbox_retry(request, pk: int):  # noqa: ANN001, ANN201
+def outbox_retry(request, pk: int):
     entry = selectors.failed_entry_get_for(user=request.user, pk=pk)
     services.outbox_retry(entry=entry, actor=request.user)
     messages.success(request, _("The action was queued again."))
@@ -51,7 +51,7 @@ def outbox_retry(request, pk: int):  # noqa: ANN001, ANN201
 
 @login_required
 @require_GET
-def breaks(request):  # noqa: ANN001, ANN201
+def breaks(request):
     """Open breaks (or all with ?status=all), the last reconciliation, and "reconcile now"."""
     status = request.GET.get("status", "open")
     rows = selectors.break_list(user=request.user, status=None if status == "all" else Break.Status.OPEN)
@@ -61,7 +61,7 @@ def breaks(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def break_resolve(request, pk: int):  # noqa: ANN001, ANN201
+def break_resolve(request, pk: int):
     brk = selectors.break_get_for(user=request.user, pk=pk)
     form = ReasonInput(request.POST)
     run_with_message(request, lambda: services.break_resolve(brk=brk, reason=form.cleaned_data["reason"],
@@ -72,7 +72,7 @@ def break_resolve(request, pk: int):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def reconcile(request):  # noqa: ANN001, ANN201
+def reconcile(request):
     selectors.break_desk_required(user=request.user, what="chain.reconciliation")
     run = services.reconcile_now(actor=request.user)
     if run.error:

@@ -45,7 +45,7 @@ class SubmissionOutput(serializers.Serializer):
 
 class KycSubmitApi(ApiView):
     @extend_schema(request=None, responses={201: SubmissionOutput})
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         review = services.kyc_submit(user=request.user, actor=request.user)
         return Response(SubmissionOutput(review).data, status=201)
 
@@ -60,7 +60,7 @@ class QueueFilter(serializers.Serializer):
 class ReviewListApi(ApiView):
 
     @extend_schema(parameters=[QueueFilter], responses=ReviewOutput(many=True))
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         filters = QueueFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
         reviews = selectors.reviews_queue(actor=request.user, **filters.validated_data)
@@ -70,7 +70,7 @@ class ReviewListApi(ApiView):
 class ReviewDetailApi(ApiView):
 
     @extend_schema(responses=ReviewOutput)
-    def get(self, request, pk: int):  # noqa: ANN001, ANN201
+    def get(self, request, pk: int):
         return Response(ReviewOutput(services.review_open(review_id=pk, actor=request.user)).data)
 
 
@@ -81,11 +81,11 @@ class DecisionInput(serializers.Serializer):
 
 class _DecisionApi(ApiView):
 
-    def decide(self, request, pk: int, data: dict) -> KycReview:  # noqa: ANN001
+    def decide(self, request, pk: int, data: dict) -> KycReview:
         raise NotImplementedError
 
     @extend_schema(request=DecisionInput, responses=ReviewOutput)
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         data = DecisionInput(data=request.data)
         data.is_valid(raise_exception=True)
         review = self.decide(request, pk, data.validated_data)
@@ -94,21 +94,21 @@ class _DecisionApi(ApiView):
 
 
 class ReviewApproveApi(_DecisionApi):
-    def decide(self, request, pk, data):  # noqa: ANN001, ANN201
+    def decide(self, request, pk, data):
         return services.review_approve(review_id=pk, reason=data["reason"], expires_on=data.get("expires_on") or None,
                                        actor=request.user)
 
 
 class ReviewRejectApi(_DecisionApi):
-    def decide(self, request, pk, data):  # noqa: ANN001, ANN201
+    def decide(self, request, pk, data):
         return services.review_reject(review_id=pk, reason=data["reason"], actor=request.user)
 
 
 class ReviewRequestInfoApi(_DecisionApi):
-    def decide(self, request, pk, data):  # noqa: ANN001, ANN201
+    def decide(self, request, pk, data):
         return services.review_request_info(review_id=pk, reason=data["reason"], actor=request.user)
 
 
 class ReviewClearSanctionsApi(_DecisionApi):
-    def decide(self, request, pk, data):  # noqa: ANN001, ANN201
+    def decide(self, request, pk, data):
         return services.review_clear_sanctions(review_id=pk, reason=data["reason"], actor=request.user)

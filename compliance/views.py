@@ -22,7 +22,7 @@ from .forms import DecisionForm, QueueFilterForm
 
 @login_required
 @require_POST
-def kyc_submit(request):  # noqa: ANN001, ANN201
+def kyc_submit(request):
     run_with_message(request, lambda: services.kyc_submit(user=request.user, actor=request.user),
                      _("Thank you. Your information was sent for review."))
     return redirect("investors:profile")
@@ -30,7 +30,7 @@ def kyc_submit(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_GET
-def queue(request):  # noqa: ANN001, ANN201
+def queue(request):
     form = QueueFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     reviews = selectors.reviews_queue(
@@ -43,7 +43,7 @@ def queue(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def review_detail(request, pk: int):  # noqa: ANN001, ANN201
+def review_detail(request, pk: int):
     form = DecisionForm(request.POST or None)
     if request.method == "POST":
         desk_ensure(request.user, Action.KYC_DECIDE, object_type="compliance.kycreview", object_id=pk)
@@ -66,7 +66,7 @@ def review_detail(request, pk: int):  # noqa: ANN001, ANN201
     return render(request, "compliance/review.html", context, status=400 if form.errors else 200)
 
 
-def _decide(actor, pk: int, data: dict) -> str:  # noqa: ANN001
+def _decide(actor, pk: int, data: dict) -> str:
     action, reason = data["action"], data["reason"]
     if action == "approve":
         review = services.review_approve(review_id=pk, reason=reason, expires_on=data["expires_on"] or None,

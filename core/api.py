@@ -15,7 +15,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 from .errors import ApplicationError
 
 
-def _first_message(detail) -> str:  # noqa: ANN001
+def _first_message(detail) -> str:
     if isinstance(detail, dict):
         for value in detail.values():
             return _first_message(value)
@@ -24,7 +24,7 @@ def _first_message(detail) -> str:  # noqa: ANN001
     return str(detail)
 
 
-def exception_handler(exc, context):  # noqa: ANN001
+def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, Http404):
@@ -51,13 +51,13 @@ class ApiView(APIView):
     caller is authenticated and allowed, even when the view reads no body, so a malformed body
     or one that is not a JSON object is refused (400) instead of ignored while the action runs."""
 
-    def initial(self, request, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN201
+    def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             request.data  # noqa: B018  (parsing is what refuses)
 
 
-def api_not_found(request, exception=None):  # noqa: ANN001, ANN201
+def api_not_found(request, exception=None):
     """handler404: a URL under /api/ that matches nothing (e.g. a non-numeric id in a path
     that takes a number) answers with the error body; pages keep Django's page."""
     if request.path.startswith("/api/"):

@@ -36,7 +36,7 @@ class StrictCharField(serializers.CharField):
     """A string, and only a string: a number, boolean, list or object is refused (DRF's
     CharField would store 12 as "12"). NUL and lone surrogates are refused by CharField."""
 
-    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+    def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
@@ -48,11 +48,11 @@ class StrictIntegerField(serializers.IntegerField):
 
     MAX_DIGITS = 40
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_value", BIGINT_MAX)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+    def to_internal_value(self, data):
         if isinstance(data, bool):
             self.fail("invalid")
         if isinstance(data, int):
@@ -69,7 +69,7 @@ class DecimalStringField(serializers.RegexField):
     and prices. The service still checks ranges and decimals; this refuses what is not a
     plain number before it reaches Decimal (which would take "NaN", "1e400" or "1_000")."""
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_length", 100)
         kwargs.setdefault("error_messages", {
             "invalid": _("Enter a number with digits 0-9 and an optional decimal point, "
@@ -79,7 +79,7 @@ class DecimalStringField(serializers.RegexField):
         # search with `$` would let a trailing newline through).
         self.validators = [v for v in self.validators if not isinstance(v, RegexValidator)]
 
-    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+    def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
         value = super().to_internal_value(data)
@@ -91,7 +91,7 @@ class DecimalStringField(serializers.RegexField):
 class StrictBooleanField(serializers.BooleanField):
     """true or false (JSON), or the usual form spellings; never a number or a list."""
 
-    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+    def to_internal_value(self, data):
         if isinstance(data, (bool, str)):
             return super().to_internal_value(data)
         self.fail("invalid")
@@ -101,12 +101,12 @@ class AmountField(StrictCharField):
     """A token amount in integer base units, as a string of ASCII digits ("1500"), at most
     uint256. Returned as that string (the services parse it)."""
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_length", 78)
         kwargs.setdefault("help_text", "base units, a string of ASCII digits")
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+    def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if not _AMOUNT.fullmatch(value) or int(value) > UINT256_MAX:
             raise serializers.ValidationError(_("Enter a whole number of base units with digits 0-9, as a string."),
@@ -117,11 +117,11 @@ class AmountField(StrictCharField):
 class AddressField(StrictCharField):
     """An Ethereum address: 0x and 40 hexadecimal digits (any case)."""
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_length", 42)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+    def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if not _ADDRESS.fullmatch(value):
             raise serializers.ValidationError(_("Enter a wallet address: 0x and 40 hexadecimal digits."),

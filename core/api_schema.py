@@ -45,7 +45,7 @@ class StrictInputExtension(OpenApiSerializerExtension):
     target_class = "core.api_fields.StrictInput"
     match_subclasses = True
 
-    def map_serializer(self, auto_schema, direction):  # noqa: ANN001, ANN201
+    def map_serializer(self, auto_schema, direction):
         schema = auto_schema._map_serializer(self.target, direction, bypass_extensions=True)
         if direction == "request":
             schema["additionalProperties"] = False

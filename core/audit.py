@@ -69,7 +69,7 @@ def _digest(prev_hash: str, event: AuditEvent) -> str:
 def audit_record(
     *,
     action: str,
-    actor=None,  # noqa: ANN001 (a User or None for the system)
+    actor=None,
     obj: models.Model | None = None,
     old: dict | None = None,
     new: dict | None = None,
@@ -106,7 +106,7 @@ def audit_record_many(events: Sequence[dict]) -> list[AuditEvent]:
     return built
 
 
-def _event(*, occurred_at: datetime, action: str, actor=None, obj: models.Model | None = None,  # noqa: ANN001
+def _event(*, occurred_at: datetime, action: str, actor=None, obj: models.Model | None = None,
            old: dict | None = None, new: dict | None = None, object_type: str = "",
            object_id: str = "") -> AuditEvent:
     """One unsaved, unchained event: its values as PostgreSQL will give them back."""

@@ -17,15 +17,15 @@ def connect_celery_signals() -> None:
     Django handles them around each request (close_old_connections: closed when unusable,
     after an error that broke them, or older than CONN_MAX_AGE), since settings keep Celery's
     fixup from closing them after every task (CELERY_DB_REUSE_MAX)."""
-    def _connections(task) -> None:  # noqa: ANN001
+    def _connections(task) -> None:
         if not getattr(getattr(task, "request", None), "is_eager", False):   # eager: the caller's connection
             close_old_connections()
 
-    def _enter(task_id=None, task=None, **_):  # noqa: ANN001
+    def _enter(task_id=None, task=None, **_):
         globals()["task_id"].set(task_id or "")
         _connections(task)
 
-    def _leave(task=None, **_):  # noqa: ANN001
+    def _leave(task=None, **_):
         globals()["task_id"].set("")
         _connections(task)
 

@@ -32,7 +32,7 @@ TRIGGERS = frozenset("=+-@\t\r\n" + "\uff1d\uff0b\uff0d\uff20")
 _STRIPPED = " \u3000\u00a0"
 
 
-def safe_cell(value: Any) -> Any:  # noqa: ANN401
+def safe_cell(value: Any) -> Any:
     """`value` as a CSV cell that no spreadsheet evaluates: numbers unchanged, ``None`` as an
     empty cell, any other value as text, prefixed with ``'`` when it could start a formula."""
     if value is None:
@@ -49,10 +49,10 @@ def safe_cell(value: Any) -> Any:  # noqa: ANN401
 class _SafeWriter:
     """A csv writer whose rows pass through :func:`safe_cell`."""
 
-    def __init__(self, stream: Any, **kwargs: Any) -> None:  # noqa: ANN401
+    def __init__(self, stream: Any, **kwargs: Any) -> None:
         self._writer = csv.writer(stream, **kwargs)
 
-    def writerow(self, row: Iterable[Any]) -> Any:  # noqa: ANN401
+    def writerow(self, row: Iterable[Any]) -> Any:
         return self._writer.writerow([safe_cell(cell) for cell in row])
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
@@ -60,6 +60,6 @@ class _SafeWriter:
             self.writerow(row)
 
 
-def writer(stream: Any, **kwargs: Any) -> _SafeWriter:  # noqa: ANN401
+def writer(stream: Any, **kwargs: Any) -> _SafeWriter:
     """``csv.writer(stream)`` for exports: every cell neutralized by :func:`safe_cell`."""
     return _SafeWriter(stream, **kwargs)

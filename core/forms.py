@@ -57,7 +57,7 @@ def page_int(value: object, *, max_value: int = BIGINT_MAX) -> int | None:
     return number if number <= max_value else None
 
 
-def page_ints(values: list) -> list[int]:  # noqa: ANN001
+def page_ints(values: list) -> list[int]:
     """The whole numbers among `values` (e.g. ``request.POST.getlist("subscription")``);
     anything else is dropped."""
     return [n for n in (page_int(v) for v in values) if n is not None]
@@ -69,11 +69,11 @@ class _NumberField(forms.CharField):
         "too_long": _("This number is too long."),
     }
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_length", MAX_DIGITS)
         super().__init__(**kwargs)
 
-    def to_python(self, value):  # noqa: ANN001, ANN201
+    def to_python(self, value):
         if value in self.empty_values:
             return None
         if not isinstance(value, str):
@@ -85,14 +85,14 @@ class _NumberField(forms.CharField):
 
     inputmode = "numeric"
 
-    def widget_attrs(self, widget):  # noqa: ANN001, ANN201
+    def widget_attrs(self, widget):
         # a text box (type=number refuses full-width digits), with the phone's digit keyboard
         return {**super().widget_attrs(widget), "inputmode": self.inputmode}
 
-    def parse(self, text: str):  # noqa: ANN201
+    def parse(self, text: str):
         raise NotImplementedError
 
-    def run_validators(self, value) -> None:  # noqa: ANN001
+    def run_validators(self, value) -> None:
         # CharField's max_length validator would measure the parsed number's length
         if value is not None:
             super().run_validators(str(value))
@@ -106,7 +106,7 @@ class WholeNumberField(_NumberField):
         "max_value": _("Enter a number of at most %(limit)s."),
     }
 
-    def __init__(self, *, min_value: int = 0, max_value: int = BIGINT_MAX, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, *, min_value: int = 0, max_value: int = BIGINT_MAX, **kwargs) -> None:
         self.min_value, self.max_value = min_value, max_value
         super().__init__(**kwargs)
 

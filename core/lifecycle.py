@@ -13,12 +13,12 @@ from .audit import audit_record_many
 from .errors import ConflictError
 
 
-def transition(obj: models.Model, *, to: str, actor, reason: str = "", field: str = "status") -> models.Model:  # noqa: ANN001
+def transition(obj: models.Model, *, to: str, actor, reason: str = "", field: str = "status") -> models.Model:
     """Move one object on: transition_many for one."""
     return transition_many([obj], to=to, actor=actor, reason=reason, field=field)[0]
 
 
-def transition_many(objs: Sequence[models.Model], *, to: str, actor, reason: str | Sequence[str] = "",  # noqa: ANN001
+def transition_many(objs: Sequence[models.Model], *, to: str, actor, reason: str | Sequence[str] = "",
                     field: str = "status", also: dict | None = None) -> list[models.Model]:
     """transition() for several objects of ONE model at once: every object's current status
     must allow `to` (else ConflictError invalid_transition, nothing written by this call);

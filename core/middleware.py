@@ -11,10 +11,10 @@ from .errors import ApplicationError
 
 
 class RequestIdMiddleware:
-    def __init__(self, get_response):  # noqa: ANN001
+    def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request):  # noqa: ANN001
+    def __call__(self, request):
         rid = request.headers.get("X-Request-Id", "")[:64] or uuid.uuid4().hex
         request.request_id = rid
         tokens = (context.request_id.set(rid), context.client_ip.set(request.META.get("REMOTE_ADDR")))
@@ -30,13 +30,13 @@ class RequestIdMiddleware:
 class ApplicationErrorMiddleware:
     """A service's refusal reaching a page becomes a page that says why, with its status."""
 
-    def __init__(self, get_response):  # noqa: ANN001
+    def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request):  # noqa: ANN001
+    def __call__(self, request):
         return self.get_response(request)
 
-    def process_exception(self, request, exception):  # noqa: ANN001
+    def process_exception(self, request, exception):
         if isinstance(exception, ApplicationError) and not request.path.startswith("/api/"):
             return render(request, "error.html", {"error": exception}, status=exception.status)
         return None

@@ -25,7 +25,7 @@ class NavItem:
 _items: dict[str, NavItem] = {}
 
 
-def register(url_name: str, label, *, kinds: set[str], order: int = 50) -> None:  # noqa: ANN001
+def register(url_name: str, label, *, kinds: set[str], order: int = 50) -> None:
     _items[url_name] = NavItem(url_name, label, frozenset(kinds), order)
 
 
@@ -33,7 +33,7 @@ def items_for(kind: str) -> list[NavItem]:
     return sorted((i for i in _items.values() if kind in i.kinds), key=lambda i: (i.order, i.url_name))
 
 
-def next_path(request, value: str) -> str | None:  # noqa: ANN001
+def next_path(request, value: str) -> str | None:
     """`value` (a ?next= address) if it is a path on this site, else None. Refuses //host,
     /\\host and https://host, and anything that is not a path: redirect() would take "dashboard"
     or "a\\x00b" for a view name (NoReverseMatch, a 500)."""

@@ -11,20 +11,28 @@ strings, countries as ISO 3166-1 numeric ints, times as unix seconds. The relay 
 of the idempotency key as the call's 32-byte `ref`, so a replayed action is refused on chain
 too. Contract signatures: platform/README.md.
 
-| kind                     | payload                                                                 | contract call |
-|--------------------------|-------------------------------------------------------------------------|---------------|
-| registry.register_wallet | investor_id, wallet, country, kyc_expiry, accredited, qualified          | InvestorRegistry.registerWallet |
-| registry.update_investor | investor_id, country, kyc_expiry, accredited, qualified                  | InvestorRegistry.updateInvestor |
-| registry.revoke_wallet   | investor_id, wallet                                                      | InvestorRegistry.revokeWallet |
-| token.deploy             | security_id, name, symbol, decimals, rules {countries, accredited_only, qualified_only, lockup_until, max_holders, max_investor_balance} | deploy SecurityToken |
-| token.mint / token.burn  | security_id, wallet, amount                                              | mint / burn |
-| token.transfer / token.forced_transfer | security_id, from_wallet, to_wallet, amount               | forcedTransfer |
-| token.freeze_wallet      | security_id, wallet, frozen                                              | setWalletFrozen |
-| token.freeze_tokens / token.unfreeze_tokens | security_id, wallet, amount                           | freezeTokens / unfreezeTokens |
-| token.recover_wallet     | security_id, lost_wallet, new_wallet                                     | recoverWallet |
-| token.pause / token.unpause | security_id                                                           | pause / unpause |
-| token.set_document       | security_id, name, uri, sha256                                           | setDocument |
-| token.set_rules          | security_id, rules {...as in token.deploy}                               | setRules + setCountriesAllowed |
+| kind                                  | payload                                        | contract call         |
+|---------------------------------------|------------------------------------------------|-----------------------|
+| registry.register_wallet              | investor_id, wallet, country, kyc_expiry,      | InvestorRegistry.     |
+|                                       | accredited, qualified                          | registerWallet        |
+| registry.update_investor              | investor_id, country, kyc_expiry, accredited,  | InvestorRegistry.     |
+|                                       | qualified                                      | updateInvestor        |
+| registry.revoke_wallet                | investor_id, wallet                            | InvestorRegistry.     |
+|                                       |                                                | revokeWallet          |
+| token.deploy                          | security_id, name, symbol, decimals, rules     | deploy SecurityToken  |
+|                                       | {countries, accredited_only, qualified_only,   |                       |
+|                                       | lockup_until, max_holders,                     |                       |
+|                                       | max_investor_balance}                          |                       |
+| token.mint / token.burn               | security_id, wallet, amount                    | mint / burn           |
+| token.transfer, token.forced_transfer | security_id, from_wallet, to_wallet, amount    | forcedTransfer        |
+| token.freeze_wallet                   | security_id, wallet, frozen                    | setWalletFrozen       |
+| token.freeze_tokens / unfreeze_tokens | security_id, wallet, amount                    | freezeTokens /        |
+|                                       |                                                | unfreezeTokens        |
+| token.recover_wallet                  | security_id, lost_wallet, new_wallet           | recoverWallet         |
+| token.pause / token.unpause           | security_id                                    | pause / unpause       |
+| token.set_document                    | security_id, name, uri, sha256                 | setDocument           |
+| token.set_rules                       | security_id, rules {as in token.deploy}        | setRules +            |
+|                                       |                                                | setCountriesAllowed   |
 
 Widths are the contracts' (investor_id uint64, country uint16, kyc_expiry and lockup_until
 uint40, decimals uint8, max_holders uint32, max_investor_balance uint128, amounts uint256);

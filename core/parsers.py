@@ -14,7 +14,7 @@ class JSONObjectParser(JSONParser):
     is a 400 (code `invalid`, like any other invalid input) here, before any view calls `.get`
     on it (the default parser, REST_FRAMEWORK["DEFAULT_PARSER_CLASSES"])."""
 
-    def parse(self, stream, media_type=None, parser_context=None):  # noqa: ANN001, ANN201
+    def parse(self, stream, media_type=None, parser_context=None):
         data = super().parse(stream, media_type, parser_context)
         if not isinstance(data, dict):
             raise exceptions.ValidationError({"non_field_errors": [_("The request body must be a JSON object.")]})

@@ -38,7 +38,7 @@ NON_BLANK_TEXT = r"^[^\u0000]*[^\s\u0000][^\u0000]*$"
 
 
 class AutoSchema(SpectacularAutoSchema):
-    def get_operation(self, *args, **kwargs):  # noqa: ANN002, ANN003, ANN201
+    def get_operation(self, *args, **kwargs):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
@@ -48,7 +48,7 @@ class AutoSchema(SpectacularAutoSchema):
                 responses[str(status)] = self._get_response_for_code(error_responses(status)[status], str(status))
         return operation
 
-    def _map_serializer_field(self, field, direction, bypass_extensions=False):  # noqa: ANN001, ANN202
+    def _map_serializer_field(self, field, direction, bypass_extensions=False):
         """A text field of a request says what CharField refuses: NUL (always) and, where blank
         is refused, a value of only spaces (trimmed to blank). Fields with their own pattern or
         format (e-mail, URL, regex, decimal strings) keep it."""
@@ -59,7 +59,7 @@ class AutoSchema(SpectacularAutoSchema):
             schema = {**schema, "pattern": NON_BLANK_TEXT if non_blank else TEXT}
         return schema
 
-    def _get_request_for_media_type(self, serializer, direction="request"):  # noqa: ANN001, ANN202
+    def _get_request_for_media_type(self, serializer, direction="request"):
         """A body that is one of several serializers (PolymorphicProxySerializer), each with
         required fields, is itself required (drf-spectacular says optional: a body-less
         request would be schema-valid and refused)."""
@@ -113,7 +113,7 @@ class ReasonField(StrictCharField):
     one is not refused here but goes on to the service, whose refusal (400 reason_required)
     tells the caller what is missing."""
 
-    def run_validation(self, data=serializers.empty):  # noqa: ANN001, ANN201
+    def run_validation(self, data=serializers.empty):
         if isinstance(data, str) and not data.strip():
             return ""
         return super().run_validation(data)
@@ -127,7 +127,7 @@ class DecimalStringFieldExtension(OpenApiSerializerFieldExtension):
     target_class = "core.api_fields.DecimalStringField"
     match_subclasses = True
 
-    def map_serializer_field(self, auto_schema, direction):  # noqa: ANN001, ANN201
+    def map_serializer_field(self, auto_schema, direction):
         schema = {"type": "string", "pattern": DECIMAL_PATTERN}
         if self.target.max_length is not None:
             schema["maxLength"] = self.target.max_length
@@ -161,7 +161,7 @@ LINKS = {
 }
 
 
-def add_links(result: dict, generator, request, public) -> dict:  # noqa: ANN001
+def add_links(result: dict, generator, request, public) -> dict:
     """drf-spectacular postprocessing hook: the LINKS above, by operationId. A link whose
     source or target operation is not in the schema is left out."""
     paths = result.get("paths", {})

@@ -42,17 +42,17 @@ def too_large(limit: int) -> PayloadTooLargeError:
     return PayloadTooLargeError(_("The request is larger than the %(mb)s MB allowed here.") % {"mb": f"{mb:g}"})
 
 
-def upload_limit(max_bytes: int | str):  # noqa: ANN201
+def upload_limit(max_bytes: int | str):
     """Decorator for a page view: its uploads may be at most `max_bytes` (or the setting of
     that name)."""
-    def decorate(view):  # noqa: ANN001, ANN202
+    def decorate(view):
         view.upload_max_bytes = max_bytes
         return view
 
     return decorate
 
 
-def limit_for(view_func) -> int:  # noqa: ANN001
+def limit_for(view_func) -> int:
     """The file limit of a resolved view, in bytes."""
     cls = getattr(view_func, "view_class", None) or getattr(view_func, "cls", None)
     limit = getattr(view_func, "upload_max_bytes", None) or getattr(cls, "upload_max_bytes", None)
@@ -65,7 +65,7 @@ class LimitedUploadHandler(FileUploadHandler):
     """Counts the bytes of every file in the body and raises 413 once they pass `limit`;
     otherwise passes each chunk on to the next handler untouched."""
 
-    def __init__(self, request=None, *, limit: int) -> None:  # noqa: ANN001
+    def __init__(self, request=None, *, limit: int) -> None:
         super().__init__(request)
         self.limit = limit
         self.received = 0
@@ -80,14 +80,14 @@ class LimitedUploadHandler(FileUploadHandler):
         return None
 
 
-def _content_length(request) -> int:  # noqa: ANN001
+def _content_length(request) -> int:
     try:
         return max(int(request.META.get("CONTENT_LENGTH") or 0), 0)
     except ValueError:
         return 0
 
 
-def _refuse(request, error: PayloadTooLargeError):  # noqa: ANN001, ANN202
+def _refuse(request, error: PayloadTooLargeError):
     if request.path.startswith("/api/"):
         return JsonResponse(error.as_dict(), status=error.status)
     return render(request, "error.html", {"error": error}, status=error.status)
@@ -96,13 +96,13 @@ def _refuse(request, error: PayloadTooLargeError):  # noqa: ANN001, ANN202
 class UploadLimitMiddleware:
     """Sits before CsrfViewMiddleware (which reads the POST body of pages)."""
 
-    def __init__(self, get_response):  # noqa: ANN001
+    def __init__(self, get_response):
         self.get_response = get_response
 
-    def __call__(self, request):  # noqa: ANN001, ANN204
+    def __call__(self, request):
         return self.get_response(request)
 
-    def process_view(self, request, view_func, view_args, view_kwargs):  # noqa: ANN001, ANN201
+    def process_view(self, request, view_func, view_args, view_kwargs):
         length = _content_length(request)
         if not length:
             return None

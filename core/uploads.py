@@ -56,20 +56,20 @@ def is_plain_text(chunks: Iterable[bytes]) -> bool:
         return False
 
 
-def declared_type(upload) -> str:  # noqa: ANN001
+def declared_type(upload) -> str:
     """The client's Content-Type for the upload, normalised ("" when it gave none)."""
     declared = (getattr(upload, "content_type", None) or "").split(";")[0].strip().lower()
     return ALIASES.get(declared, declared)
 
 
-def declared_mismatch(upload, detected: str) -> str | None:  # noqa: ANN001
+def declared_mismatch(upload, detected: str) -> str | None:
     """The declared type when the client declared one that is not `detected` (a file sent as
     PDF that is a PNG usually means the wrong file was chosen), else None."""
     declared = declared_type(upload)
     return declared if declared not in UNDECLARED and declared != detected else None
 
 
-def read_head(upload, size: int = HEAD_BYTES) -> bytes:  # noqa: ANN001
+def read_head(upload, size: int = HEAD_BYTES) -> bytes:
     """The first `size` bytes of a Django File/UploadedFile; the file is left at position 0."""
     upload.seek(0)
     head = upload.read(size)
@@ -77,7 +77,7 @@ def read_head(upload, size: int = HEAD_BYTES) -> bytes:  # noqa: ANN001
     return head
 
 
-def detect(upload, *, text: bool = False) -> str | None:  # noqa: ANN001
+def detect(upload, *, text: bool = False) -> str | None:
     """What an uploaded file is, from its bytes: a MAGIC content type; else, when `text` is
     allowed, "text/plain" if the WHOLE file passes is_plain_text; else None. Reads in chunks
     (Django's File.chunks), so a large upload is never loaded at once; the file is left at

@@ -18,7 +18,7 @@ from .health import run_checks
 
 @never_cache
 @require_GET
-def healthz(request):  # noqa: ANN001
+def healthz(request):
     """JSON status of each component; HTTP 503 when any is down."""
     checks = run_checks()
     healthy = all(c["status"] != "down" for c in checks.values())

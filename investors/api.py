@@ -50,7 +50,7 @@ class ProfileInput(serializers.Serializer):
     status_basis = StrictCharField(max_length=500, required=False, allow_blank=True)
 
 
-def _profile_data(user) -> dict:  # noqa: ANN001
+def _profile_data(user) -> dict:
     profile = selectors.profile_for(user=user) or InvestorProfile(user=user)
     data = {name: getattr(profile, name) for name in ProfileOutput().fields if name != "missing"}
     data["missing"] = [str(m) for m in selectors.missing_items(profile if profile.pk else None)]
@@ -59,11 +59,11 @@ def _profile_data(user) -> dict:  # noqa: ANN001
 
 class ProfileApi(ApiView):
     @extend_schema(responses=ProfileOutput)
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         return Response(_profile_data(request.user))
 
     @extend_schema(request=ProfileInput, responses=ProfileOutput)
-    def patch(self, request):  # noqa: ANN001, ANN201
+    def patch(self, request):
         data = ProfileInput(data=request.data)
         data.is_valid(raise_exception=True)
         services.profile_update(user=request.user, data=data.validated_data, actor=request.user)
@@ -90,11 +90,11 @@ class DocumentListApi(ApiView):
     upload_max_bytes = "KYC_DOCUMENT_MAX_BYTES"  # core.upload_limits: refused (413) before the body is read
 
     @extend_schema(responses=DocumentOutput(many=True))
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         return Response(DocumentOutput(selectors.documents_for(user=request.user), many=True).data)
 
     @extend_schema(request={"multipart/form-data": DocumentInput}, responses={201: DocumentOutput})
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         data = DocumentInput(data=request.data)
         data.is_valid(raise_exception=True)
         document = services.document_upload(user=request.user, kind=data.validated_data["kind"],
@@ -108,7 +108,7 @@ DOWNLOAD_TYPES = ("application/pdf", "image/jpeg", "image/png", "application/oct
 
 class DocumentDownloadApi(ApiView):
     @extend_schema(responses={(200, kind): OpenApiTypes.BINARY for kind in DOWNLOAD_TYPES})
-    def get(self, request, pk: int):  # noqa: ANN001, ANN201
+    def get(self, request, pk: int):
         # Decrypted in the service; an unreadable file is a JSON 500 "document_unreadable".
         return document_response(services.document_download(pk=pk, actor=request.user))
 
@@ -138,13 +138,13 @@ class VerifyInput(serializers.Serializer):
 
 class WalletListApi(ApiView):
     @extend_schema(responses=WalletOutput(many=True))
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         return Response(WalletOutput(selectors.wallets_for(user=request.user), many=True).data)
 
 
 class WalletChallengeApi(ApiView):
     @extend_schema(request=ChallengeInput, responses={201: ChallengeOutput})
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         data = ChallengeInput(data=request.data)
         data.is_valid(raise_exception=True)
         challenge = services.wallet_challenge_create(address=data.validated_data["address"], actor=request.user)
@@ -153,7 +153,7 @@ class WalletChallengeApi(ApiView):
 
 class WalletVerifyApi(ApiView):
     @extend_schema(request=VerifyInput, responses={201: WalletOutput})
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         data = VerifyInput(data=request.data)
         data.is_valid(raise_exception=True)
         wallet = services.wallet_verify(challenge_id=data.validated_data["challenge"],
@@ -163,6 +163,6 @@ class WalletVerifyApi(ApiView):
 
 class WalletRemoveApi(ApiView):
     @extend_schema(responses={204: None})
-    def delete(self, request, pk: int):  # noqa: ANN001, ANN201
+    def delete(self, request, pk: int):
         services.wallet_remove(wallet_id=pk, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,7 @@ from core.errors import ApplicationError
 from core.uploads import MAGIC, declared_mismatch, sniff  # noqa: F401  (MAGIC: the accepted formats, re-exported for callers of this module)
 
 
-def inspect_upload(uploaded) -> tuple[str, int, str]:  # noqa: ANN001
+def inspect_upload(uploaded) -> tuple[str, int, str]:
     """(content type, size, sha256) of a Django UploadedFile, or an ApplicationError."""
     if uploaded is None:
         raise ApplicationError(_("Choose a file to upload."), code="file_missing",

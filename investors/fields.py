@@ -37,7 +37,7 @@ def keyring() -> MultiFernet:
     return MultiFernet(list(fernets()))
 
 
-def _reset(*, setting: str, **kwargs) -> None:  # noqa: ANN003
+def _reset(*, setting: str, **kwargs) -> None:
     if setting == "FIELD_ENCRYPTION_KEYS":
         fernets.cache_clear()
         keyring.cache_clear()
@@ -67,27 +67,27 @@ def rotate(token: str) -> str:
 class EncryptedTextField(models.TextField):
     """A string, stored encrypted. Empty strings are stored as empty strings (nothing to hide)."""
 
-    def get_prep_value(self, value):  # noqa: ANN001, ANN201
+    def get_prep_value(self, value):
         value = super().get_prep_value(value)
         if value in (None, ""):
             return value
         return encrypt(self.to_text(value))
 
-    def to_text(self, value) -> str:  # noqa: ANN001
+    def to_text(self, value) -> str:
         return str(value)
 
-    def from_text(self, value: str):  # noqa: ANN201
+    def from_text(self, value: str):
         return value
 
-    def from_db_value(self, value, expression, connection):  # noqa: ANN001, ANN201
+    def from_db_value(self, value, expression, connection):
         if value in (None, ""):
             return None if value is None else self.empty_value()
         return self.from_text(decrypt(value))
 
-    def empty_value(self):  # noqa: ANN201
+    def empty_value(self):
         return ""
 
-    def to_python(self, value):  # noqa: ANN001, ANN201
+    def to_python(self, value):
         if isinstance(value, str) and value.startswith(PREFIX):
             return self.from_text(decrypt(value))
         return value
@@ -96,20 +96,20 @@ class EncryptedTextField(models.TextField):
 class EncryptedDateField(EncryptedTextField):
     """A date, stored encrypted as ISO text."""
 
-    def to_text(self, value) -> str:  # noqa: ANN001
+    def to_text(self, value) -> str:
         if isinstance(value, dt.datetime):
             value = value.date()
         if isinstance(value, dt.date):
             return value.isoformat()
         return dt.date.fromisoformat(str(value)).isoformat()
 
-    def from_text(self, value: str):  # noqa: ANN201
+    def from_text(self, value: str):
         return dt.date.fromisoformat(value)
 
-    def empty_value(self):  # noqa: ANN201
+    def empty_value(self):
         return None
 
-    def to_python(self, value):  # noqa: ANN001, ANN201
+    def to_python(self, value):
         if value in (None, ""):
             return None
         if isinstance(value, dt.date):

@@ -29,7 +29,7 @@ class ProfileForm(forms.Form):
                                         required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
     @classmethod
-    def for_profile(cls, profile: InvestorProfile | None, data=None):  # noqa: ANN001, ANN206
+    def for_profile(cls, profile: InvestorProfile | None, data=None):
         initial = {}
         if profile is not None:
             initial = {name: getattr(profile, name) for name in cls.base_fields}

@@ -87,7 +87,7 @@ class InvestorProfile(models.Model):
         return self.investor_status in (self.InvestorStatus.QUALIFIED, self.InvestorStatus.PROFESSIONAL)
 
 
-def _document_path(instance, filename: str) -> str:  # noqa: ANN001
+def _document_path(instance, filename: str) -> str:
     # No user-controlled part: no extension, no original name (kept in the row).
     return f"kyc/{instance.profile_id}/{uuid.uuid4().hex}"
 

@@ -113,7 +113,7 @@ def profile_update(*, user: User, data: dict, actor: User) -> InvestorProfile:
     return profile
 
 
-def document_upload(*, user: User, kind: str, uploaded, actor: User) -> KycDocument:  # noqa: ANN001
+def document_upload(*, user: User, kind: str, uploaded, actor: User) -> KycDocument:
     investor_self_ensure(actor, user=user)
     if kind not in KycDocument.Kind.values:
         raise ApplicationError(_("Choose the kind of document."), code="invalid_document_kind",

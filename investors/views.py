@@ -19,7 +19,7 @@ from .downloads import document_response
 from .forms import DocumentForm, ProfileForm, WalletAddressForm, WalletSignatureForm
 
 
-def _profile_context(request, form=None, document_form=None) -> dict:  # noqa: ANN001
+def _profile_context(request, form=None, document_form=None) -> dict:
     profile = selectors.profile_for(user=request.user)
     return {
         "profile": profile,
@@ -36,7 +36,7 @@ def _profile_context(request, form=None, document_form=None) -> dict:  # noqa: A
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile(request):  # noqa: ANN001, ANN201
+def profile(request):
     form = None
     if request.method == "POST":
         current = selectors.profile_for(user=request.user)
@@ -56,7 +56,7 @@ def profile(request):  # noqa: ANN001, ANN201
 @login_required
 @require_POST
 @upload_limit("KYC_DOCUMENT_MAX_BYTES")  # refused (413) before the body is read: core/upload_limits.py
-def document_upload(request):  # noqa: ANN001, ANN201
+def document_upload(request):
     form = DocumentForm(request.POST, request.FILES, prefix="doc")
     if form.is_valid():
         try:
@@ -72,21 +72,21 @@ def document_upload(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_GET
-def document_download(request, pk: int):  # noqa: ANN001, ANN201
+def document_download(request, pk: int):
     # Decrypted in the service; an unreadable file is a DocumentUnreadableError page.
     return document_response(services.document_download(pk=pk, actor=request.user))
 
 
 @login_required
 @require_GET
-def wallets(request):  # noqa: ANN001, ANN201
+def wallets(request):
     challenge = None
     if (challenge_id := page_int(request.GET.get("challenge", ""))) is not None:
         challenge = selectors.open_challenge_for(user=request.user, pk=challenge_id)
     return _render_wallets(request, challenge=challenge)
 
 
-def _render_wallets(request, *, challenge=None, address_form=None, signature_form=None, status=200):  # noqa: ANN001, ANN202
+def _render_wallets(request, *, challenge=None, address_form=None, signature_form=None, status=200):
     context = {
         "wallets": selectors.wallets_for(user=request.user),
         "challenge": challenge,
@@ -99,7 +99,7 @@ def _render_wallets(request, *, challenge=None, address_form=None, signature_for
 
 @login_required
 @require_POST
-def wallet_challenge(request):  # noqa: ANN001, ANN201
+def wallet_challenge(request):
     form = WalletAddressForm(request.POST)
     if form.is_valid():
         try:
@@ -113,7 +113,7 @@ def wallet_challenge(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def wallet_verify(request):  # noqa: ANN001, ANN201
+def wallet_verify(request):
     form = WalletSignatureForm(request.POST)
     challenge = None
     if form.is_valid():
@@ -131,7 +131,7 @@ def wallet_verify(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def wallet_remove(request, pk: int):  # noqa: ANN001, ANN201
+def wallet_remove(request, pk: int):
     wallet = services.wallet_remove(wallet_id=pk, actor=request.user)
     messages.success(request, _("Wallet %(address)s was removed.") % {"address": wallet.address})
     return redirect("investors:wallets")

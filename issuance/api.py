@@ -228,7 +228,7 @@ class OfferingDocumentInput(serializers.Serializer):
     file = serializers.FileField()
 
 
-def _valid(serializer_class, request):  # noqa: ANN001, ANN202
+def _valid(serializer_class, request):
     s = serializer_class(data=request.data)
     s.is_valid(raise_exception=True)
     return s.validated_data
@@ -238,7 +238,7 @@ def _valid(serializer_class, request):  # noqa: ANN001, ANN202
 
 class IssuerDecisionApi(Base):
     @extend_schema(request=IssuanceReasonInput, responses=IssuerOutput, operation_id="issuance_issuer_decide")
-    def post(self, request, pk: int, decision: str):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int, decision: str):
         desk_ensure(request.user, Action.ISSUER_DECIDE, object_type="issuance.issuer", object_id=pk)
         issuer = selectors.issuer_get_for(user=request.user, pk=pk)
         reason = _valid(IssuanceReasonInput, request)["reason"]  # the body is checked before anything happens
@@ -255,12 +255,12 @@ class IssuerDecisionApi(Base):
 
 class SecurityListApi(Base):
     @extend_schema(responses=SecurityOutput(many=True))
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         issuer = selectors.issuer_require(user=request.user)
         return Response(SecurityOutput(selectors.securities_for(issuer=issuer), many=True).data)
 
     @extend_schema(request=SecurityInput, responses=SecurityOutput)
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         security = services.security_create(issuer=selectors.issuer_require(user=request.user), actor=request.user,
                                             **_valid(SecurityInput, request))
         return Response(SecurityOutput(security).data, status=201)
@@ -268,12 +268,12 @@ class SecurityListApi(Base):
 
 class OfferingListApi(Base):
     @extend_schema(responses=OfferingOutput(many=True))
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         issuer = selectors.issuer_require(user=request.user)
         return Response(OfferingOutput(selectors.offerings_for_issuer(issuer=issuer), many=True).data)
 
     @extend_schema(request=OfferingInput, responses=OfferingOutput)
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         data = _valid(OfferingInput, request)
         security = selectors.security_get_for(user=request.user, pk=data.pop("security"))
         offering = services.offering_create(security=security, data=data, actor=request.user)
@@ -282,7 +282,7 @@ class OfferingListApi(Base):
 
 class OfferingDetailApi(Base):
     @extend_schema(responses=OfferingOutput)
-    def get(self, request, pk: int):  # noqa: ANN001, ANN201
+    def get(self, request, pk: int):
         return Response(OfferingOutput(selectors.offering_get_for(user=request.user, pk=pk)).data)
 
     @extend_schema(request=OfferingUpdateInput, responses=OfferingOutput, operation_id="issuance_offering_update",
@@ -290,7 +290,7 @@ class OfferingDetailApi(Base):
                                "404 not_found for an offering you may not see, 403 admin_required for a plain member, "
                                "409 offering_not_draft once published, closed or cancelled, "
                                "400 with error.fields for bad terms.")
-    def patch(self, request, pk: int):  # noqa: ANN001, ANN201
+    def patch(self, request, pk: int):
         offering = selectors.offering_get_for(user=request.user, pk=pk)
         services.offering_ensure_editable(offering=offering, actor=request.user)  # 403/409 before parsing the body
         data = OfferingUpdateInput(data=request.data, partial=True)
@@ -304,7 +304,7 @@ class OfferingDocumentApi(Base):
     upload_max_bytes = DOCUMENT_MAX_BYTES  # core.upload_limits: refused (413) before the body is read
 
     @extend_schema(request={"multipart/form-data": OfferingDocumentInput}, responses=OfferingDocumentOutput)
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         offering = selectors.offering_get_for(user=request.user, pk=pk)
         data = _valid(OfferingDocumentInput, request)
         doc = services.offering_document_add(offering=offering, kind=data["kind"], upload=data["file"],
@@ -315,7 +315,7 @@ class OfferingDocumentApi(Base):
 class OfferingActionApi(Base):
     @extend_schema(request=IssuanceReasonInput, responses=OfferingOutput, operation_id="issuance_offering_action",
                    description="action: publish, close or cancel (cancel needs a reason)")
-    def post(self, request, pk: int, action: str):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int, action: str):
         offering = selectors.offering_get_for(user=request.user, pk=pk)
         reason = _valid(IssuanceReasonInput, request)["reason"]  # the body is checked before anything happens
         if action == "publish":
@@ -331,14 +331,14 @@ class OfferingActionApi(Base):
 
 class OfferingSubscriptionsApi(Base):
     @extend_schema(responses=SubscriptionOutput(many=True))
-    def get(self, request, pk: int):  # noqa: ANN001, ANN201
+    def get(self, request, pk: int):
         offering = selectors.offering_get_for(user=request.user, pk=pk)
         return Response(SubscriptionOutput(selectors.subscriptions_of_offering(offering=offering), many=True).data)
 
 
 class SubscriptionsBulkApi(Base):
     @extend_schema(request=SubscriptionBulkInput, responses=SubscriptionBulkOutput)
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         offering = selectors.offering_get_for(user=request.user, pk=pk)
         data = _valid(SubscriptionBulkInput, request)
         if data["decision"] == "accept":
@@ -354,7 +354,7 @@ class SubscriptionActionApi(Base):
     @extend_schema(request=SubscriptionActionInput, responses=SubscriptionOutput,
                    operation_id="issuance_subscription_action",
                    description="action: funded (needs reference), accept, reject (needs reason)")
-    def post(self, request, pk: int, action: str):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int, action: str):
         sub = selectors.subscription_get_for_issuer(user=request.user, pk=pk)
         data = _valid(SubscriptionActionInput, request)  # the body is checked before anything happens
         if action == "funded":
@@ -372,7 +372,7 @@ class SubscriptionActionApi(Base):
 
 class MarketApi(Base):
     @extend_schema(responses=MarketOfferingOutput(many=True))
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         rows = selectors.offerings_for_investor(user=request.user)
         rows = [{"offering": r.offering, "eligible": r.eligible, "reasons": r.reasons} for r in rows]
         return Response(MarketOfferingOutput(rows, many=True).data)
@@ -380,7 +380,7 @@ class MarketApi(Base):
 
 class SubscribeApi(Base):
     @extend_schema(request=SubscribeInput, responses={201: SubscriptionOutput})
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         offering = selectors.offering_get_published(user=request.user, pk=pk)
         sub = services.subscription_create(offering=offering, units=_valid(SubscribeInput, request)["units"],
                                            actor=request.user)
@@ -389,13 +389,13 @@ class SubscribeApi(Base):
 
 class MySubscriptionsApi(Base):
     @extend_schema(responses=SubscriptionOutput(many=True))
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         return Response(SubscriptionOutput(selectors.subscriptions_of_investor(user=request.user), many=True).data)
 
 
 class AgreementAcceptApi(Base):
     @extend_schema(request=SubscriptionAgreementInput, responses=SubscriptionOutput)
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         sub = selectors.subscription_get_for_investor(user=request.user, pk=pk)
         sha256 = _valid(SubscriptionAgreementInput, request)["agreement_sha256"]
         sub = services.subscription_agreement_accept(subscription=sub, agreement_sha256=sha256, actor=request.user)

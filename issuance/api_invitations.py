@@ -38,7 +38,7 @@ class IssuerInvitationOutput(serializers.Serializer):
 class InvitationListApi(ApiView):
     @extend_schema(responses={200: IssuerInvitationOutput(many=True), **error_responses(403, 404, 409)},
                    operation_id="issuance_invitations_list", summary="Your organization's invitations (admins)")
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         issuer = selectors.issuer_require(user=request.user)
         policy_ensure(request.user, Action.MEMBER_INVITE, organization_id=issuer.organization_id)
         qs = selectors.invitations_of(issuer=issuer)
@@ -52,7 +52,7 @@ class InvitationListApi(ApiView):
                                "400 invalid (error.fields names the bad e-mail or role); 403 admin_required; "
                                "409 already_member (of your organization) | invitation_pending | "
                                "organization_required (you belong to several: choose one first).")
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         s = InvitationInput(data=request.data)
         s.is_valid(raise_exception=True)
         invitation = services.member_invite(issuer=selectors.issuer_require(user=request.user), actor=request.user,
@@ -64,7 +64,7 @@ class InvitationRevokeApi(ApiView):
     @extend_schema(request=None, responses={200: IssuerInvitationOutput, **error_responses(403, 404, 409)},
                    operation_id="issuance_invitation_revoke", summary="Revoke a pending invitation (admins)",
                    description="404 for an invitation of another organization; 409 invitation_not_pending.")
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         issuer = selectors.issuer_require(user=request.user)
         invitation = services.invitation_revoke(issuer=issuer, pk=pk, actor=request.user)
         return Response(IssuerInvitationOutput(invitation).data)

@@ -16,22 +16,22 @@ from compliance import selectors as compliance_selectors
 from .models import Security, Subscription
 
 
-def investor_facts(user) -> rules.InvestorFacts:  # noqa: ANN001
+def investor_facts(user) -> rules.InvestorFacts:
     return compliance_selectors.investor_facts_for(user=user)
 
 
-def holding_facts(*, user, security: Security) -> rules.HoldingFacts:  # noqa: ANN001
+def holding_facts(*, user, security: Security) -> rules.HoldingFacts:
     active = Subscription.objects.filter(offering__security=security, status__in=Subscription.ACTIVE)
     balance = active.filter(investor=user).aggregate(s=Sum("units"))["s"] or 0
     holders = active.values("investor").distinct().count()
     return rules.HoldingFacts(balance=int(balance), free_balance=int(balance), holder_count=holders)
 
 
-def eligibility_for(*, user, security: Security, today: date) -> rules.Verdict:  # noqa: ANN001
+def eligibility_for(*, user, security: Security, today: date) -> rules.Verdict:
     return rules.check_eligibility(investor=investor_facts(user), rules=security.rules(), today=today)
 
 
-def issue_verdict(*, user, security: Security, units: int, today: date) -> rules.Verdict:  # noqa: ANN001
+def issue_verdict(*, user, security: Security, units: int, today: date) -> rules.Verdict:
     return rules.check_issue(
         investor=investor_facts(user), rules=security.rules(),
         holding=holding_facts(user=user, security=security), amount=units, today=today,
@@ -39,4 +39,4 @@ def issue_verdict(*, user, security: Security, units: int, today: date) -> rules
 
 
 def reason_messages(verdict: rules.Verdict) -> list[str]:
-    return [_(rules.MESSAGES[code]) for code in verdict.reasons]  # noqa: INT001 (messages are in compliance's catalog)
+    return [_(rules.MESSAGES[code]) for code in verdict.reasons]

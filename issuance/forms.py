@@ -114,11 +114,11 @@ class OfferingForm(forms.Form):
                                            widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     @staticmethod
-    def initial_for(offering) -> dict:  # noqa: ANN001
+    def initial_for(offering) -> dict:
         """The edit form's starting values: the stored terms as an issuer typed them, limits
         in whole units (base units / 10^decimals) and the price in the currency's minor units
         (100000, not the column's 100000.00, for JPY)."""
-        def whole(base_units) -> str:  # noqa: ANN001
+        def whole(base_units) -> str:
             return format(offering.units(base_units).normalize(), "f")
 
         return {"title": offering.title, "currency": offering.currency, "price": str(offering.unit_price.amount),

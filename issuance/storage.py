@@ -50,7 +50,7 @@ def _label(content_type: str) -> str:
     return labels.get(content_type, content_type[:100])
 
 
-def content_type_of(upload) -> str:  # noqa: ANN001
+def content_type_of(upload) -> str:
     """The detected content type of an accepted upload, or an ApplicationError on field
     "file": `file_type` when the content is none of PDF/PNG/JPEG/plain text,
     `file_type_mismatch` when the browser declared another type than the content."""
@@ -81,13 +81,13 @@ def display_name(name: str, content_type: str) -> str:
 _stored: ContextVar[list[str] | None] = ContextVar("issuance_stored_files", default=None)
 
 
-def removes_files_on_failure(service):  # noqa: ANN001, ANN201
+def removes_files_on_failure(service):
     """For a service that stores files inside its own durable transaction (put this decorator
     OUTSIDE transaction.atomic): when it raises after storing, because the row insert, the
     audit event or the commit failed, the files it stored are deleted again, so a failed
     upload leaves no orphan on disk."""
     @functools.wraps(service)
-    def wrapper(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+    def wrapper(*args, **kwargs):
         token = _stored.set([])
         try:
             return service(*args, **kwargs)
@@ -101,7 +101,7 @@ def removes_files_on_failure(service):  # noqa: ANN001, ANN201
     return wrapper
 
 
-def store(upload, *, folder: str) -> dict:  # noqa: ANN001
+def store(upload, *, folder: str) -> dict:
     """Check the upload, write it under a random name with the suffix of its detected type,
     and return the model fields (file_path, file_name, size, sha256, content_type)."""
     if upload is None or not getattr(upload, "size", 0):
@@ -121,5 +121,5 @@ def store(upload, *, folder: str) -> dict:  # noqa: ANN001
             "sha256": digest.hexdigest(), "content_type": content_type}
 
 
-def open_document(doc):  # noqa: ANN001, ANN201
+def open_document(doc):
     return storage().open(doc.file_path, "rb")

@@ -35,12 +35,12 @@ from .forms import (
 from .models import OfferingDocument
 
 
-def _render(request, template: str, context: dict, forms=()):  # noqa: ANN001, ANN202
+def _render(request, template: str, context: dict, forms=()):
     status = 400 if any(f.is_bound and f.errors for f in forms) else 200
     return render(request, f"issuance/{template}", context, status=status)
 
 
-def _button(request, action, ok: str, target, form=None):  # noqa: ANN001, ANN202
+def _button(request, action, ok: str, target, form=None):
     """Run a POST-button service; show its refusal as a message on the page we return to.
     `form` (bound to the POST) checks the button's own inputs first."""
     run_with_message(request, action, ok, form=form)
@@ -50,7 +50,7 @@ def _button(request, action, ok: str, target, form=None):  # noqa: ANN001, ANN20
 # --- issuer home, onboarding, members ------------------------------------------------------
 
 @login_required
-def issuer_home(request):  # noqa: ANN001, ANN201
+def issuer_home(request):
     if organization_choice_required(user=request.user):
         return redirect(f"{reverse('accounts:organization-choose')}?next={reverse('issuance:home')}")
     issuer = selectors.issuer_for(user=request.user)
@@ -66,7 +66,7 @@ def issuer_home(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def issuer_apply(request):  # noqa: ANN001, ANN201
+def issuer_apply(request):
     org = selectors.organization_for(user=request.user)
     if org is None:
         raise NotFoundError(_("You do not belong to an organization."), code="no_organization")
@@ -87,7 +87,7 @@ def issuer_apply(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def issuer_document_add(request):  # noqa: ANN001, ANN201
+def issuer_document_add(request):
     issuer = selectors.issuer_require(user=request.user)
     form = IssuerDocumentForm(request.POST, request.FILES)
     if form.is_valid():
@@ -101,7 +101,7 @@ def issuer_document_add(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def issuer_submit(request):  # noqa: ANN001, ANN201
+def issuer_submit(request):
     issuer = selectors.issuer_require(user=request.user)
     return _button(request, lambda: services.issuer_submit(issuer=issuer, actor=request.user),
                    _("Application submitted to compliance."), ["issuance:home"])
@@ -109,7 +109,7 @@ def issuer_submit(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def members(request):  # noqa: ANN001, ANN201
+def members(request):
     issuer = selectors.issuer_require(user=request.user)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -129,7 +129,7 @@ def members(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def invitation_revoke(request, pk: int):  # noqa: ANN001, ANN201
+def invitation_revoke(request, pk: int):
     issuer = selectors.issuer_require(user=request.user)
     return _button(request, lambda: services.invitation_revoke(issuer=issuer, pk=pk, actor=request.user),
                    _("Invitation revoked."), ["issuance:members"])
@@ -137,7 +137,7 @@ def invitation_revoke(request, pk: int):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def member_role_change(request, pk: int):  # noqa: ANN001, ANN201
+def member_role_change(request, pk: int):
     issuer = selectors.issuer_require(user=request.user)
     m = selectors.membership_get_for(user=request.user, issuer=issuer, pk=pk)
     return _button(request, lambda: services.member_role_set(membership=m, role=request.POST.get("role", ""),
@@ -148,14 +148,14 @@ def member_role_change(request, pk: int):  # noqa: ANN001, ANN201
 # --- compliance review of issuers -----------------------------------------------------------
 
 @login_required
-def issuer_review_list(request):  # noqa: ANN001, ANN201
+def issuer_review_list(request):
     desk_ensure(request.user, Action.ISSUER_DECIDE, object_type="issuance.issuer")
     return render(request, "issuance/issuer_review_list.html", {"issuers": selectors.issuers_for_review()})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def issuer_review(request, pk: int):  # noqa: ANN001, ANN201
+def issuer_review(request, pk: int):
     desk_ensure(request.user, Action.ISSUER_DECIDE, object_type="issuance.issuer", object_id=pk)
     issuer = selectors.issuer_get_for(user=request.user, pk=pk)
     form = ReasonForm(request.POST if request.POST.get("decision") == "reject" else None)
@@ -175,7 +175,7 @@ def issuer_review(request, pk: int):  # noqa: ANN001, ANN201
 
 
 @login_required
-def issuer_document(request, pk: int):  # noqa: ANN001, ANN201
+def issuer_document(request, pk: int):
     doc = selectors.issuer_document_get_for(user=request.user, pk=pk)
     return FileResponse(storage.open_document(doc), as_attachment=True, filename=doc.file_name,
                         content_type=doc.content_type)
@@ -185,7 +185,7 @@ def issuer_document(request, pk: int):  # noqa: ANN001, ANN201
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def security_create(request):  # noqa: ANN001, ANN201
+def security_create(request):
     issuer = selectors.issuer_require(user=request.user)
     form = SecurityForm(request.POST or None, initial={"kind": "bond", "currency": "JPY", "redemption_price": "100"})
     if request.method == "POST" and form.is_valid():
@@ -200,7 +200,7 @@ def security_create(request):  # noqa: ANN001, ANN201
 
 
 @login_required
-def security_detail(request, pk: int):  # noqa: ANN001, ANN201
+def security_detail(request, pk: int):
     security = selectors.security_get_for(user=request.user, pk=pk)
     offerings = selectors.offerings_for_issuer(issuer=security.issuer).filter(security=security)
     return render(request, "issuance/security_detail.html", {"security": security, "offerings": offerings})
@@ -208,7 +208,7 @@ def security_detail(request, pk: int):  # noqa: ANN001, ANN201
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def offering_create(request, security_pk: int):  # noqa: ANN001, ANN201
+def offering_create(request, security_pk: int):
     security = selectors.security_get_for(user=request.user, pk=security_pk)
     form = OfferingForm(request.POST or None, initial={"currency": security.currency, "title": f"{security.name}"})
     if request.method == "POST" and form.is_valid():
@@ -224,7 +224,7 @@ def offering_create(request, security_pk: int):  # noqa: ANN001, ANN201
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def offering_edit(request, pk: int):  # noqa: ANN001, ANN201
+def offering_edit(request, pk: int):
     """Edit a draft (issuer admins). Others get what the other offering pages give them (404
     for outsiders, 403 for a plain member); a published, closed or cancelled offering sends
     the admin back to it with the reason, and nothing changes."""
@@ -251,7 +251,7 @@ def offering_edit(request, pk: int):  # noqa: ANN001, ANN201
 
 
 @login_required
-def offering_detail(request, pk: int):  # noqa: ANN001, ANN201
+def offering_detail(request, pk: int):
     offering = selectors.offering_get_for(user=request.user, pk=pk)
     context = {"offering": offering, "doc_form": OfferingDocumentForm(), "funded_form": FundedForm(),
                "reason_form": ReasonForm(),
@@ -263,7 +263,7 @@ def offering_detail(request, pk: int):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def offering_document_add(request, pk: int):  # noqa: ANN001, ANN201
+def offering_document_add(request, pk: int):
     offering = selectors.offering_get_for(user=request.user, pk=pk)
     form = OfferingDocumentForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -277,7 +277,7 @@ def offering_document_add(request, pk: int):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def offering_action(request, pk: int, action: str):  # noqa: ANN001, ANN201
+def offering_action(request, pk: int, action: str):
     offering = selectors.offering_get_for(user=request.user, pk=pk)
     form = ButtonInput(request.POST)
     reason = lambda: form.cleaned_data["reason"]  # noqa: E731 - read once the form is valid
@@ -296,7 +296,7 @@ def offering_action(request, pk: int, action: str):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def subscription_action(request, pk: int, action: str):  # noqa: ANN001, ANN201
+def subscription_action(request, pk: int, action: str):
     sub = selectors.subscription_get_for_issuer(user=request.user, pk=pk)
     form = FundedForm(request.POST) if action == "funded" else ButtonInput(request.POST)
     data = lambda: form.cleaned_data  # noqa: E731 - read once the form is valid
@@ -317,7 +317,7 @@ def subscription_action(request, pk: int, action: str):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def subscriptions_bulk(request, pk: int):  # noqa: ANN001, ANN201
+def subscriptions_bulk(request, pk: int):
     offering = selectors.offering_get_for(user=request.user, pk=pk)
     ids = page_ints(request.POST.getlist("subscription"))
     form = ButtonInput(request.POST)
@@ -334,7 +334,7 @@ def subscriptions_bulk(request, pk: int):  # noqa: ANN001, ANN201
 
 
 @login_required
-def offering_document(request, pk: int):  # noqa: ANN001, ANN201
+def offering_document(request, pk: int):
     doc = selectors.offering_document_get_for(user=request.user, pk=pk)
     return FileResponse(storage.open_document(doc), as_attachment=doc.content_type != "application/pdf",
                         filename=doc.file_name, content_type=doc.content_type)
@@ -343,13 +343,13 @@ def offering_document(request, pk: int):  # noqa: ANN001, ANN201
 # --- investor side -------------------------------------------------------------------------
 
 @login_required
-def market(request):  # noqa: ANN001, ANN201
+def market(request):
     return render(request, "issuance/market.html", {"rows": selectors.offerings_for_investor(user=request.user)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def market_offering(request, pk: int):  # noqa: ANN001, ANN201
+def market_offering(request, pk: int):
     offering = selectors.offering_get_published(user=request.user, pk=pk)
     verdict = eligibility.eligibility_for(user=request.user, security=offering.security, today=business_today())
     form = SubscribeForm(request.POST or None)
@@ -369,14 +369,14 @@ def market_offering(request, pk: int):  # noqa: ANN001, ANN201
 
 
 @login_required
-def my_subscriptions(request):  # noqa: ANN001, ANN201
+def my_subscriptions(request):
     return render(request, "issuance/my_subscriptions.html",
                   {"subscriptions": selectors.subscriptions_of_investor(user=request.user)})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def my_subscription(request, pk: int):  # noqa: ANN001, ANN201
+def my_subscription(request, pk: int):
     sub = selectors.subscription_get_for_investor(user=request.user, pk=pk)
     agreement = sub.offering.document(OfferingDocument.Kind.AGREEMENT)
     if request.method == "POST":

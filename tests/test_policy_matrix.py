@@ -62,30 +62,30 @@ class Exercise:
     state: Callable[[object], object]
 
 
-def _wallet(user):  # noqa: ANN001, ANN202
+def _wallet(user):
     from investors.models import Wallet
 
     return Wallet.objects.filter(profile__user=user, status=Wallet.Status.ACTIVE).order_by("id").first()
 
 
-def _holding(env):  # noqa: ANN001, ANN202
+def _holding(env):
     """The bond with 10 units issued to the persona investor's wallet, and a second investor."""
     ledger_services.tokens_issue(security=env.bond, wallet=env.wallet, amount=10, actor=env.admin, reason="setup")
     other, wallets = approved_investor(email="taro@example.test")
     return SimpleNamespace(security=env.bond, wallet=env.wallet.address, to_wallet=wallets[0].address)
 
 
-def _positions(ctx):  # noqa: ANN001, ANN202
+def _positions(ctx):
     return sorted(Position.objects.filter(security=ctx.security).values_list("wallet", "balance", "frozen",
                                                                              "wallet_frozen"))
 
 
-def _sub(env, status):  # noqa: ANN001, ANN202
+def _sub(env, status):
     offering = OfferingFactory(security=env.bond, documents=False)
     return SubscriptionFactory(offering=offering, investor=env.investor, units=5, status=status)
 
 
-def _status(obj):  # noqa: ANN001, ANN202
+def _status(obj):
     return type(obj).objects.values_list("status", flat=True).get(pk=obj.pk)
 
 
@@ -100,12 +100,12 @@ TERMS = {"title": "Green Bond 2031", "currency": "JPY", "price": "100000", "min_
          "closes_on": dt.date(2026, 6, 30), "payment_instructions": "MUFG 1234567"}
 
 
-def _member_to_promote(env):  # noqa: ANN001, ANN202
+def _member_to_promote(env):
     user = UserFactory(email="promote@issuer.test", role=Role.ISSUER)
     return MembershipFactory(user=user, organization=env.org, role=Membership.Role.MEMBER)
 
 
-def _people(issuer):  # noqa: ANN001, ANN202
+def _people(issuer):
     """Memberships and invitations of the issuer's organization (an invitation is a row of
     its own once accepting is the invitee's step)."""
     counts = [Membership.objects.filter(organization_id=issuer.organization_id).count()]
@@ -118,13 +118,13 @@ def _people(issuer):  # noqa: ANN001, ANN202
     return counts
 
 
-def _failed_entry(env):  # noqa: ANN001, ANN202
+def _failed_entry(env):
     entry = outbox_put(TokenPause(security_id=env.bond.pk), idempotency_key="policy:retry")
     OutboxEntry.objects.filter(pk=entry.pk).update(status=OutboxEntry.Status.FAILED, last_error="x")
     return entry
 
 
-def _forced_request(env):  # noqa: ANN001, ANN202
+def _forced_request(env):
     ctx = _holding(env)
     return ledger_services.forced_transfer_request(security=ctx.security, from_wallet=ctx.wallet,
                                                    to_wallet=ctx.to_wallet, amount=1, reason="court order",
@@ -254,7 +254,7 @@ EXERCISES: dict[Action, Exercise] = {
 
 
 @pytest.fixture
-def other_admin(db):  # noqa: ANN001
+def other_admin(db):
     """The admin of another organization (an approved issuer too)."""
     org = OrganizationFactory(name="Other Robotics K.K.")
     IssuerFactory(organization=org)
@@ -265,7 +265,7 @@ def other_admin(db):  # noqa: ANN001
 
 
 @pytest.fixture
-def env(settings, tmp_path, issuer_org, issuer_admin, second_officer, verified_investor):  # noqa: ANN001
+def env(settings, tmp_path, issuer_org, issuer_admin, second_officer, verified_investor):
     settings.ISSUANCE_DOCUMENT_ROOT = tmp_path / "issuance-docs"
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.CHAIN_RPC_URL = ""   # a reconciliation records "not configured" instead of calling a node

@@ -11,7 +11,7 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def may(context, action: str, organization_id: int | None = None) -> bool:  # noqa: ANN001
+def may(context, action: str, organization_id: int | None = None) -> bool:
     request = context.get("request")
     user = getattr(request, "user", None)
     return policy_allows(user, Action(action), organization_id=organization_id)

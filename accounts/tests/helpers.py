@@ -8,7 +8,7 @@ import time
 from django_otp.oath import TOTP
 
 
-def wrong_totp(device) -> str:  # noqa: ANN001
+def wrong_totp(device) -> str:
     """A six-digit code that is certainly not valid for `device` around now (a fixed
     'wrong' code would match the real one once in a while)."""
     totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
@@ -20,7 +20,7 @@ def wrong_totp(device) -> str:  # noqa: ANN001
     return next(code for code in ("000000", "111111", "222222", "333333", "444444") if code not in near)
 
 
-def dashboard_title(response) -> str:  # noqa: ANN001
+def dashboard_title(response) -> str:
     match = re.search(r'data-testid="dashboard-title">([^<]*)<', response.content.decode())
     assert match, "not a dashboard page"
     return match.group(1).strip()
@@ -37,7 +37,7 @@ def founding_state() -> tuple[int, int, int, int]:
             AuditEvent.objects.filter(action__in=actions).count())
 
 
-def api_token_for(user, *, two_factor_verified: bool | None = None, device: str = "tests") -> str:  # noqa: ANN001
+def api_token_for(user, *, two_factor_verified: bool | None = None, device: str = "tests") -> str:
     """An API token for `user` as POST /api/auth/token/ issues it (a knox token of one device);
     by default verified for 2FA exactly when the person needs it (staff ask with a TOTP code).
     Send it as HTTP_AUTHORIZATION=f"Token {key}"."""

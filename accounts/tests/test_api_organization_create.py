@@ -14,7 +14,7 @@ def url() -> str:
     return reverse("accounts-api:organization-create")
 
 
-def _post(client, url: str, data: dict, **headers):  # noqa: ANN001, ANN003, ANN202
+def _post(client, url: str, data: dict, **headers):
     return client.post(url, data, content_type="application/json", **headers)
 
 

@@ -15,7 +15,7 @@ TOKEN = reverse("api:token")
 ME = reverse("api:me")
 
 
-def _ask_token(client, **data):  # noqa: ANN001, ANN003
+def _ask_token(client, **data):
     return client.post(TOKEN, data, content_type="application/json")
 
 

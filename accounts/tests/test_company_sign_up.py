@@ -22,7 +22,7 @@ ENROL = reverse("accounts:2fa-enrol")
 GOOD_PASSWORD = "plum-blossom-river-42"
 
 
-def _form(**overrides) -> dict:  # noqa: ANN003
+def _form(**overrides) -> dict:
     data = {
         "company_name": "Kumo Energy K.K.",
         "full_name": "Ren Kobayashi",

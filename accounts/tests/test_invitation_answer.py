@@ -15,7 +15,7 @@ from accounts.tests.factories import PASSWORD, MembershipFactory, OrganizationFa
 from core.models import AuditEvent
 
 
-def invite(organization, inviter, email, role="member"):  # noqa: ANN001, ANN201
+def invite(organization, inviter, email, role="member"):
     """An invitation as issuance's member_invite stores it; returns (invitation, token)."""
     token, token_hash = invitation_token_new()
     invitation = Invitation.objects.create(organization=organization, email=email, role=role, invited_by=inviter,
@@ -23,31 +23,31 @@ def invite(organization, inviter, email, role="member"):  # noqa: ANN001, ANN201
     return invitation, token
 
 
-def signed_in(user) -> Client:  # noqa: ANN001
+def signed_in(user) -> Client:
     client = Client()
     assert client.post("/accounts/login/", {"email": user.email, "password": PASSWORD}).status_code == 302
     return client
 
 
-def post(client: Client, url: str, body) -> tuple[int, dict]:  # noqa: ANN001
+def post(client: Client, url: str, body) -> tuple[int, dict]:
     response = client.post(url, json.dumps(body), content_type="application/json")
     return response.status_code, response.json()
 
 
 @pytest.fixture
-def home_org(db):  # noqa: ANN001
+def home_org(db):
     return OrganizationFactory(name="Fuji Foods K.K.")
 
 
 @pytest.fixture
-def invitee(home_org):  # noqa: ANN001
+def invitee(home_org):
     user = UserFactory(email="hanako@fuji.test", role=Role.ISSUER)
     MembershipFactory(user=user, organization=home_org, role=Membership.Role.MEMBER)
     return user
 
 
 @pytest.fixture
-def invitation(issuer_org, issuer_admin, invitee):  # noqa: ANN001
+def invitation(issuer_org, issuer_admin, invitee):
     return invite(issuer_org, issuer_admin, "Hanako@Fuji.test")
 
 

@@ -17,14 +17,14 @@ def _page(org_pk: int) -> str:
 
 
 @pytest.fixture
-def member_of_another_org(db):  # noqa: ANN001
+def member_of_another_org(db):
     return MembershipFactory(
         user__email="admin@rival.test", user__role=Role.ISSUER,
         organization=OrganizationFactory(name="Rival Holdings"), role=Membership.Role.MEMBER,
     ).user
 
 
-def _denied_events(user, org_pk: int):  # noqa: ANN001
+def _denied_events(user, org_pk: int):
     return AuditEvent.objects.filter(action="access_denied", actor=user, object_type="accounts.organization",
                                      object_id=str(org_pk))
 

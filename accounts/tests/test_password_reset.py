@@ -17,13 +17,13 @@ SENT = reverse("accounts:password-reset-done")
 NEW_PASSWORD = "cherry-lantern-harbour-77"
 
 
-def _link_in(message) -> str:  # noqa: ANN001
+def _link_in(message) -> str:
     match = re.search(r"http://testserver(/accounts/reset/[^/\s]+/[^/\s]+/)", message.body)
     assert match, message.body
     return match.group(1)
 
 
-def _set_new_password(client, link: str, password: str = NEW_PASSWORD):  # noqa: ANN001
+def _set_new_password(client, link: str, password: str = NEW_PASSWORD):
     form_page = client.get(link, follow=True)  # Django swaps the token for a session marker
     assert form_page.status_code == 200
     set_password_url = form_page.redirect_chain[-1][0]

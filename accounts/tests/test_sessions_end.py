@@ -18,7 +18,7 @@ DASHBOARD = reverse("accounts:dashboard")
 NEW_PASSWORD = "cherry-lantern-harbour-77"
 
 
-def _signed_in_browser(user) -> Client:  # noqa: ANN001
+def _signed_in_browser(user) -> Client:
     browser = Client()
     browser.force_login(user)
     assert browser.get(DASHBOARD).status_code == 200
@@ -29,7 +29,7 @@ def _works(key: str) -> bool:
     return Client().get(ME, HTTP_AUTHORIZATION=f"Token {key}").status_code == 200
 
 
-def _reset_password(client, user) -> None:  # noqa: ANN001
+def _reset_password(client, user) -> None:
     uid = urlsafe_base64_encode(force_bytes(user.pk))
     link = reverse("accounts:password-reset-confirm", args=[uid, default_token_generator.make_token(user)])
     form_page = client.get(link, follow=True)

@@ -12,7 +12,7 @@ DASHBOARD = reverse("accounts:dashboard")
 WRONG_MESSAGE = "The e-mail address or password is not correct."
 
 
-def _is_signed_in(client) -> bool:  # noqa: ANN001
+def _is_signed_in(client) -> bool:
     return "_auth_user_id" in client.session
 
 

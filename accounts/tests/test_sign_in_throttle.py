@@ -14,11 +14,11 @@ ATTACKER = "203.0.113.66"
 OFFICE = "198.51.100.7"     # an office behind one NAT address
 
 
-def _page(client, email, password, ip):  # noqa: ANN001, ANN202
+def _page(client, email, password, ip):
     return client.post(LOGIN, {"email": email, "password": password}, REMOTE_ADDR=ip)
 
 
-def _api(client, email, password, ip):  # noqa: ANN001, ANN202
+def _api(client, email, password, ip):
     return client.post(TOKEN, {"email": email, "password": password}, content_type="application/json", REMOTE_ADDR=ip)
 
 

@@ -11,7 +11,7 @@ SIGN_UP = reverse("accounts:signup")
 GOOD_PASSWORD = "plum-blossom-river-42"
 
 
-def _form(**overrides) -> dict:  # noqa: ANN003
+def _form(**overrides) -> dict:
     data = {
         "full_name": "Aiko Tanaka",
         "email": "aiko@example.test",

@@ -22,11 +22,11 @@ INVALID_CODE = "That code is not valid. Check the time on your phone and try aga
 
 
 @pytest.fixture
-def staff_without_device(db):  # noqa: ANN001
+def staff_without_device(db):
     return UserFactory(email="new.operator@shoken.test", role=Role.OPERATOR)
 
 
-def _device(user) -> TOTPDevice:  # noqa: ANN001
+def _device(user) -> TOTPDevice:
     return TOTPDevice.objects.get(user=user)
 
 

@@ -72,7 +72,7 @@ def new_wallet() -> str:
     return Account.create().address
 
 
-def settle(backend, *, timeout: float = 30.0) -> None:  # noqa: ANN001
+def settle(backend, *, timeout: float = 30.0) -> None:
     """Run relay + confirmer sweeps until no action is pending or submitted (bounded)."""
     from django.utils import timezone
 
@@ -124,7 +124,7 @@ def mirrored_bond(db, backend, registry, issuer_org, issuer_admin, verified_inve
                            second_user=profile.user)
 
 
-def prepare_only(entry: OutboxEntry, backend):  # noqa: ANN001, ANN201
+def prepare_only(entry: OutboxEntry, backend):
     """The relay's steps for one claimed entry up to the commit of its PREPARED transaction,
     then the process 'dies' (nothing is broadcast). Returns the relay's Prepared."""
     from chain.relay import claim_pending

@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def auth(login_verified, operator) -> dict:  # noqa: ANN001
+def auth(login_verified, operator) -> dict:
     login_verified(operator)  # the `client` fixture now has an operator session that passed 2FA
     return {}
 

@@ -15,7 +15,7 @@ from .conftest import new_wallet, put, register_wallet_payload, settle
 TOKEN = {"security_id": 62, "name": "Fallback Bond", "symbol": "FB62", "decimals": 0, "rules": {}}
 
 
-def _setup(backend):  # noqa: ANN001
+def _setup(backend):
     good = [new_wallet(), new_wallet()]
     for i, wallet in enumerate(good):
         put("registry.register_wallet", register_wallet_payload(200 + i, wallet), f"wallet:f{i}:add")
@@ -29,7 +29,7 @@ def _setup(backend):  # noqa: ANN001
     return token, good, mints
 
 
-def _statuses(mints):  # noqa: ANN001, ANN202
+def _statuses(mints):
     for m in mints:
         m.refresh_from_db()
     return [m.status for m in mints]
@@ -55,10 +55,10 @@ def test_a_batch_that_reverts_on_chain_falls_back_to_single_mints(db, backend, r
         """The backend, except that gas estimation passes (as when the chain changed between
         the estimate and the block): the batch goes out and reverts on chain."""
 
-        def __getattr__(self, name):  # noqa: ANN001, ANN204
+        def __getattr__(self, name):
             return getattr(backend, name)
 
-        def estimate_gas_many(self, calls) -> list[int]:  # noqa: ANN001
+        def estimate_gas_many(self, calls) -> list[int]:
             return [1_000_000 for _ in calls]
 
     outcome = relay_batch(unit, ctx=SweepContext(StaleEstimate()))

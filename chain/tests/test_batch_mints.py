@@ -12,7 +12,7 @@ from .conftest import new_wallet, put, register_wallet_payload, settle
 TOKEN = {"security_id": 61, "name": "Batch Bond", "symbol": "BB61", "decimals": 0, "rules": {}}
 
 
-def _token_with_holders(backend, n: int) -> tuple[str, list[str]]:  # noqa: ANN001
+def _token_with_holders(backend, n: int) -> tuple[str, list[str]]:
     wallets = [new_wallet() for _ in range(n)]
     for i, wallet in enumerate(wallets):
         put("registry.register_wallet", register_wallet_payload(100 + i, wallet), f"wallet:b{i}:add")

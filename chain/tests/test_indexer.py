@@ -69,7 +69,7 @@ def test_a_reorg_re_read_does_not_record_twice(mirrored_bond, backend, chain_sna
     assert register_positions(security=b.security) == {b.first: (120, 0), b.second: (30, 0)}
 
 
-def investor_transfer(b, amount: int):  # noqa: ANN001, ANN201
+def investor_transfer(b, amount: int):
     from chain.port import ContractCall
 
     return ContractCall("SecurityToken", "transfer", (b.first, amount), b.token)

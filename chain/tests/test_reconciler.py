@@ -64,7 +64,7 @@ def test_a_revoked_registry_wallet_is_a_registry_break(mirrored_bond, backend):
     assert brk.register_value.endswith("active") and brk.chain_value.endswith("revoked")
 
 
-def _registry(backend) -> str:  # noqa: ANN001
+def _registry(backend) -> str:
     from chain.models import DeployedContract
 
     return DeployedContract.objects.get(name="InvestorRegistry", chain_id=backend.chain_id()).address

@@ -18,19 +18,19 @@ TOKEN = {"security_id": 71, "name": "Round Trip Bond", "symbol": "RT71", "decima
 class Counting:
     """The backend, counting the batch calls the relay makes (and what each carried)."""
 
-    def __init__(self, backend) -> None:  # noqa: ANN001
+    def __init__(self, backend) -> None:
         self._backend = backend
         self.estimates: list[int] = []
         self.broadcasts: list[int] = []
 
-    def __getattr__(self, name):  # noqa: ANN001, ANN204
+    def __getattr__(self, name):
         return getattr(self._backend, name)
 
-    def estimate_gas_many(self, calls):  # noqa: ANN001, ANN201
+    def estimate_gas_many(self, calls):
         self.estimates.append(len(calls))
         return self._backend.estimate_gas_many(calls)
 
-    def broadcast_many(self, raws):  # noqa: ANN001, ANN201
+    def broadcast_many(self, raws):
         self.broadcasts.append(len(raws))
         return self._backend.broadcast_many(raws)
 

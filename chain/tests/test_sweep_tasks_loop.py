@@ -35,7 +35,7 @@ def test_the_relay_task_sweeps_until_a_sweep_claims_nothing_holding_the_kick_fla
     claims = iter([3, 1, 0])
     flag_during_sweeps = []
 
-    def sweep(**_):  # noqa: ANN003
+    def sweep(**_):
         flag_during_sweeps.append(broker.get(flag_key(KICK_FLAG)))
         return RelayResult(claimed=next(claims))
 
@@ -66,7 +66,7 @@ def test_the_confirm_task_sweeps_again_while_transactions_are_live_holding_its_f
     live_answers = iter([True, True, False, False])   # after sweeps 1, 2, 3; then after letting go
     flag_during_sweeps = []
 
-    def sweep(**_):  # noqa: ANN003
+    def sweep(**_):
         flag_during_sweeps.append(broker.get(flag_key(CONFIRM_FLAG)))
         return ConfirmResult(confirmed=2)
 

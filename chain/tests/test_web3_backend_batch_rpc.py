@@ -19,7 +19,7 @@ def _register(registry: str, ref: str, *, investor_id: int = 1, wallet: str | No
                         (ref_bytes(ref), wallet or new_wallet(), investor_id, JP, FAR, 1), registry)
 
 
-def _signed(backend, call: ContractCall, *, nonce: int | None = None):  # noqa: ANN001, ANN202
+def _signed(backend, call: ContractCall, *, nonce: int | None = None):
     """Signed locally with a fixed gas limit (no estimate: a reverting call signs too)."""
     max_fee, priority = backend.suggest_fees()
     return backend.build_and_sign(call, nonce=backend.next_nonce() if nonce is None else nonce, gas=300_000,

@@ -15,7 +15,7 @@ def api():
     return APIClient()
 
 
-def _officer_api(user):  # noqa: ANN001, ANN202
+def _officer_api(user):
     client = APIClient()
     token = api_token_for(user)  # tokens are issued only against a TOTP code
     client.credentials(HTTP_AUTHORIZATION=f"Token {token}")

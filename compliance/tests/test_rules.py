@@ -29,12 +29,12 @@ RICH = HoldingFacts(balance=1000, free_balance=1000, holder_count=2)
 NONE = HoldingFacts(balance=0, free_balance=0, holder_count=2)
 
 
-def transfer(sender=ALICE, receiver=BOB, rules=OPEN, s=RICH, r=NONE, amount=10, today=TODAY):  # noqa: ANN001, ANN201
+def transfer(sender=ALICE, receiver=BOB, rules=OPEN, s=RICH, r=NONE, amount=10, today=TODAY):
     return check_transfer(sender=sender, receiver=receiver, rules=rules, sender_holding=s, receiver_holding=r,
                           amount=amount, today=today)
 
 
-def issue(investor=ALICE, rules=OPEN, holding=NONE, amount=10, today=TODAY):  # noqa: ANN001, ANN201
+def issue(investor=ALICE, rules=OPEN, holding=NONE, amount=10, today=TODAY):
     return check_issue(investor=investor, rules=rules, holding=holding, amount=amount, today=today)
 
 
@@ -210,7 +210,7 @@ def test_an_allowed_issue_satisfies_every_rule(investor, rules, holding, amount)
 
 @given(investors, investors, rules_st, holdings, holdings, amounts)
 def test_tightening_a_rule_never_turns_a_refusal_into_an_allowance(sender, receiver, rules, sh, rh, amount):
-    def check(r):  # noqa: ANN001, ANN202
+    def check(r):
         return check_transfer(sender=sender, receiver=receiver, rules=r, sender_holding=sh, receiver_holding=rh,
                               amount=amount, today=TODAY)
 

@@ -50,7 +50,7 @@ def test_a_wrong_method_is_a_coded_405(client, db):
 
 
 @pytest.fixture
-def schema(client, db):  # noqa: ANN001
+def schema(client, db):
     response = client.get(reverse("api-schema"))
     assert response.status_code == 200
     return yaml.safe_load(response.content)

@@ -9,7 +9,7 @@ from core.audit import GENESIS, _digest, audit_record, audit_record_many, audit_
 from core.models import AuditEvent
 
 
-def _batch(actor, n: int = 3) -> list[dict]:  # noqa: ANN001
+def _batch(actor, n: int = 3) -> list[dict]:
     return [{"action": "test.batch", "actor": actor, "object_type": "test.thing", "object_id": str(i),
              "old": {"n": i}, "new": {"n": i + 1, "amount": "1.50"}} for i in range(n)]
 

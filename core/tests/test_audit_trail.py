@@ -19,7 +19,7 @@ TRIGGER = "core_auditevent_no_update_delete"
 
 
 @pytest.fixture
-def three_events(db, verified_investor):  # noqa: ANN001
+def three_events(db, verified_investor):
     with transaction.atomic():
         return [
             audit_record(action="test.first", actor=verified_investor, obj=verified_investor, new={"n": 1}),
@@ -34,7 +34,7 @@ def _verify() -> str:
     return out.getvalue()
 
 
-def _tamper(sql: str, params: list) -> None:  # noqa: ANN001
+def _tamper(sql: str, params: list) -> None:
     """What an attacker with table-owner rights could do: switch the trigger off and edit.
     Everything runs in the test's transaction and is rolled back with it. (ALTER TABLE
     refuses while deferred foreign-key checks are pending, so those are run first.)"""

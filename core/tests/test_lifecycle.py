@@ -12,7 +12,7 @@ Status = OutboxEntry.Status
 
 
 @pytest.fixture
-def pending_entry(db):  # noqa: ANN001
+def pending_entry(db):
     return OutboxEntry.objects.create(kind="token.issue", payload={"amount": "100"}, idempotency_key="lifecycle:1")
 
 

@@ -11,7 +11,7 @@ from core.errors import ApplicationError
 from core.money import UINT256_MAX, Money, allocate, from_base_units, to_base_units
 
 
-def _code(excinfo) -> str:  # noqa: ANN001
+def _code(excinfo) -> str:
     return excinfo.value.code
 
 

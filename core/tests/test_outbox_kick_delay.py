@@ -36,7 +36,7 @@ def _commit_one(key: str) -> None:
         outbox_put(TokenPause(security_id=1), idempotency_key=key)
 
 
-def _sent(client, queue: str) -> list[dict]:  # noqa: ANN001
+def _sent(client, queue: str) -> list[dict]:
     return [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
 
 

@@ -28,7 +28,7 @@ def _on_disk(document: KycDocument) -> bytes:
         return handle.read()
 
 
-def _page(client, document: KycDocument):  # noqa: ANN001, ANN202
+def _page(client, document: KycDocument):
     return client.get(reverse("investors:document-download", args=[document.pk]))
 
 

@@ -104,7 +104,7 @@ def test_an_accepted_kyc_document_is_never_spooled_to_disk_in_plaintext(client, 
     spooled = []
     original = TemporaryUploadedFile.__init__
 
-    def spy(self, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003
+    def spy(self, *args, **kwargs):
         spooled.append(args[0] if args else kwargs.get("name"))
         original(self, *args, **kwargs)
 

@@ -59,7 +59,7 @@ class Offering(models.Model):
         return self.title
 
     @property
-    def issuer(self):  # noqa: ANN201
+    def issuer(self):
         return self.security.issuer
 
     @property
@@ -73,7 +73,7 @@ class Offering(models.Model):
     def amount_for(self, base_units: int | Decimal) -> Money:
         return Money.rounded(self.price * self.units(base_units), self.currency)
 
-    def document(self, kind: str):  # noqa: ANN201
+    def document(self, kind: str):
         return self.documents.filter(kind=kind).order_by("-id").first()
 
 

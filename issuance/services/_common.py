@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 from core.errors import ApplicationError
 
 
-def required(value, *, field: str, label: str):  # noqa: ANN001, ANN201
+def required(value, *, field: str, label: str):
     if value is None or (isinstance(value, str) and not value.strip()):
         message = _("%(field)s is required.") % {"field": label}
         raise ApplicationError(message, code="required", fields={field: [message]})

@@ -53,7 +53,7 @@ def issuer_save(
 
 @storage.removes_files_on_failure
 @transaction.atomic(durable=True)
-def issuer_document_add(*, issuer: Issuer, title: str, upload, actor: User) -> IssuerDocument:  # noqa: ANN001
+def issuer_document_add(*, issuer: Issuer, title: str, upload, actor: User) -> IssuerDocument:
     issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
     policy_ensure(actor, Action.ISSUER_APPLY, organization_id=issuer.organization_id)
     if issuer.status not in (Issuer.Status.DRAFT, Issuer.Status.REJECTED):

@@ -34,7 +34,7 @@ _PRICE = Offering._meta.get_field("price")
 MAX_PRICE = Decimal(10) ** (_PRICE.max_digits - _PRICE.decimal_places)
 
 
-def _units(value, *, decimals: int, field: str, label: str) -> int:  # noqa: ANN001
+def _units(value, *, decimals: int, field: str, label: str) -> int:
     required(value, field=field, label=label)
     try:
         units = to_base_units(value, decimals)
@@ -145,7 +145,7 @@ def _whole(offering: Offering, data: dict) -> dict:
 
 @storage.removes_files_on_failure
 @transaction.atomic(durable=True)
-def offering_document_add(*, offering: Offering, kind: str, upload, actor: User) -> OfferingDocument:  # noqa: ANN001
+def offering_document_add(*, offering: Offering, kind: str, upload, actor: User) -> OfferingDocument:
     offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
     policy_ensure(actor, Action.OFFERING_DOCUMENT_ADD, organization_id=offering.security.issuer.organization_id)
     if kind not in OfferingDocument.Kind.values:

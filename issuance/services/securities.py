@@ -25,7 +25,7 @@ from ._common import invalid, required
 MAX_HOLDERS_LIMIT = 2**31 - 1
 
 
-def _number(value, *, field: str, label: str, max_digits: int, places: int) -> Decimal:  # noqa: ANN001
+def _number(value, *, field: str, label: str, max_digits: int, places: int) -> Decimal:
     """A finite decimal that fits its column (`max_digits`, `places`), or a field error: "NaN",
     "Infinity", "1e400" and 10**30 are input errors here, never a database error."""
     try:
@@ -42,7 +42,7 @@ def _number(value, *, field: str, label: str, max_digits: int, places: int) -> D
     return amount
 
 
-def _positive(value, *, field: str, label: str, currency: str | None = None, allow_zero: bool = False,  # noqa: ANN001
+def _positive(value, *, field: str, label: str, currency: str | None = None, allow_zero: bool = False,
               max_digits: int = 20, places: int = 2) -> Decimal:
     required(value, field=field, label=label)
     amount = _number(value, field=field, label=label, max_digits=max_digits, places=places)
@@ -57,7 +57,7 @@ def _fits(value: str, *, field: str, max_length: int) -> None:
         raise invalid(_("Enter at most %(max)d characters.") % {"max": max_length}, field=field, code="too_long")
 
 
-def _country_set(values, *, field: str) -> list[str]:  # noqa: ANN001
+def _country_set(values, *, field: str) -> list[str]:
     try:
         return sorted({countries.normalize(v) for v in values or [] if str(v).strip()})
     except ApplicationError as exc:

@@ -30,7 +30,7 @@ S = Subscription.Status
 
 
 @transaction.atomic(durable=True)
-def subscription_create(*, offering: Offering, units, actor: User, today: date | None = None) -> Subscription:  # noqa: ANN001
+def subscription_create(*, offering: Offering, units, actor: User, today: date | None = None) -> Subscription:
     """Subscribe for `units` whole units (e.g. '10', or '2.5' for fund units)."""
     today = today or business_today()
     offering = Offering.objects.select_for_update().select_related("security__issuer").get(pk=offering.pk)
@@ -62,7 +62,7 @@ def subscription_create(*, offering: Offering, units, actor: User, today: date |
                       field="units", code="above_remaining_cap")
     verdict = eligibility.issue_verdict(user=actor, security=security, units=base, today=today)
     if not verdict.allowed:
-        raise ApplicationError(_(eligibility.rules.MESSAGES[verdict.code]), code=verdict.reason)  # noqa: INT001
+        raise ApplicationError(_(eligibility.rules.MESSAGES[verdict.code]), code=verdict.reason)
     amount = offering.amount_for(base)
     sub = Subscription.objects.create(offering=offering, investor=actor, units=base, amount=amount.amount,
                                       currency=amount.currency)

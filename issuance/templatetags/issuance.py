@@ -8,7 +8,7 @@ register = template.Library()
 
 
 @register.filter
-def units(value, offering):  # noqa: ANN001, ANN201
+def units(value, offering):
     """Base units -> whole units of the offering's security, without trailing zeros."""
     amount = offering.units(int(value or 0))
     text = format(amount.normalize(), "f") if amount else "0"
@@ -16,11 +16,11 @@ def units(value, offering):  # noqa: ANN001, ANN201
 
 
 @register.filter
-def raised(offering):  # noqa: ANN001, ANN201
+def raised(offering):
     return offering.amount_for(int(getattr(offering, "subscribed", 0) or 0))
 
 
 @register.filter
-def percent(offering):  # noqa: ANN001, ANN201
+def percent(offering):
     target = int(offering.target or 0)
     return (int(getattr(offering, "subscribed", 0) or 0) * 100 // target) if target else 0

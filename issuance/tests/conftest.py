@@ -19,7 +19,7 @@ from .factories import IssuerFactory, OfferingFactory, SecurityFactory
 REAL_INVESTOR_FACTS = eligibility.investor_facts
 
 
-def approved_facts(user, **changes) -> InvestorFacts:  # noqa: ANN001, ANN003
+def approved_facts(user, **changes) -> InvestorFacts:
     values = {"investor_id": user.pk, "kyc_approved": True, "kyc_expires_on": dt.date(2099, 1, 1),
               "country": "JP", "investor_type": InvestorType.RETAIL}
     return InvestorFacts(**{**values, **changes})
@@ -39,26 +39,26 @@ def facts(monkeypatch):
 
 
 @pytest.fixture
-def issuer(issuer_org):  # noqa: ANN001
+def issuer(issuer_org):
     return IssuerFactory(organization=issuer_org)
 
 
 @pytest.fixture
-def bond(issuer, issuer_admin):  # noqa: ANN001
+def bond(issuer, issuer_admin):
     return SecurityFactory(issuer=issuer, created_by=issuer_admin, name="Sakura Green Bond 2031", symbol="SGB31")
 
 
 @pytest.fixture
-def offering(bond):  # noqa: ANN001
+def offering(bond):
     return OfferingFactory(security=bond, title="Sakura Green Bond 2031 offering")
 
 
 @pytest.fixture
-def draft_offering(bond):  # noqa: ANN001
+def draft_offering(bond):
     return OfferingFactory(security=bond, status="draft", title="Draft bond offering")
 
 
 @pytest.fixture
-def other_offering(db):  # noqa: ANN001
+def other_offering(db):
     """Another issuer's published offering (its people are not our personas)."""
     return OfferingFactory(title="Fuji Foods offering")

@@ -79,7 +79,7 @@ class OfferingFactory(factory.django.DjangoModelFactory):
     created_by = factory.SelfAttribute("security.created_by")
 
     @factory.post_generation
-    def documents(obj, create, extracted, **kwargs):  # noqa: N805, ANN001, ANN003
+    def documents(obj, create, extracted, **kwargs):
         if create and extracted is not False:
             stored(OfferingDocument.Kind.MEMORANDUM, obj)
             stored(OfferingDocument.Kind.AGREEMENT, obj)

@@ -17,12 +17,12 @@ BOND_TERMS = {"face_value": "100000", "coupon_rate": "1.5", "coupon_frequency": 
 SECURITY = {"kind": "bond", "name": "Strict Bond", "symbol": "STR", "currency": "JPY", "terms": BOND_TERMS, "rules": {}}
 
 
-def _post(client, url: str, body, method: str = "post"):  # noqa: ANN001, ANN202
+def _post(client, url: str, body, method: str = "post"):
     return getattr(client, method)(url, json.dumps(body) if not isinstance(body, str | bytes) else body,
                                    content_type="application/json")
 
 
-def _fields(response) -> dict:  # noqa: ANN001
+def _fields(response) -> dict:
     assert response.status_code == 400, (response.status_code, response.content[:300])
     error = response.json()["error"]
     assert error["code"] and error["message"]
@@ -35,7 +35,7 @@ def api_client():
 
 
 @pytest.fixture
-def admin_client(login_verified, issuer_admin):  # noqa: ANN001
+def admin_client(login_verified, issuer_admin):
     return login_verified(issuer_admin)
 
 

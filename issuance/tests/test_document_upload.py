@@ -31,7 +31,7 @@ def upload(name: str, content: bytes, content_type: str) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type=content_type)
 
 
-def files_on_disk(settings) -> set[Path]:  # noqa: ANN001
+def files_on_disk(settings) -> set[Path]:
     root = Path(settings.ISSUANCE_DOCUMENT_ROOT)
     return {p for p in root.rglob("*") if p.is_file()} if root.exists() else set()
 
@@ -185,7 +185,7 @@ def test_api_stores_a_real_pdf_as_pdf(api, draft_offering):
 
 # --- a failure after the file was stored ------------------------------------------------------
 
-def _failing_audit(**_):  # noqa: ANN003
+def _failing_audit(**_):
     raise RuntimeError("audit insert failed")
 
 

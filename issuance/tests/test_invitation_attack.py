@@ -22,7 +22,7 @@ FUND = {"kind": "fund", "name": "Robo Fund", "symbol": "RBF", "currency": "USD",
         "terms": {"nav_per_unit": "10.00", "dealing_frequency": "monthly"}, "regulation": "reg_s", "rules": {}}
 
 
-def signed_in(user) -> Client:  # noqa: ANN001
+def signed_in(user) -> Client:
     """A browser session of `user` that passed 2FA when they have a device."""
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -34,18 +34,18 @@ def signed_in(user) -> Client:  # noqa: ANN001
     return client
 
 
-def post(client: Client, url: str, body) -> tuple[int, dict]:  # noqa: ANN001
+def post(client: Client, url: str, body) -> tuple[int, dict]:
     response = client.post(url, json.dumps(body), content_type="application/json")
     return response.status_code, response.json()
 
 
 @pytest.fixture
-def victim_issuer(db):  # noqa: ANN001
+def victim_issuer(db):
     return IssuerFactory(organization=OrganizationFactory(name="Fuji Foods K.K."))
 
 
 @pytest.fixture
-def victim(victim_issuer):  # noqa: ANN001
+def victim(victim_issuer):
     user = UserFactory(email="hanako@fuji.test", role=Role.ISSUER)
     MembershipFactory(user=user, organization=victim_issuer.organization, role=Membership.Role.MEMBER)
     return user

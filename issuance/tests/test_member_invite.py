@@ -14,7 +14,7 @@ from core.models import AuditEvent
 from issuance.services import invitation_revoke, member_invite, member_role_set
 
 
-def _invite(issuer, actor, email, role="member", capture=None):  # noqa: ANN001, ANN202
+def _invite(issuer, actor, email, role="member", capture=None):
     if capture is None:
         return member_invite(issuer=issuer, email=email, role=role, actor=actor, base_url="http://testserver")
     with capture(execute=True):

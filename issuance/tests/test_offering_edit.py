@@ -20,11 +20,11 @@ FORM = {"title": "Sakura Green Bond 2031, second tranche", "currency": "JPY", "p
         "payment_instructions": "SMBC, Marunouchi branch, ordinary 7654321"}
 
 
-def _edit_url(offering) -> str:  # noqa: ANN001
+def _edit_url(offering) -> str:
     return reverse("issuance:offering-edit", args=[offering.pk])
 
 
-def _snapshot(offering) -> dict:  # noqa: ANN001
+def _snapshot(offering) -> dict:
     offering.refresh_from_db()
     return {f: getattr(offering, f) for f in ("title", "status", "currency", "price", "min_subscription",
                                               "max_subscription", "target", "hard_cap", "opens_on", "closes_on",

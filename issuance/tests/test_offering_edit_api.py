@@ -13,15 +13,15 @@ from issuance.models import Offering
 from .factories import OfferingFactory
 
 
-def _url(offering) -> str:  # noqa: ANN001
+def _url(offering) -> str:
     return f"/api/issuance/offerings/{offering.pk}/"
 
 
-def _patch(client, offering, body):  # noqa: ANN001, ANN202
+def _patch(client, offering, body):
     return client.patch(_url(offering), json.dumps(body), content_type="application/json")
 
 
-def _unchanged(offering) -> bool:  # noqa: ANN001
+def _unchanged(offering) -> bool:
     fresh = Offering.objects.get(pk=offering.pk)
     return ((fresh.title, fresh.price, fresh.hard_cap, fresh.status)
             == (offering.title, offering.price, offering.hard_cap, offering.status))

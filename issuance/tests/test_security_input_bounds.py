@@ -14,7 +14,7 @@ BOND = {"face_value": "100000", "coupon_rate": "1.25", "coupon_frequency": "semi
         "issue_date": dt.date(2026, 4, 1), "maturity_date": dt.date(2031, 3, 31)}
 
 
-def _create(issuer, actor, *, kind="bond", name="Bounds", terms=None, rules=None):  # noqa: ANN001, ANN202
+def _create(issuer, actor, *, kind="bond", name="Bounds", terms=None, rules=None):
     return security_create(issuer=issuer, kind=kind, name=name, symbol="BND", currency="JPY",
                            terms=BOND if terms is None else terms, rules=rules or {}, actor=actor)
 

@@ -17,19 +17,19 @@ from .factories import SecurityFactory
 TOKEN = reverse("api:token")
 
 
-def _member_token(client, user, password) -> str:  # noqa: ANN001
+def _member_token(client, user, password) -> str:
     response = client.post(TOKEN, {"email": user.email, "password": password, "device": "laptop"},
                            content_type="application/json")
     assert response.status_code == 200
     return response.json()["token"]
 
 
-def _publish(key: str, offering):  # noqa: ANN001, ANN202
+def _publish(key: str, offering):
     return Client().post(reverse("issuance-api:offering-action", args=[offering.pk, "publish"]), {},
                          content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}")
 
 
-def _pause(key: str, security):  # noqa: ANN001, ANN202
+def _pause(key: str, security):
     return Client().post(f"/api/ledger/securities/{security.pk}/pause/", {"reason": "promotion test"},
                          content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}")
 

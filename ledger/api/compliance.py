@@ -26,7 +26,7 @@ from .serializers import (
 class ComplianceRequestsApi(Base):
     @extend_schema(tags=[TAG], operation_id="ledger_requests_list", parameters=[ComplianceRequestQuery],
                    responses={200: RequestOutput(many=True), **error_responses(400, 403, 404)})
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         wanted = valid(ComplianceRequestQuery, request.query_params.dict())["status"]
         return Response(RequestOutput(selectors.compliance_requests(actor=request.user, status=wanted, limit=500),
                                       many=True).data)
@@ -35,7 +35,7 @@ class ComplianceRequestsApi(Base):
                    description="Ask for a forced transfer or a wallet recovery (compliance officer); a second "
                                "officer decides.",
                    responses={201: RequestOutput, **WRITE_ERRORS})
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         data = valid(compliance_request_input(request.data), request.data)
         security = selectors.ledger_security_get_for(user=request.user, pk=data["security"])
         if data["kind"] == ComplianceRequest.Kind.RECOVER:
@@ -53,7 +53,7 @@ class ComplianceApproveApi(Base):
     @extend_schema(tags=[TAG], operation_id="ledger_request_approve", request=ApproveInput,
                    description="A second compliance officer approves: the request is carried out now.",
                    responses={201: ActionOutput, **WRITE_ERRORS})
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         req = selectors.compliance_request_get_for(actor=request.user, pk=pk)
         data = valid(ApproveInput, request.data)
         action = services.compliance_request_approve(request=req, actor=request.user, reason=data["reason"])
@@ -64,7 +64,7 @@ class ComplianceRejectApi(Base):
     @extend_schema(tags=[TAG], operation_id="ledger_request_reject", request=RejectInput,
                    description="A second compliance officer rejects the request (reason required).",
                    responses={200: RequestOutput, **WRITE_ERRORS})
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         req = selectors.compliance_request_get_for(actor=request.user, pk=pk)
         data = valid(RejectInput, request.data)
         req = services.compliance_request_reject(request=req, actor=request.user, reason=data["reason"])

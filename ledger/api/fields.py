@@ -24,12 +24,12 @@ class AmountField(api_fields.AmountField):
     """core's AmountField, positive and without leading zeros (as the schema's pattern says),
     validated to an int."""
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         kwargs.setdefault("max_length", 77)
         kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+    def to_internal_value(self, data):
         value = super().to_internal_value(data)
         if not re.fullmatch(AMOUNT_PATTERN, value):
             raise serializers.ValidationError(
@@ -37,7 +37,7 @@ class AmountField(api_fields.AmountField):
                 code="invalid")
         return value
 
-    def run_validation(self, data=serializers.empty):  # noqa: ANN001, ANN201
+    def run_validation(self, data=serializers.empty):
         return int(super().run_validation(data))
 
 
@@ -45,7 +45,7 @@ class AmountField(api_fields.AmountField):
                       "description": "a wallet address: 0x and 40 hexadecimal digits, all lower case, all upper "
                                      "case or with a valid EIP-55 checksum (else 400 invalid_wallet)"})
 class AddressField(api_fields.AddressField):
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         kwargs.setdefault("trim_whitespace", False)
         super().__init__(**kwargs)
 
@@ -53,11 +53,11 @@ class AddressField(api_fields.AddressField):
 class IdField(api_fields.StrictIntegerField):
     """An id: a JSON integer, 1 to bigint (not "5", 5.0 or true)."""
 
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         kwargs.setdefault("min_value", 1)
         super().__init__(**kwargs)
 
-    def to_internal_value(self, data):  # noqa: ANN001, ANN201
+    def to_internal_value(self, data):
         if not isinstance(data, int):
             self.fail("invalid")
         return super().to_internal_value(data)
@@ -66,7 +66,7 @@ class IdField(api_fields.StrictIntegerField):
 class DateField(serializers.DateField):
     """YYYY-MM-DD in ASCII digits (DRF's DateField also takes other scripts' digits)."""
 
-    def to_internal_value(self, value):  # noqa: ANN001, ANN201
+    def to_internal_value(self, value):
         if not isinstance(value, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
             self.fail("invalid", format="YYYY-MM-DD")
         return super().to_internal_value(value)
@@ -80,12 +80,12 @@ REQUIRED_REASON_PATTERN = r"^[^\u0000]*\S[^\u0000]*$"
 
 @extend_schema_field({"type": "string", "maxLength": 2000, "pattern": REASON_PATTERN, "default": ""})
 class ReasonField(StrictCharField):
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         super().__init__(max_length=2000, required=False, allow_blank=True, default="", **kwargs)
 
 
 @extend_schema_field({"type": "string", "minLength": 1, "maxLength": 2000, "pattern": REQUIRED_REASON_PATTERN,
                       "description": "required: why (kept in the register and the audit trail)"})
 class RequiredReasonField(StrictCharField):
-    def __init__(self, **kwargs) -> None:  # noqa: ANN003
+    def __init__(self, **kwargs) -> None:
         super().__init__(max_length=2000, **kwargs)

@@ -17,7 +17,7 @@ from .serializers import ActionOutput, HoldingOutput, TransferRequestInput, Tran
 class HoldingsApi(Base):
     @extend_schema(tags=[TAG], operation_id="ledger_holdings", responses={200: HoldingOutput(many=True),
                                                                           **error_responses(403)})
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         rows = []
         for p in selectors.holdings_of_investor(user=request.user):
             can = selectors.transferable_for(position=p)
@@ -30,7 +30,7 @@ class HoldingsApi(Base):
 class HistoryApi(Base):
     @extend_schema(tags=[TAG], operation_id="ledger_history", responses={200: ActionOutput(many=True),
                                                                          **error_responses(403)})
-    def get(self, request):  # noqa: ANN001, ANN201
+    def get(self, request):
         return Response(ActionOutput(selectors.actions_of_investor(user=request.user, limit=500), many=True).data)
 
 
@@ -39,7 +39,7 @@ class TransferRequestApi(Base):
                    description="Move units from one of your holdings; the transfer rules decide at once.",
                    parameters=[IDEMPOTENCY_KEY],
                    responses={201: TransferRequestOutput, **WRITE_ERRORS})
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         position = selectors.position_get_for_investor(user=request.user, pk=pk)
         data = valid(TransferRequestInput, request.data)
         req = services.transfer_request_create(security=position.security, from_wallet=position.wallet,

@@ -30,7 +30,7 @@ from .serializers import (
 class CapTableApi(Base):
     @extend_schema(tags=[TAG], operation_id="ledger_cap_table", parameters=[CapTableQuery],
                    responses={200: CapTableOutput, **READ_ERRORS})
-    def get(self, request, pk: int):  # noqa: ANN001, ANN201
+    def get(self, request, pk: int):
         security = selectors.ledger_security_get_for(user=request.user, pk=pk)
         as_of = valid(CapTableQuery, request.query_params.dict()).get("as_of")
         book = selectors.control_book_for(security=security)
@@ -46,7 +46,7 @@ class CapTableApi(Base):
 
 class ActionsApi(Base):
     @extend_schema(tags=[TAG], operation_id="ledger_actions", responses={200: ActionOutput(many=True), **READ_ERRORS})
-    def get(self, request, pk: int):  # noqa: ANN001, ANN201
+    def get(self, request, pk: int):
         security = selectors.ledger_security_get_for(user=request.user, pk=pk)
         return Response(ActionOutput(selectors.actions_of_security(security=security, limit=500), many=True).data)
 
@@ -54,7 +54,7 @@ class ActionsApi(Base):
 class IssueApi(Base):
     @control_schema("ledger_issue", IssueInput, "Issue (mint) units to an investor's wallet (issuer admin).",
                      keyed=True)
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         security = selectors.ledger_security_get_for(user=request.user, pk=pk)
         data = valid(IssueInput, request.data)
         wallet = selectors.active_wallet_by_address(address=data["wallet"])
@@ -69,7 +69,7 @@ class IssueApi(Base):
 class TransferApi(Base):
     @control_schema("ledger_transfer", TransferInput,
                      "Move units between two registered wallets (issuer admin), under the transfer rules.", keyed=True)
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         security = selectors.ledger_security_get_for(user=request.user, pk=pk)
         data = valid(TransferInput, request.data)
         action = services.tokens_transfer(security=security, from_wallet=data["from_wallet"],
@@ -81,7 +81,7 @@ class TransferApi(Base):
 class RedeemApi(Base):
     @control_schema("ledger_redeem", RedeemInput, "Redeem (burn) units held in a wallet (issuer admin).",
                      keyed=True)
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         security = selectors.ledger_security_get_for(user=request.user, pk=pk)
         data = valid(RedeemInput, request.data)
         action = services.tokens_redeem(security=security, wallet=data["wallet"], amount=data["amount"],
@@ -90,7 +90,7 @@ class RedeemApi(Base):
         return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
 
 
-def _wallet_amount_control(request, pk: int, service):  # noqa: ANN001, ANN202
+def _wallet_amount_control(request, pk: int, service):
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
     data = valid(FreezeTokensInput, request.data)
     action = service(security=security, wallet=data["wallet"], amount=data["amount"], reason=data["reason"],
@@ -98,14 +98,14 @@ def _wallet_amount_control(request, pk: int, service):  # noqa: ANN001, ANN202
     return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
 
 
-def _wallet_control(request, pk: int, service):  # noqa: ANN001, ANN202
+def _wallet_control(request, pk: int, service):
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
     data = valid(FreezeWalletInput, request.data)
     action = service(security=security, wallet=data["wallet"], reason=data["reason"], actor=request.user)
     return Response(ActionOutput(action).data, status=status.HTTP_201_CREATED)
 
 
-def _security_control(request, pk: int, service):  # noqa: ANN001, ANN202
+def _security_control(request, pk: int, service):
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
     data = valid(PauseInput, request.data)
     action = service(security=security, reason=data["reason"], actor=request.user)
@@ -115,49 +115,49 @@ def _security_control(request, pk: int, service):  # noqa: ANN001, ANN202
 class FreezeTokensApi(Base):
     @control_schema("ledger_freeze_tokens", FreezeTokensInput,
                      "Freeze part of a wallet's balance (issuer admin or compliance officer; reason required).")
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         return _wallet_amount_control(request, pk, services.tokens_freeze)
 
 
 class UnfreezeTokensApi(Base):
     @control_schema("ledger_unfreeze_tokens", FreezeTokensInput,
                      "Unfreeze frozen units of a wallet (issuer admin or compliance officer; reason required).")
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         return _wallet_amount_control(request, pk, services.tokens_unfreeze)
 
 
 class FreezeWalletApi(Base):
     @control_schema("ledger_freeze_wallet", FreezeWalletInput,
                      "Freeze a whole wallet for this security (issuer admin or compliance officer; reason required).")
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         return _wallet_control(request, pk, services.wallet_freeze)
 
 
 class UnfreezeWalletApi(Base):
     @control_schema("ledger_unfreeze_wallet", FreezeWalletInput,
                      "Unfreeze a wallet for this security (issuer admin or compliance officer; reason required).")
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         return _wallet_control(request, pk, services.wallet_unfreeze)
 
 
 class PauseApi(Base):
     @control_schema("ledger_pause", PauseInput,
                      "Stop all transfers and issuance of this security (issuer admin or compliance; reason required).")
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         return _security_control(request, pk, services.security_pause)
 
 
 class UnpauseApi(Base):
     @control_schema("ledger_unpause", PauseInput,
                      "Resume a paused security (issuer admin or compliance; reason required).")
-    def post(self, request, pk: int):  # noqa: ANN001, ANN201
+    def post(self, request, pk: int):
         return _security_control(request, pk, services.security_unpause)
 
 class SettleApi(Base):
     @extend_schema(tags=[TAG], operation_id="ledger_settle", request=SettleInput,
                    description="Settle ready-to-settle subscriptions, all or none (issuer staff).",
                    responses={201: ActionOutput(many=True), **WRITE_ERRORS})
-    def post(self, request):  # noqa: ANN001, ANN201
+    def post(self, request):
         ids = valid(SettleInput, request.data)["subscriptions"]
         subs = [subscription_get_for_issuer(user=request.user, pk=i) for i in ids]
         if len(subs) == 1:

@@ -30,7 +30,7 @@ from issuance.models import Security
 from ..models import TokenAction
 
 
-def existing_action(stored_key: str | None, **expected) -> TokenAction | None:  # noqa: ANN003
+def existing_action(stored_key: str | None, **expected) -> TokenAction | None:
     """The action already recorded under this (stored) key, if it is the same action; a
     different action under the same key is refused (nothing written)."""
     if not stored_key:
@@ -39,7 +39,7 @@ def existing_action(stored_key: str | None, **expected) -> TokenAction | None:  
     return None if action is None else same_action(action, **expected)
 
 
-def same_action(action: TokenAction, **expected) -> TokenAction:  # noqa: ANN003
+def same_action(action: TokenAction, **expected) -> TokenAction:
     """`action` when it has the expected field values (a retry of it), else the 409
     idempotency_conflict of a different request under the same key."""
     for field, value in expected.items():
@@ -129,7 +129,7 @@ def duplicate_key(error: IntegrityError) -> bool:
     return "idempotency_key" in str(error)
 
 
-def run_idempotent(fn, /, **kwargs):  # noqa: ANN001, ANN003, ANN201
+def run_idempotent(fn, /, **kwargs):
     """Run a durable use case; when a concurrent twin committed the same idempotency key
     first (unique violation), run it once more: it then finds what the twin recorded and
     returns it (the same request) or refuses it (idempotency_conflict, another request)."""

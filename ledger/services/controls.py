@@ -21,7 +21,7 @@ def _security(security: Security) -> Security:
     return Security.objects.select_related("issuer").get(pk=security.pk)
 
 
-def _position(security: Security, address: str):  # noqa: ANN202
+def _position(security: Security, address: str):
     position = positions_lock(security, [(address, None)]).get(address)
     if position is None:
         raise NotFoundError(_("This wallet holds no tokens of this security."), code="no_position")

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 
 class Api(APIClient):
-    def force_authenticate(self, user=None, token=None):  # noqa: ANN001, ANN201
+    def force_authenticate(self, user=None, token=None):
         """Act as `user`, 2FA verified (as django-otp marks a verified session's user)."""
         if user is not None:
             user.is_verified = lambda: True

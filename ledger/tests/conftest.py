@@ -10,48 +10,48 @@ from .factories import approved_investor
 
 
 @pytest.fixture
-def issuer(issuer_org):  # noqa: ANN001
+def issuer(issuer_org):
     return IssuerFactory(organization=issuer_org)
 
 
 @pytest.fixture
-def bond(issuer, issuer_admin):  # noqa: ANN001
+def bond(issuer, issuer_admin):
     return SecurityFactory(issuer=issuer, created_by=issuer_admin, name="Sakura Green Bond 2031", symbol="SGB31")
 
 
 @pytest.fixture
-def offering(bond):  # noqa: ANN001
+def offering(bond):
     return OfferingFactory(security=bond, title="Sakura Green Bond 2031 offering", documents=False)
 
 
 @pytest.fixture
-def investor_wallet(verified_investor):  # noqa: ANN001
+def investor_wallet(verified_investor):
     return _wallet(verified_investor)
 
 
-def _wallet(user):  # noqa: ANN001, ANN202
+def _wallet(user):
     from investors.models import Wallet
 
     return Wallet.objects.filter(profile__user=user, status=Wallet.Status.ACTIVE).order_by("id").first()
 
 
 @pytest.fixture
-def second_investor(db):  # noqa: ANN001
+def second_investor(db):
     user, wallets = approved_investor(email="taro@example.test")
     return user
 
 
 @pytest.fixture
-def ready_subscription(offering, verified_investor):  # noqa: ANN001
+def ready_subscription(offering, verified_investor):
     return SubscriptionFactory(offering=offering, investor=verified_investor, units=5, status="ready_to_settle")
 
 
-def wallet_of(user):  # noqa: ANN001, ANN201
+def wallet_of(user):
     return _wallet(user)
 
 
 @pytest.fixture
-def api():  # noqa: ANN201
+def api():
     """A JSON API client; api.force_authenticate(persona) signs in with an API token."""
     from .api_client import Api
 

@@ -9,7 +9,7 @@ from investors.models import InvestorProfile
 from investors.tests.factories import InvestorProfileFactory, WalletFactory
 
 
-def approved_investor(*, email: str | None = None, country: str = "JP",  # noqa: ANN201
+def approved_investor(*, email: str | None = None, country: str = "JP",
                       status: str = InvestorProfile.InvestorStatus.QUALIFIED, wallets: int = 1):
     """A KYC-approved investor with `wallets` active wallets; returns (user, [wallet, ...])."""
     user = UserFactory(**({"email": email} if email else {}), role=Role.INVESTOR)

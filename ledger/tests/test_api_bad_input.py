@@ -26,7 +26,7 @@ BAD_ADDRESSES = ["nope", "0x" + "g" * 40, "0x" + "a" * 41, "0x" + "a" * 39, "0x"
 
 
 @pytest.fixture
-def register(bond, issuer_admin, investor_wallet, second_investor, compliance_officer, offering, verified_investor):  # noqa: ANN001, ANN201
+def register(bond, issuer_admin, investor_wallet, second_investor, compliance_officer, offering, verified_investor):
     """A bond with 10 units in the investor's wallet, a pending forced-transfer request and
     a ready-to-settle subscription: something for every write to change."""
     from issuance.tests.factories import SubscriptionFactory
@@ -51,7 +51,7 @@ def _state() -> tuple:
     )
 
 
-def _refused(api, url: str, body: object, *, raw: bytes | None = None) -> None:  # noqa: ANN001
+def _refused(api, url: str, body: object, *, raw: bytes | None = None) -> None:
     content = raw if raw is not None else json.dumps(body).encode()
     response = api.post(url, data=content, content_type="application/json")
     assert 400 <= response.status_code < 500, (url, body, raw, response.status_code, response.content[:300])
@@ -76,7 +76,7 @@ def _hostile_bodies(valid: dict, *, amounts: tuple = (), ids: tuple = (), addres
     return bodies
 
 
-def _check_write(api, url: str, valid: dict, **fields) -> None:  # noqa: ANN001, ANN003
+def _check_write(api, url: str, valid: dict, **fields) -> None:
     before = _state()
     for raw in NOT_OBJECTS:
         _refused(api, url, None, raw=raw)
@@ -93,13 +93,13 @@ def _security_url(register: dict, op: str) -> str:
     return f"/api/ledger/securities/{register['bond'].pk}/{op}/"
 
 
-def test_issue(api, register, issuer_admin):  # noqa: ANN001
+def test_issue(api, register, issuer_admin):
     api.force_authenticate(issuer_admin)
     _check_write(api, _security_url(register, "issue"), {"wallet": register["wallet"], "amount": "1"},
                  amounts=("amount",), addresses=("wallet",))
 
 
-def test_issue_with_a_bad_idempotency_key_header(api, register, issuer_admin):  # noqa: ANN001
+def test_issue_with_a_bad_idempotency_key_header(api, register, issuer_admin):
     api.force_authenticate(issuer_admin)
     before = _state()
     for key in ["", "x" * 129, "with space", "キー", "tab\tkey"]:
@@ -109,7 +109,7 @@ def test_issue_with_a_bad_idempotency_key_header(api, register, issuer_admin):  
     assert _state() == before
 
 
-def test_transfer(api, register, issuer_admin):  # noqa: ANN001
+def test_transfer(api, register, issuer_admin):
     api.force_authenticate(issuer_admin)
     _check_write(api, _security_url(register, "transfer"),
                  {"from_wallet": register["wallet"], "to_wallet": register["to"], "amount": "1"},
@@ -117,26 +117,26 @@ def test_transfer(api, register, issuer_admin):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("op", ["redeem", "freeze_tokens", "unfreeze_tokens"])
-def test_wallet_amount_controls(api, register, issuer_admin, op):  # noqa: ANN001
+def test_wallet_amount_controls(api, register, issuer_admin, op):
     api.force_authenticate(issuer_admin)
     _check_write(api, _security_url(register, op), {"wallet": register["wallet"], "amount": "1", "reason": "r"},
                  amounts=("amount",), addresses=("wallet",))
 
 
 @pytest.mark.parametrize("op", ["freeze_wallet", "unfreeze_wallet"])
-def test_wallet_controls(api, register, issuer_admin, op):  # noqa: ANN001
+def test_wallet_controls(api, register, issuer_admin, op):
     api.force_authenticate(issuer_admin)
     _check_write(api, _security_url(register, op), {"wallet": register["wallet"], "reason": "r"},
                  addresses=("wallet",))
 
 
 @pytest.mark.parametrize("op", ["pause", "unpause"])
-def test_pause_controls(api, register, issuer_admin, op):  # noqa: ANN001
+def test_pause_controls(api, register, issuer_admin, op):
     api.force_authenticate(issuer_admin)
     _check_write(api, _security_url(register, op), {"reason": "r"})
 
 
-def test_settle(api, register, issuer_admin):  # noqa: ANN001
+def test_settle(api, register, issuer_admin):
     api.force_authenticate(issuer_admin)
     url = "/api/ledger/settle/"
     valid = {"subscriptions": [register["subscription"].pk]}
@@ -148,14 +148,14 @@ def test_settle(api, register, issuer_admin):  # noqa: ANN001
     assert _state() == before
 
 
-def test_holding_transfer(api, register, verified_investor):  # noqa: ANN001
+def test_holding_transfer(api, register, verified_investor):
     api.force_authenticate(verified_investor)
     _check_write(api, f"/api/ledger/holdings/{register['position'].pk}/transfer/",
                  {"to_wallet": register["to"], "amount": "1"}, amounts=("amount",), addresses=("to_wallet",),
                  strings=())
 
 
-def test_compliance_request(api, register, compliance_officer):  # noqa: ANN001
+def test_compliance_request(api, register, compliance_officer):
     api.force_authenticate(compliance_officer)
     valid = {"kind": "forced_transfer", "security": register["bond"].pk, "from_wallet": register["wallet"],
              "to_wallet": register["to"], "amount": "1", "reason": "court order"}
@@ -168,7 +168,7 @@ def test_compliance_request(api, register, compliance_officer):  # noqa: ANN001
 
 
 @pytest.mark.parametrize("decision", ["approve", "reject"])
-def test_compliance_decision(api, register, second_officer, decision):  # noqa: ANN001
+def test_compliance_decision(api, register, second_officer, decision):
     api.force_authenticate(second_officer)
     _check_write(api, f"/api/ledger/requests/{register['request'].pk}/{decision}/", {"reason": "checked"})
 
@@ -178,7 +178,7 @@ def test_compliance_decision(api, register, second_officer, decision):  # noqa: 
     "securities/99999999999999999999999/issue/", "holdings/abc/transfer/", "holdings/99999999999999999999999/transfer/",
     "requests/abc/approve/", "requests/99999999999999999999999/reject/", "securities/1/unknown_op/",
 ])
-def test_a_path_id_that_is_not_a_known_number_is_a_404_with_the_error_body(api, register, issuer_admin,  # noqa: ANN001
+def test_a_path_id_that_is_not_a_known_number_is_a_404_with_the_error_body(api, register, issuer_admin,
                                                                            second_officer, path):
     # the requests desk is the officers': anyone else gets 403 for every id (accounts.access)
     api.force_authenticate(second_officer if path.startswith("requests/") else issuer_admin)
@@ -189,14 +189,14 @@ def test_a_path_id_that_is_not_a_known_number_is_a_404_with_the_error_body(api, 
 
 
 @pytest.mark.parametrize("query", ["as_of=2026-13-45", "as_of=%00", "as_of=abc", "as_of=２０２６-01-01"])
-def test_cap_table_bad_date(api, register, issuer_admin, query):  # noqa: ANN001
+def test_cap_table_bad_date(api, register, issuer_admin, query):
     api.force_authenticate(issuer_admin)
     response = api.get(f"/api/ledger/securities/{register['bond'].pk}/cap-table/?{query}")
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
 
 
 @pytest.mark.parametrize("query", ["status=%00", "status=bogus"])
-def test_request_list_bad_status(api, register, compliance_officer, query):  # noqa: ANN001
+def test_request_list_bad_status(api, register, compliance_officer, query):
     api.force_authenticate(compliance_officer)
     response = api.get(f"/api/ledger/requests/?{query}")
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"

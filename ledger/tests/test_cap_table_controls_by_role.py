@@ -7,11 +7,11 @@ from __future__ import annotations
 from django.urls import reverse
 
 
-def _page(client, security) -> str:  # noqa: ANN001
+def _page(client, security) -> str:
     return client.get(reverse("ledger:cap-table", args=[security.pk])).content.decode()
 
 
-def _control(security, op: str) -> str:  # noqa: ANN001
+def _control(security, op: str) -> str:
     return reverse("ledger:control", args=[security.pk, op])
 
 

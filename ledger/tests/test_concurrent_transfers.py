@@ -26,7 +26,7 @@ def _run(threads: list[threading.Thread]) -> None:
         assert not t.is_alive(), "a worker thread hung"
 
 
-def _worker(fn, errors: list):  # noqa: ANN001, ANN202
+def _worker(fn, errors: list):
     def run() -> None:
         try:
             fn()
@@ -44,7 +44,7 @@ def test_opposite_transfers_do_not_deadlock(bond, issuer_admin, investor_wallet,
     a, b = investor_wallet.address, other.address
     errors: list = []
 
-    def many(src: str, dst: str):  # noqa: ANN202
+    def many(src: str, dst: str):
         def go() -> None:
             for _ in range(15):
                 tokens_transfer(security=bond, from_wallet=src, to_wallet=dst, amount=1, actor=issuer_admin)

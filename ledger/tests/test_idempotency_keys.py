@@ -19,7 +19,7 @@ from .conftest import wallet_of
 
 
 @pytest.fixture
-def other_admin(db):  # noqa: ANN001, ANN201
+def other_admin(db):
     """The admin of a second issuer organization."""
     user = UserFactory(email="admin@other-issuer.test", role=Role.ISSUER)
     MembershipFactory(user=user, organization=OrganizationFactory(name="Fuji Foods K.K."), role=Membership.Role.ADMIN)
@@ -28,7 +28,7 @@ def other_admin(db):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture
-def other_bond(other_admin):  # noqa: ANN001, ANN201
+def other_bond(other_admin):
     issuer = IssuerFactory(organization=other_admin.memberships.get().organization)
     return SecurityFactory(issuer=issuer, created_by=other_admin, name="Fuji Bond 2030", symbol="FUJI30")
 
@@ -111,7 +111,7 @@ def test_a_malformed_key_is_refused(bond, issuer_admin, investor_wallet, key):
 
 # --- through the API: the Idempotency-Key header ----------------------------------------------
 
-def _issue(api, bond, wallet, amount: str, key: str | None = None, **body):  # noqa: ANN001, ANN003, ANN202
+def _issue(api, bond, wallet, amount: str, key: str | None = None, **body):
     headers = {"HTTP_IDEMPOTENCY_KEY": key} if key is not None else {}
     return api.post(f"/api/ledger/securities/{bond.pk}/issue/", {"wallet": wallet.address, "amount": amount, **body},
                     format="json", **headers)

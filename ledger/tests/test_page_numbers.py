@@ -12,12 +12,12 @@ from ledger.services import tokens_issue
 
 
 @pytest.fixture
-def held(bond, issuer_admin, investor_wallet):  # noqa: ANN001
+def held(bond, issuer_admin, investor_wallet):
     tokens_issue(security=bond, wallet=investor_wallet, amount=10, actor=issuer_admin, reason="placement")
     return investor_wallet
 
 
-def _balance(bond, wallet) -> int:  # noqa: ANN001
+def _balance(bond, wallet) -> int:
     return int(Position.objects.get(security=bond, wallet=wallet.address).balance)
 
 

@@ -13,7 +13,7 @@ from .conftest import wallet_of
 
 
 @pytest.fixture
-def locked(bond, verified_investor, second_investor):  # noqa: ANN001
+def locked(bond, verified_investor, second_investor):
     holders = [(wallet_of(verified_investor).address, verified_investor),
                (wallet_of(second_investor).address, second_investor)]
     with transaction.atomic():

@@ -48,12 +48,12 @@ class Register(RuleBasedStateMachine):
 
     # -- helpers --------------------------------------------------------------------------
 
-    def _state(self):  # noqa: ANN202
+    def _state(self):
         book = control_book_for(security=self.security)
         return (register_positions(security=self.security), int(book.issued), int(book.redeemed),
                 TokenAction.objects.filter(security=self.security).count(), OutboxEntry.objects.count())
 
-    def _try(self, fn) -> bool:  # noqa: ANN001
+    def _try(self, fn) -> bool:
         before = self._state()
         try:
             fn()

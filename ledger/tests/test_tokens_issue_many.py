@@ -17,7 +17,7 @@ from .factories import approved_investor
 
 
 @pytest.fixture
-def wallets(investor_wallet):  # noqa: ANN001
+def wallets(investor_wallet):
     _user, (second,) = approved_investor(email="hanako@example.test")
     _user, (third,) = approved_investor(email="jiro@example.test")
     return [investor_wallet, second, third]
@@ -125,7 +125,7 @@ def test_the_single_issue_path_stays_lean(bond, issuer_admin, investor_wallet, d
                      idempotency_key="lean")
 
 
-def _queries_for_a_batch(bond, issuer_admin, wallets, size: int, tag: str) -> int:  # noqa: ANN001
+def _queries_for_a_batch(bond, issuer_admin, wallets, size: int, tag: str) -> int:
     items = [IssueItem(wallet=wallets[i % len(wallets)], amount=1, idempotency_key=f"{tag}:{i}") for i in range(size)]
     with CaptureQueriesContext(connection) as queries:
         tokens_issue_many(security=bond, items=items, actor=issuer_admin, reason="placement")

@@ -20,17 +20,17 @@ from .factories import approved_investor
 
 
 @pytest.fixture
-def funded(bond, issuer_admin, investor_wallet):  # noqa: ANN001
+def funded(bond, issuer_admin, investor_wallet):
     tokens_issue(security=bond, wallet=investor_wallet, amount=10, actor=issuer_admin, reason="")
     return investor_wallet.address
 
 
-def _snapshot():  # noqa: ANN202
+def _snapshot():
     return (TokenAction.objects.count(), OutboxEntry.objects.count(),
             list(Position.objects.values_list("wallet", "balance", "frozen").order_by("wallet")))
 
 
-def _refused(code, **kwargs):  # noqa: ANN001, ANN003, ANN202
+def _refused(code, **kwargs):
     before = _snapshot()
     with pytest.raises(ApplicationError) as refused:
         tokens_transfer(**kwargs)

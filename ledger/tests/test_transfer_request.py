@@ -16,7 +16,7 @@ from .conftest import wallet_of
 
 
 @pytest.fixture
-def funded(bond, issuer_admin, investor_wallet):  # noqa: ANN001
+def funded(bond, issuer_admin, investor_wallet):
     tokens_issue(security=bond, wallet=investor_wallet, amount=10, actor=issuer_admin, reason="")
     return investor_wallet.address
 

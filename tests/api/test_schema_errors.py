@@ -13,7 +13,7 @@ METHODS = WRITES | {"get"}
 
 
 @pytest.fixture(scope="module")
-def schema(django_db_blocker):  # noqa: ANN001, ANN201
+def schema(django_db_blocker):
     with django_db_blocker.unblock():
         response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
     assert response.status_code == 200
@@ -29,7 +29,7 @@ def _error_ref(response: dict) -> str | None:
     return response.get("content", {}).get("application/json", {}).get("schema", {}).get("$ref")
 
 
-def test_every_error_answer_has_the_error_body(schema):  # noqa: ANN001
+def test_every_error_answer_has_the_error_body(schema):
     error_refs = set()
     for path, method, op in _operations(schema):
         for status, response in op["responses"].items():
@@ -42,7 +42,7 @@ def test_every_error_answer_has_the_error_body(schema):  # noqa: ANN001
     assert {"code", "message", "fields"} <= detail["properties"].keys()
 
 
-def test_the_statuses_each_operation_can_give_are_documented(schema):  # noqa: ANN001
+def test_the_statuses_each_operation_can_give_are_documented(schema):
     for path, method, op in _operations(schema):
         documented = set(op["responses"])
         security = op.get("security") or []
@@ -57,14 +57,14 @@ def test_the_statuses_each_operation_can_give_are_documented(schema):  # noqa: A
             assert "400" in documented, label
 
 
-def test_json_apis_take_json_and_uploads_multipart(schema):  # noqa: ANN001
+def test_json_apis_take_json_and_uploads_multipart(schema):
     for path, method, op in _operations(schema):
         content = set(op.get("requestBody", {}).get("content", {}))
         assert content <= {"application/json"} or content == {"multipart/form-data"}, (
             f"{method.upper()} {path}: {content}")
 
 
-def test_links_lead_through_the_subscription_and_kyc_flows(schema):  # noqa: ANN001
+def test_links_lead_through_the_subscription_and_kyc_flows(schema):
     def links(path: str, status: str) -> dict:
         return schema["paths"][path]["post"]["responses"][status].get("links", {})
 

@@ -40,12 +40,12 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @pytest.fixture(params=ROLES)
-def role(request):  # noqa: ANN001, ANN201
+def role(request):
     return request.param
 
 
 @pytest.fixture
-def _keep_test_connection():  # noqa: ANN202
+def _keep_test_connection():
     """The WSGI handler closes the database connection after each request (request_finished ->
     close_old_connections), which would end the test's transaction; Django's test client
     disconnects it the same way."""
@@ -60,7 +60,7 @@ def _keep_test_connection():  # noqa: ANN202
 
 
 @pytest.fixture
-def world(db, issuer_org, issuer_admin, issuer_member, verified_investor):  # noqa: ANN001, ANN201
+def world(db, issuer_org, issuer_admin, issuer_member, verified_investor):
     """The objects every role meets, by the path prefix whose {id} names them."""
     from accounts.tests.factories import OrganizationFactory
     from chain.tests.factories import BreakFactory
@@ -96,7 +96,7 @@ def world(db, issuer_org, issuer_admin, issuer_member, verified_investor):  # no
 
 
 @pytest.fixture
-def auth_headers(request, db, role, world):  # noqa: ANN001, ANN201
+def auth_headers(request, db, role, world):
     """The role's API token, asked for the way a client does (staff give their TOTP code, so
     the issuer admin's token is a 2FA-verified one)."""
     if role == "anonymous":
@@ -114,7 +114,7 @@ def auth_headers(request, db, role, world):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="session")
-def _raw_schema(django_db_blocker):  # noqa: ANN001, ANN202
+def _raw_schema(django_db_blocker):
     """The app's own OpenAPI document, as a client downloads it (generated once a session)."""
     with django_db_blocker.unblock():
         response = Client().get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
@@ -123,7 +123,7 @@ def _raw_schema(django_db_blocker):  # noqa: ANN001, ANN202
 
 
 @pytest.fixture
-def api_schema(db, role, auth_headers, _keep_test_connection, _raw_schema):  # noqa: ANN001, ANN201
+def api_schema(db, role, auth_headers, _keep_test_connection, _raw_schema):
     loaded = schemathesis.openapi.from_dict(copy.deepcopy(_raw_schema), config=schemathesis.Config.from_path(CONFIG))
     loaded.app = get_wsgi_application()  # requests go to the app in process, as from_wsgi does
     if auth_headers:
@@ -134,10 +134,10 @@ def api_schema(db, role, auth_headers, _keep_test_connection, _raw_schema):  # n
             credentials (ignored_auth then checks that the API refuses the request without
             them, or with a wrong one)."""
 
-            def get(self, case, context):  # noqa: ANN001, ANN201
+            def get(self, case, context):
                 return token
 
-            def set(self, case, data, context):  # noqa: ANN001, ANN201
+            def set(self, case, data, context):
                 case.headers = {**(case.headers or {}), "Authorization": data}
 
         loaded.auth()(RoleToken)
@@ -147,7 +147,7 @@ def api_schema(db, role, auth_headers, _keep_test_connection, _raw_schema):  # n
 _ID_PATH = re.compile(r"^(/api/[^{]+/)\{id\}")
 
 
-def _aim_at_world(case, world: dict) -> None:  # noqa: ANN001
+def _aim_at_world(case, world: dict) -> None:
     """Most generated ids become one of the world's objects; one in len(pool) + 1 stays."""
     match = _ID_PATH.match(case.path)
     value = (case.path_parameters or {}).get("id")
@@ -159,20 +159,20 @@ def _aim_at_world(case, world: dict) -> None:  # noqa: ANN001
 
 
 @schema.parametrize()
-def test_api_conforms_to_its_schema(case, world):  # noqa: ANN001
+def test_api_conforms_to_its_schema(case, world):
     _aim_at_world(case, world)
     case.call_and_validate()
 
 
 @pytest.mark.parametrize("role", ["verified_investor", "issuer_admin", "compliance_officer"], indirect=True)
-def test_api_links_lead_somewhere_valid(api_schema, world):  # noqa: ANN001
+def test_api_links_lead_somewhere_valid(api_schema, world):
     """schemathesis' stateful phase: sequences that follow the schema's links (subscribe ->
     accept the agreement -> fund -> accept -> settle; KYC submit -> review), each answer
     checked like above, for the roles that take those steps."""
     from hypothesis import HealthCheck, settings
 
     class Links(api_schema.as_state_machine()):
-        def before_call(self, case):  # noqa: ANN001, ANN202
+        def before_call(self, case):
             _aim_at_world(case, world)
 
     Links.run(settings=settings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=6, derandomize=True, database=None,

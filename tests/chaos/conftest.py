@@ -21,14 +21,14 @@ class Stack:
     driver: Driver
     queue: str
 
-    def backend(self):  # noqa: ANN201
+    def backend(self):
         from chain.web3_backend import Web3Backend
 
         return Web3Backend(self.anvil.rpc_url, self.anvil.signer_key, timeout=10)
 
 
 @pytest.fixture
-def chaos_stack(transactional_db, settings) -> Iterator[Stack]:  # noqa: ANN001
+def chaos_stack(transactional_db, settings) -> Iterator[Stack]:
     redis = PrivateRedis()
     redis.start()
     anvil = PrivateAnvil()

@@ -74,7 +74,7 @@ class PrivateRedis:
     def celery_url(self) -> str:
         return f"redis+socket://{self.socket}"
 
-    def client(self):  # noqa: ANN201
+    def client(self):
         import redis
 
         return redis.Redis(unix_socket_path=str(self.socket), socket_timeout=1, socket_connect_timeout=1)
@@ -134,7 +134,7 @@ class PrivateAnvil:
     def signer_key(self) -> str:
         return self.node.keys[0]
 
-    def _processes(self):  # noqa: ANN202
+    def _processes(self):
         import psutil
 
         root = psutil.Process(self.proc.pid)   # node_modules/.bin/anvil is a node wrapper
@@ -290,7 +290,7 @@ class Driver(threading.Thread):
         self.send_errors = 0
         self._app = None
 
-    def _celery(self):  # noqa: ANN202
+    def _celery(self):
         if self._app is None:
             from celery import Celery
 
@@ -336,7 +336,7 @@ class World:
     actor: object
 
 
-def world_setup(*, backend, investors: int, settle_timeout: float = 90) -> World:  # noqa: ANN001
+def world_setup(*, backend, investors: int, settle_timeout: float = 90) -> World:
     """The investor registry (deployed directly, as `manage.py chain_deploy` does), an approved
     issuer's bond whose token is deployed through the outbox, and ``investors`` KYC-approved
     investors whose wallets are registered through the outbox; waits until all of it is
@@ -405,7 +405,7 @@ def ledger_available() -> bool:
     return True
 
 
-def security_add(*, world: World, settle_timeout: float = 90):  # noqa: ANN201
+def security_add(*, world: World, settle_timeout: float = 90):
     """Another security of the world's issuer (same admin, same registered investors), its
     token deployed through the outbox; waits until it is confirmed. Returns the Security."""
     from django.db import transaction
@@ -424,7 +424,7 @@ def security_add(*, world: World, settle_timeout: float = 90):  # noqa: ANN201
 _WALLETS: dict[str, object] = {}
 
 
-def _wallet(address: str):  # noqa: ANN202
+def _wallet(address: str):
     """The active investors.Wallet of an address (looked up once per process)."""
     from investors.models import Wallet
 
@@ -433,7 +433,7 @@ def _wallet(address: str):  # noqa: ANN202
     return _WALLETS[address]
 
 
-def issue(*, world: World, wallet: str, amount: int, n: int, tag: str, security=None) -> int:  # noqa: ANN001
+def issue(*, world: World, wallet: str, amount: int, n: int, tag: str, security=None) -> int:
     """One issuance: through the register (ledger.services.tokens_issue) when it exists, else
     a token.mint outbox row written the way the register would. Returns the outbox entry id.
     `security`: another security of the world's issuer (default: the world's)."""
@@ -456,7 +456,7 @@ def issue(*, world: World, wallet: str, amount: int, n: int, tag: str, security=
 
 
 def issue_many(*, world: World, wallets: list[str], amount: int, first: int, tag: str,
-               security=None) -> list[int]:  # noqa: ANN001
+               security=None) -> list[int]:
     """len(wallets) issuances in ONE register transaction (ledger.services.tokens_issue_many,
     what bulk settlement does): keys f"{tag}:{first + i}". Returns the outbox entry ids."""
     from ledger.services import IssueItem, tokens_issue_many
@@ -478,7 +478,7 @@ def transactions_by_entry(entry_ids: list[int]) -> dict[int, list[tuple[str, boo
     try:
         from chain.models import ChainTransactionEntry
     except ImportError:
-        ChainTransactionEntry = None  # noqa: N806 (batching not there yet)
+        ChainTransactionEntry = None
     if ChainTransactionEntry is not None:
         singles = singles.filter(links__isnull=True)
         for entry_id, status, block in ChainTransactionEntry.objects.filter(entry_id__in=entry_ids).values_list(
@@ -509,7 +509,7 @@ class Verdict:
     details: list[str]
 
 
-def verify(*, world: World, entry_ids: list[int], expected: dict[str, int], backend) -> Verdict:  # noqa: ANN001
+def verify(*, world: World, entry_ids: list[int], expected: dict[str, int], backend) -> Verdict:
     """Exactly once and agreement: each action's entry CONFIRMED with exactly one successful
     transaction; on-chain balances and totalSupply equal the register (ledger.selectors when
     it exists, else the amounts this run issued); the register's invariants hold; and the

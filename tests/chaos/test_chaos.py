@@ -31,7 +31,7 @@ class Chaos(threading.Thread):
     again); restarts the broker when 25% and 70% of the actions are in; stops anvil (SIGSTOP,
     state kept) for a few seconds at 45%."""
 
-    def __init__(self, stack, *, rng: random.Random, progress) -> None:  # noqa: ANN001
+    def __init__(self, stack, *, rng: random.Random, progress) -> None:
         super().__init__(daemon=True, name="chaos")
         self.stack, self.rng, self.progress = stack, rng, progress
         self.stopping = threading.Event()

@@ -29,7 +29,7 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):  # noqa: ANN001
+def page(browser):
     context = browser.new_context(locale="en-US")
     page = context.new_page()
     page.set_default_timeout(15_000)

@@ -27,7 +27,7 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:  # noqa: ANN001
+def _sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(password)
@@ -40,12 +40,12 @@ def _sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:  # 
     page.get_by_test_id("dashboard-title").wait_for()
 
 
-def _sign_out(page) -> None:  # noqa: ANN001
+def _sign_out(page) -> None:
     page.get_by_role("button", name="Sign out").click()
     page.wait_for_url("**/accounts/login/**")
 
 
-def _decide(page, base: str, review_id: int, action: str, reason: str) -> None:  # noqa: ANN001
+def _decide(page, base: str, review_id: int, action: str, reason: str) -> None:
     page.goto(f"{base}/compliance/reviews/{review_id}/")
     page.get_by_label("Reason").fill(reason)
     page.get_by_role("button", name=action, exact=True).click()

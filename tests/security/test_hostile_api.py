@@ -81,7 +81,7 @@ def _resolve(schema: dict, node: dict) -> dict:
     return node
 
 
-def _plausible(schema: dict, node: dict):  # noqa: ANN202
+def _plausible(schema: dict, node: dict):
     """A value of the right shape for `node` (not necessarily one the service accepts)."""
     node = _resolve(schema, node)
     if "enum" in node:
@@ -105,7 +105,7 @@ def _plausible(schema: dict, node: dict):  # noqa: ANN202
     return "plausible"
 
 
-def _must_refuse(node: dict, value) -> bool:  # noqa: ANN001
+def _must_refuse(node: dict, value) -> bool:
     """True when the schema of the field does not allow `value` at all."""
     kind = node.get("type")
     if kind == "string":
@@ -146,12 +146,12 @@ BASES = {
 }
 
 
-def _hostile_bodies(schema: dict, body_schema: dict, base: dict | None = None):  # noqa: ANN202
+def _hostile_bodies(schema: dict, body_schema: dict, base: dict | None = None):
     """(description, body, must_refuse) for one hostile value at a time in a plausible body."""
     root = _resolve(schema, body_schema)
     base = _plausible(schema, root) if base is None else base
 
-    def walk(node: dict, trail: tuple):  # noqa: ANN202
+    def walk(node: dict, trail: tuple):
         for name, sub in node.get("properties", {}).items():
             sub = _resolve(schema, sub)
             if sub.get("readOnly"):
@@ -169,7 +169,7 @@ def _hostile_bodies(schema: dict, body_schema: dict, base: dict | None = None): 
     yield from walk(root, ())
 
 
-def _sign_in(user) -> Client:  # noqa: ANN001
+def _sign_in(user) -> Client:
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
     from accounts.tests.factories import PASSWORD
@@ -183,7 +183,7 @@ def _sign_in(user) -> Client:  # noqa: ANN001
 
 
 @pytest.fixture
-def world(settings, tmp_path, issuer_org, issuer_admin, compliance_officer, operator, verified_investor):  # noqa: ANN001
+def world(settings, tmp_path, issuer_org, issuer_admin, compliance_officer, operator, verified_investor):
     from chain.tests.factories import BreakFactory
     from compliance.tests.factories import KycReviewFactory
     from investors.tests.factories import InvestorProfileFactory
@@ -223,7 +223,7 @@ def _fill(path: str) -> str:
     return path.replace("{decision}", "reject").replace("{action}", action)
 
 
-def _check(failures: list, label: str, response, *, refuse: bool) -> None:  # noqa: ANN001
+def _check(failures: list, label: str, response, *, refuse: bool) -> None:
     status = response.status_code
     if status >= 500:
         failures.append(f"{label}: {status}")

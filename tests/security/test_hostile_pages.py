@@ -45,8 +45,8 @@ UNFINGERPRINTED = {"core_auditevent"}   # a refusal may be audited (access_denie
 @dataclass
 class Case:
     persona: str                                   # a conftest persona fixture, or "" for anonymous
-    args: Callable[[dict], list] = lambda w: []    # noqa: E731 - URL args from the world
-    data: Callable[[dict], dict] = lambda w: {}    # noqa: E731 - a valid submission
+    args: Callable[[dict], list] = lambda w: []
+    data: Callable[[dict], dict] = lambda w: {}
     hostile: dict[str, list] = field(default_factory=dict)
     prime: Callable[[dict], str] | None = None     # a URL to GET first (e.g. a reset link)
     accepted: bool = True                          # the valid submission goes through (checked last)
@@ -268,7 +268,7 @@ def _names() -> set[str]:
     """Every named page of the URL conf (the JSON API, the admin and /healthz aside)."""
     found: set[str] = set()
 
-    def walk(patterns, namespace: str, prefix: str) -> None:  # noqa: ANN001
+    def walk(patterns, namespace: str, prefix: str) -> None:
         for p in patterns:
             route = prefix + str(p.pattern)
             if isinstance(p, URLResolver):
@@ -292,7 +292,7 @@ def test_every_page_is_listed():
 
 @pytest.fixture
 def world(settings, tmp_path, issuer_org, issuer_admin, issuer_member, compliance_officer, second_officer, operator,
-          verified_investor, unverified_investor, outsider):  # noqa: ANN001
+          verified_investor, unverified_investor, outsider):
     from accounts.models import Membership
     from chain.tests.factories import BreakFactory
     from compliance.tests.factories import KycReviewFactory
@@ -337,7 +337,7 @@ def world(settings, tmp_path, issuer_org, issuer_admin, issuer_member, complianc
     return w
 
 
-def _invitation(organization, inviter) -> list:  # noqa: ANN001
+def _invitation(organization, inviter) -> list:
     """[pk, token] of a pending invitation of a new address (as its e-mail link carries them)."""
     from accounts.memberships import invitation_expires_at, invitation_token_new
     from accounts.models import Invitation
@@ -349,7 +349,7 @@ def _invitation(organization, inviter) -> list:  # noqa: ANN001
     return [invitation.pk, token]
 
 
-def _later():  # noqa: ANN202
+def _later():
     import datetime as dt
 
     from django.utils import timezone
@@ -357,7 +357,7 @@ def _later():  # noqa: ANN202
     return timezone.now() + dt.timedelta(hours=1)
 
 
-def _client(request, persona: str) -> Client:  # noqa: ANN001
+def _client(request, persona: str) -> Client:
     """A client signed in as `persona` with 2FA passed (anonymous for "")."""
     client = Client()
     if persona:
@@ -379,11 +379,11 @@ def _fingerprint() -> str:
                         f"FROM {connection.ops.quote_name(t)} t)"
                         for t in tables)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT md5({parts})")  # noqa: S608 - table names from the app registry
+        cursor.execute(f"SELECT md5({parts})")
         return cursor.fetchone()[0]
 
 
-def _refused(response) -> bool:  # noqa: ANN001
+def _refused(response) -> bool:
     """A 4xx, or the page again (directly or after a redirect) with an error shown."""
     if 400 <= response.status_code < 500:
         return True
@@ -391,12 +391,12 @@ def _refused(response) -> bool:  # noqa: ANN001
     return response.status_code == 200 and ('class="errorlist"' in body or "flash-error" in body)
 
 
-def _shown_errors(response) -> list[str]:  # noqa: ANN001
+def _shown_errors(response) -> list[str]:
     body = response.content.decode(errors="replace")
     return re.findall(r'(?:class="errorlist"[^>]*>|class="flash flash-error"[^>]*>)(.*?)</', body, re.S)
 
 
-def _send(client: Client, url: str, data: dict):  # noqa: ANN202
+def _send(client: Client, url: str, data: dict):
     try:
         return client.post(url, data, follow=True)
     except Exception as exc:  # noqa: BLE001 - a 500: the test client re-raises the view's exception
@@ -404,7 +404,7 @@ def _send(client: Client, url: str, data: dict):  # noqa: ANN202
 
 
 @pytest.mark.parametrize("key", list(FORMS), ids=[f"{n}{'-' + lbl if lbl else ''}" for n, lbl in FORMS])
-def test_form_page_refuses_hostile_input(request, world, key):  # noqa: ANN001
+def test_form_page_refuses_hostile_input(request, world, key):
     case = FORMS[key]
     client = _client(request, case.persona)
     url = reverse(key[0], args=case.args(world))
@@ -435,7 +435,7 @@ GET_PAGES = {**{key[0]: (case.persona, case.args) for key, case in reversed(FORM
 
 
 @pytest.mark.parametrize("name", sorted(GET_PAGES))
-def test_page_answers_hostile_query_strings(request, world, name):  # noqa: ANN001
+def test_page_answers_hostile_query_strings(request, world, name):
     persona, args = GET_PAGES[name]
     client = _client(request, persona)
     url = reverse(name, args=args(world))
@@ -450,7 +450,7 @@ def test_page_answers_hostile_query_strings(request, world, name):  # noqa: ANN0
 
 
 @pytest.mark.parametrize("next_url", ["dashboard", "a\x00b", "/a\x00b", "//evil.test/"])
-def test_sign_in_with_a_next_that_is_not_a_path_goes_to_the_dashboard(client, outsider, password, next_url):  # noqa: ANN001
+def test_sign_in_with_a_next_that_is_not_a_path_goes_to_the_dashboard(client, outsider, password, next_url):
     """?next= that is not a path of this site was taken for a view name by redirect() (a 500)."""
     response = client.post(f"{reverse('accounts:login')}?{urlencode({'next': next_url})}",
                            {"email": outsider.email, "password": password})
@@ -459,7 +459,7 @@ def test_sign_in_with_a_next_that_is_not_a_path_goes_to_the_dashboard(client, ou
 
 
 @pytest.mark.parametrize("next_url", ["dashboard", "a\x00b"])
-def test_choosing_the_organization_with_a_next_that_is_not_a_path_goes_to_the_dashboard(request, world, next_url):  # noqa: ANN001
+def test_choosing_the_organization_with_a_next_that_is_not_a_path_goes_to_the_dashboard(request, world, next_url):
     client = _client(request, "issuer_admin")
     response = client.post(reverse("accounts:organization-choose"),
                            {"organization": world["bond"].issuer.organization_id, "next": next_url})
@@ -483,7 +483,7 @@ STR_SEGMENTS: dict[str, tuple[str, Callable[[dict, str], list]]] = {
 def test_every_str_segment_is_listed():
     found = set()
 
-    def walk(patterns, namespace: str, prefix: str) -> None:  # noqa: ANN001
+    def walk(patterns, namespace: str, prefix: str) -> None:
         for p in patterns:
             route = prefix + str(p.pattern)
             if isinstance(p, URLResolver):
@@ -496,7 +496,7 @@ def test_every_str_segment_is_listed():
 
 
 @pytest.mark.parametrize("name", sorted(STR_SEGMENTS))
-def test_hostile_path_segments_are_4xx(request, world, name):  # noqa: ANN001
+def test_hostile_path_segments_are_4xx(request, world, name):
     persona, args = STR_SEGMENTS[name]
     client = _client(request, persona)
     before = _fingerprint()

@@ -10,10 +10,10 @@ class Command(BaseCommand):
     help = ("Print the role x action policy (accounts/policy.py) as Markdown; with --write, put it "
             "into README.md between the policy markers.")
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--write", action="store_true", help="update README.md in place")
 
-    def handle(self, *args, write: bool = False, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, write: bool = False, **options):
         if not write:
             self.stdout.write(policy_markdown(), ending="")
             return

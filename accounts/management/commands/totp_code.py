@@ -7,10 +7,10 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 class Command(BaseCommand):
     help = "Development only: print the current TOTP code of a user's confirmed device."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("email")
 
-    def handle(self, *args, email: str, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, email: str, **options):
         if not settings.DEBUG:
             raise CommandError("totp_code is a development aid and refuses to run with DEBUG off.")
         device = TOTPDevice.objects.filter(user__email__iexact=email, confirmed=True).first()

@@ -12,10 +12,10 @@ from core.errors import ApplicationError
 class Command(BaseCommand):
     help = "Replace the sanctions list with the entries of a CSV file."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("csv_path")
 
-    def handle(self, *args, csv_path: str, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, csv_path: str, **options):
         path = Path(csv_path)
         if not path.is_file():
             raise CommandError(f"{csv_path}: no such file")

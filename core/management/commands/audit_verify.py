@@ -6,7 +6,7 @@ from core.audit import audit_verify
 class Command(BaseCommand):
     help = "Recompute the audit trail's hash chain; exit non-zero at the first broken link."
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         result = audit_verify()
         if not result.ok:
             raise CommandError(

@@ -7,10 +7,10 @@ from core import demo
 class Command(BaseCommand):
     help = "Load the demo data of every app (idempotent) and print how to sign in."
 
-    def add_arguments(self, parser):  # noqa: ANN001
+    def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="run even with DEBUG off")
 
-    def handle(self, *args, force: bool = False, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, force: bool = False, **options):
         if not settings.DEBUG and not force:
             raise CommandError("demo_data creates users with a published password; it refuses to run with DEBUG off "
                                "(use --force for a throwaway stack).")

@@ -12,7 +12,7 @@ from investors.services import document_files_reencrypt, personal_data_reencrypt
 class Command(BaseCommand):
     help = "Re-encrypt investors' personal data and KYC document files with the first key of FIELD_ENCRYPTION_KEYS."
 
-    def handle(self, *args, **options):  # noqa: ANN002, ANN003
+    def handle(self, *args, **options):
         count = personal_data_reencrypt()
         self.stdout.write(f"Re-encrypted the personal data of {count} investor profiles")
         files = document_files_reencrypt()
