@@ -12,6 +12,7 @@ from collections.abc import Iterator
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.db.models.signals import post_migrate
 from django_otp.oath import TOTP
 
@@ -30,12 +31,18 @@ def _no_stray_sessions(django_db_setup, django_db_blocker):
     server's and in-process Celery workers' threads keep a connection each, CONN_MAX_AGE),
     so the test database can be dropped instead of "being accessed by other users"."""
     yield
-    with django_db_blocker.unblock():
-        from django.db import connection
+    if not _test_database_in_use():
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                       " WHERE datname = current_database() AND pid <> pg_backend_pid()")
 
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                           " WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+def _test_database_in_use() -> bool:
+    """Whether this run set up the test database. A run with no database test sets up none
+    (pytest-django), and the connection then still names the development database, which
+    session fixtures must leave alone."""
+    return connection.settings_dict["NAME"] == connection.settings_dict["TEST"]["NAME"]
 
 
 # -- the business date (core.clock) -------------------------------------------------------
@@ -67,6 +74,9 @@ def business_date_offset(request: pytest.FixtureRequest, django_db_setup: None,
     Celery workers and worker processes all read it), and stored again after each flush of a
     transactional test (flush sends post_migrate)."""
     offset = request.config.stash[_BUSINESS_DATE][1]
+    if not _test_database_in_use():
+        yield offset        # no database test in this run: nothing reads the clock's row
+        return
 
     def pin(using: str = "default") -> None:
         BusinessClock.objects.using(using).update_or_create(pk=1, defaults={"offset_days": offset})
