@@ -13,19 +13,20 @@ The rule for 404 versus 403 (README, "Who may do what"), the same on pages and i
   any object either; an id that does not exist at a desk the actor may use is a 404.
 
 Kinds of actor and the desks follow accounts.policy: a desk is open to exactly those who
-may take its action (desk_ensure). Service refusals (policy_ensure) happen inside the
-service's transaction and write nothing, an audit event included; the edges read the
-object through a selector first, and selectors and desk gates refuse through access_deny.
+may take its action (desk_ensure). Every refusal leaves one `access_denied` event: selectors
+and desk gates record it at once; a refusal inside a service's transaction (access_deny
+there, or policy_ensure) rolls back everything the service wrote, so its event travels on
+the error and the edge that answers it records it (core.audit.audit_refused_access).
 """
 
 from __future__ import annotations
 
 from typing import NoReturn
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from core.audit import audit_record
+from core.audit import audit_refused_access
+from core.db import in_transaction
 
 from .models import Membership, Role, User
 from .policy import NOT_FOUND, POLICY, Action, Refusal, policy_allows
@@ -78,15 +79,18 @@ def investor_self_ensure(actor: User | None, *, user: User | None = None) -> Non
 
 def access_deny(actor: User | None, *, object_type: str, object_id: object = "", refusal: Refusal = NOT_FOUND,
                 message: str | None = None) -> NoReturn:
-    """Record the refused access (`access_denied`, in its own transaction when none is open)
-    and raise the refusal's error (`message` replaces its text, e.g. "No such wallet.")."""
-    who = actor if actor is not None and actor.is_authenticated else None
-    if who is not None:
-        with transaction.atomic():
-            audit_record(action="access_denied", actor=who, object_type=object_type, object_id=str(object_id))
+    """Record the refused access (`access_denied`) and raise the refusal's error (`message`
+    replaces its text, e.g. "No such wallet."). Inside a transaction (a service's), which the
+    refusal rolls back, the event travels on the error and the edge that answers records it
+    (core.audit.audit_refused_access); outside one it is recorded at once."""
     error = refusal.error()
     if message is not None:
         error = type(error)(str(message), code=refusal.code)
+    who = actor if actor is not None and actor.is_authenticated else None
+    if who is not None:
+        error.refused_access = {"actor": who, "object_type": object_type, "object_id": str(object_id)}
+        if not in_transaction():
+            audit_refused_access(error)
     raise error
 
 

@@ -26,6 +26,8 @@ from enum import StrEnum
 
 from django.utils.translation import gettext_lazy as _
 
+from core.audit import audit_refused_access
+from core.db import in_transaction
 from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 
 from .models import Membership, Role
@@ -211,12 +213,21 @@ def policy_ensure(actor, action: Action, *, organization_id: int | None = None,
                   member_role=_UNREAD) -> Actor:
     """The actor's kind when the table lets it take `action` on an object of
     `organization_id`; else raise the row's refusal (see the module docstring). Services
-    call this inside their transaction, so a refusal writes nothing."""
+    call this inside their transaction, so a refusal writes nothing there: its
+    `access_denied` event travels on the error and the edge that answers records it
+    (core.audit.audit_refused_access; at once when no transaction is open)."""
     rule = POLICY[action]
     kind = actor_kind(actor, organization_id=organization_id, member_role=member_role)
     if kind is not None and kind in rule.actors:
         return kind
-    raise rule.refusal_for(kind).error()
+    error = rule.refusal_for(kind).error()
+    if actor is not None and actor.is_authenticated:
+        error.refused_access = {"actor": actor, "object_type": "accounts.organization",
+                                "object_id": "" if organization_id is None else str(organization_id),
+                                "new": {"action": str(action)}}
+        if not in_transaction():
+            audit_refused_access(error)
+    raise error
 
 
 def policy_problems() -> list[str]:

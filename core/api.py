@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from .audit import audit_refused_access
 from .errors import ApplicationError
 
 
@@ -26,6 +27,7 @@ def _first_message(detail) -> str:
 
 def exception_handler(exc, context):
     if isinstance(exc, ApplicationError):
+        audit_refused_access(exc)
         return Response(exc.as_dict(), status=exc.status)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()

@@ -153,3 +153,16 @@ def audit_verify(batch_size: int = 2000) -> VerifyResult:
             prev = event.hash
             checked += 1
     return VerifyResult(checked)
+
+
+def audit_refused_access(error: Exception) -> None:
+    """Record the `access_denied` event a refusal carries (ApplicationError.refused_access),
+    once. Called by the edges that answer refusals (API exception handler, the page error
+    middleware, run_with_message, apply_error), outside the refused service's transaction,
+    which rolled back with the refusal and took anything it wrote along."""
+    refused = getattr(error, "refused_access", None)
+    if not refused:
+        return
+    error.refused_access = None
+    with transaction.atomic():
+        audit_record(action="access_denied", **refused)

@@ -6,7 +6,7 @@ import zlib
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 
-from django.db import connection, models
+from django.db import connection, connections, models
 
 
 def append_only_sql(table: str) -> tuple[str, str]:
@@ -113,3 +113,11 @@ def single_flight(name: str, *, slots: int = 1) -> Iterator[bool]:
         if held is not None:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_unlock(%s)", [held])
+
+
+def in_transaction(using: str = "default") -> bool:
+    """Whether code runs inside a transaction of the application's own, one that may still roll
+    back. The atomic block a test case wraps every test in does not count (Django marks it,
+    and its own durable check reads the same mark), so code behaves in tests as it does
+    outside them."""
+    return any(not block._from_testcase for block in connections[using].atomic_blocks)

@@ -9,6 +9,10 @@ class ApplicationError(Exception):
 
     status = 400
     default_code = "invalid"
+    #: A refused access not recorded yet: {"actor", "object_type", "object_id"}. Set when the
+    #: refusal happens inside a transaction (a service's) that rolls back with it; the edge
+    #: that answers the refusal records it (core.audit.audit_refused_access).
+    refused_access: dict | None = None
 
     def __init__(self, message: str, *, code: str | None = None, fields: dict | None = None) -> None:
         super().__init__(message)

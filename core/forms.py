@@ -27,6 +27,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from .audit import audit_refused_access
 from .errors import ApplicationError
 
 #: Full-width ASCII -> ASCII, ideographic space -> space (NFKC for this block only).
@@ -157,7 +158,9 @@ def form_error_message(form: forms.Form) -> str:
 def apply_error(form: forms.Form, error: ApplicationError) -> None:
     """Show a service's refusal on the page's form: each problem on the field it names when the
     form has that field; when none of its fields is on the form (or it names none), the
-    error's message above the form. Every page form handles a refusal this way."""
+    error's message above the form. Every page form handles a refusal this way (and records
+    the refused access it may carry, core.audit.audit_refused_access)."""
+    audit_refused_access(error)
     placed = False
     for field, problems in (error.fields or {}).items():
         if field in form.fields:

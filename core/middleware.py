@@ -7,6 +7,7 @@ import uuid
 from django.shortcuts import render
 
 from . import context
+from .audit import audit_refused_access
 from .errors import ApplicationError
 
 
@@ -38,5 +39,6 @@ class ApplicationErrorMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, ApplicationError) and not request.path.startswith("/api/"):
+            audit_refused_access(exception)
             return render(request, "error.html", {"error": exception}, status=exception.status)
         return None

@@ -11,6 +11,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from .audit import audit_refused_access
 from .errors import ApplicationError
 from .forms import form_error_message
 from .health import run_checks
@@ -40,6 +41,7 @@ def run_with_message(request: HttpRequest, run: Callable[[], object], ok: str, *
     except reraise:
         raise
     except ApplicationError as error:
+        audit_refused_access(error)
         messages.error(request, error.message)
         return False
     messages.success(request, ok)
