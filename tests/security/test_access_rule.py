@@ -19,24 +19,11 @@ from compliance.tests.factories import KycReviewFactory
 from core.models import AuditEvent
 from investors.tests.factories import KycDocumentFactory, WalletFactory
 from issuance.models import Offering
-from issuance.tests.factories import IssuerFactory, OfferingFactory, SecurityFactory
+from issuance.tests.factories import IssuerFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("documents_in_tmp")]
 
 MISSING = 987654321  # an id no row has
-
-
-@pytest.fixture(autouse=True)
-def _documents_in_tmp(settings, tmp_path):
-    settings.ISSUANCE_DOCUMENT_ROOT = tmp_path / "issuance-docs"
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def draft(issuer_org, issuer_admin):
-    """A draft offering of the personas' issuer (Sakura Robotics)."""
-    security = SecurityFactory(issuer=IssuerFactory(organization=issuer_org), created_by=issuer_admin)
-    return OfferingFactory(security=security, status=Offering.Status.DRAFT, documents=False)
 
 
 def _api(user) -> Client:

@@ -14,21 +14,8 @@ from django.urls import reverse
 from accounts.tests.helpers import api_token_for
 from core.models import AuditEvent
 from issuance.models import Offering
-from issuance.tests.factories import IssuerFactory, OfferingFactory, SecurityFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _documents_in_tmp(settings, tmp_path):
-    settings.ISSUANCE_DOCUMENT_ROOT = tmp_path / "issuance-docs"
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture
-def draft(issuer_org, issuer_admin):
-    security = SecurityFactory(issuer=IssuerFactory(organization=issuer_org), created_by=issuer_admin)
-    return OfferingFactory(security=security, status=Offering.Status.DRAFT, documents=False)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("documents_in_tmp")]
 
 
 def _denials(user) -> list[AuditEvent]:
