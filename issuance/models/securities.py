@@ -31,6 +31,8 @@ REGULATION_PRESETS: dict[str, dict] = {
 
 #: Token decimals follow the instrument: whole shares, whole bond units, fund units to 1e-6.
 DECIMALS = {"equity": 0, "bond": 0, "fund": 6}
+#: Cash token decimals per currency: yen has no minor unit, dollars have cents.
+CASH_DECIMALS = {"JPY": 0, "USD": 2}
 
 
 class Security(models.Model):
@@ -38,6 +40,9 @@ class Security(models.Model):
         EQUITY = "equity", _("Equity")
         BOND = "bond", _("Bond")
         FUND = "fund", _("Fund units")
+        #: The cash agent's trust-backed cash token of one currency (ledger.services.cash):
+        #: held in the register like a security, never offered or traded on the board.
+        CASH = "cash", _("Cash token")
 
     class CouponFrequency(models.TextChoices):
         ANNUAL = "annual", _("Annual")

@@ -74,6 +74,9 @@ class Position(models.Model):
     wallet = models.CharField(_("wallet"), max_length=42)  # EIP-55
     balance = models.DecimalField(_("balance"), default=0, **TOKEN_AMOUNT)
     frozen = models.DecimalField(_("frozen"), default=0, **TOKEN_AMOUNT)
+    #: Units promised to a delivery-versus-payment settlement in flight (ledger.models.settlement):
+    #: still the wallet's on chain, no longer free to move. frozen + held <= balance.
+    held = models.DecimalField(_("held for settlement"), default=0, **TOKEN_AMOUNT)
     wallet_frozen = models.BooleanField(_("wallet frozen"), default=False)
     locked_until = models.DateField(_("locked until"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -87,14 +90,20 @@ class Position(models.Model):
             models.CheckConstraint(
                 condition=Q(frozen__gte=0) & Q(frozen__lte=F("balance")), name="ledger_position_frozen_within_balance"
             ),
+            models.CheckConstraint(
+                condition=Q(held__gte=0) & Q(held__lte=F("balance") - F("frozen")),
+                name="ledger_position_held_within_unfrozen",
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.wallet} {self.balance} ({self.frozen} frozen)"
+        return f"{self.wallet} {self.balance} ({self.frozen} frozen, {self.held} held)"
 
     @property
     def free(self) -> int:
-        return int(self.balance) - int(self.frozen)
+        """What may move now: the balance less the frozen part and the units held for a
+        settlement in flight."""
+        return int(self.balance) - int(self.frozen) - int(self.held)
 
 
 class ControlBook(models.Model):

@@ -1,0 +1,22 @@
+"""The register's models: securities' positions and actions (register.py), cash held in
+trust (cash.py), delivery-versus-payment settlements and the trading board (settlement.py)."""
+
+from .register import (
+    TOKEN_AMOUNT,
+    CapTableSnapshot,
+    ComplianceRequest,
+    ControlBook,
+    Position,
+    TokenAction,
+    TransferRequest,
+)
+
+__all__ = [
+    "TOKEN_AMOUNT",
+    "CapTableSnapshot",
+    "ComplianceRequest",
+    "ControlBook",
+    "Position",
+    "TokenAction",
+    "TransferRequest",
+]
