@@ -19,6 +19,10 @@ class Role(models.TextChoices):
     ISSUER = "issuer", _("Issuer")
     COMPLIANCE = "compliance", _("Compliance officer")
     OPERATOR = "operator", _("Operator")
+    #: Staff of the trust bank that holds the fiat behind the cash tokens (cash/).
+    CASH_AGENT = "cash_agent", _("Cash agent")
+    #: An issuer's treasury: the non-login holder of its treasury wallet (issuance/treasury.py).
+    TREASURY = "treasury", _("Issuer treasury")
 
 
 class UserManager(BaseUserManager):

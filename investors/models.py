@@ -127,8 +127,18 @@ class Wallet(models.Model):
     profile = models.ForeignKey(InvestorProfile, on_delete=models.PROTECT, related_name="wallets")
     address = models.CharField(max_length=42)  # EIP-55 checksummed
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ACTIVE)
+    class Custody(models.TextChoices):
+        SELF = "self", _("Self-custodied")
+        PLATFORM = "platform", _("Kept by the trust bank")
+
     # True once a registry.register_wallet outbox row was written for it.
     on_registry = models.BooleanField(default=False)
+    #: Who holds the key: the investor (proven by signature) or the platform's custody signer
+    #: (investors/custody.py), which signs only instructions the investor confirmed.
+    custody = models.CharField(_("custody"), max_length=8, choices=Custody.choices, default=Custody.SELF)
+    #: The private key of a platform-custodied wallet, encrypted under the custody signer's
+    #: key ring (empty for self-custodied wallets and for signers that keep keys elsewhere).
+    custody_key = EncryptedTextField(blank=True, default="")
     verified_at = models.DateTimeField()
     removed_at = models.DateTimeField(null=True, blank=True)
 

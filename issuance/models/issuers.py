@@ -29,6 +29,10 @@ class Issuer(models.Model):
     representatives = models.TextField(_("representatives"), help_text=_("One name per line."))
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     decision_reason = models.TextField(blank=True)
+    #: The non-login holder of the issuer's treasury wallet, which receives subscription
+    #: proceeds in the cash token (issuance/treasury.py; set when the issuer is approved).
+    treasury = models.OneToOneField("accounts.User", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="treasury_of")
     decided_by = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     submitted_at = models.DateTimeField(null=True, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)

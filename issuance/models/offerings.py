@@ -11,6 +11,11 @@ from .documents import StoredDocument
 from .securities import TOKEN_AMOUNT
 
 
+class SettlementMode(models.TextChoices):
+    DVP = "dvp", _("Delivery versus payment in the cash token")
+    MANUAL = "manual", _("Off chain: the issuer confirms the funds")
+
+
 class Offering(models.Model):
     """A primary sale of a security. Limits are token amounts in base units; the price is
     per whole unit in the offering's currency."""
@@ -38,6 +43,11 @@ class Offering(models.Model):
     opens_on = models.DateField(_("opening date"))
     closes_on = models.DateField(_("closing date"))
     payment_instructions = models.TextField(_("payment instructions"), blank=True)
+    #: How subscriptions are paid: in the cash token, settled by delivery versus payment
+    #: (ledger/services/settlement.py), or off chain, the issuer confirming the funds (the default
+    #: of older rows; the offering form proposes DvP).
+    settlement_mode = models.CharField(_("settlement"), max_length=8, choices=SettlementMode.choices,
+                                       default=SettlementMode.MANUAL)
     published_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
