@@ -10,6 +10,7 @@ from .register import (
     TokenAction,
     TransferRequest,
 )
+from .settlement import Settlement, TradeOffer
 
 __all__ = [
     "TOKEN_AMOUNT",
@@ -17,6 +18,8 @@ __all__ = [
     "ComplianceRequest",
     "ControlBook",
     "Position",
+    "Settlement",
     "TokenAction",
+    "TradeOffer",
     "TransferRequest",
 ]

@@ -30,6 +30,10 @@ class TokenAction(models.Model):
         RECOVER = "recover", _("Wallet recovery")
         PAUSE = "pause", _("Token paused")
         UNPAUSE = "unpause", _("Token unpaused")
+        #: The two legs of a delivery-versus-payment settlement (ledger.models.settlement),
+        #: written together when the chain confirmed it; a primary's security leg is an ISSUE.
+        DVP_DELIVERY = "dvp_delivery", _("Delivery against payment")
+        DVP_PAYMENT = "dvp_payment", _("Payment against delivery")
 
     class Origin(models.TextChoices):
         PLATFORM = "platform", _("Platform")
@@ -48,8 +52,11 @@ class TokenAction(models.Model):
     actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     idempotency_key = models.CharField(max_length=200, unique=True)
     origin = models.CharField(max_length=8, choices=Origin.choices, default=Origin.PLATFORM)
-    outbox = models.OneToOneField("core.OutboxEntry", null=True, blank=True, on_delete=models.PROTECT,
-                                  related_name="token_action")
+    #: The chain action that mirrors this one; the two legs of a settlement share theirs.
+    outbox = models.ForeignKey("core.OutboxEntry", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="token_actions")
+    settlement = models.ForeignKey("ledger.Settlement", null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="actions")
     block_number = models.PositiveBigIntegerField(null=True, blank=True)  # chain-originated only
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
