@@ -286,6 +286,10 @@ UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=20 * 1024 * 1024)
 FILE_UPLOAD_PERMISSIONS = 0o600
 # Wallet ownership challenges (EIP-191 personal_sign): lifetime in seconds.
 WALLET_CHALLENGE_TTL_SECONDS = env.int("WALLET_CHALLENGE_TTL_SECONDS", default=600)
+# Where the keys of platform-custodied wallets live (investors/custody.py: the CustodySigner
+# port). The default keeps each key Fernet-encrypted in Wallet.custody_key under
+# FIELD_ENCRYPTION_KEYS; production may name an HSM/KMS adapter with the same two methods.
+CUSTODY_SIGNER = env("CUSTODY_SIGNER", default="investors.custody.KeyRingSigner")
 # Countries whose residents or nationals make a KYC case high-risk (four eyes).
 COMPLIANCE_HIGH_RISK_COUNTRIES = env.list("COMPLIANCE_HIGH_RISK_COUNTRIES", default=["KP", "IR", "MM"])
 # Days a KYC approval lasts when the officer does not set an expiry.
