@@ -33,11 +33,20 @@ too. Contract signatures: platform/README.md.
 | token.set_document                    | security_id, name, uri, sha256                 | setDocument           |
 | token.set_rules                       | security_id, rules {as in token.deploy}        | setRules +            |
 |                                       |                                                | setCountriesAllowed   |
+| settlement.dvp                        | settlement_id, security_id, cash_id,           | Settlement.settle     |
+|                                       | seller_wallet, buyer_wallet, units, price,     | (no ref: the nonce    |
+|                                       | nonce, deadline, seller_signature,             | is the replay guard)  |
+|                                       | buyer_signature                                |                       |
+| settlement.primary                    | as settlement.dvp without seller_signature     | Settlement.           |
+|                                       | (seller: the issuer's treasury wallet)         | settlePrimary         |
 
 Widths are the contracts' (investor_id uint64, country uint16, kyc_expiry and lockup_until
 uint40, decimals uint8, max_holders uint32, max_investor_balance uint128, amounts uint256);
-security ids fit a bigint. Every field is required in the JSON except the rules (of
-token.deploy, and each rule inside `rules`), which default to "no rule" (empty, false, 0).
+security ids fit a bigint. A settlement's units, price and nonce are uint256 (decimal strings),
+its deadline uint40 unix seconds, its signatures 65 bytes as 0x + 130 hex digits; seller and
+buyer differ, and so do the security and the cash token. Every field is required in the JSON
+except the rules (of token.deploy, and each rule inside `rules`), which default to "no rule"
+(empty, false, 0).
 A new kind adds a member to OutboxKind, a dataclass here registered in PAYLOAD_TYPES, and a
 function in chain/calls.py; core/tests/test_outbox_contract.py and chain/tests fail until
 all three exist.
@@ -75,6 +84,8 @@ class OutboxKind(models.TextChoices):
     TOKEN_UNPAUSE = "token.unpause"
     TOKEN_SET_DOCUMENT = "token.set_document"
     TOKEN_SET_RULES = "token.set_rules"
+    SETTLEMENT_DVP = "settlement.dvp"
+    SETTLEMENT_PRIMARY = "settlement.primary"
 
 
 class OutboxPayloadError(ApplicationError):
@@ -108,6 +119,7 @@ def _is_eip55(value: str) -> bool:
 
 _DIGITS = re.compile(r"[0-9]+")
 _HEX32 = re.compile(r"(0x)?[0-9a-fA-F]{64}")
+_SIGNATURE = re.compile(r"0x[0-9a-fA-F]{130}")   # r, s, v: 65 bytes
 
 
 @dataclass(frozen=True)
@@ -229,6 +241,10 @@ def _bool(**default: Any) -> Any:
     return _field(_Scalar(bool), **default)
 
 
+def _signature() -> Any:
+    return _field(_Scalar(str, pattern=_SIGNATURE))
+
+
 def _text(*, max_bytes: int = 0, pattern: re.Pattern | None = None) -> Any:
     return _field(_Scalar(str, nonempty=True, max_bytes=max_bytes, pattern=pattern))
 
@@ -249,6 +265,10 @@ class _Json:
                 raise OutboxPayloadError(self.kind, f.name, str(exc)) from None
             except OutboxPayloadError as exc:
                 raise OutboxPayloadError(self.kind, f"{f.name}.{exc.field}", exc.problem) from None
+        self._check_together()
+
+    def _check_together(self) -> None:
+        """Rules across fields (after each field passed its own); raise OutboxPayloadError."""
 
     def to_json(self) -> dict:
         """The row's JSON (plain dict/list/str/int/bool, as JSONB gives it back)."""
@@ -420,18 +440,61 @@ class TokenSetRules(_TokenAction):
     rules: TokenRules = _field(_Nested(TokenRules))
 
 
+# ---------------------------------------------------------------- settlement kinds (delivery versus payment)
+
+@dataclass(frozen=True)
+class _Settlement(_Json):
+    """One delivery of the Settlement contract: ``units`` of the security (moved from the
+    seller, or minted for a primary) against ``price`` base units of the cash token, moved
+    from the buyer to the seller; ``nonce`` is the register's Settlement id (the contract's
+    replay guard), ``deadline`` the last unix second it may settle (block time)."""
+
+    settlement_id: int = _id()
+    security_id: int = _id()
+    cash_id: int = _id()
+    seller_wallet: str = _wallet()
+    buyer_wallet: str = _wallet()
+    units: int = _amount()
+    price: int = _amount()
+    nonce: int = _amount()
+    deadline: int = _uint(40)
+    buyer_signature: str = _signature()
+
+    def _check_together(self) -> None:
+        if self.seller_wallet == self.buyer_wallet:
+            raise OutboxPayloadError(self.kind, "buyer_wallet", "must differ from the seller's wallet")
+        if self.security_id == self.cash_id:
+            raise OutboxPayloadError(self.kind, "cash_id", "must differ from the security")
+
+
+@dataclass(frozen=True)
+class SettlementDvp(_Settlement):
+    """A secondary trade: both parties signed the same delivery."""
+
+    kind: ClassVar[OutboxKind] = OutboxKind.SETTLEMENT_DVP
+    seller_signature: str = _signature()
+
+
+@dataclass(frozen=True)
+class SettlementPrimary(_Settlement):
+    """A subscription paid by DvP: the units are minted; the seller is the issuer's treasury
+    wallet, which receives the price; only the buyer signs."""
+
+    kind: ClassVar[OutboxKind] = OutboxKind.SETTLEMENT_PRIMARY
+
+
 #: Any kind's payload (a union: isinstance works with it).
 OutboxPayload = (RegisterWallet | UpdateInvestor | RevokeWallet | TokenDeploy | TokenMint | TokenBurn
                  | TokenTransfer | TokenForcedTransfer | TokenFreezeWallet | TokenFreezeTokens
                  | TokenUnfreezeTokens | TokenRecoverWallet | TokenPause | TokenUnpause | TokenSetDocument
-                 | TokenSetRules)
+                 | TokenSetRules | SettlementDvp | SettlementPrimary)
 
 #: Each kind's payload type (a test checks that every OutboxKind has one).
 PAYLOAD_TYPES: dict[OutboxKind, type[OutboxPayload]] = {
     cls.kind: cls for cls in (
         RegisterWallet, UpdateInvestor, RevokeWallet, TokenDeploy, TokenMint, TokenBurn, TokenTransfer,
         TokenForcedTransfer, TokenFreezeWallet, TokenFreezeTokens, TokenUnfreezeTokens, TokenRecoverWallet,
-        TokenPause, TokenUnpause, TokenSetDocument, TokenSetRules)
+        TokenPause, TokenUnpause, TokenSetDocument, TokenSetRules, SettlementDvp, SettlementPrimary)
 }
 
 

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from core.models import OutboxEntry
 from core.outbox import outbox_put, outbox_put_many
 from core.outbox_payloads import (
+    _SIGNATURE,
     PAYLOAD_TYPES,
     OutboxKind,
     OutboxPayloadError,
@@ -33,6 +34,9 @@ B = "0xfB6916095ca1df60bB79Ce92cE3Ea74c37c5d359"
 SHA = "ab" * 32
 RULES = {"countries": [392, 840], "accredited_only": True, "qualified_only": False, "lockup_until": 1767225600,
          "max_holders": 500, "max_investor_balance": "1000000"}
+SIG_A, SIG_B = "0x" + "a1" * 64 + "1b", "0x" + "B2" * 64 + "1c"
+DELIVERY = {"settlement_id": 12, "security_id": 3, "cash_id": 4, "seller_wallet": A, "buyer_wallet": B,
+            "units": "10", "price": "150000", "nonce": "12", "deadline": 1798761599, "buyer_signature": SIG_B}
 
 #: One row of each kind as the producers have written it so far (the wire format stays).
 STORED = {
@@ -55,6 +59,8 @@ STORED = {
     "token.set_document": {"security_id": 3, "name": "prospectus", "uri": "https://example.test/p.pdf",
                            "sha256": SHA},
     "token.set_rules": {"security_id": 3, "rules": RULES},
+    "settlement.dvp": {**DELIVERY, "seller_signature": SIG_A},
+    "settlement.primary": DELIVERY,
 }
 
 
@@ -93,14 +99,26 @@ def _strategy(codec) -> st.SearchStrategy:
         return st.booleans()
     if isinstance(codec, _Scalar) and codec.eip55:
         return st.binary(min_size=20, max_size=20).map(to_checksum_address)
+    if isinstance(codec, _Scalar) and codec.pattern is _SIGNATURE:
+        return st.binary(min_size=65, max_size=65).map(lambda b: "0x" + b.hex())
     if isinstance(codec, _Scalar) and codec.pattern is not None:
         return st.text("0123456789abcdefABCDEF", min_size=64, max_size=64)
     text = st.text(min_size=1, max_size=40)
     return text.filter(lambda s: len(s.encode()) <= codec.max_bytes) if codec.max_bytes else text
 
 
+def _valid(cls, values: dict) -> bool:
+    """Whether the fields, each valid, also meet the rules across fields (seller != buyer)."""
+    try:
+        cls(**values)
+    except OutboxPayloadError:
+        return False
+    return True
+
+
 def _payloads(cls) -> st.SearchStrategy:
-    return st.builds(cls, **{f.name: _strategy(f.metadata["codec"]) for f in dataclasses.fields(cls)})
+    fields = st.fixed_dictionaries({f.name: _strategy(f.metadata["codec"]) for f in dataclasses.fields(cls)})
+    return fields.filter(lambda values: _valid(cls, values)).map(lambda values: cls(**values))
 
 
 @settings(max_examples=25, deadline=None)
@@ -148,6 +166,15 @@ def test_a_bad_value_is_refused_when_the_payload_is_built(changes, field, proble
     ("token.set_document", {**STORED["token.set_document"], "sha256": "xyz"}, "sha256", "malformed"),
     ("token.teleport", {"security_id": 3}, "", "not an outbox kind"),
     ("token.pause", [3], "", "JSON object"),
+    ("settlement.primary", {**DELIVERY, "buyer_signature": SIG_B[:-2]}, "buyer_signature", "malformed"),
+    ("settlement.primary", {**DELIVERY, "buyer_signature": SIG_B[2:]}, "buyer_signature", "malformed"),
+    ("settlement.dvp", DELIVERY, "seller_signature", "is missing"),
+    ("settlement.primary", {**DELIVERY, "seller_signature": SIG_A}, "seller_signature", "not a field"),
+    ("settlement.primary", {**DELIVERY, "buyer_wallet": A}, "buyer_wallet", "must differ"),
+    ("settlement.primary", {**DELIVERY, "cash_id": 3}, "cash_id", "must differ"),
+    ("settlement.primary", {**DELIVERY, "deadline": 2**40}, "deadline", "uint40"),
+    ("settlement.primary", {**DELIVERY, "nonce": 12}, "nonce", "decimal string"),
+    ("settlement.primary", {**DELIVERY, "price": str(2**256)}, "price", "uint256"),
 ])
 def test_a_bad_row_is_refused_when_parsed(kind, data, field, problem):
     with pytest.raises(OutboxPayloadError) as excinfo:
