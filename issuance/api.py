@@ -19,6 +19,7 @@ from core.errors import NotFoundError
 from . import selectors, services
 from .forms import CURRENCIES
 from .models import Offering, OfferingDocument, Security, Subscription
+from .models.offerings import SettlementMode
 from .models.securities import Regulation
 from .storage import MAX_BYTES as DOCUMENT_MAX_BYTES
 
@@ -130,6 +131,8 @@ class OfferingTermsInput(serializers.Serializer):
     opens_on = serializers.DateField()
     closes_on = serializers.DateField()
     payment_instructions = StrictCharField(max_length=5000, required=False, allow_blank=True, default="")
+    settlement_mode = serializers.ChoiceField(choices=SettlementMode.choices, required=False,
+                                              help_text="dvp (the cash token, atomically) or manual; default manual")
 
 
 class OfferingInput(OfferingTermsInput):
@@ -170,6 +173,7 @@ class OfferingOutput(serializers.Serializer):
     subscribed = serializers.SerializerMethodField(help_text="base units in active subscriptions")
     opens_on = serializers.DateField()
     closes_on = serializers.DateField()
+    settlement_mode = serializers.CharField()
     documents = OfferingDocumentOutput(many=True, source="documents.all")
 
     def get_subscribed(self, o: Offering) -> str:

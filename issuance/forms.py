@@ -11,6 +11,7 @@ from core import countries
 from core.forms import DecimalNumberField, WholeNumberField
 
 from .models import OfferingDocument, Security
+from .models.offerings import SettlementMode
 from .models.securities import Regulation
 
 CURRENCIES = [("JPY", "JPY"), ("USD", "USD")]
@@ -112,6 +113,16 @@ class OfferingForm(forms.Form):
     closes_on = forms.DateField(label=_("Closing date"), widget=DATE)
     payment_instructions = forms.CharField(label=_("Payment instructions (bank account)"),
                                            widget=forms.Textarea(attrs={"rows": 3}), required=False)
+    #: New offerings propose delivery versus payment in the cash token (the field's initial value);
+    #: a post without it keeps the offering's mode (manual, the column's default, for a new one).
+    settlement_mode = forms.ChoiceField(label=_("Settlement"), choices=SettlementMode.choices,
+                                        initial=SettlementMode.DVP, required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("settlement_mode"):
+            data.pop("settlement_mode", None)
+        return data
 
     @staticmethod
     def initial_for(offering) -> dict:
@@ -125,7 +136,7 @@ class OfferingForm(forms.Form):
                 **{f: whole(getattr(offering, f))
                    for f in ("min_subscription", "max_subscription", "target", "hard_cap")},
                 "opens_on": offering.opens_on, "closes_on": offering.closes_on,
-                "payment_instructions": offering.payment_instructions}
+                "payment_instructions": offering.payment_instructions, "settlement_mode": offering.settlement_mode}
 
 
 class OfferingDocumentForm(forms.Form):

@@ -63,13 +63,13 @@ def _offering_data(w: dict) -> dict:
     return {"title": "Hostile offering", "currency": "JPY", "price": "1000", "min_subscription": "1",
             "max_subscription": "10", "target": "10", "hard_cap": "20", "opens_on": "2027-01-01",
             "closes_on": "2027-02-01",
-            "payment_instructions": "Bank"}
+            "payment_instructions": "Bank", "settlement_mode": "dvp"}
 
 
 OFFERING_HOSTILE = {"title": TOO_LONG, "currency": NOT_A_CHOICE, "price": NOT_A_NUMBER,
                     "min_subscription": NOT_A_NUMBER, "max_subscription": NOT_A_NUMBER, "target": NOT_A_NUMBER,
                     "hard_cap": NOT_A_NUMBER, "opens_on": NOT_A_DATE, "closes_on": NOT_A_DATE,
-                    "payment_instructions": NUL_TEXT}
+                    "payment_instructions": NUL_TEXT, "settlement_mode": NOT_A_CHOICE}
 
 #: Form pages: (url name, label) -> case.
 FORMS: dict[tuple[str, str], Case] = {
