@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .api import compliance, holdings, register
+from .api import board, compliance, holdings, register
 
 app_name = "ledger-api"
 
@@ -25,4 +25,14 @@ urlpatterns = [
     path("requests/", compliance.ComplianceRequestsApi.as_view(), name="requests"),
     path("requests/<int:pk>/approve/", compliance.ComplianceApproveApi.as_view(), name="request-approve"),
     path("requests/<int:pk>/reject/", compliance.ComplianceRejectApi.as_view(), name="request-reject"),
+    path("securities/<int:pk>/board/", board.BoardApi.as_view(), name="board"),
+    path("offers/<int:pk>/", board.OfferApi.as_view(), name="offer"),
+    path("offers/<int:pk>/cancel/", board.OfferCancelApi.as_view(), name="offer-cancel"),
+    path("offers/<int:pk>/precheck/", board.OfferPrecheckApi.as_view(), name="offer-precheck"),
+    path("offers/<int:pk>/accept/", board.OfferAcceptApi.as_view(), name="offer-accept"),
+    path("settlements/<int:pk>/", board.SettlementApi.as_view(), name="settlement"),
+    path("settlements/<int:pk>/authorize/", board.SettlementAuthorizeApi.as_view(), name="settlement-authorize"),
+    path("settlements/<int:pk>/authorize-custodied/", board.SettlementAuthorizeCustodiedApi.as_view(),
+         name="settlement-authorize-custodied"),
+    path("subscriptions/<int:pk>/pay/", board.SubscriptionPayApi.as_view(), name="subscription-pay"),
 ]

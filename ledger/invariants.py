@@ -1,6 +1,7 @@
 """The register's invariants, checked by tests after every step and by operators on demand:
 for every security, sum(positions) = issued - redeemed = outstanding; no negative or
-over-frozen position; every platform action has its outbox row."""
+over-frozen or over-held position; every platform action has its outbox row (the two legs of a
+settlement share their settlement's)."""
 
 from __future__ import annotations
 
@@ -48,9 +49,13 @@ def check_invariants(*, security: Security | None = None) -> list[str]:
     for a in actions.filter(origin=TokenAction.Origin.PLATFORM, outbox__isnull=True):
         problems.append(f"action {a.pk} ({a.kind}): no outbox row")
     expected_key = Concat(Value("action:"), Cast(F("id"), CharField()), output_field=CharField())
-    mismatched = actions.filter(origin=TokenAction.Origin.PLATFORM, outbox__isnull=False).exclude(
-        outbox__idempotency_key=expected_key
-    )
+    mismatched = actions.filter(origin=TokenAction.Origin.PLATFORM, outbox__isnull=False,
+                                settlement__isnull=True).exclude(outbox__idempotency_key=expected_key)
     for a in mismatched:
         problems.append(f"action {a.pk} ({a.kind}): its outbox row is not action:{a.pk}")
+    # The two legs of a settlement share the settlement's one outbox row.
+    for a in actions.filter(settlement__isnull=False).exclude(outbox=F("settlement__outbox")):
+        problems.append(f"action {a.pk} ({a.kind}): its outbox row is not its settlement's")
+    for p in positions.filter(Q(held__lt=0) | Q(held__gt=F("balance") - F("frozen"))):
+        problems.append(f"security {p.security_id} wallet {p.wallet}: held {p.held} exceeds the unfrozen balance")
     return problems

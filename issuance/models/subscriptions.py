@@ -13,7 +13,9 @@ class Subscription(models.Model):
 
     pending -> signed (agreement accepted) -> funded (issuer saw the money) -> ready to settle
     (issuer accepted); or signed -> accepted -> ready to settle when the issuer accepts before
-    the funds arrive. The register's settlement (issue 6) takes ready-to-settle rows."""
+    the funds arrive. The register's settlement (issue 6) takes ready-to-settle rows. In a DvP
+    offering the investor pays in the cash token and signed (or accepted) -> settled in one
+    step when the chain settles (ledger/services/settlement.py)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Awaiting agreement")
@@ -27,9 +29,11 @@ class Subscription(models.Model):
 
     TRANSITIONS = {
         Status.PENDING: {Status.SIGNED, Status.REJECTED, Status.CANCELLED},
-        Status.SIGNED: {Status.FUNDED, Status.ACCEPTED, Status.REJECTED, Status.CANCELLED},
+        # -> settled straight from signed or accepted: paid and settled by delivery versus payment
+        # in one step (ledger.services.subscription_pay and settlement_outcome).
+        Status.SIGNED: {Status.FUNDED, Status.ACCEPTED, Status.REJECTED, Status.CANCELLED, Status.SETTLED},
         Status.FUNDED: {Status.READY_TO_SETTLE, Status.REJECTED},
-        Status.ACCEPTED: {Status.READY_TO_SETTLE, Status.REJECTED},
+        Status.ACCEPTED: {Status.READY_TO_SETTLE, Status.REJECTED, Status.SETTLED},
         Status.READY_TO_SETTLE: {Status.SETTLED},
     }
     #: Statuses that count against the hard cap and the per-investor limit.

@@ -56,3 +56,13 @@ def api():
     from .api_client import Api
 
     return Api()
+
+
+@pytest.fixture
+def market(settings, bond, issuer_admin, verified_investor):
+    """Delivery versus payment (ledger/tests/dvp.py): a JPY cash token, the seller
+    (verified_investor) with 10 bond units, a buyer with 10,000 JPY, fixed settlement terms."""
+    from .dvp import market_open, use_fixed_terms
+
+    use_fixed_terms(settings)
+    return market_open(bond=bond, issuer_admin=issuer_admin, seller=verified_investor)
