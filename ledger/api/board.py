@@ -30,6 +30,9 @@ class OfferOutput(serializers.ModelSerializer):
     price = serializers.SerializerMethodField(help_text="the whole price, in base units of the cash token")
     unit_price = serializers.CharField(help_text="per whole unit, in `currency`")
     symbol = serializers.CharField(source="security.symbol")
+    # Plain strings: a model enum shared by several components gets a hashed name (a schema warning).
+    status = serializers.CharField(help_text="offered, accepted, authorized, submitted, settled, failed, expired "
+                                             "or cancelled")
 
     class Meta:
         model = TradeOffer
@@ -48,6 +51,9 @@ class SettlementOutput(serializers.ModelSerializer):
     price = serializers.SerializerMethodField(help_text="base units of the cash token")
     nonce = serializers.IntegerField()
     awaiting = serializers.SerializerMethodField(help_text="the parties whose signature is still needed")
+    kind = serializers.CharField(help_text="primary (a subscription) or secondary (a trade)")
+    status = serializers.CharField(help_text="awaiting_authorization, submitted, settled, failed, expired or "
+                                             "cancelled")
 
     class Meta:
         model = Settlement
