@@ -14,5 +14,6 @@ class LedgerConfig(AppConfig):
         navigation.register("ledger:home", _("Register"),
                             kinds={"issuer_admin", "issuer_member", "compliance", "operator"}, order=25)
         navigation.register("ledger:holdings", _("My holdings"), kinds={"investor"}, order=36)
+        navigation.register("ledger:boards", _("Trading board"), kinds={"investor"}, order=37)
         navigation.register("ledger:requests", _("Forced transfers"), kinds={"compliance"}, order=45)
         demo.register("ledger", demo_lines, order=60)

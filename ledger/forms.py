@@ -7,7 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import WholeNumberField
+from core.forms import DecimalNumberField, WholeNumberField
 from core.money import UINT256_MAX
 
 
@@ -26,3 +26,36 @@ class RegisterInput(forms.Form):
     def values(self) -> dict:
         """cleaned_data with "" for what was left out (the services' "missing" answers)."""
         return {name: "" if value is None else value for name, value in self.cleaned_data.items()}
+
+
+class WalletChoiceForm(forms.Form):
+    """One of the investor's own active wallets, by address (the choices are theirs only)."""
+
+    wallet = forms.ChoiceField(label=_("Wallet"))
+
+    def __init__(self, *args, wallets=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["wallet"].choices = [(w.address, w.address) for w in wallets]
+        self.wallets = {w.address: w for w in wallets}
+
+    def chosen_wallet(self):
+        return self.wallets[self.cleaned_data["wallet"]]
+
+
+class OfferForm(WalletChoiceForm):
+    """An offer on a security's board: units (whole units, as the security counts them), the
+    price per unit in the security's currency, and the instant it lapses."""
+
+    units = DecimalNumberField(label=_("Units"))
+    unit_price = DecimalNumberField(label=_("Price per unit"))
+    expires_at = forms.DateTimeField(label=_("Offer expires at"), input_formats=["%Y-%m-%dT%H:%M"],
+                                     widget=forms.DateTimeInput(attrs={"type": "datetime-local"},
+                                                                format="%Y-%m-%dT%H:%M"))
+
+
+class SignatureForm(forms.Form):
+    """A pasted (or wallet-produced) EIP-712 signature: 0x and 130 hexadecimal digits. Whether
+    it is one, and by whom, is the service's check."""
+
+    signature = forms.CharField(label=_("Signature"), max_length=200,
+                                widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false"}))

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import views, views_trading
 
 app_name = "ledger"
 
@@ -11,10 +11,17 @@ urlpatterns = [
     path("securities/<int:pk>/", views.cap_table, name="cap-table"),
     path("securities/<int:pk>/cap-table.csv", views.cap_table_csv, name="cap-table-csv"),
     path("securities/<int:pk>/settle/", views.subscriptions_settle, name="settle-bulk"),
+    path("securities/<int:pk>/board/", views_trading.board, name="board"),
     path("securities/<int:pk>/<str:op>/", views.control, name="control"),
     path("subscriptions/<int:pk>/settle/", views.subscription_settle, name="settle"),
     path("holdings/", views.holdings, name="holdings"),
     path("holdings/<int:pk>/transfer/", views.transfer_request, name="transfer"),
+    path("board/", views_trading.boards, name="boards"),
+    path("offers/<int:pk>/", views_trading.offer, name="offer"),
+    path("offers/<int:pk>/cancel/", views_trading.offer_cancel, name="offer-cancel"),
+    path("settlements/<int:pk>/", views_trading.settlement, name="settlement"),
+    path("settlements/<int:pk>/confirm/", views_trading.settlement_confirm, name="settlement-confirm"),
+    path("subscriptions/<int:pk>/pay/", views_trading.subscription_pay, name="subscription-pay"),
     path("requests/", views.requests_desk, name="requests"),
     path("requests/<int:pk>/<str:decision>/", views.request_decide, name="request-decide"),
 ]

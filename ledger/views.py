@@ -22,7 +22,9 @@ from core.views import run_with_message
 from issuance.selectors import issuer_for, securities_for, subscription_get_for_issuer
 
 from . import selectors, services
+from .charts import price_chart
 from .forms import RegisterInput
+from .trade_selectors import trades_of_security
 
 
 def _as_of(request) -> date | None:
@@ -65,6 +67,8 @@ def cap_table(request, pk: int):
         "actions": selectors.actions_of_security(security=security, limit=200),
         "positions": selectors.register_positions(security=security),
     }
+    history = trades_of_security(security=security)
+    context.update(trades=list(reversed(history)), chart=price_chart(history))
     return render(request, "ledger/cap_table.html", context)
 
 

@@ -1,0 +1,173 @@
+"""The browser side of delivery versus payment: the board (offer form, offers, last trades and
+the price chart), the offer page's pre-check and accept, the authorize page (pasted signature,
+the injected wallet's typed data, the trust bank's confirm button), and who sees what (404 for
+anyone who may not see the object). Terms come from ledger/tests/dvp.py (no chain needed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+from django.db import transaction
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from core.models import AuditEvent
+from investors.custody import custody_wallet_create
+from investors.tests.factories import VERIFIED_INVESTOR_KEY
+from ledger.models import Settlement, TradeOffer
+from ledger.services import offer_accept, offer_create, settlement_authorize, settlement_outcome, tokens_issue
+from ledger.settlement_selectors import settlement_typed_data
+
+from .dvp import BUYER_KEY, STRANGER_KEY, sign, snapshot
+
+
+def _as(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def _expiry(hours: int = 2) -> str:
+    return timezone.localtime(timezone.now() + dt.timedelta(hours=hours)).strftime("%Y-%m-%dT%H:%M")
+
+
+def _accepted(m, *, units=4, unit_price="1500", buyer_wallet=None) -> Settlement:
+    offer = offer_create(security=m.bond, wallet=m.seller_wallet, units=units, unit_price=unit_price,
+                         expires_at=timezone.now() + dt.timedelta(hours=1), actor=m.seller)
+    return offer_accept(offer=offer, wallet=buyer_wallet or m.buyer_wallet, actor=m.buyer)
+
+
+def test_seller_puts_an_offer_on_the_board_and_bad_input_shows_in_the_page(market):
+    m = market
+    seller = _as(m.seller)
+    url = reverse("ledger:board", args=[m.bond.pk])
+    page = seller.get(url).content.decode()
+    assert 'data-testid="offer-form"' in page and "No trades yet." in page
+    valid = {"wallet": m.seller_wallet.address, "units": "3", "unit_price": "1500", "expires_at": _expiry()}
+    before = snapshot()
+    for bad in ({"units": "abc"}, {"units": "50"}, {"unit_price": "0"}, {"expires_at": "2020-01-01T00:00"},
+                {"wallet": m.buyer_wallet.address}):
+        response = seller.post(url, {**valid, **bad})
+        assert response.status_code == 400 and 'class="errorlist"' in response.content.decode(), bad
+    assert snapshot() == before
+    response = seller.post(url, valid)
+    offer = TradeOffer.objects.get()
+    assert response.status_code == 302 and response["Location"] == reverse("ledger:offer", args=[offer.pk])
+    assert (int(offer.units), int(offer.price), offer.status) == (3, 4500, "offered")
+    board = _as(m.buyer).get(url).content.decode()
+    assert reverse("ledger:offer", args=[offer.pk]) in board and "Check and buy" in board
+    assert 'data-testid="offer-form"' not in board          # the buyer holds no units to offer
+
+
+def test_buyer_sees_the_precheck_then_accepts_and_gets_the_authorize_page(market):
+    m = market
+    offer = offer_create(security=m.bond, wallet=m.seller_wallet, units=4, unit_price="3000",
+                         expires_at=timezone.now() + dt.timedelta(hours=1), actor=m.seller)
+    buyer = _as(m.buyer)
+    page = buyer.get(reverse("ledger:offer", args=[offer.pk])).content.decode()
+    assert re.search(r'data-testid="precheck-transferable">10<', page)
+    assert re.search(r'data-testid="precheck-cash">10,000 JPY', page) and "12,000 JPY" in page
+    assert "insufficient_cash" in page and 'data-testid="precheck-refused"' in page     # 12,000 > 10,000
+    response = buyer.post(reverse("ledger:offer", args=[offer.pk]), {"wallet": m.seller_wallet.address})
+    assert response.status_code == 400 and 'class="errorlist"' in response.content.decode()
+    response = buyer.post(reverse("ledger:offer", args=[offer.pk]), {"wallet": m.buyer_wallet.address})
+    settlement = Settlement.objects.get()
+    assert response["Location"] == reverse("ledger:settlement", args=[settlement.pk])
+    page = buyer.get(response["Location"]).content.decode()
+    assert f"You pay 12,000 JPY in the cash token JPYTC from your wallet {m.buyer_wallet.address}" in page
+    assert re.search(rf'data-testid="nonce">{settlement.pk}<', page)
+    typed = json.loads(re.search(r'<script id="typed-data" type="application/json">(.*?)</script>', page,
+                                 re.S).group(1))
+    assert typed == settlement_typed_data(settlement)
+    assert "js/authorize.js" in page and 'name="signature"' in page and "Sign with your wallet" in page
+
+
+def test_pasted_signatures_authorize_and_a_wrong_key_is_shown_in_the_page(market):
+    m = market
+    settlement = _accepted(m)
+    typed = settlement_typed_data(settlement)
+    url = reverse("ledger:settlement", args=[settlement.pk])
+    seller = _as(m.seller)
+    assert seller.post(url, {"signature": sign(typed, VERIFIED_INVESTOR_KEY)}).status_code == 302
+    page = seller.get(url).content.decode()
+    assert 'data-status="awaiting_authorization"' in page and 'name="signature"' not in page
+    buyer = _as(m.buyer)
+    for bad in (sign(typed, STRANGER_KEY), "0x1234", "x" * 500):
+        response = buyer.post(url, {"signature": bad})
+        assert response.status_code == 400 and 'class="errorlist"' in response.content.decode()
+    assert Settlement.objects.get(pk=settlement.pk).buyer_signature == ""
+    buyer.post(url, {"signature": sign(typed, BUYER_KEY)})
+    page = buyer.get(reverse("ledger:offer", args=[settlement.offer.pk])).content.decode()
+    assert 'data-status="submitted"' in page
+    with transaction.atomic():
+        settlement_outcome(settlement_id=settlement.pk, settled=False, code="CashLegRestricted(4)", message="paused")
+    page = buyer.get(url).content.decode()
+    assert 'data-status="failed"' in page and 'data-testid="failure-code">cash_leg_restricted<' in page
+
+
+def test_a_wallet_the_trust_bank_keeps_is_authorized_with_a_confirm_button(market):
+    m = market
+    kept = custody_wallet_create(profile=m.buyer.investor_profile, actor=m.buyer)
+    tokens_issue(security=m.cash, wallet=kept, amount=10_000, actor=m.issuer_admin, reason="")
+    settlement = _accepted(m, buyer_wallet=kept)
+    settlement_authorize(settlement=settlement, signature=sign(settlement_typed_data(settlement),
+                                                               VERIFIED_INVESTOR_KEY), actor=m.seller)
+    buyer = _as(m.buyer)
+    page = buyer.get(reverse("ledger:settlement", args=[settlement.pk])).content.decode()
+    assert 'data-testid="confirm-custodied"' in page and 'name="signature"' not in page
+    buyer.post(reverse("ledger:settlement-confirm", args=[settlement.pk]))
+    settlement.refresh_from_db()
+    assert settlement.status == "submitted" and settlement.buyer_signature
+
+
+def test_settled_trades_show_on_the_board_and_in_the_cap_table(market, login_verified):
+    m = market
+    for price in ("1500", "1800"):
+        settlement = _accepted(m, units=2, unit_price=price)
+        typed = settlement_typed_data(settlement)
+        settlement_authorize(settlement=settlement, signature=sign(typed, VERIFIED_INVESTOR_KEY), actor=m.seller)
+        settlement_authorize(settlement=settlement, signature=sign(typed, BUYER_KEY), actor=m.buyer)
+        with transaction.atomic():
+            settlement_outcome(settlement_id=settlement.pk, settled=True)
+    board = _as(m.buyer).get(reverse("ledger:board", args=[m.bond.pk])).content.decode()
+    assert board.count('data-testid="trade"') == 2 and "<polyline" in board
+    assert "low 1500, high 1800, last 1800 JPY" in board
+    cap = login_verified(m.issuer_admin).get(reverse("ledger:cap-table", args=[m.bond.pk])).content.decode()
+    assert cap.count('data-testid="trade"') == 2 and "Delivery against payment" in cap
+
+
+def test_who_sees_the_board_an_offer_and_a_settlement(market, issuer_admin, unverified_investor, outsider,
+                                                       compliance_officer, login_verified):
+    m = market
+    settlement = _accepted(m)
+    from ledger.tests.factories import approved_investor
+    third, _ = approved_investor(email="third@example.test")
+    offer_url = reverse("ledger:offer", args=[settlement.offer.pk])
+    settlement_url = reverse("ledger:settlement", args=[settlement.pk])
+    board_url = reverse("ledger:board", args=[m.bond.pk])
+    assert _as(third).get(board_url).status_code == 200                   # eligible: sees the board
+    assert _as(third).get(offer_url).status_code == 404                   # taken: only its parties
+    assert _as(third).get(settlement_url).status_code == 404
+    assert _as(third).post(settlement_url, {"signature": "0x" + "1" * 130}).status_code == 404
+    assert _as(unverified_investor).get(board_url).status_code == 404      # not eligible
+    assert login_verified(issuer_admin).get(board_url).status_code == 404  # the issuer's staff: the cap table
+    assert _as(third).get(reverse("ledger:board", args=[m.cash.pk])).status_code == 404
+    assert _as(third).get(reverse("ledger:board", args=[10**6])).status_code == 404
+    assert AuditEvent.objects.filter(action="access_denied", actor=third).count() == 5
+    assert login_verified(compliance_officer).get(settlement_url).status_code == 200   # reads every one
+    assert _as(m.seller).post(reverse("ledger:offer-cancel", args=[settlement.offer.pk])).status_code == 302
+    assert TradeOffer.objects.get(pk=settlement.offer.pk).status == "cancelled"
+    page = _as(m.buyer).get(settlement_url).content.decode()
+    assert 'data-status="cancelled"' in page and 'name="signature"' not in page
+
+
+def test_the_board_in_japanese(market):
+    client = _as(market.buyer)
+    client.post(reverse("set_language"), {"language": "ja", "next": "/"})
+    page = client.get(reverse("ledger:boards")).content.decode()
+    assert '<html lang="ja">' in page and "取引板" in page
+    page = client.get(reverse("ledger:board", args=[market.bond.pk])).content.decode()
+    assert "直近の約定" in page
