@@ -8,20 +8,24 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from decimal import Decimal
 
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import Role
 from core.models import AuditEvent
 from investors.custody import custody_wallet_create
 from investors.tests.factories import VERIFIED_INVESTOR_KEY
+from issuance.tests.factories import SubscriptionFactory
 from ledger.models import Settlement, TradeOffer
 from ledger.services import offer_accept, offer_create, settlement_authorize, settlement_outcome, tokens_issue
 from ledger.settlement_selectors import settlement_typed_data
 
-from .dvp import BUYER_KEY, STRANGER_KEY, sign, snapshot
+from .dvp import BUYER_KEY, STRANGER_KEY, TREASURY_KEY, investor_with_key, sign, snapshot
+from .factories import approved_investor
 
 
 def _as(user) -> Client:
@@ -143,7 +147,6 @@ def test_who_sees_the_board_an_offer_and_a_settlement(market, issuer_admin, unve
                                                        compliance_officer, login_verified):
     m = market
     settlement = _accepted(m)
-    from ledger.tests.factories import approved_investor
     third, _ = approved_investor(email="third@example.test")
     offer_url = reverse("ledger:offer", args=[settlement.offer.pk])
     settlement_url = reverse("ledger:settlement", args=[settlement.pk])
@@ -171,3 +174,31 @@ def test_the_board_in_japanese(market):
     assert '<html lang="ja">' in page and "取引板" in page
     page = client.get(reverse("ledger:board", args=[market.bond.pk])).content.decode()
     assert "直近の約定" in page
+
+
+def test_paying_a_dvp_subscription_in_the_cash_token(market, offering, outsider):
+    m = market
+    treasury, treasury_wallet = investor_with_key("treasury@example.test", TREASURY_KEY, role=Role.TREASURY)
+    offering.security.issuer.treasury = treasury
+    offering.security.issuer.save(update_fields=["treasury"])
+    offering.settlement_mode = "dvp"
+    offering.save(update_fields=["settlement_mode"])
+    sub = SubscriptionFactory(offering=offering, investor=m.buyer, units=5, amount=Decimal("5000"), status="signed")
+    buyer = _as(m.buyer)
+    page = buyer.get(reverse("issuance:my-subscription", args=[sub.pk])).content.decode()
+    url = reverse("ledger:subscription-pay", args=[sub.pk])
+    assert url in page and 'data-testid="payment-instructions"' not in page
+    page = buyer.get(url).content.decode()
+    assert f"<code>{m.buyer_wallet.address}</code> · cash available: 10000 JPY" in page
+    response = buyer.post(url, {"wallet": treasury_wallet.address})
+    assert response.status_code == 400 and 'class="errorlist"' in response.content.decode()
+    assert not Settlement.objects.exists()
+    response = buyer.post(url, {"wallet": m.buyer_wallet.address})
+    settlement = Settlement.objects.get(subscription=sub)
+    assert response["Location"] == reverse("ledger:settlement", args=[settlement.pk])
+    page = buyer.get(response["Location"]).content.decode()
+    assert f"to the issuer's treasury wallet {treasury_wallet.address}" in page
+    assert "5 SGB31 are issued to your wallet" in page
+    buyer.post(response["Location"], {"signature": sign(settlement_typed_data(settlement), BUYER_KEY)})
+    assert Settlement.objects.get(pk=settlement.pk).status == "submitted"
+    assert _as(outsider).get(url).status_code == 404
