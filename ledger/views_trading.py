@@ -46,8 +46,10 @@ def _is_investor(user) -> bool:
 
 @login_required
 def boards(request):
-    rows = trades.board_securities_for(user=request.user) if _is_investor(request.user) else []
-    return render(request, "ledger/boards.html", {"rows": rows})
+    investor = _is_investor(request.user)
+    rows = trades.board_securities_for(user=request.user) if investor else []
+    mine = sel.settlements_of(user=request.user)[:50] if investor else []
+    return render(request, "ledger/boards.html", {"rows": rows, "settlements": mine})
 
 
 def _seller_wallets(user, security: Security) -> list[Wallet]:

@@ -95,6 +95,8 @@ def test_pasted_signatures_authorize_and_a_wrong_key_is_shown_in_the_page(market
     typed = settlement_typed_data(settlement)
     url = reverse("ledger:settlement", args=[settlement.pk])
     seller = _as(m.seller)
+    listed = seller.get(reverse("ledger:boards")).content.decode()          # where the seller finds it
+    assert f'href="{url}">Authorize</a>' in listed
     assert seller.post(url, {"signature": sign(typed, VERIFIED_INVESTOR_KEY)}).status_code == 302
     page = seller.get(url).content.decode()
     assert 'data-status="awaiting_authorization"' in page and 'name="signature"' not in page
