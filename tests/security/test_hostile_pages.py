@@ -213,6 +213,17 @@ FORMS: dict[tuple[str, str], Case] = {
         hostile={"security": NOT_AN_ID, "from_wallet": NOT_A_WALLET, "amount": NOT_A_NUMBER, "reason": NUL_TEXT}),
     ("ledger:request-decide", "approve"): Case("second_officer", args=lambda w: [w["request"].pk, "approve"],
                                                data=lambda w: {"reason": "Checked"}, hostile={"reason": NUL_TEXT}),
+    ("ledger:board", ""): Case(
+        "verified_investor", args=lambda w: [w["bond"].pk],
+        data=lambda w: {"wallet": w["wallet"].address, "units": "1", "unit_price": "1000", "expires_at": _expiry()},
+        hostile={"wallet": NOT_A_WALLET, "units": NOT_A_NUMBER, "unit_price": NOT_A_NUMBER, "expires_at": NOT_A_DATE}),
+    ("ledger:offer", ""): Case("verified_investor", accepted=False, args=lambda w: [w["offer"].pk],
+                               data=lambda w: {"wallet": w["wallet"].address}, hostile={"wallet": NOT_A_WALLET}),
+    ("ledger:settlement", ""): Case("verified_investor", accepted=False, args=lambda w: [w["settlement"].pk],
+                                    data=lambda w: {"signature": "0x" + "a" * 130}, hostile={"signature": TOO_LONG}),
+    ("ledger:subscription-pay", ""): Case("verified_investor", accepted=False, args=lambda w: [w["dvp_sub"].pk],
+                                          data=lambda w: {"wallet": w["wallet"].address},
+                                          hostile={"wallet": NOT_A_WALLET}),
     ("chain:break-resolve", ""): Case("operator", args=lambda w: [w["break"].pk],
                                       data=lambda w: {"reason": "Indexed late"},
                                       hostile={"reason": NUL_TEXT}),
@@ -221,6 +232,8 @@ FORMS: dict[tuple[str, str], Case] = {
 #: POST buttons whose only input is the URL's <int:pk> (or nothing): no field to be hostile in.
 NO_INPUT = {"accounts:logout", "accounts:logout-everywhere", "accounts:api-token-revoke", "issuance:invitation-revoke",
             "issuance:issuer-submit", "compliance:kyc-submit", "investors:wallet-remove", "ledger:settle",
+            "investors:wallet-custody",
+            "ledger:offer-cancel", "ledger:settlement-confirm",
             "chain:outbox-retry", "chain:reconcile"}
 
 #: GET pages: hostile query strings only. name -> (persona, args)
@@ -248,6 +261,10 @@ READ_ONLY: dict[str, tuple[str, Callable[[dict], list]]] = {
     "ledger:cap-table-csv": ("issuer_admin", lambda w: [w["bond"].pk]),
     "ledger:holdings": ("verified_investor", lambda w: []),
     "ledger:requests": ("compliance_officer", lambda w: []),
+    "ledger:boards": ("verified_investor", lambda w: []),
+    "cash:mine": ("verified_investor", lambda w: []),
+    "cash:desk": ("cash_agent", lambda w: []),
+    "cash:treasury": ("issuer_admin", lambda w: []),
     "chain:mirror": ("operator", lambda w: []),
     "chain:mirror-status": ("operator", lambda w: []),
     "chain:breaks": ("operator", lambda w: []),
@@ -333,6 +350,7 @@ def world(settings, tmp_path, issuer_org, issuer_admin, issuer_member, complianc
     from ledger.models import Position
 
     w["position"] = Position.objects.get(security=bond, wallet=wallet.address)
+    _board(w, issuer_admin, verified_investor)
     w["reset"] = [urlsafe_base64_encode(force_bytes(outsider.pk)), default_token_generator.make_token(outsider)]
     return w
 
@@ -347,6 +365,36 @@ def _invitation(organization, inviter) -> list:
                                            invited_by=inviter, token_hash=token_hash,
                                            expires_at=invitation_expires_at())
     return [invitation.pk, token]
+
+
+def _board(w: dict, issuer_admin, buyer) -> None:
+    """The board's pages: a JPY cash token, an offer by the second investor on the board, and
+    another accepted by the persona (a settlement awaiting authorization), and a signed
+    subscription to a DvP offering."""
+    from issuance.models import Security
+    from issuance.tests.factories import OfferingFactory, SecurityFactory, SubscriptionFactory
+    from ledger.services import offer_accept, offer_create, tokens_issue
+
+    bond, seller_wallet = w["bond"], w["wallet2"]
+    if not Security.objects.filter(kind=Security.Kind.CASH, currency="JPY").exists():
+        SecurityFactory(issuer=bond.issuer, created_by=issuer_admin, kind=Security.Kind.CASH, name="JPY coin",
+                        symbol="JPYTC", currency="JPY", decimals=0)
+    tokens_issue(security=bond, wallet=seller_wallet, amount=2, actor=issuer_admin, reason="placement")
+    offer = {"security": bond, "wallet": seller_wallet, "units": 1, "unit_price": "1000", "expires_at": _later(),
+             "actor": seller_wallet.profile.user}
+    w["offer"] = offer_create(**offer)
+    w["settlement"] = offer_accept(offer=offer_create(**offer), wallet=w["wallet"], actor=buyer)
+    w["dvp_sub"] = SubscriptionFactory(offering=OfferingFactory(security=bond, settlement_mode="dvp"), investor=buyer,
+                                       units=1, status="signed")
+
+
+def _expiry() -> str:
+    """A datetime-local value two hours ahead (an offer's expiry on the board form)."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    return timezone.localtime(timezone.now() + dt.timedelta(hours=2)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _later():
