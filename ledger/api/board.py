@@ -83,7 +83,10 @@ class SettlementDetailOutput(SettlementOutput):
     def get_typed_data(self, s: Settlement) -> dict | None:
         if s.status != Settlement.Status.AWAITING_AUTHORIZATION:
             return None
-        return sel.settlement_typed_data(s)
+        try:
+            return sel.settlement_typed_data(s)
+        except ApplicationError:   # settlement_unavailable: the contract or a token not deployed yet
+            return None
 
 
 class PrecheckOutput(serializers.Serializer):
