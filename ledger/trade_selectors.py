@@ -9,11 +9,13 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from accounts.access import access_deny
 from accounts.models import User
 from core.money import from_base_units
 from investors.models import Wallet
-from issuance.models import Security
+from issuance.models import Security, Subscription
 
 from .models import Position, Settlement, TradeOffer
 from .settlement_selectors import last_trades, sees_board
@@ -32,6 +34,32 @@ def board_securities_for(*, user: User) -> list[tuple[Security, int]]:
         if sees_board(user, security):
             rows.append((security, open_offers.filter(security=security).count()))
     return rows
+
+
+def board_security_get(*, user: User, pk: int) -> Security:
+    """The security whose board is asked for; whether `user` may see the board is
+    settlement_selectors.board_for's answer (404 either way)."""
+    security = Security.objects.select_related("issuer").filter(pk=pk).first()
+    if security is None:
+        access_deny(user, object_type="issuance.security", object_id=pk, message=_("Not found."))
+    return security
+
+
+def seller_wallets(*, user: User, security: Security) -> list[Wallet]:
+    """The investor's active wallets that hold units of the security (what they may offer)."""
+    held = set(Position.objects.filter(security=security, investor=user, balance__gt=0)
+               .values_list("wallet", flat=True))
+    return [w for w in wallets_of(user=user) if w.address in held]
+
+
+def offer_of(*, settlement: Settlement) -> TradeOffer | None:
+    """The board's offer a secondary settlement came from (None for a primary)."""
+    return TradeOffer.objects.filter(settlement=settlement).first()
+
+
+def settlements_of_subscription(*, subscription: Subscription) -> list[Settlement]:
+    """The DvP settlements that paid (or tried to pay) a subscription, newest first."""
+    return list(Settlement.objects.filter(subscription=subscription).order_by("-id"))
 
 
 def wallets_of(*, user: User) -> list[Wallet]:

@@ -14,14 +14,13 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from accounts.access import access_deny
 from accounts.models import Role
 from core.errors import ApplicationError
 from core.forms import apply_error
 from core.money import to_base_units
 from core.views import run_with_message
 from investors.models import Wallet
-from issuance.models import Security, Subscription
+from issuance.models import Subscription
 from issuance.models.offerings import SettlementMode
 from issuance.selectors import subscription_get_for_investor
 
@@ -30,7 +29,7 @@ from . import settlement_selectors as sel
 from . import trade_selectors as trades
 from .charts import price_chart
 from .forms import OfferForm, SignatureForm, WalletChoiceForm
-from .models import Position, Settlement, TradeOffer
+from .models import Settlement, TradeOffer
 from .templatetags.trading import whole
 
 
@@ -52,26 +51,12 @@ def boards(request):
     return render(request, "ledger/boards.html", {"rows": rows, "settlements": mine})
 
 
-def _seller_wallets(user, security: Security) -> list[Wallet]:
-    """The investor's active wallets that hold units of the security (what they may offer)."""
-    held = set(Position.objects.filter(security=security, investor=user, balance__gt=0)
-               .values_list("wallet", flat=True))
-    return [w for w in trades.wallets_of(user=user) if w.address in held]
-
-
-def _board_security(user, pk: int) -> Security:
-    security = Security.objects.select_related("issuer").filter(pk=pk).first()
-    if security is None:
-        access_deny(user, object_type="issuance.security", object_id=pk, message=_("Not found."))
-    return security
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def board(request, pk: int):
-    security = _board_security(request.user, pk)
+    security = trades.board_security_get(user=request.user, pk=pk)
     offers = sel.board_for(user=request.user, security=security)  # 404 for who may not see it
-    wallets = _seller_wallets(request.user, security) if _is_investor(request.user) else []
+    wallets = trades.seller_wallets(user=request.user, security=security) if _is_investor(request.user) else []
     form = OfferForm(request.POST or None, wallets=wallets)
     if request.method == "POST" and form.is_valid():
         try:
@@ -157,13 +142,12 @@ def _settlement_page(request, settlement: Settlement, form: SignatureForm | None
     must_sign = (settlement.status == Settlement.Status.AWAITING_AUTHORIZATION and not signed
                  and (side == "buyer" or (side == "seller" and settlement.needs_seller_signature())))
     address = settlement.buyer_wallet if side == "buyer" else settlement.seller_wallet
-    wallet = Wallet.objects.filter(address=address, status=Wallet.Status.ACTIVE,
-                                   profile__user=request.user).first() if side else None
+    wallet = sel.wallet_of(user=request.user, address=address) if side else None
     context = {
         "settlement": settlement, "side": side, "must_sign": must_sign, "wallet": wallet, "address": address,
         "custodied": wallet is not None and wallet.custody == Wallet.Custody.PLATFORM,
         "units": whole(settlement.units, settlement.security), "total": whole(settlement.price, settlement.cash),
-        "offer": TradeOffer.objects.filter(settlement=settlement).first(),
+        "offer": trades.offer_of(settlement=settlement),
         "form": form or SignatureForm(),
     }
     if must_sign:
@@ -225,6 +209,6 @@ def subscription_pay(request, pk: int):
         "sub": sub, "form": form, "cash": cash, "dvp": sub.offering.settlement_mode == SettlementMode.DVP,
         "payable": sub.status in (Subscription.Status.SIGNED, Subscription.Status.ACCEPTED),
         "balances": trades.cash_free_by_wallet(cash=cash, wallets=wallets),
-        "settlements": sub.settlements.order_by("-id"),
+        "settlements": trades.settlements_of_subscription(subscription=sub),
     }
     return render(request, "ledger/subscription_pay.html", context, status=_status([form]))
