@@ -1,7 +1,7 @@
 """Named personas shared by every app's tests, and small helpers for 2FA.
 
 Personas: issuer_admin, issuer_member, compliance_officer, second_officer,
-verified_investor, unverified_investor, outsider, operator.
+verified_investor, unverified_investor, outsider, operator, cash_agent, second_cash_agent.
 """
 
 from __future__ import annotations
@@ -177,6 +177,21 @@ def second_officer(db):
 @pytest.fixture
 def operator(db):
     user = UserFactory(email="operator@shoken.test", role=Role.OPERATOR)
+    TOTPDeviceFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def cash_agent(db):
+    """The trust bank's staff (cash/): records deposits, pays withdrawals."""
+    user = UserFactory(email="cash@trustbank.test", role=Role.CASH_AGENT)
+    TOTPDeviceFactory(user=user)
+    return user
+
+
+@pytest.fixture
+def second_cash_agent(db):
+    user = UserFactory(email="cash2@trustbank.test", role=Role.CASH_AGENT)
     TOTPDeviceFactory(user=user)
     return user
 

@@ -84,8 +84,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @property
     def requires_two_factor(self) -> bool:
-        """Issuer admins, compliance officers and operators must use TOTP."""
-        if self.role in (Role.COMPLIANCE, Role.OPERATOR) or self.is_superuser:
+        """Issuer admins, compliance officers, operators and cash agents must use TOTP."""
+        if self.role in (Role.COMPLIANCE, Role.OPERATOR, Role.CASH_AGENT) or self.is_superuser:
             return True
         return self.memberships.filter(role=Membership.Role.ADMIN).exists()
 

@@ -39,10 +39,13 @@ class Actor(StrEnum):
     COMPLIANCE = "compliance"
     OPERATOR = "operator"
     INVESTOR = "investor"
+    #: A cash agent (the trust bank's staff): at the cash desk, and on the trust bank's own
+    #: objects (the cash tokens) as one of its organization's members; elsewhere nobody.
+    CASH_AGENT = "cash_agent"
 
 
 # Who must pass TOTP before any page or token (accounts.models.User.requires_two_factor).
-TWO_FACTOR_ACTORS = frozenset({Actor.ISSUER_ADMIN, Actor.COMPLIANCE, Actor.OPERATOR})
+TWO_FACTOR_ACTORS = frozenset({Actor.ISSUER_ADMIN, Actor.COMPLIANCE, Actor.OPERATOR, Actor.CASH_AGENT})
 
 
 class Scope(StrEnum):
@@ -78,6 +81,10 @@ class Action(StrEnum):
     CHAIN_OUTBOX_RETRY = "chain.outbox_retry"
     CHAIN_BREAK_RESOLVE = "chain.break_resolve"
     CHAIN_RECONCILE = "chain.reconcile"
+    CASH_TOKEN_CREATE = "cash.token_create"
+    CASH_DEPOSIT_RECORD = "cash.deposit_record"
+    CASH_WITHDRAWAL_PAY = "cash.withdrawal_pay"
+    TREASURY_CASH = "treasury.cash"
 
 
 @dataclass(frozen=True)
@@ -97,6 +104,7 @@ NOT_FOUND = Refusal(404, "not_found", _("Not found."))
 ADMIN_REQUIRED = Refusal(403, "admin_required", _("Only an issuer admin may do this."))
 STAFF_REFUSED = Refusal(403, "permission_denied", _("Only the issuer's own people may take this action."))
 COMPLIANCE_REQUIRED = Refusal(403, "compliance_required", _("Only compliance officers may do this."))
+CASH_AGENT_REQUIRED = Refusal(403, "cash_agent_required", _("Only cash agents may do this."))
 
 
 @dataclass(frozen=True)
@@ -115,15 +123,20 @@ class Rule:
             return ADMIN_REQUIRED if Actor.ISSUER_ADMIN in self.actors else COMPLIANCE_REQUIRED
         if kind in (Actor.COMPLIANCE, Actor.OPERATOR):
             return STAFF_REFUSED  # they see every issuer's objects: 403, not 404
+        if kind == Actor.CASH_AGENT:
+            return STAFF_REFUSED  # a member of the trust bank, on its own objects
         return NOT_FOUND
 
 
 A = Actor
 _ADMIN = frozenset({A.ISSUER_ADMIN})
 _STAFF = frozenset({A.ISSUER_ADMIN, A.ISSUER_MEMBER})
-_ADMIN_OR_COMPLIANCE = frozenset({A.ISSUER_ADMIN, A.COMPLIANCE})
 _COMPLIANCE = frozenset({A.COMPLIANCE})
 _DESK = frozenset({A.OPERATOR, A.COMPLIANCE})
+_CASH = frozenset({A.CASH_AGENT})
+# Token controls: the issuer's admin, compliance, and on a cash token the cash agents (who
+# count as cash agents only on the trust bank's own objects, see actor_kind).
+_CONTROLS = frozenset({A.ISSUER_ADMIN, A.COMPLIANCE, A.CASH_AGENT})
 ISSUER, PLATFORM = Scope.ISSUER, Scope.PLATFORM
 
 # The one table. Services are named as `app.services.function` (the API and pages call them).
@@ -154,11 +167,11 @@ POLICY: dict[Action, Rule] = {
         "ledger.services.tokens_issue", "ledger.services.tokens_issue_many")),
     Action.TOKENS_TRANSFER: Rule(_ADMIN, ISSUER, True, ("ledger.services.tokens_transfer",)),
     Action.TOKENS_REDEEM: Rule(_ADMIN, ISSUER, True, ("ledger.services.tokens_redeem",)),
-    Action.TOKENS_FREEZE: Rule(_ADMIN_OR_COMPLIANCE, ISSUER, True, (
+    Action.TOKENS_FREEZE: Rule(_CONTROLS, ISSUER, True, (
         "ledger.services.tokens_freeze", "ledger.services.tokens_unfreeze")),
-    Action.WALLET_FREEZE: Rule(_ADMIN_OR_COMPLIANCE, ISSUER, True, (
+    Action.WALLET_FREEZE: Rule(_CONTROLS, ISSUER, True, (
         "ledger.services.wallet_freeze", "ledger.services.wallet_unfreeze")),
-    Action.SECURITY_PAUSE: Rule(_ADMIN_OR_COMPLIANCE, ISSUER, True, (
+    Action.SECURITY_PAUSE: Rule(_CONTROLS, ISSUER, True, (
         "ledger.services.security_pause", "ledger.services.security_unpause")),
     Action.FORCED_TRANSFER_REQUEST: Rule(_COMPLIANCE, PLATFORM, True, (
         "ledger.services.forced_transfer_request", "ledger.services.wallet_recovery_request"), COMPLIANCE_REQUIRED),
@@ -176,6 +189,14 @@ POLICY: dict[Action, Rule] = {
         403, "permission_denied", _("Only operators and compliance officers may handle breaks."))),
     Action.CHAIN_RECONCILE: Rule(_DESK, PLATFORM, True, ("chain.services.reconcile_now",), Refusal(
         403, "permission_denied", _("Only operators and compliance officers may run a reconciliation."))),
+    Action.CASH_TOKEN_CREATE: Rule(_CASH, PLATFORM, True, ("cash.services.cash_token_create",), CASH_AGENT_REQUIRED),
+    Action.CASH_DEPOSIT_RECORD: Rule(_CASH, PLATFORM, True, (
+        "cash.services.deposit_receipt_record", "cash.services.deposit_approve", "cash.services.deposit_cancel"),
+        CASH_AGENT_REQUIRED),
+    Action.CASH_WITHDRAWAL_PAY: Rule(_CASH, PLATFORM, True, ("cash.services.withdrawal_mark_paid",),
+                                     CASH_AGENT_REQUIRED),
+    Action.TREASURY_CASH: Rule(_ADMIN, ISSUER, True, (
+        "cash.services.treasury_deposit_request", "cash.services.treasury_withdrawal_request")),
 }
 
 
@@ -190,11 +211,16 @@ def actor_kind(actor, *, organization_id: int | None = None, member_role=_UNREAD
     (None: not a member), so the hot paths do not query twice."""
     if actor is None or not actor.is_authenticated:
         return None
+    at_desk = organization_id is None and member_role is _UNREAD   # a platform action
     if member_role is _UNREAD:
         member_role = None
         if organization_id is not None:
             member_role = (Membership.objects.filter(user=actor, organization_id=organization_id)
                            .values_list("role", flat=True).first())
+    if actor.role == Role.CASH_AGENT:
+        # the trust bank's staff: its members act on its objects (cash tokens); at a desk
+        # (no organization) by role; on any other organization's objects they are nobody
+        return Actor.CASH_AGENT if member_role is not None or at_desk else None
     if member_role == Membership.Role.ADMIN:
         return Actor.ISSUER_ADMIN
     if member_role == Membership.Role.MEMBER:
@@ -255,7 +281,8 @@ def policy_problems() -> list[str]:
 README_START = "<!-- policy:start -->"
 README_END = "<!-- policy:end -->"
 _HEADINGS = {Actor.ISSUER_ADMIN: "issuer admin", Actor.ISSUER_MEMBER: "issuer member",
-             Actor.COMPLIANCE: "compliance", Actor.OPERATOR: "operator", Actor.INVESTOR: "investor"}
+             Actor.COMPLIANCE: "compliance", Actor.OPERATOR: "operator", Actor.INVESTOR: "investor",
+             Actor.CASH_AGENT: "cash agent"}
 
 
 def _refusals(rule: Rule) -> str:

@@ -33,6 +33,8 @@ def dashboard_kind(user: User) -> str:
         return "compliance"
     if user.role == Role.OPERATOR or user.is_superuser:
         return "operator"
+    if user.role == Role.CASH_AGENT:
+        return "cash_agent"
     if user.role == Role.ISSUER:
         if user.memberships.filter(role=Membership.Role.ADMIN).exists():
             return "issuer_admin"

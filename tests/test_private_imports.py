@@ -8,7 +8,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "accounts", "investors", "compliance", "issuance", "ledger", "chain", "config", "tests", "bench")
+APPS = ("core", "accounts", "investors", "compliance", "issuance", "ledger", "cash", "chain", "config", "tests",
+        "bench")
 
 
 def _private(segment: str) -> bool:

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "compliance",
     "issuance",
     "ledger",
+    "cash",
     "chain",
 ]
 
@@ -360,3 +361,29 @@ CELERY_BEAT_SCHEDULE["chain.reconcile"] = {"task": "chain.reconcile", "schedule"
 from celery.schedules import crontab  # noqa: E402
 
 CELERY_BEAT_SCHEDULE["ledger.snapshot_sweep"] = {"task": "ledger.snapshot_sweep", "schedule": crontab(hour=0, minute=5)}
+
+# --- ledger: delivery versus payment and the board (issue 13, ledger/services/settlement.py) ---
+# Where the Settlement contract's EIP-712 domain and token addresses come from (chain/, reached
+# through settings only).
+SETTLEMENT_TERMS = env("SETTLEMENT_TERMS", default="chain.selectors.settlement_terms")
+# A subscription paid by DvP must be authorized within this many seconds (the deadline the
+# investor signs, checked against block time on chain).
+SETTLEMENT_AUTHORIZATION_SECONDS = env.int("SETTLEMENT_AUTHORIZATION_SECONDS", default=15 * 60)
+# No settlement is submitted (nor an offer accepted) this close to its deadline: the relay needs
+# the time to reach the chain.
+SETTLEMENT_SUBMIT_MARGIN_SECONDS = env.int("SETTLEMENT_SUBMIT_MARGIN_SECONDS", default=30)
+# The longest an offer may stay on the board.
+BOARD_OFFER_MAX_SECONDS = env.int("BOARD_OFFER_MAX_SECONDS", default=30 * 24 * 3600)
+CELERY_BEAT_SCHEDULE["ledger.offers_expire"] = {
+    "task": "ledger.offers_expire", "schedule": env.float("BOARD_EXPIRY_SWEEP_SECONDS", default=60.0)}
+
+# --- cash: the trust bank's cash tokens (issue 13; owned by cash/) -----------------------
+CASH_TRUST_BANK_NAME = env("CASH_TRUST_BANK_NAME", default="Shoken Trust Bank")
+# A deposit above this amount (per currency, in the currency's units) is minted only when a
+# second cash agent approves it.
+CASH_DEPOSIT_APPROVAL_LIMIT = env.dict("CASH_DEPOSIT_APPROVAL_LIMIT", default={"JPY": "1000000", "USD": "10000"})
+# The segregated trust account that receives deposits, as shown in the transfer instructions.
+CASH_TRUST_BANK_ACCOUNTS = env.dict("CASH_TRUST_BANK_ACCOUNTS", default={
+    "JPY": "Shoken Trust Bank, Marunouchi branch, trust account 7001234",
+    "USD": "Shoken Trust Bank, New York branch, trust account 9005678",
+})

@@ -16,6 +16,7 @@ from core.lifecycle import transition
 
 from .. import storage
 from ..models import Issuer, IssuerDocument
+from ..treasury import treasury_open
 from ._common import invalid, required
 
 FIELDS = ("legal_name", "registration_number", "jurisdiction", "address", "representatives")
@@ -88,6 +89,7 @@ def issuer_approve(*, issuer: Issuer, actor: User) -> Issuer:
     issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
     transition(issuer, to=Issuer.Status.APPROVED, actor=actor)
     Issuer.objects.filter(pk=issuer.pk).update(decided_at=timezone.now(), decided_by=actor, decision_reason="")
+    treasury_open(issuer=issuer, actor=actor)   # its treasury wallet, registered on chain
     issuer.refresh_from_db()
     return issuer
 
