@@ -12,9 +12,9 @@ from rest_framework.response import Response
 from core.api import ApiView
 from core.api_fields import StrictCharField, StrictIntegerField
 
-from . import selectors, services
+from . import custody, selectors, services
 from .downloads import document_response
-from .models import InvestorProfile, KycDocument
+from .models import InvestorProfile, KycDocument, Wallet
 
 
 class ProfileOutput(serializers.Serializer):
@@ -117,6 +117,8 @@ class WalletOutput(serializers.Serializer):
     id = serializers.IntegerField()
     address = serializers.CharField()
     status = serializers.CharField()
+    custody = serializers.ChoiceField(choices=Wallet.Custody.choices,
+                                      help_text="self: the investor holds the key; platform: the trust bank keeps it.")
     verified_at = serializers.DateTimeField()
 
 
@@ -166,3 +168,13 @@ class WalletRemoveApi(ApiView):
     def delete(self, request, pk: int):
         services.wallet_remove(wallet_id=pk, actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class CustodyWalletApi(ApiView):
+    @extend_schema(request=None, responses={201: WalletOutput},
+                   description="Have the trust bank keep a new wallet for the signed-in investor (KYC verified; "
+                               "at most one). It is active and registered on chain at once; its key never leaves "
+                               "the platform's custody signer.")
+    def post(self, request):
+        wallet = custody.custody_wallet_create(profile=selectors.profile_for(user=request.user), actor=request.user)
+        return Response(WalletOutput(wallet).data, status=status.HTTP_201_CREATED)

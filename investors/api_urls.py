@@ -13,5 +13,6 @@ urlpatterns = [
     path("wallets/", api.WalletListApi.as_view(), name="wallets"),
     path("wallets/challenge/", api.WalletChallengeApi.as_view(), name="wallet-challenge"),
     path("wallets/verify/", api.WalletVerifyApi.as_view(), name="wallet-verify"),
+    path("wallets/custody/", api.CustodyWalletApi.as_view(), name="wallet-custody"),
     path("wallets/<int:pk>/", api.WalletRemoveApi.as_view(), name="wallet"),
 ]

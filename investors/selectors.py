@@ -45,7 +45,8 @@ def documents_for(*, user: User) -> list[KycDocument]:
 
 
 def wallets_for(*, user: User, include_removed: bool = False) -> list[Wallet]:
-    qs = Wallet.objects.filter(profile__user=user)
+    # Never the custodied key (investors/custody.py): pages and the API do not need it.
+    qs = Wallet.objects.filter(profile__user=user).defer("custody_key")
     if not include_removed:
         qs = qs.filter(status=Wallet.Status.ACTIVE)
     return list(qs.order_by("id"))

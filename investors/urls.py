@@ -13,5 +13,6 @@ urlpatterns = [
     path("wallets/", views.wallets, name="wallets"),
     path("wallets/challenge/", views.wallet_challenge, name="wallet-challenge"),
     path("wallets/verify/", views.wallet_verify, name="wallet-verify"),
+    path("wallets/custody/", views.custody_wallet_create, name="wallet-custody"),
     path("wallets/<int:pk>/remove/", views.wallet_remove, name="wallet-remove"),
 ]

@@ -10,11 +10,12 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from core.errors import ApplicationError
+from core.errors import ApplicationError, NotFoundError, PermissionDeniedError
 from core.forms import apply_error, page_int
 from core.upload_limits import upload_limit
+from core.views import run_with_message
 
-from . import selectors, services
+from . import custody, selectors, services
 from .downloads import document_response
 from .forms import DocumentForm, ProfileForm, WalletAddressForm, WalletSignatureForm
 
@@ -87,8 +88,10 @@ def wallets(request):
 
 
 def _render_wallets(request, *, challenge=None, address_form=None, signature_form=None, status=200):
+    wallets = selectors.wallets_for(user=request.user)
     context = {
-        "wallets": selectors.wallets_for(user=request.user),
+        "wallets": wallets,
+        "has_custody_wallet": any(wallet.custody == wallet.Custody.PLATFORM for wallet in wallets),
         "challenge": challenge,
         "address_form": address_form or WalletAddressForm(),
         "signature_form": signature_form or (WalletSignatureForm(initial={"challenge": challenge.pk})
@@ -134,4 +137,18 @@ def wallet_verify(request):
 def wallet_remove(request, pk: int):
     wallet = services.wallet_remove(wallet_id=pk, actor=request.user)
     messages.success(request, _("Wallet %(address)s was removed.") % {"address": wallet.address})
+    return redirect("investors:wallets")
+
+
+@login_required
+@require_POST
+def custody_wallet_create(request):
+    """"Have the trust bank keep a wallet for me": one POST, no input. Not approved, or a
+    second one, is a message on the wallets page; another role gets the 403 page."""
+    run_with_message(
+        request,
+        lambda: custody.custody_wallet_create(profile=selectors.profile_for(user=request.user), actor=request.user),
+        _("The trust bank now keeps a wallet for you."),
+        reraise=(NotFoundError, PermissionDeniedError),
+    )
     return redirect("investors:wallets")
