@@ -169,13 +169,20 @@ def test_who_sees_the_board_an_offer_and_a_settlement(market, issuer_admin, unve
     assert 'data-status="cancelled"' in page and 'name="signature"' not in page
 
 
-def test_the_board_in_japanese(market):
-    client = _as(market.buyer)
+def test_the_board_offer_and_settlement_pages_in_japanese(market):
+    settlement = _accepted(market)
+    client = _as(market.seller)
     client.post(reverse("set_language"), {"language": "ja", "next": "/"})
     page = client.get(reverse("ledger:boards")).content.decode()
-    assert '<html lang="ja">' in page and "取引板" in page
+    assert '<html lang="ja">' in page and "取引板" in page and "あなたの決済" in page
     page = client.get(reverse("ledger:board", args=[market.bond.pk])).content.decode()
-    assert "直近の約定" in page
+    assert "直近の約定" in page and "売り注文を出す" in page
+    page = client.get(reverse("ledger:settlement", args=[settlement.pk])).content.decode()
+    seller, buyer = market.seller_wallet.address, market.buyer_wallet.address
+    assert f"あなたのウォレット {seller} からウォレット {buyer} へ 4 SGB31" in page
+    assert "ウォレットで署名する" in page
+    page = client.get(reverse("ledger:offer", args=[settlement.offer.pk])).content.decode()
+    assert "決済を開く" in page
 
 
 def test_paying_a_dvp_subscription_in_the_cash_token(market, offering, outsider):
