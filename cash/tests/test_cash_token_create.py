@@ -41,3 +41,17 @@ def test_unknown_currency_is_refused(cash_agent):
     with pytest.raises(ApplicationError) as exc:
         cash_token_create(currency="EUR", actor=cash_agent)
     assert (exc.value.status, exc.value.code) == (400, "invalid_currency")
+
+
+def test_a_cash_token_is_never_offered(cash_agent):
+    from accounts.models import Membership, Role
+    from accounts.tests.factories import UserFactory
+    from issuance.services import offering_create
+
+    account = cash_token_create(currency="JPY", actor=cash_agent)
+    staff = UserFactory(role=Role.ISSUER)
+    Membership.objects.create(user=staff, organization_id=account.security.issuer.organization_id,
+                              role=Membership.Role.ADMIN)
+    with pytest.raises(ApplicationError) as exc:
+        offering_create(security=account.security, data={}, actor=staff)
+    assert (exc.value.status, exc.value.code) == (409, "not_offerable")

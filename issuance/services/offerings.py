@@ -109,6 +109,8 @@ def _validated(security: Security, data: dict) -> dict:
 @transaction.atomic(durable=True)
 def offering_create(*, security: Security, data: dict, actor: User) -> Offering:
     policy_ensure(actor, Action.OFFERING_CREATE, organization_id=security.issuer.organization_id)
+    if security.kind == Security.Kind.CASH:   # minted only against money held in trust (cash/)
+        raise ConflictError(_("A cash token is not offered: it is issued against deposits."), code="not_offerable")
     values = _validated(security, data)
     offering = Offering.objects.create(security=security, created_by=actor, **values)
     audit_record(action="offering.created", actor=actor, obj=offering, new={"security": security.pk, **values})
