@@ -91,7 +91,12 @@ def token_differences(*, security, contract: DeployedContract, backend) -> list[
     supply = backend.total_supply(contract.address)
     if supply != outstanding:
         found.append(Difference(Break.Kind.TOTAL_SUPPLY, "", str(outstanding), str(supply)))
-    for problem in check_invariants(security=security):
+    problems = check_invariants(security=security)
+    if security.kind == "cash":   # the trust account must cover the cash token exactly
+        from cash.invariants import trust_problems
+
+        problems += trust_problems(security=security)
+    for problem in problems:
         found.append(Difference(Break.Kind.INVARIANT, "", problem[:200], "", detail=problem))
     return found
 
