@@ -57,8 +57,10 @@ def board(request, pk: int):
     security = trades.board_security_get(user=request.user, pk=pk)
     offers = sel.board_for(user=request.user, security=security)  # 404 for who may not see it
     wallets = trades.seller_wallets(user=request.user, security=security) if _is_investor(request.user) else []
-    form = OfferForm(request.POST or None, wallets=wallets)
-    if request.method == "POST" and form.is_valid():
+    form = OfferForm(request.POST if request.method == "POST" else None, wallets=wallets)
+    if request.method == "POST" and not wallets:
+        messages.error(request, _("You hold no units of this security to offer."))
+    elif request.method == "POST" and form.is_valid():
         try:
             offer = services.offer_create(
                 security=security, wallet=form.chosen_wallet(),
@@ -196,7 +198,7 @@ def settlement_confirm(request, pk: int):
 def subscription_pay(request, pk: int):
     sub = subscription_get_for_investor(user=request.user, pk=pk)
     wallets = trades.wallets_of(user=request.user)
-    form = WalletChoiceForm(request.POST or None, wallets=wallets)
+    form = WalletChoiceForm(request.POST if request.method == "POST" else None, wallets=wallets)
     if request.method == "POST" and form.is_valid():
         try:
             settlement = services.subscription_pay(subscription=sub, wallet=form.chosen_wallet(), actor=request.user)

@@ -64,6 +64,9 @@ def test_seller_puts_an_offer_on_the_board_and_bad_input_shows_in_the_page(marke
     board = _as(m.buyer).get(url).content.decode()
     assert reverse("ledger:offer", args=[offer.pk]) in board and "Check and buy" in board
     assert 'data-testid="offer-form"' not in board          # the buyer holds no units to offer
+    response = _as(m.buyer).post(url, valid, follow=True)
+    assert "You hold no units of this security to offer." in response.content.decode()
+    assert TradeOffer.objects.count() == 1
 
 
 def test_buyer_sees_the_precheck_then_accepts_and_gets_the_authorize_page(market):
