@@ -144,7 +144,7 @@ def _payload(settlement: Settlement) -> SettlementDvp | SettlementPrimary:
     return SettlementDvp(**common, seller_signature=settlement.seller_signature)
 
 
-def _submit(settlement: Settlement, actor: User | None) -> Settlement:
+def _submit(settlement: Settlement, offer: TradeOffer | None, actor: User | None) -> Settlement:
     """Inside the authorizing transaction: check both legs, hold them (free + held + frozen =
     balance stays true), write the one outbox action, mark the settlement (and its offer)
     submitted."""
@@ -162,7 +162,6 @@ def _submit(settlement: Settlement, actor: User | None) -> Settlement:
     entry = outbox_put(_payload(settlement), idempotency_key=f"settlement:{settlement.pk}")
     transition_many([settlement], to=Settlement.Status.SUBMITTED, actor=actor,
                     also={"outbox": entry, "submitted_at": timezone.now()})
-    offer = TradeOffer.objects.select_for_update().filter(settlement=settlement).first()
     if offer is not None:
         transition(offer, to=TradeOffer.Status.SUBMITTED, actor=actor)
     return settlement
@@ -170,9 +169,13 @@ def _submit(settlement: Settlement, actor: User | None) -> Settlement:
 
 # -- authorization ---------------------------------------------------------------------------
 
-def _locked(settlement: Settlement) -> Settlement:
-    return (Settlement.objects.select_for_update(of=("self",))
-            .select_related("security", "cash", "seller", "buyer").get(pk=settlement.pk))
+def _locked(settlement_id: int) -> tuple[Settlement | None, TradeOffer | None]:
+    """The settlement and its offer (if a trade), locked: the offer first, as offer_cancel and
+    offer_accept lock them, so two use cases never wait on each other in a circle."""
+    offer = TradeOffer.objects.select_for_update().filter(settlement_id=settlement_id).first()
+    found = (Settlement.objects.select_for_update(of=("self",))
+             .select_related("security", "cash", "seller", "buyer", "outbox").filter(pk=settlement_id).first())
+    return found, offer
 
 
 def _side(settlement: Settlement, actor: User) -> str:
@@ -200,7 +203,7 @@ def _check_awaiting(settlement: Settlement) -> None:
 
 @transaction.atomic(durable=True)
 def _authorize(*, settlement: Settlement, signature: str, typed: dict, actor: User, custodied: bool) -> Settlement:
-    settlement = _locked(settlement)
+    settlement, offer = _locked(settlement.pk)
     side = _side(settlement, actor)
     if side == "seller" and settlement.seller_signature:
         raise ConflictError(_("You have authorized this settlement already."), code="already_authorized")
@@ -213,8 +216,7 @@ def _authorize(*, settlement: Settlement, signature: str, typed: dict, actor: Us
     audit_record(action="settlement.authorized", actor=actor, obj=settlement,
                  new={"party": side, "wallet": wallet, "custodied": custodied})
     if settlement.authorized():
-        return _submit(settlement, actor)
-    offer = TradeOffer.objects.select_for_update().filter(settlement=settlement).first()
+        return _submit(settlement, offer, actor)
     if offer is not None and offer.status == TradeOffer.Status.ACCEPTED:
         transition(offer, to=TradeOffer.Status.AUTHORIZED, actor=actor)
     return settlement
@@ -329,12 +331,10 @@ def settlement_outcome(*, settlement_id: int, settled: bool, code: str = "", mes
     no longer submitted is left alone (None)."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("settlement_outcome runs inside the chain's transaction")
-    settlement = (Settlement.objects.select_for_update(of=("self",))
-                  .select_related("security", "cash", "seller", "buyer", "outbox").filter(pk=settlement_id).first())
+    settlement, offer = _locked(settlement_id)
     if settlement is None or settlement.status != Settlement.Status.SUBMITTED:
         return None
     sec_book, _cash_book, sec, cash = _lock_legs(settlement)
-    offer = TradeOffer.objects.select_for_update().filter(settlement=settlement).first()
     now = timezone.now()
     if settled:
         _legs_apply(settlement, sec_book, sec, cash)
