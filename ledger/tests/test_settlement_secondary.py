@@ -7,12 +7,14 @@ from __future__ import annotations
 import pytest
 from django.utils import timezone
 
+from core.clock import business_today
 from core.errors import ApplicationError
 from core.models import OutboxEntry
 from investors.models import InvestorProfile
 from investors.tests.factories import VERIFIED_INVESTOR_KEY
 from ledger.invariants import check_invariants
 from ledger.models import Position, Settlement, TokenAction, TradeOffer
+from ledger.selectors import register_positions
 from ledger.services import (
     offer_accept,
     offer_create,
@@ -24,6 +26,7 @@ from ledger.services import (
     wallet_unfreeze,
 )
 from ledger.settlement_selectors import settlement_typed_data
+from ledger.snapshots import replay
 
 from .dvp import BUYER_KEY, STRANGER_KEY, balanced, sign, snapshot
 
@@ -88,6 +91,10 @@ def test_settled_moves_both_legs_once(market):
     assert [(a.kind, int(a.amount)) for a in legs] == [("dvp_delivery", 4), ("dvp_payment", 6000)]
     assert {a.outbox_id for a in legs} == {Settlement.objects.get(pk=settlement.pk).outbox_id}
     assert TradeOffer.objects.get(settlement=settlement).status == "settled"
+    for security in (m.bond, m.cash):                  # the action log replays to the register
+        replayed = {wallet: balance for wallet, (_i, balance, _f) in replay(security=security,
+                                                                            as_of=business_today()).items()}
+        assert replayed == {w: b for w, (b, _f) in register_positions(security=security).items() if b}
     before = snapshot()
     assert settlement_outcome(settlement_id=settlement.pk, settled=True) is None       # idempotent
     assert settlement_outcome(settlement_id=settlement.pk, settled=False, code="InvalidSignature") is None
