@@ -5,7 +5,8 @@
   a batch starts at a ``token.mint`` and takes the following claimed mints of the same
   security, up to ``CHAIN_BATCH_MAX_MINTS``. It stops at anything whose order relative to
   the mints matters: a registry action (it may register or revoke a recipient) or another
-  kind of action on the same token. Actions of other tokens do not stop it (they commute).
+  kind of action on the same token (a settlement too, with it as its security or cash leg).
+  Actions of other tokens do not stop it (they commute).
   A mint that was already in a batch that reverted is never batched again (see below).
   A group of one is an ordinary single action.
 * **Sending** (:func:`relay_batch`): every member's own call is built first (a bad payload or
@@ -37,7 +38,7 @@ from django.conf import settings
 from core.models import OutboxEntry
 from core.outbox_payloads import OutboxKind
 
-from .calls import BadPayload, TargetNotDeployed, build_batch_mint, security_of
+from .calls import BadPayload, TargetNotDeployed, build_batch_mint, securities_of
 from .models import ChainTransaction, ChainTransactionEntry
 from .port import ChainReverted, ContractCall
 from .sending import SweepContext, broadcast, member_ids, prepare_batch
@@ -51,7 +52,13 @@ MINT = OutboxKind.TOKEN_MINT
 class Claimed:
     id: int
     kind: str
-    security_id: int | None
+    security_id: int | None   # the token of a one-token action
+    securities: frozenset[int] = frozenset()   # every token it touches (a settlement: two)
+
+    @classmethod
+    def of(cls, pk: int, kind: str, payload: object) -> Claimed:
+        securities = securities_of(kind, payload)
+        return cls(pk, kind, next(iter(securities)) if len(securities) == 1 else None, securities)
 
 
 @dataclass
@@ -77,7 +84,7 @@ def plan_batches(entry_ids: list[int]) -> list[list[int]]:
     actions) or of 2..CHAIN_BATCH_MAX_MINTS ids (a batch), in the order they must go out."""
     if not getattr(settings, "CHAIN_BATCH_MINTS", True) or len(entry_ids) < 2:
         return [[i] for i in entry_ids]
-    rows = {pk: Claimed(pk, kind, security_of(kind, payload)) for pk, kind, payload in
+    rows = {pk: Claimed.of(pk, kind, payload) for pk, kind, payload in
             OutboxEntry.objects.filter(pk__in=entry_ids).values_list("id", "kind", "payload")}
     no_batch = batch_reverted_ids(entry_ids)
     cap = max(int(getattr(settings, "CHAIN_BATCH_MAX_MINTS", 200)), 2)
@@ -93,7 +100,7 @@ def plan_batches(entry_ids: list[int]) -> list[list[int]]:
             for later in ordered[index + 1:]:
                 if len(group) >= cap or later.kind.startswith("registry."):
                     break
-                if later.security_id != head.security_id or not later.kind.startswith("token."):
+                if head.security_id not in later.securities:
                     continue
                 if later.kind != MINT or later.id in no_batch or later.id in taken:
                     break

@@ -15,6 +15,12 @@ Refs: step 0 uses ``keccak(idempotency_key)``; step n > 0 ``keccak(f"{key}#{n}")
 are per contract, and two steps may hit the same one). A replayed step is refused on chain
 with ``RefAlreadyUsed``. Deployment has no ref; it is guarded by the stored signed tx.
 
+Settlements (``settlement.dvp``, ``settlement.primary``) call the ``Settlement`` contract
+with the signed delivery and the signatures, and no ref: the delivery's nonce (the
+register's settlement id) is the contract's replay guard (``AuthorizationUsed``). The
+delivery names both tokens by address, read from their ``SecurityToken:<id>`` rows. They
+are never batched (chain/batches.py batches mints only).
+
 Addresses come from :class:`DeployedContract` rows: a call whose contract is not deployed
 yet raises :class:`TargetNotDeployed` (the relay makes the action wait, it does not fail).
 A payload the call cannot be built from raises :class:`BadPayload` (permanent).
@@ -22,10 +28,11 @@ A payload the call cannot be built from raises :class:`BadPayload` (permanent).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
 from eth_utils import keccak
 from web3 import Web3
 
@@ -35,6 +42,8 @@ from core.outbox_payloads import (
     OutboxPayloadError,
     RegisterWallet,
     RevokeWallet,
+    SettlementDvp,
+    SettlementPrimary,
     TokenBurn,
     TokenDeploy,
     TokenForcedTransfer,
@@ -58,6 +67,7 @@ from .port import ContractCall
 
 REGISTRY = "InvestorRegistry"
 TOKEN = "SecurityToken"
+SETTLEMENT = "Settlement"
 ISO_NUMERIC_CODES = range(1, 1000)
 
 RULE_COUNTRY_ALLOWLIST, RULE_ACCREDITED_ONLY, RULE_QUALIFIED_ONLY = 1, 2, 4
@@ -100,6 +110,27 @@ def security_of(kind: str, payload: Any) -> int | None:
         return None
 
 
+def securities_of(kind: str, payload: Any) -> frozenset[int]:
+    """Every security whose token a row's action touches: its security, and a settlement's
+    cash token too; empty for a registry action or a row that does not parse."""
+    try:
+        parsed = parse(kind, payload)
+    except BadPayload:
+        return frozenset()
+    return frozenset(i for i in (getattr(parsed, "security_id", None), getattr(parsed, "cash_id", None))
+                     if i is not None)
+
+
+def actions_touching(security_ids: Iterable[int]) -> Q:
+    """OutboxEntry rows whose action touches one of these securities' tokens (a token action
+    on it, or a settlement with it as the security or the cash leg); ids are ints in every
+    payload."""
+    ids = sorted(set(security_ids))
+    return (Q(kind__startswith="token.", payload__security_id__in=ids)
+            | Q(kind__startswith="settlement.", payload__security_id__in=ids)
+            | Q(kind__startswith="settlement.", payload__cash_id__in=ids))
+
+
 def _flags(p: RegisterWallet | UpdateInvestor) -> int:
     return (1 if p.accredited else 0) | (2 if p.qualified else 0)
 
@@ -126,9 +157,18 @@ def _sha256(value: str) -> bytes:
 # ---------------------------------------------------------------- the plan: one function per kind
 
 @dataclass(frozen=True)
+class TokenOf:
+    """In a step's arguments: the token address of a security, resolved when the call is
+    built (a settlement's delivery names both tokens)."""
+
+    security_id: int
+
+
+@dataclass(frozen=True)
 class Step:
-    """One call of an action: ``target`` is "registry", "token" or "deploy"; ``args`` are
-    the call's arguments without the ref (a deployment adds registry, admin and agent)."""
+    """One call of an action: ``target`` is "registry", "token", "settlement" or "deploy";
+    ``args`` are the call's arguments without the ref (a deployment adds registry, admin and
+    agent; a settlement has no ref)."""
 
     artifact: str
     function: str
@@ -218,6 +258,25 @@ def _set_rules(p: TokenSetRules) -> list[Step]:
     return steps
 
 
+def _delivery(p: SettlementDvp | SettlementPrimary) -> tuple:
+    """The contract's ``Delivery`` struct, in its field order (both parties signed exactly it)."""
+    return (TokenOf(p.security_id), p.units, p.seller_wallet, p.buyer_wallet, TokenOf(p.cash_id), p.price,
+            p.nonce, p.deadline)
+
+
+def _signature(value: str) -> bytes:
+    return bytes.fromhex(value[2:])   # 0x + 130 hex digits: checked by the payload type
+
+
+def _settle(p: SettlementDvp) -> list[Step]:
+    return [Step(SETTLEMENT, "settle", "settlement",
+                 (_delivery(p), _signature(p.seller_signature), _signature(p.buyer_signature)))]
+
+
+def _settle_primary(p: SettlementPrimary) -> list[Step]:
+    return [Step(SETTLEMENT, "settlePrimary", "settlement", (_delivery(p), _signature(p.buyer_signature)))]
+
+
 #: Each kind's plan (a test checks that every OutboxKind has one).
 _PLANS: dict[OutboxKind, Callable[[Any], list[Step]]] = {
     OutboxKind.REGISTER_WALLET: _register_wallet,
@@ -236,7 +295,14 @@ _PLANS: dict[OutboxKind, Callable[[Any], list[Step]]] = {
     OutboxKind.TOKEN_UNPAUSE: _unpause,
     OutboxKind.TOKEN_SET_DOCUMENT: _set_document,
     OutboxKind.TOKEN_SET_RULES: _set_rules,
+    OutboxKind.SETTLEMENT_DVP: _settle,
+    OutboxKind.SETTLEMENT_PRIMARY: _settle_primary,
 }
+
+#: The kinds whose outcome the register waits for (ledger.services.settlement_outcome), and
+#: the Settlement contract functions their transactions call.
+SETTLEMENT_KINDS = frozenset({OutboxKind.SETTLEMENT_DVP, OutboxKind.SETTLEMENT_PRIMARY})
+SETTLEMENT_FUNCTIONS = frozenset({"settle", "settlePrimary"})
 
 
 #: The kinds whose actions can take more than one step; every other kind is one call.
@@ -281,9 +347,22 @@ def build_call(*, payload: OutboxPayload, idempotency_key: str, step: int, chain
     address_of = addresses or AddressBook(chain_id)
     if spec.target == "deploy":
         admin = Web3.to_checksum_address(token_admin) if token_admin else signer
-        return ContractCall(spec.artifact, spec.function, (*spec.args, address_of(REGISTRY), admin, signer))
+        return ContractCall(spec.artifact, spec.function,
+                            (*spec.args, address_of(REGISTRY), admin, signer, address_of(SETTLEMENT)))
+    if spec.target == "settlement":
+        args = tuple(_resolved(arg, address_of) for arg in spec.args)
+        return ContractCall(spec.artifact, spec.function, args, address_of(SETTLEMENT))
     target = address_of(REGISTRY if spec.target == "registry" else token_contract_name(payload.security_id))
     return ContractCall(spec.artifact, spec.function, (ref_for(idempotency_key, step), *spec.args), target)
+
+
+def _resolved(arg: Any, address_of: Callable[[str], str]) -> Any:
+    """A step argument with its TokenOf placeholders (inside a struct too) made addresses."""
+    if isinstance(arg, TokenOf):
+        return address_of(token_contract_name(arg.security_id))
+    if isinstance(arg, tuple):
+        return tuple(_resolved(item, address_of) for item in arg)
+    return arg
 
 
 def step_count(payload: OutboxPayload) -> int:

@@ -33,6 +33,7 @@ from core.audit import audit_record
 from core.models import OutboxEntry
 
 from .backend import get_backend
+from .calls import actions_touching
 from .indexer import index_sweep, security_id_of, token_contracts
 from .models import Break, DeployedContract, Reconciliation, SeenWallet
 from .port import ChainError
@@ -52,8 +53,9 @@ class Difference:
 
 
 def token_actions_in_flight(security_id: int) -> bool:
-    return OutboxEntry.objects.filter(status__in=IN_FLIGHT, kind__startswith="token.",
-                                      payload__security_id=security_id).exists()   # an int in every payload
+    """Whether an action on this token is on its way (a settlement counts for both its
+    tokens: the security and the cash)."""
+    return OutboxEntry.objects.filter(actions_touching([security_id]), status__in=IN_FLIGHT).exists()
 
 
 def registry_actions_in_flight() -> bool:

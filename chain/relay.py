@@ -56,7 +56,7 @@ from core.outbox_payloads import OutboxKind
 
 from .backend import get_backend
 from .batches import plan_batches, relay_batch
-from .calls import BadPayload, TargetNotDeployed, security_of
+from .calls import BadPayload, TargetNotDeployed, actions_touching, securities_of
 from .port import ChainBackend, ChainReverted, ChainUnavailable, ContractCall
 from .retries import entry_fail, entry_retry_later, entry_wait
 from .sending import (
@@ -83,21 +83,22 @@ class RelayResult:
 
 # ---------------------------------------------------------------- the sweep
 
-def _security_of(entry: OutboxEntry) -> int | None:
-    return security_of(entry.kind, entry.payload)
+def _securities_of(entry: OutboxEntry) -> frozenset[int]:
+    return securities_of(entry.kind, entry.payload)
 
 
 def depends_on_group(entry: OutboxEntry, group: list[OutboxEntry]) -> bool:
     """Whether ``entry``'s estimate may depend on an action of the group not sent yet (the
     estimate would see the chain without it): a registry action on either side, or another
-    action of the same token, unless both are plain mints (mints of one token commute for
-    estimation; the register checked the holding rules). Such an entry starts a new group,
-    estimated after the earlier one went out, as if the actions were sent one by one."""
-    security = _security_of(entry)
+    action on one of the same tokens (a settlement touches its security and its cash token),
+    unless both are plain mints (mints of one token commute for estimation; the register
+    checked the holding rules). Such an entry starts a new group, estimated after the
+    earlier one went out, as if the actions were sent one by one."""
+    securities = _securities_of(entry)
     for item in group:
         if entry.kind.startswith("registry.") or item.kind.startswith("registry."):
             return True
-        if security is not None and _security_of(item) == security and not (
+        if securities & _securities_of(item) and not (
                 entry.kind == OutboxKind.TOKEN_MINT and item.kind == OutboxKind.TOKEN_MINT):
             return True
     return False
@@ -180,13 +181,14 @@ def claim_pending(*, batch_size: int) -> list[int]:
 
 def predecessors_in_flight(entry: OutboxEntry) -> bool:
     """Whether an earlier action that may change this one's outcome is not settled yet:
-    any registry action, and for a token action any action of the same security."""
+    any registry action, and for a token action or a settlement any action on one of its
+    tokens (e.g. the cash mint of a deposit before the settlement that spends it)."""
     earlier = OutboxEntry.objects.filter(
         id__lt=entry.id, status__in=[OutboxEntry.Status.PENDING, OutboxEntry.Status.SUBMITTED])
     related = Q(kind__startswith="registry.")
-    security = security_of(entry.kind, entry.payload)   # ids are ints in every payload
-    if security is not None:
-        related |= Q(kind__startswith="token.", payload__security_id=security)
+    securities = securities_of(entry.kind, entry.payload)
+    if securities:
+        related |= actions_touching(securities)
     return earlier.filter(related).exists()
 
 

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from accounts.access import desk_ensure
 from accounts.models import User
 from accounts.policy import Action
-from core.errors import NotFoundError
+from core.errors import ConflictError, NotFoundError
 from core.models import OutboxEntry
 
-from .models import Break, ChainTransaction, Reconciliation
+from .models import Break, ChainTransaction, DeployedContract, Reconciliation, token_contract_name
 from .port import ChainError
 from .retries import DEAD_LETTER, error_code
 
@@ -143,3 +143,48 @@ def last_reconciliation() -> Reconciliation | None:
 
 def open_break_count() -> int:
     return Break.objects.filter(status=Break.Status.OPEN).count()
+
+
+# ---------------------------------------------------------------- delivery versus payment
+
+#: The Settlement contract's EIP-712 domain (platform/src/Settlement.sol).
+SETTLEMENT_DOMAIN_NAME, SETTLEMENT_DOMAIN_VERSION = "Shoken Settlement", "1"
+
+
+def _settlement_unavailable() -> ConflictError:
+    return ConflictError(_("Settlement on chain is not available yet; try again later."),
+                         code="settlement_unavailable")
+
+
+def _settlement_contract() -> DeployedContract:
+    """The Settlement contract: the only one recorded, else the one of the node's chain."""
+    rows = list(DeployedContract.objects.filter(name="Settlement").order_by("id")[:2])
+    if len(rows) > 1:
+        from .backend import get_backend
+
+        try:
+            chain_id = get_backend().chain_id()   # asked of the node once per process, then cached
+        except ChainError:
+            raise _settlement_unavailable() from None
+        rows = list(DeployedContract.objects.filter(name="Settlement", chain_id=chain_id))
+    if not rows:
+        raise _settlement_unavailable()
+    return rows[0]
+
+
+def settlement_terms(security_ids: list[int]) -> dict:
+    """What a party signs a delivery against: the Settlement contract's EIP-712 domain and
+    the token address of each security (``{"domain": {"name", "version", "chainId",
+    "verifyingContract"}, "tokens": {security id: address}}``). ConflictError
+    ``settlement_unavailable`` when the Settlement contract or one of the tokens is not
+    deployed. The register reaches it through ``settings.SETTLEMENT_TERMS`` only."""
+    contract = _settlement_contract()
+    ids = sorted({int(i) for i in security_ids})
+    names = {token_contract_name(i): i for i in ids}
+    tokens = {names[name]: address for name, address in DeployedContract.objects.filter(
+        name__in=names, chain_id=contract.chain_id).values_list("name", "address")}
+    if len(tokens) != len(ids):
+        raise _settlement_unavailable()
+    return {"domain": {"name": SETTLEMENT_DOMAIN_NAME, "version": SETTLEMENT_DOMAIN_VERSION,
+                       "chainId": contract.chain_id, "verifyingContract": contract.address},
+            "tokens": tokens}

@@ -6,14 +6,34 @@ import pytest
 from eth_account import Account
 
 from chain.artifacts import load_artifacts
-from chain.calls import _PLANS, BadPayload, build_batch_mint, build_call, parse, payload_of, plan, security_of
+from chain.calls import (
+    _PLANS,
+    BadPayload,
+    TargetNotDeployed,
+    build_batch_mint,
+    build_call,
+    parse,
+    payload_of,
+    plan,
+    securities_of,
+    security_of,
+)
 from chain.signing import Encoder
 from core.models import OutboxEntry
 from core.outbox_payloads import OutboxKind, TokenMint, TokenPause
 from core.tests.test_outbox_contract import STORED
 
 SIGNER = Account.create().address
-ADDRESSES = {"InvestorRegistry": Account.create().address, "SecurityToken:3": Account.create().address}
+ADDRESSES = {"InvestorRegistry": Account.create().address, "SecurityToken:3": Account.create().address,
+             "SecurityToken:4": Account.create().address, "Settlement": Account.create().address}
+
+
+def _target(kind: str, step: int) -> str | None:
+    if kind == "token.deploy" and step == 0:
+        return None
+    if kind.startswith("settlement."):
+        return ADDRESSES["Settlement"]
+    return ADDRESSES["InvestorRegistry" if kind.startswith("registry.") else "SecurityToken:3"]
 
 
 def test_every_kind_has_a_contract_call():
@@ -32,8 +52,37 @@ def test_every_step_of_every_kind_encodes_against_the_contract(kind):
         data = Encoder.from_abi(list(art.abi), art.bytecode).data(call)   # raises when the args do not fit
 
         assert len(data) >= 4
-        assert call.address == (None if kind == "token.deploy" and step == 0 else
-                                ADDRESSES["InvestorRegistry" if kind.startswith("registry.") else "SecurityToken:3"])
+        assert call.address == _target(kind, step)
+
+
+@pytest.mark.parametrize(("kind", "function", "signatures"), [
+    ("settlement.dvp", "settle", (STORED["settlement.dvp"]["seller_signature"],
+                                  STORED["settlement.dvp"]["buyer_signature"])),
+    ("settlement.primary", "settlePrimary", (STORED["settlement.primary"]["buyer_signature"],)),
+])
+def test_a_settlement_calls_the_settlement_contract_with_the_signed_delivery_and_no_ref(kind, function, signatures):
+    row = STORED[kind]
+
+    [step] = plan(parse(kind, row))
+    call = build_call(payload=parse(kind, row), idempotency_key=f"settlement:{kind}", step=0, chain_id=31337,
+                      signer=SIGNER, addresses=ADDRESSES.__getitem__)
+
+    assert (step.target, call.function, call.address) == ("settlement", function, ADDRESSES["Settlement"])
+    assert call.args[0] == (ADDRESSES["SecurityToken:3"], 10, row["seller_wallet"], row["buyer_wallet"],
+                            ADDRESSES["SecurityToken:4"], 150000, 12, row["deadline"])
+    assert call.args[1:] == tuple(bytes.fromhex(s[2:]) for s in signatures)
+    assert security_of(kind, row) == 3 and securities_of(kind, row) == {3, 4}
+
+
+def test_a_settlement_waits_for_a_token_not_deployed_yet():
+    def address_of(name: str) -> str:
+        if name == "SecurityToken:4":
+            raise TargetNotDeployed(name)
+        return ADDRESSES[name]
+
+    with pytest.raises(TargetNotDeployed):
+        build_call(payload=parse("settlement.dvp", STORED["settlement.dvp"]), idempotency_key="settlement:1",
+                   step=0, chain_id=31337, signer=SIGNER, addresses=address_of)
 
 
 def test_a_batch_of_mints_is_one_call_from_the_parsed_payloads():
