@@ -16,6 +16,7 @@ import re
 from django.utils.translation import gettext as _
 from eth_account import Account
 from eth_account.messages import SignableMessage, encode_typed_data
+from eth_keys.exceptions import BadSignature
 from eth_utils import keccak, to_checksum_address
 
 from core.errors import ApplicationError
@@ -152,7 +153,7 @@ def signer_of(typed: dict, signature: str) -> str:
     signable = _signable(typed)
     try:
         signer = Account.recover_message(signable, signature=bytes.fromhex(normalized[2:]))
-    except (ValueError, TypeError) as exc:  # a point off the curve: no key made it
+    except (BadSignature, ValueError, TypeError) as exc:  # r is no point's x: no key made it
         raise _malformed() from exc
     return to_checksum_address(signer)
 

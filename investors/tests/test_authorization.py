@@ -111,7 +111,9 @@ def test_malformed_signatures_are_refused():
     recovered = Account.recover_message(encode_typed_data(full_message=typed), signature=bytes.fromhex(twin[2:]))
     assert recovered == VERIFIED_INVESTOR_WALLET
     bad_v = [good[:-2] + v for v in ("00", "01", "1d")]
-    for signature in ["", None, "0x1234", good[2:], good + "00", "0x" + "zz" * 65, twin, *bad_v, "0x" + "00" * 65]:
+    no_point = "0x" + (5).to_bytes(32, "big").hex() + (1).to_bytes(32, "big").hex() + "1b"  # x=5: not on the curve
+    for signature in ["", None, "0x1234", good[2:], good + "00", "0x" + "zz" * 65, twin, *bad_v, "0x" + "00" * 65,
+                      no_point]:
         _refused("malformed_signature", typed, signature)
 
 
