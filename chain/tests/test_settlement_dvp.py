@@ -4,12 +4,16 @@ relay sends it to the Settlement contract, the confirmer tells the register in t
 transaction. Settled: both legs moved on chain and in the register, the indexer records
 nothing of it as a chain-originated transfer, the reconciler sees no difference on either
 token (the cash token included). Refused (mined revert, or refused at estimation): nothing
-moved on chain, both holds released, the failure carries the contract's error."""
+moved on chain, both holds released, the failure carries the contract's error. A subscription
+paid by DvP (settlement.primary) mints to the investor and pays the issuer's treasury."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
+from accounts.models import Role
 from chain.confirmer import confirm_sweep
 from chain.indexer import index_sweep
 from chain.models import ChainTransaction, DeployedContract
@@ -19,12 +23,12 @@ from chain.relay import relay_sweep
 from chain.web3_backend import Web3Backend
 from core.models import OutboxEntry
 from investors.tests.factories import VERIFIED_INVESTOR_KEY
-from issuance.models import Security
-from issuance.tests.factories import IssuerFactory, SecurityFactory
+from issuance.models import Security, SettlementMode, Subscription
+from issuance.tests.factories import IssuerFactory, OfferingFactory, SecurityFactory, SubscriptionFactory
 from ledger.models import Position, TokenAction
-from ledger.services import offer_accept, offer_create, settlement_authorize
+from ledger.services import offer_accept, offer_create, settlement_authorize, subscription_pay
 from ledger.settlement_selectors import settlement_typed_data
-from ledger.tests.dvp import BUYER_KEY, Market, investor_with_key, sign
+from ledger.tests.dvp import BUYER_KEY, TREASURY_KEY, Market, investor_with_key, sign
 
 from .conftest import put, settle
 
@@ -159,3 +163,33 @@ def test_a_trade_refused_at_estimation_fails_with_the_contract_error_and_no_tran
     assert (settlement.status, settlement.failure_code) == ("failed", "cash_leg_restricted")
     assert _chain_balances(backend, m) == (10, 0, 10_000, 0)
     assert _register(m) == ((10, 0), (0, 0), (10_000, 0), (0, 0))
+
+
+def test_a_paid_subscription_mints_to_the_investor_and_pays_the_treasury_in_one_transaction(chain_market, backend):
+    m = chain_market
+    treasury, treasury_wallet = investor_with_key("treasury@example.test", TREASURY_KEY, role=Role.TREASURY)
+    settle(backend)                                                 # the treasury wallet in the registry
+    issuer = m.bond.issuer
+    issuer.treasury = treasury
+    issuer.save(update_fields=["treasury"])
+    offering = OfferingFactory(security=m.bond, documents=False, settlement_mode=SettlementMode.DVP)
+    subscription = SubscriptionFactory(offering=offering, investor=m.buyer, units=5, amount=Decimal("5000"),
+                                       status=Subscription.Status.SIGNED)
+    settlement = subscription_pay(subscription=subscription, wallet=m.buyer_wallet, actor=m.buyer)
+    settlement_authorize(settlement=settlement, signature=sign(settlement_typed_data(settlement), BUYER_KEY),
+                         actor=m.buyer)
+
+    settle(backend)
+
+    [entry] = OutboxEntry.objects.filter(kind="settlement.primary")
+    settlement.refresh_from_db()
+    assert (entry.status, settlement.status) == ("confirmed", "settled")
+    assert Subscription.objects.get(pk=subscription.pk).status == "settled"
+    bond, cash = _token(m.bond), _token(m.cash)
+    assert (backend.balance_of(bond, m.buyer_wallet.address), backend.total_supply(bond)) == (5, 15)
+    assert (backend.balance_of(cash, m.buyer_wallet.address), backend.balance_of(cash, treasury_wallet.address)) == (
+        5000, 5000)
+    assert index_sweep(backend=backend).recorded == 0
+    for security in (m.bond, m.cash):
+        contract = DeployedContract.objects.get(name=f"SecurityToken:{security.pk}")
+        assert _moves(token_differences(security=security, contract=contract, backend=backend)) == []
