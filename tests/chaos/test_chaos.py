@@ -3,6 +3,11 @@ Redis and anvil while workers are SIGKILLed at random moments, the broker is res
 and anvil is stopped (SIGSTOP, state kept) for a while. After the system settles, every action
 is confirmed exactly once and chain and register agree.
 
+One action in five is a delivery-versus-payment trade between investors on the bond's board
+(issue 13, tests/chaos/dvp.py), some made to fail on purpose (expired on chain, buyer without
+cash, ineligible buyer): each ends settled (both legs moved) or failed (neither), in the
+register and on chain alike (half_settled = 0).
+
 CHAOS_ACTIONS (default 1000), CHAOS_SECONDS (the actions are fed in over at least this long,
 faults are injected while they are; default 20), CHAOS_WORKERS (default 3), CHAOS_SEED
 (default: random, printed) tune a run."""
@@ -16,6 +21,7 @@ import time
 
 import pytest
 
+from .dvp import SETTLEMENT_KINDS, TradeFeeder, dvp_verify, market_setup, plan
 from .harness import issue, ledger_available, transfer, verify, wait_settled, world_setup
 
 pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
@@ -72,20 +78,26 @@ def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_s
     seed = int(os.environ.get("CHAOS_SEED", random.randrange(2**32)))
     rng = random.Random(seed)
     backend = chaos_stack.backend()
-    world = world_setup(backend=backend, investors=INVESTORS)
+    world = world_setup(backend=backend, investors=INVESTORS, allowed_countries=["JP"])
+    market = market_setup(world=world, node=chaos_stack.anvil.node)
     print(f"\nchaos: seed={seed} actions={ACTIONS} window={SECONDS}s workers={chaos_stack.workers.count} "
           f"register={'ledger.tokens_issue' if ledger_available() else 'outbox token.mint rows'}")
 
     expected: dict[str, int] = {}
     entry_ids: list[int] = []
-    chaos = Chaos(chaos_stack, rng=random.Random(rng.random()), progress=lambda: len(entry_ids) / ACTIONS)
+    chaos = Chaos(chaos_stack, rng=random.Random(rng.random()),
+                  progress=lambda: (len(entry_ids) + len(market.trades)) / ACTIONS)
     transfers = 0
+    feeder = TradeFeeder(market)
     started = time.monotonic()
     chaos.start()
+    feeder.start()
     try:
         for n in range(ACTIONS):
             wallet, amount = rng.choice(world.wallets), rng.randint(1, 1000)
-            if ledger_available() and n % 10 == 9 and expected.get(wallet, 0) >= amount:   # every 10th: a transfer
+            if n % 5 == 2:   # one in five: a DvP trade on the board (fed by the feeder's threads)
+                feeder.put(plan(market=market, rng=rng, n=n))
+            elif ledger_available() and n % 10 == 9 and expected.get(wallet, 0) >= amount:   # every 10th: a transfer
                 to = rng.choice([w for w in world.wallets if w != wallet])
                 entry_ids.append(transfer(world=world, from_wallet=wallet, to_wallet=to, amount=amount, n=n,
                                           tag=f"chaos{seed}"))
@@ -98,29 +110,38 @@ def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_s
             lag = started + SECONDS * (n + 1) / ACTIONS - time.monotonic()   # feed over at least SECONDS
             if lag > 0:
                 time.sleep(lag)   # pacing of the load generator, not a wait for a result
+        feeder.finish(timeout=600)
     finally:
         chaos.stopping.set()
         chaos.join(timeout=30)
         chaos_stack.anvil.resume()
     assert chaos.error is None, chaos.error
+    assert not feeder.errors, feeder.errors
     for line in chaos.log:
         print(f"chaos: {line}")
-    print(f"chaos: {ACTIONS - transfers} issuances, {transfers} transfers fed in {time.monotonic() - started:.1f}s")
+    print(f"chaos: {ACTIONS - transfers - len(market.trades)} issuances, {transfers} transfers, "
+          f"{len(market.trades)} trades fed in {time.monotonic() - started:.1f}s")
 
     # Settle: every worker up again, then bounded polling until nothing is pending/submitted.
     for index, proc in chaos_stack.workers.procs.items():
         if proc.poll() is not None:
             chaos_stack.workers.start(index)
-    settled_in = wait_settled(timeout=180, what="chaos settle")
+    settled_in = wait_settled(timeout=180, what="chaos settle", may_fail=SETTLEMENT_KINDS)
     verdict = verify(world=world, entry_ids=entry_ids, expected=expected, backend=backend)
+    dvp = dvp_verify(market=market, backend=backend)
+    lost, duplicated, breaks = verdict.lost + dvp.lost, verdict.duplicated + dvp.duplicated, verdict.breaks + dvp.breaks
     print(f"chaos: settled {settled_in:.1f}s after the last action; total "
           f"{time.monotonic() - started:.1f}s; broker restarts {chaos_stack.redis.restarts}, anvil pauses "
           f"{chaos_stack.anvil.pauses}, driver sends {chaos_stack.driver.sent} "
           f"(failed {chaos_stack.driver.send_errors})")
-    for line in verdict.details:
+    for line in verdict.details + dvp.details:
         print(f"chaos: {line}")
-    result_line(f"RESULT actions={verdict.actions} kills={chaos_stack.workers.kills} lost={verdict.lost} "
-                f"duplicated={verdict.duplicated} breaks={verdict.breaks}")
-    assert verdict.actions >= ACTIONS
+    actions = verdict.actions + len(market.trades)
+    result_line(f"RESULT actions={actions} kills={chaos_stack.workers.kills} lost={lost} "
+                f"duplicated={duplicated} breaks={breaks} dvp_settled={dvp.settled} dvp_failed={dvp.failed} "
+                f"half_settled={dvp.half_settled}")
+    assert actions >= ACTIONS
     assert chaos_stack.workers.kills > 0
-    assert (verdict.lost, verdict.duplicated, verdict.breaks) == (0, 0, 0), verdict.details
+    assert (lost, duplicated, breaks) == (0, 0, 0), verdict.details + dvp.details
+    assert dvp.settled + dvp.failed >= ACTIONS // 5 and dvp.settled and dvp.failed, dvp.details
+    assert dvp.half_settled == 0, dvp.details
