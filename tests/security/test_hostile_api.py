@@ -50,6 +50,9 @@ ROLE = {
     "/api/ledger/": "issuer_admin",
     "/api/ledger/holdings/": "verified_investor",
     "/api/ledger/requests/": "compliance_officer",
+    "/api/ledger/offers/": "verified_investor",
+    "/api/ledger/settlements/": "verified_investor",
+    "/api/ledger/subscriptions/": "verified_investor",
 }
 #: Operations left out, each with its reason.
 SKIP: dict[str, str] = {}
@@ -214,7 +217,7 @@ def _path(path: str, method: str, w: dict) -> str:
         "/api/issuance/issuers/": w["pending_issuer"].pk, "/api/issuance/market/": w["offering"].pk,
         "/api/issuance/my-subscriptions/": w["sub"].pk, "/api/issuance/subscriptions/": w["sub"].pk,
         "/api/issuance/offerings/": w["draft"].pk if method == "patch" or "documents" in path else w["offering"].pk,
-        "/api/ledger/securities/": w["bond"].pk,
+        "/api/ledger/securities/": w["bond"].pk, "/api/ledger/subscriptions/": w["sub"].pk,
     }
     pk = next((v for prefix, v in ids.items() if path.startswith(prefix)), 1)
     return _fill(path.replace("{id}", str(pk)))
