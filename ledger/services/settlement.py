@@ -150,6 +150,11 @@ def _submit(settlement: Settlement, offer: TradeOffer | None, actor: User | None
     submitted."""
     if settlement.deadline <= timezone.now() + margin():
         raise _expired()
+    if settlement.is_primary:
+        subscription = Subscription.objects.select_for_update().get(pk=settlement.subscription_id)
+        if subscription.status not in PAYABLE:       # rejected or cancelled since the pay step
+            raise ConflictError(_("This subscription cannot be paid now (%(status)s).")
+                                % {"status": subscription.get_status_display()}, code="not_payable")
     sec_book, cash_book, sec, cash = _lock_legs(settlement)
     _check_legs(settlement, sec_book, cash_book, sec, cash)
     if not settlement.is_primary:

@@ -84,3 +84,14 @@ def test_who_may_pay_and_what(paying, verified_investor):
         subscription_pay(subscription=subscription, wallet=m.buyer_wallet, actor=m.buyer)
     assert manual.value.code == "not_dvp_offering"
     assert snapshot() == before
+
+
+def test_a_subscription_cancelled_meanwhile_is_not_paid(paying):
+    m, subscription, _wallet = paying
+    settlement = subscription_pay(subscription=subscription, wallet=m.buyer_wallet, actor=m.buyer)
+    Subscription.objects.filter(pk=subscription.pk).update(status=Subscription.Status.CANCELLED)
+    before = snapshot()
+    with pytest.raises(ApplicationError) as late:
+        settlement_authorize(settlement=settlement, signature=sign(settlement_typed_data(settlement), BUYER_KEY),
+                             actor=m.buyer)
+    assert late.value.code == "not_payable" and snapshot() == before
