@@ -14,6 +14,19 @@ Starts ONE fresh anvil (profile `bench-gas` of platform/node/anvil.json: a free 
     spares T-REX the proxy's delegatecall: its numbers here are a lower bound.
 and measures the same operations on each. The last line printed is the RESULT line.
 Transactions are sent from anvil's unlocked dev accounts (gas does not depend on signing).
+
+Delivery versus payment (one security leg against one cash leg, both parties already holding
+both tokens, amounts as a real trade):
+  * ours: one `Settlement.settle(delivery, sellerSignature, buyerSignature)` sent by the
+    operator between two registered investors, both signatures made with eth-account typed
+    data (EIP-712); the security is the all-rules token above, the cash a rule-less
+    SecurityToken (0 decimals), both granting the Settlement SETTLEMENT_ROLE;
+  * T-REX 4.1.6: its DVDTransferManager (npm artifact, deployed directly) between two
+    T-REX tokens (the share above and a second T-REX token as cash, same identity registry):
+    `initiateDVDTransfer` by the maker plus `takeDVDTransfer` by the taker, summed. Both
+    parties' `approve` of the manager are done beforehand and NOT counted (the manager is
+    allowance based, no escrow);
+  * a floor: two plain OpenZeppelin ERC-20 transfers (one per token, no checks, no atomicity).
 """
 
 from __future__ import annotations
@@ -32,6 +45,12 @@ from web3 import Web3
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from chain.node_config import anvil_command  # noqa: E402 (importable once ROOT is on the path)
+
+DELIVERY_TYPES = {"Delivery": [{"name": n, "type": t} for n, t in [
+    ("security", "address"), ("units", "uint256"), ("seller", "address"), ("buyer", "address"),
+    ("cash", "address"), ("price", "uint256"), ("nonce", "uint256"), ("deadline", "uint256")]]}
+DVP_UNITS = 10**18
+DVP_PRICE = 1_000_000
 
 TREX = ROOT / "node_modules" / "@tokenysolutions" / "t-rex" / "artifacts"
 OUR_ARTIFACTS = ROOT / "platform" / "artifacts"
@@ -100,6 +119,10 @@ def bench_erc20(c: Chain) -> dict[str, int]:
         "mint": c.send(tok.functions.mint(c.accounts[4], 10**18)),
     }
     out["batch_mint_per_holder"] = c.send(tok.functions.batchMint(batch_wallets(1), [10**18] * BATCH)) // BATCH
+    cash = c.deploy(art)
+    c.send(cash.functions.mint(a, 10**9))
+    c.send(cash.functions.mint(b, 10**9))
+    out["dvp"] = c.send(tok.functions.transfer(b, DVP_UNITS), a) + c.send(cash.functions.transfer(a, DVP_PRICE), b)
     return out
 
 
@@ -108,14 +131,17 @@ def bench_ours(c: Chain) -> dict[str, int]:
     tok_art = json.loads((OUR_ARTIFACTS / "SecurityToken.json").read_text())
     me = c.deployer
     reg = c.deploy(reg_art, me, me)
-    tok = c.deploy(tok_art, "Bench Share", "BSH", 18, reg.address, me, me)
+    settlement = c.deploy(json.loads((OUR_ARTIFACTS / "Settlement.json").read_text()), me, me)
+    tok = c.deploy(tok_art, "Bench Share", "BSH", 18, reg.address, me, me, settlement.address)
     refs = iter(range(1, 10**9))
 
     def ref() -> bytes:
         return next(refs).to_bytes(32, "big")
 
     expiry = 2**40 - 1
-    people = [c.accounts[1], c.accounts[2], c.accounts[3], c.accounts[4]] + batch_wallets(2)
+    seller, buyer = (Account.from_key(Web3.keccak(text=f"bench-{who}")) for who in ("seller", "buyer"))
+    people = [c.accounts[1], c.accounts[2], c.accounts[3], c.accounts[4], seller.address, buyer.address]
+    people += batch_wallets(2)
     regs = [(w, i + 1, 392, expiry, 1) for i, w in enumerate(people)]  # JP, accredited
     c.send(reg.functions.registerWallets(ref(), regs))
     c.send(tok.functions.setCountriesAllowed(ref(), [392, 840], True))
@@ -132,7 +158,27 @@ def bench_ours(c: Chain) -> dict[str, int]:
     }
     out["batch_mint_per_holder"] = c.send(
         tok.functions.batchMint(ref(), batch_wallets(2), [10**18] * BATCH)) // BATCH
+    out["dvp"] = bench_our_dvp(c, tok_art, reg, settlement, tok, ref, seller, buyer)
     return out
+
+
+def bench_our_dvp(c: Chain, tok_art: dict, reg, settlement, tok, ref, seller, buyer) -> int:
+    """One settle() between two registered investors holding both tokens, signed with eth-account."""
+    me = c.deployer
+    cash = c.deploy(tok_art, "Bench Yen", "BJPY", 0, reg.address, me, me, settlement.address)
+    for wallet in (seller.address, buyer.address):
+        c.send(tok.functions.mint(ref(), wallet, 10**21))
+        c.send(cash.functions.mint(ref(), wallet, 10**9))
+    delivery = {"security": tok.address, "units": DVP_UNITS, "seller": seller.address, "buyer": buyer.address,
+                "cash": cash.address, "price": DVP_PRICE, "nonce": 1, "deadline": 2**40}
+    domain = {"name": "Shoken Settlement", "version": "1", "chainId": c.w3.eth.chain_id,
+              "verifyingContract": settlement.address}
+    seller_sig, buyer_sig = (bytes(Account.sign_typed_data(who.key, domain, DELIVERY_TYPES, delivery).signature)
+                             for who in (seller, buyer))
+    gas = c.send(settlement.functions.settle(tuple(delivery.values()), seller_sig, buyer_sig))
+    assert tok.functions.balanceOf(buyer.address).call() == 10**21 + DVP_UNITS, "security leg not delivered"
+    assert cash.functions.balanceOf(seller.address).call() == 10**9 + DVP_PRICE, "cash leg not paid"
+    return gas
 
 
 def bench_trex(c: Chain) -> dict[str, int]:
@@ -144,8 +190,10 @@ def bench_trex(c: Chain) -> dict[str, int]:
     irs = c.deploy(load_trex(
         "contracts/registry/implementation/IdentityRegistryStorage.sol/IdentityRegistryStorage.json"))
     ir = c.deploy(load_trex("contracts/registry/implementation/IdentityRegistry.sol/IdentityRegistry.json"))
-    mc = c.deploy(load_trex("contracts/compliance/modular/ModularCompliance.sol/ModularCompliance.json"))
-    tok = c.deploy(load_trex("contracts/token/Token.sol/Token.json"))
+    mc_art = load_trex("contracts/compliance/modular/ModularCompliance.sol/ModularCompliance.json")
+    mc = c.deploy(mc_art)
+    tok_art = load_trex("contracts/token/Token.sol/Token.json")
+    tok = c.deploy(tok_art)
     issuer = c.deploy(load_trex("@onchain-id/solidity/contracts/ClaimIssuer.sol/ClaimIssuer.json"), issuer_acct.address)
     for contract in (ctr, tir, irs, mc):
         c.send(contract.functions.init())
@@ -180,7 +228,33 @@ def bench_trex(c: Chain) -> dict[str, int]:
         "mint": c.send(tok.functions.mint(c.accounts[4], 10**18)),
     }
     out["batch_mint_per_holder"] = c.send(tok.functions.batchMint(batch_wallets(3), [10**18] * BATCH)) // BATCH
+    out["dvp"] = bench_trex_dvd(c, tok, tok_art, mc_art, ir)
     return out
+
+
+def bench_trex_dvd(c: Chain, tok, tok_art: dict, mc_art: dict, ir) -> int:
+    """initiateDVDTransfer (maker a) + takeDVDTransfer (taker b) between two T-REX tokens;
+    the approvals are sent first and not counted."""
+    me = c.deployer
+    mc = c.deploy(mc_art)
+    c.send(mc.functions.init())
+    cash = c.deploy(tok_art)
+    c.send(cash.functions.init(ir.address, mc.address, "TREX Yen", "TJPY", 0, "0x" + "00" * 20))
+    c.send(cash.functions.addAgent(me))
+    c.send(cash.functions.unpause())
+    a, b = c.accounts[1], c.accounts[2]
+    for wallet in (a, b):
+        c.send(cash.functions.mint(wallet, 10**9))
+    dvd = c.deploy(load_trex("contracts/DVD/DVDTransferManager.sol/DVDTransferManager.json"))
+    c.send(tok.functions.approve(dvd.address, DVP_UNITS), a)
+    c.send(cash.functions.approve(dvd.address, DVP_PRICE), b)
+    transfer_id = dvd.functions.calculateTransferID(dvd.functions.txNonce().call(), a, tok.address, DVP_UNITS, b,
+                                                    cash.address, DVP_PRICE).call()
+    before = tok.functions.balanceOf(b).call()
+    gas = c.send(dvd.functions.initiateDVDTransfer(tok.address, DVP_UNITS, b, cash.address, DVP_PRICE), a)
+    gas += c.send(dvd.functions.takeDVDTransfer(transfer_id), b)
+    assert tok.functions.balanceOf(b).call() == before + DVP_UNITS, "T-REX DVD did not deliver"
+    return gas
 
 
 def main() -> int:
@@ -208,11 +282,19 @@ def main() -> int:
         t = trex[key] if trex else None
         print(f"{label:32} {erc20[key]:>10,} {ours[key]:>10,} {t if t is None else format(t, ','):>12} "
               f"{ours[key] / erc20[key]:>9.2f} {'n/a' if t is None else format(ours[key] / t, '.2f'):>8}")
+    t = trex["dvp"] if trex else None
+    print(f"{'DvP (security vs cash)':32} {erc20['dvp']:>10,} {ours['dvp']:>10,} "
+          f"{t if t is None else format(t, ','):>12} {ours['dvp'] / erc20['dvp']:>9.2f} "
+          f"{'n/a' if t is None else format(ours['dvp'] / t, '.2f'):>8}")
     t_tr = trex["transfer_existing"] if trex else "not_measured"
     r_trex = f"{ours['transfer_existing'] / trex['transfer_existing']:.3f}" if trex else "not_measured"
+    t_dvd = trex["dvp"] if trex else "not_measured"
+    r_dvd = f"{ours['dvp'] / trex['dvp']:.3f}" if trex else "not_measured"
     print(f"RESULT transfer_gas={ours['transfer_existing']} erc20_transfer_gas={erc20['transfer_existing']} "
           f"trex_transfer_gas={t_tr} ratio_vs_erc20={ours['transfer_existing'] / erc20['transfer_existing']:.3f} "
-          f"ratio_vs_trex={r_trex} batch_mint_per_holder_gas={ours['batch_mint_per_holder']}")
+          f"ratio_vs_trex={r_trex} batch_mint_per_holder_gas={ours['batch_mint_per_holder']} "
+          f"dvp_gas={ours['dvp']} trex_dvd_gas={t_dvd} dvp_vs_trex_dvd={r_dvd} erc20_pair_gas={erc20['dvp']} "
+          f"dvp_vs_erc20_pair={ours['dvp'] / erc20['dvp']:.3f}")
     return 0
 
 

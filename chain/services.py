@@ -17,25 +17,44 @@ from .models import Break, ChainTransaction, DeployedContract, Reconciliation
 from .port import ChainBackend
 
 REGISTRY = "InvestorRegistry"
+SETTLEMENT = "Settlement"
 
 
 def registry_deploy(*, backend: ChainBackend, actor=None, force: bool = False) -> tuple[DeployedContract, bool]:
-    """Deploy the investor registry unless this chain already has ours.
+    """Deploy the platform's shared contracts (the investor registry, then the Settlement
+    contract tokens are deployed with) unless this chain already has ours; see
+    :func:`shared_contracts_deploy`. Returns the registry's (contract, deployed_now)."""
+    return shared_contracts_deploy(backend=backend, actor=actor, force=force)[0]
+
+
+def shared_contracts_deploy(*, backend: ChainBackend, actor=None,
+                            force: bool = False) -> list[tuple[DeployedContract, bool]]:
+    """Deploy each shared contract (InvestorRegistry, Settlement) that this chain lacks.
 
     The network call happens outside any transaction; the record and its audit event are
     written together afterwards. A recorded address without code (a node restarted without
-    its state) counts as missing. Returns (contract, deployed_now)."""
+    its state) counts as missing. Returns (contract, deployed_now) per contract, in order."""
     chain_id = backend.chain_id()
-    current = DeployedContract.objects.filter(name=REGISTRY, chain_id=chain_id).first()
+    return [
+        _shared_deploy(backend=backend, chain_id=chain_id, name=REGISTRY, deploy=backend.deploy_registry,
+                       action="chain.registry_deployed", actor=actor, force=force),
+        _shared_deploy(backend=backend, chain_id=chain_id, name=SETTLEMENT, deploy=backend.deploy_settlement,
+                       action="chain.settlement_deployed", actor=actor, force=force),
+    ]
+
+
+def _shared_deploy(*, backend: ChainBackend, chain_id: int, name: str, deploy, action: str, actor,
+                   force: bool) -> tuple[DeployedContract, bool]:
+    current = DeployedContract.objects.filter(name=name, chain_id=chain_id).first()
     if current is not None and not force and backend.has_code(current.address):
         return current, False
-    deployed = backend.deploy_registry()
+    deployed = deploy()
     with transaction.atomic(durable=True):
         old = {"address": current.address} if current else {}
         contract, _ = DeployedContract.objects.update_or_create(
-            name=REGISTRY, chain_id=chain_id, defaults={"address": deployed.address, "tx_hash": deployed.tx_hash}
+            name=name, chain_id=chain_id, defaults={"address": deployed.address, "tx_hash": deployed.tx_hash}
         )
-        audit_record(action="chain.registry_deployed", actor=actor, obj=contract, old=old,
+        audit_record(action=action, actor=actor, obj=contract, old=old,
                      new={"address": deployed.address, "tx_hash": deployed.tx_hash, "chain_id": chain_id})
     return contract, True
 

@@ -29,6 +29,8 @@ from web3 import Web3
 from web3 import exceptions as w3e
 from web3._utils.events import get_event_data
 
+from compliance.rules import MESSAGES as RESTRICTION_MESSAGES
+
 from .artifacts import DEFAULT_DIR, load_artifacts
 from .port import ChainEvent, ChainReverted, ChainUnavailable, ContractCall, Deployed, Receipt, SignedTx
 from .signing import Encoder, sign_eip1559
@@ -61,7 +63,17 @@ REASONS = {
     "InvalidDocument": "the document name or URI is empty",
     "ERC20InsufficientBalance": "the amount is above the wallet's balance",
     "ERC20InsufficientAllowance": "the amount is above the allowance",
+    "AuthorizationExpired": "the settlement authorization's deadline has passed",
+    "AuthorizationUsed": "this settlement authorization was already used (replayed nonce)",
+    "InvalidSignature": "the party's signature does not match the delivery (wrong key or altered terms)",
+    "SecurityLegRestricted": "the security leg is refused by the token's rules (ERC-1404 code)",
+    "CashLegRestricted": "the cash leg is refused by the cash token's rules (ERC-1404 code)",
+    "InvalidDelivery": "the delivery is invalid (zero units or price, same seller and buyer, or same tokens)",
 }
+
+ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
+#: Custom errors whose first argument is an ERC-1404 restriction code (its message is appended).
+_CODED_ERRORS = frozenset({"TransferRestricted", "SecurityLegRestricted", "CashLegRestricted"})
 
 _NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError,
                    w3e.ProviderConnectionError, w3e.TimeExhausted)
@@ -180,8 +192,10 @@ class Web3Backend:
                            for t, v in zip(types, abi_decode(types, raw[4:]), strict=True))
             shown = ", ".join(f"{i['name'] or 'arg'}={v}" for i, v in zip(item["inputs"], values, strict=True))
             name = item["name"]
-            return ChainReverted(f"{name}({shown}): {REASONS.get(name, 'refused by the contract')}",
-                                 code=name, args=values)
+            reason = REASONS.get(name, "refused by the contract")
+            if name in _CODED_ERRORS and values[0] in RESTRICTION_MESSAGES:
+                reason = f"{reason}: {RESTRICTION_MESSAGES[values[0]]}"
+            return ChainReverted(f"{name}({shown}): {reason}", code=name, args=values)
         if raw[:4] == bytes.fromhex("08c379a0"):
             (msg,) = abi_decode(["string"], raw[4:])
             return ChainReverted(f"reverted: {msg}", code="Error", args=(msg,))
@@ -422,9 +436,16 @@ class Web3Backend:
         return self._deploy("InvestorRegistry", admin or self.address, agent or self.address)
 
     def deploy_token(self, *, name: str, symbol: str, decimals: int, registry: str,
-                     admin: str | None = None, agent: str | None = None) -> Deployed:
+                     admin: str | None = None, agent: str | None = None,
+                     settlement: str | None = None) -> Deployed:
+        """A SecurityToken; ``settlement`` (the Settlement contract) gets SETTLEMENT_ROLE, none when None."""
         return self._deploy("SecurityToken", name, symbol, decimals, Web3.to_checksum_address(registry),
-                            admin or self.address, agent or self.address)
+                            admin or self.address, agent or self.address,
+                            Web3.to_checksum_address(settlement) if settlement else ZERO_ADDRESS)
+
+    def deploy_settlement(self, *, admin: str | None = None, operator: str | None = None) -> Deployed:
+        """The delivery-versus-payment contract; ``operator`` (default: this signer) submits settlements."""
+        return self._deploy("Settlement", admin or self.address, operator or self.address)
 
     def _deploy(self, artifact: str, *args) -> Deployed:
         rcpt = self.transact(ContractCall(artifact, "constructor", tuple(args)))

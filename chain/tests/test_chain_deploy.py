@@ -1,4 +1,4 @@
-"""`manage.py chain_deploy` deploys the shared investor registry once per chain."""
+"""`manage.py chain_deploy` deploys the shared investor registry and Settlement contract once per chain."""
 
 import pytest
 from django.core.management import call_command
@@ -9,15 +9,23 @@ from chain.models import DeployedContract
 from core.models import AuditEvent
 
 
-def test_chain_deploy_deploys_the_registry_once(db, chain_settings, capsys):
+def test_chain_deploy_deploys_the_registry_and_settlement_once(db, chain_settings, capsys):
     call_command("chain_deploy")
     contract = DeployedContract.objects.get(name="InvestorRegistry")
-    assert get_backend().has_code(contract.address)
+    settlement = DeployedContract.objects.get(name="Settlement")
+    backend = get_backend()
+    assert backend.has_code(contract.address) and backend.has_code(settlement.address)
     assert AuditEvent.objects.filter(action="chain.registry_deployed", object_id=str(contract.pk)).count() == 1
+    assert AuditEvent.objects.filter(action="chain.settlement_deployed", object_id=str(settlement.pk)).count() == 1
+    operator = backend.read("Settlement", settlement.address, "OPERATOR_ROLE")
+    assert backend.read("Settlement", settlement.address, "hasRole", operator, backend.address)
+    assert f"Settlement deployed at {settlement.address}" in capsys.readouterr().out
 
     call_command("chain_deploy")
-    assert "already deployed" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "InvestorRegistry already deployed" in out and "Settlement already deployed" in out
     assert DeployedContract.objects.get(name="InvestorRegistry").address == contract.address
+    assert DeployedContract.objects.get(name="Settlement").address == settlement.address
 
 
 def test_chain_deploy_redeploys_when_the_node_lost_its_state(db, chain_settings, anvil):

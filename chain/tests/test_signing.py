@@ -25,7 +25,8 @@ def w3() -> Web3:
     ContractCall("SecurityToken", "mint", (keccak(text="k"), WALLET, 10**18), TOKEN),
     ContractCall("SecurityToken", "batchMint", (keccak(text="b"), [WALLET, TOKEN], [1, 2]), TOKEN),
     ContractCall("SecurityToken", "setWalletFrozen", (keccak(text="f"), WALLET, True), TOKEN),
-    ContractCall("SecurityToken", "constructor", ("Bond", "BND", 0, TOKEN, WALLET, WALLET)),
+    ContractCall("SecurityToken", "constructor", ("Bond", "BND", 0, TOKEN, WALLET, WALLET, TOKEN)),
+    ContractCall("Settlement", "constructor", (WALLET, WALLET)),
 ])
 def test_encoder_matches_web3(w3: Web3, call: ContractCall) -> None:
     art = load_artifacts()[call.artifact]

@@ -141,3 +141,45 @@ def test_unreachable_node_is_temporary():
     with pytest.raises(ChainUnavailable) as err:
         backend.block_number()
     assert err.value.permanent is False
+
+
+DELIVERY = [{"name": n, "type": t} for n, t in [
+    ("security", "address"), ("units", "uint256"), ("seller", "address"), ("buyer", "address"),
+    ("cash", "address"), ("price", "uint256"), ("nonce", "uint256"), ("deadline", "uint256")]]
+
+
+def test_settlement_dvp_and_its_refusals_decoded(agent, investors):
+    """A Settlement deployed through the port settles a delivery both wallets signed with
+    eth-account typed data; a refused leg is decoded with its restriction message."""
+    settlement = agent.deploy_settlement().address
+    registry = agent.deploy_registry().address
+    sec, cash = (agent.deploy_token(name=n, symbol=n, decimals=0, registry=registry, settlement=settlement).address
+                 for n in ("BOND", "JPY"))
+    seller, buyer = investors
+    for i, inv in enumerate(investors, start=1):
+        agent.register_wallet(registry, ref=f"dvp-reg:{i}", wallet=inv.address, investor_id=i, country=JP,
+                              kyc_expiry=FAR)
+    agent.mint(sec, ref="dvp:units", to=seller.address, amount=100)
+    agent.mint(cash, ref="dvp:cash", to=buyer.address, amount=5000)
+    domain = {"name": "Shoken Settlement", "version": "1", "chainId": agent.chain_id(), "verifyingContract": settlement}
+
+    def call(**terms):
+        d = {"security": sec, "units": 10, "seller": seller.address, "buyer": buyer.address, "cash": cash,
+             "price": 3000, "nonce": 1, "deadline": FAR, **terms}
+        sigs = [Account.sign_typed_data(a.key, domain, {"Delivery": DELIVERY}, d).signature for a in investors]
+        return ContractCall("Settlement", "settle", (tuple(d.values()), *sigs), settlement)
+
+    agent.transact(call())
+    assert [agent.balance_of(sec, seller.address), agent.balance_of(sec, buyer.address)] == [90, 10]
+    assert [agent.balance_of(cash, seller.address), agent.balance_of(cash, buyer.address)] == [3000, 2000]
+    assert agent.read("Settlement", settlement, "isUsed", 1)
+    (settled,) = [e for e in agent.events(settlement, 0, agent.block_number()) if e.name == "Settled"]
+    assert settled.args["nonce"] == 1 and settled.args["price"] == 3000 and not settled.args["primary"]
+
+    with pytest.raises(ChainReverted) as replayed:
+        agent.estimate_gas(call())
+    assert replayed.value.code == "AuthorizationUsed" and "replayed" in replayed.value.message
+    with pytest.raises(ChainReverted) as short:
+        agent.estimate_gas(call(nonce=2))   # 2,000 yen left for a 3,000 yen price
+    assert short.value.code == "CashLegRestricted" and short.value.error_args == (8,)
+    assert "exceeds the free" in short.value.message

@@ -4,6 +4,7 @@ pragma solidity ^0.8.24;
 import {AccessControl} from "@openzeppelin/contracts/access/AccessControl.sol";
 import {IInvestorRegistry} from "./IInvestorRegistry.sol";
 import {InvestorRecord} from "./InvestorRecord.sol";
+import {ISettlementToken} from "./ISettlementToken.sol";
 import {PackedERC20} from "./PackedERC20.sol";
 import {Documents} from "./Documents.sol";
 import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
@@ -25,11 +26,16 @@ import {RestrictionCodes as RC} from "./RestrictionCodes.sol";
 /// per-investor balance is kept only for multi-wallet investors (registry FLAG_MULTI),
 /// initialised lazily from the wallets' balances the first time this token sees the flag.
 /// The holder count moves only when an investor's balance crosses zero.
-contract SecurityToken is PackedERC20, Documents, AccessControl {
+///
+/// Delivery versus payment: the {Settlement} contract (SETTLEMENT_ROLE) moves investors'
+/// balances with {settlementTransfer} (the investor-transfer rules) and issues with
+/// {settlementMint} (the mint rules); both answer with the ERC-1404 code instead of reverting.
+contract SecurityToken is PackedERC20, Documents, AccessControl, ISettlementToken {
     using InvestorRecord for uint256;
 
     bytes32 public constant AGENT_ROLE = keccak256("AGENT_ROLE");
     bytes32 public constant COMPLIANCE_ROLE = keccak256("COMPLIANCE_ROLE");
+    bytes32 public constant SETTLEMENT_ROLE = keccak256("SETTLEMENT_ROLE");
 
     uint8 public constant RULE_COUNTRY_ALLOWLIST = 0x01;
     uint8 public constant RULE_ACCREDITED_ONLY = 0x02;
@@ -93,18 +99,21 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
 
     /// @param admin gets DEFAULT_ADMIN_ROLE (grants and revokes roles)
     /// @param agent gets AGENT_ROLE and COMPLIANCE_ROLE (the platform signer)
+    /// @param settlement gets SETTLEMENT_ROLE (the {Settlement} contract); address(0) for none
     constructor(
         string memory name_,
         string memory symbol_,
         uint8 decimals_,
         IInvestorRegistry registry_,
         address admin,
-        address agent
+        address agent,
+        address settlement
     ) PackedERC20(name_, symbol_, decimals_) {
         registry = registry_;
         _grantRole(DEFAULT_ADMIN_ROLE, admin);
         _grantRole(AGENT_ROLE, agent);
         _grantRole(COMPLIANCE_ROLE, agent);
+        if (settlement != address(0)) _grantRole(SETTLEMENT_ROLE, settlement);
     }
 
     // ================================================================ ERC-1404 and views
@@ -179,9 +188,15 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
 
     // ================================================================ investor transfers
 
+    function _transferChecked(address from, address to, uint256 amount) internal override {
+        uint8 code = _move(from, to, amount);
+        if (code != RC.SUCCESS) _revertRestricted(code, from, to, _wallets[from], amount);
+    }
+
     /// @dev The hot path: one SLOAD for the rules, one registry call (two SLOADs there), two
     /// wallet words, and two investor balances when the parties are different investors.
-    function _transferChecked(address from, address to, uint256 amount) internal override {
+    /// Returns the ERC-1404 code; nothing changes unless it is 0.
+    function _move(address from, address to, uint256 amount) private returns (uint8) {
         Rules memory r = _rules;
         (uint256 fr, uint256 tr) = registry.recordsOf(from, to);
         uint256 fw = _wallets[from];
@@ -198,7 +213,7 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
             (tInv, tTracked) = _investorBalance(tr, tw);
         }
         uint8 code = _transferRestriction(r, fr, tr, fw, tw, fInv, tInv, amount);
-        if (code != RC.SUCCESS) _revertRestricted(code, from, to, fw, amount);
+        if (code != RC.SUCCESS) return code;
         if (from != to) {
             // amount <= free balance <= balance, and balances stay <= MAX_SUPPLY: no bit spill.
             unchecked {
@@ -216,6 +231,7 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
             }
         }
         emit Transfer(from, to, amount);
+        return RC.SUCCESS;
     }
 
     function _transferRestriction(
@@ -276,6 +292,40 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
         if (code == RC.TO_FROZEN) revert WalletFrozen(to);
         if (code == RC.INSUFFICIENT_FREE_BALANCE) revert InsufficientFreeBalance(from, _freeOfWord(fw), amount);
         revert TransferRestricted(code);
+    }
+
+    // ================================================================ settlement (delivery versus payment)
+
+    /// @notice Moves `amount` from `from` to `to` under the same rules as an investor
+    /// transfer. Returns the ERC-1404 code: 0 = moved, otherwise nothing changed.
+    function settlementTransfer(address from, address to, uint256 amount)
+        external
+        onlyRole(SETTLEMENT_ROLE)
+        returns (uint8)
+    {
+        return _move(from, to, amount);
+    }
+
+    /// @notice Issues `amount` to `to` under the same recipient rules as {mint}. Returns the
+    /// ERC-1404 code: 0 = minted, otherwise nothing changed. The supply cap still reverts.
+    function settlementMint(bytes32 ref, address to, uint256 amount)
+        external
+        onlyRole(SETTLEMENT_ROLE)
+        returns (uint8)
+    {
+        Rules memory r = _rules;
+        uint256 tr = registry.recordOf(to);
+        uint256 tw = _wallets[to];
+        uint8 code = _mintRestriction(r, tr, tw, amount);
+        if (code != RC.SUCCESS) return code;
+        _useRef(ref);
+        uint32 before = r.holderCount;
+        _creditWord(r, to, tw, tr, amount);
+        _finish(r, before);
+        _increaseSupply(amount);
+        emit Transfer(address(0), to, amount);
+        emit Minted(ref, to, amount);
+        return RC.SUCCESS;
     }
 
     // ================================================================ agent: issuance
@@ -500,15 +550,19 @@ contract SecurityToken is PackedERC20, Documents, AccessControl {
 
     function _mintOne(Rules memory r, address to, uint256 tr, uint256 amount) private {
         uint256 tw = _wallets[to];
-        (uint256 tInv,) = _investorBalance(tr, tw);
-        uint8 code;
-        if (!tr.isActive()) code = RC.TO_NOT_REGISTERED;
-        else if (tr.isExpired(block.timestamp)) code = RC.TO_KYC_EXPIRED;
-        else if (_isFrozenWord(tw)) code = RC.TO_FROZEN;
-        else code = _recipientRules(r, tr, true, false, tInv, amount);
+        uint8 code = _mintRestriction(r, tr, tw, amount);
         if (code != RC.SUCCESS) _revertRestricted(code, address(0), to, 0, amount);
         _creditWord(r, to, tw, tr, amount);
         emit Transfer(address(0), to, amount);
+    }
+
+    /// @dev The ERC-1404 code of issuing `amount` to a wallet (record `tr`, word `tw`).
+    function _mintRestriction(Rules memory r, uint256 tr, uint256 tw, uint256 amount) private view returns (uint8) {
+        if (!tr.isActive()) return RC.TO_NOT_REGISTERED;
+        if (tr.isExpired(block.timestamp)) return RC.TO_KYC_EXPIRED;
+        if (_isFrozenWord(tw)) return RC.TO_FROZEN;
+        (uint256 tInv,) = _investorBalance(tr, tw);
+        return _recipientRules(r, tr, true, false, tInv, amount);
     }
 
     /// @dev Adds `amount` to wallet `to` (record `tr`, word `tw`) and its investor.

@@ -16,7 +16,7 @@ contract SecurityTokenInvariants is TestBase {
     function setUp() public {
         vm.warp(1_700_000_000);
         reg = new InvestorRegistry(address(this), address(this));
-        tok = new SecurityToken("Inv", "INV", 0, reg, address(this), address(this));
+        tok = new SecurityToken("Inv", "INV", 0, reg, address(this), address(this), address(0));
         // investor 1 owns two wallets; investors 2..4 one each; the last wallet is never registered
         address[] memory ws = new address[](6);
         uint64[] memory ids = new uint64[](6);

@@ -31,7 +31,7 @@ abstract contract Fixture is TestBase {
     function setUp() public virtual {
         vm.warp(1_700_000_000);
         reg = new InvestorRegistry(address(this), address(this));
-        tok = new SecurityToken("Shoken Bond 2030", "SB30", 18, reg, address(this), address(this));
+        tok = new SecurityToken("Shoken Bond 2030", "SB30", 18, reg, address(this), address(this), address(0));
         reg.registerWallet(ref(), alice, ALICE, JP, FAR, 1);
         reg.registerWallet(ref(), bob, BOB, US, FAR, 2);
         reg.registerWallet(ref(), carol, CAROL, DE, FAR, 0);

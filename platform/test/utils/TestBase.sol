@@ -13,6 +13,10 @@ interface Vm {
     function expectRevert(bytes calldata revertData) external;
     function warp(uint256 timestamp) external;
     function assume(bool condition) external pure;
+    function addr(uint256 privateKey) external pure returns (address);
+    function sign(uint256 privateKey, bytes32 digest) external pure returns (uint8 v, bytes32 r, bytes32 s);
+    function expectEmit(bool checkTopic1, bool checkTopic2, bool checkTopic3, bool checkData, address emitter)
+        external;
 }
 
 /// @notice Minimal test base: cheatcode handle, assertions that revert with a message,
