@@ -13,8 +13,10 @@ from core.errors import ApplicationError, ConflictError
 from core.lifecycle import transition
 from core.models import OutboxEntry
 
+from .calls import SETTLEMENT_KINDS
 from .models import Break, ChainTransaction, DeployedContract, Reconciliation
 from .port import ChainBackend
+from .retries import DEAD_LETTER, error_code
 
 REGISTRY = "InvestorRegistry"
 SETTLEMENT = "Settlement"
@@ -62,11 +64,16 @@ def _shared_deploy(*, backend: ChainBackend, chain_id: int, name: str, deploy, a
 @transaction.atomic(durable=True)
 def outbox_retry(*, entry: OutboxEntry, actor) -> OutboxEntry:
     """An operator sends a failed action (dead letter or refused call) again: it goes back to
-    PENDING with its attempts reset, and the relay resumes at its first unconfirmed step."""
+    PENDING with its attempts reset, and the relay resumes at its first unconfirmed step. A
+    settlement is retried only from the dead letter: one the chain refused was failed in the
+    register too (its holds released, chain/outcomes.py), so it must never be sent again."""
     policy_ensure(actor, Action.CHAIN_OUTBOX_RETRY)
     entry = OutboxEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.status != OutboxEntry.Status.FAILED:
         raise ConflictError(_("Only a failed action can be retried."), code="invalid_transition")
+    if entry.kind in SETTLEMENT_KINDS and error_code(entry.last_error) != DEAD_LETTER:
+        raise ConflictError(_("The chain refused this settlement and the register failed it; it cannot be "
+                              "sent again."), code="settlement_decided")
     live = ChainTransaction.objects.filter(status__in=ChainTransaction.LIVE)
     if live.filter(entry=entry).exists() or live.filter(links__entry=entry).exists():
         raise ConflictError(_("This action still has a transaction in flight."), code="in_flight")
