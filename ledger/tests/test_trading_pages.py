@@ -63,6 +63,7 @@ def test_seller_puts_an_offer_on_the_board_and_bad_input_shows_in_the_page(marke
     assert (int(offer.units), int(offer.price), offer.status) == (3, 4500, "offered")
     board = _as(m.buyer).get(url).content.decode()
     assert reverse("ledger:offer", args=[offer.pk]) in board and "Check and buy" in board
+    assert "<td>1500 JPY</td>" in board                       # the price as JPY counts it
     assert 'data-testid="offer-form"' not in board          # the buyer holds no units to offer
     response = _as(m.buyer).post(url, valid, follow=True)
     assert "You hold no units of this security to offer." in response.content.decode()
