@@ -33,6 +33,9 @@ DEMO_USERS = [
     DemoUser("issuer.member@demo.shoken.test", "Jiro Issuer-Member", Role.ISSUER, Membership.Role.MEMBER),
     DemoUser("compliance@demo.shoken.test", "Keiko Compliance", Role.COMPLIANCE),
     DemoUser("operator@demo.shoken.test", "Ken Operator", Role.OPERATOR),
+    # the trust bank's staff (cash/): the second approves the first's large deposits
+    DemoUser("cash@demo.shoken.test", "Sachiko Cash-Agent", Role.CASH_AGENT),
+    DemoUser("cash2@demo.shoken.test", "Goro Cash-Agent", Role.CASH_AGENT),
 ]
 
 

@@ -134,6 +134,7 @@ _STAFF = frozenset({A.ISSUER_ADMIN, A.ISSUER_MEMBER})
 _COMPLIANCE = frozenset({A.COMPLIANCE})
 _DESK = frozenset({A.OPERATOR, A.COMPLIANCE})
 _CASH = frozenset({A.CASH_AGENT})
+_COMPLIANCE_OR_CASH = frozenset({A.COMPLIANCE, A.CASH_AGENT})
 # Token controls: the issuer's admin, compliance, and on a cash token the cash agents (who
 # count as cash agents only on the trust bank's own objects, see actor_kind).
 _CONTROLS = frozenset({A.ISSUER_ADMIN, A.COMPLIANCE, A.CASH_AGENT})
@@ -173,9 +174,9 @@ POLICY: dict[Action, Rule] = {
         "ledger.services.wallet_freeze", "ledger.services.wallet_unfreeze")),
     Action.SECURITY_PAUSE: Rule(_CONTROLS, ISSUER, True, (
         "ledger.services.security_pause", "ledger.services.security_unpause")),
-    Action.FORCED_TRANSFER_REQUEST: Rule(_COMPLIANCE, PLATFORM, True, (
+    Action.FORCED_TRANSFER_REQUEST: Rule(_COMPLIANCE_OR_CASH, PLATFORM, True, (
         "ledger.services.forced_transfer_request", "ledger.services.wallet_recovery_request"), COMPLIANCE_REQUIRED),
-    Action.FORCED_TRANSFER_DECIDE: Rule(_COMPLIANCE, PLATFORM, True, (
+    Action.FORCED_TRANSFER_DECIDE: Rule(_COMPLIANCE_OR_CASH, PLATFORM, True, (
         "ledger.services.compliance_request_approve", "ledger.services.compliance_request_reject"),
         COMPLIANCE_REQUIRED),
     Action.KYC_DECIDE: Rule(_COMPLIANCE, PLATFORM, True, (
@@ -198,6 +199,9 @@ POLICY: dict[Action, Rule] = {
     Action.TREASURY_CASH: Rule(_ADMIN, ISSUER, True, (
         "cash.services.treasury_deposit_request", "cash.services.treasury_withdrawal_request")),
 }
+
+#: Desk actions a cash agent takes only on a cash token (the services say which: cash_token=).
+CASH_TOKENS_ONLY = frozenset({Action.FORCED_TRANSFER_REQUEST, Action.FORCED_TRANSFER_DECIDE})
 
 
 # -- checking ------------------------------------------------------------------------------
@@ -236,7 +240,7 @@ def policy_allows(actor, action: Action, *, organization_id: int | None = None,
 
 
 def policy_ensure(actor, action: Action, *, organization_id: int | None = None,
-                  member_role=_UNREAD) -> Actor:
+                  member_role=_UNREAD, cash_token: bool | None = None) -> Actor:
     """The actor's kind when the table lets it take `action` on an object of
     `organization_id`; else raise the row's refusal (see the module docstring). Services
     call this inside their transaction, so a refusal writes nothing there: its
@@ -244,6 +248,8 @@ def policy_ensure(actor, action: Action, *, organization_id: int | None = None,
     (core.audit.audit_refused_access; at once when no transaction is open)."""
     rule = POLICY[action]
     kind = actor_kind(actor, organization_id=organization_id, member_role=member_role)
+    if kind == Actor.CASH_AGENT and action in CASH_TOKENS_ONLY and cash_token is False:
+        kind = None   # a cash agent's forced transfers are on cash tokens only
     if kind is not None and kind in rule.actors:
         return kind
     error = rule.refusal_for(kind).error()
@@ -303,7 +309,8 @@ def policy_markdown() -> str:
     lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
     for action in Action:
         rule = POLICY[action]
-        marks = ["yes" if a in rule.actors else "-" for a in Actor]
+        marks = [("cash tokens" if a == Actor.CASH_AGENT and (action in CASH_TOKENS_ONLY or rule.scope == ISSUER)
+                  else "yes") if a in rule.actors else "-" for a in Actor]
         services = ", ".join(f"`{name.rsplit('.', 1)[1]}`" for name in rule.services)
         lines.append("| " + " | ".join([f"`{action}`", *marks, "required" if rule.two_factor else "-",
                                         _refusals(rule), services]) + " |")

@@ -3,7 +3,7 @@ with an active wallet (idempotent: one idempotency key per security and wallet).
 
 from __future__ import annotations
 
-from accounts.models import Membership
+from accounts.models import Membership, Role
 from core.errors import ApplicationError
 from investors.models import InvestorProfile, Wallet
 from issuance.models import Security
@@ -22,8 +22,8 @@ def demo_lines() -> list[str]:
                                       role=Membership.Role.ADMIN).select_related("user").first()
     if admin is None:
         return []
-    wallets = Wallet.objects.filter(status=Wallet.Status.ACTIVE,
-                                    profile__kyc_status=InvestorProfile.KycStatus.APPROVED).order_by("id")
+    wallets = Wallet.objects.filter(status=Wallet.Status.ACTIVE, profile__kyc_status=InvestorProfile.KycStatus.APPROVED,
+                                    profile__user__role=Role.INVESTOR).order_by("id")   # not treasuries
     lines = []
     for wallet in wallets:
         try:

@@ -10,7 +10,7 @@ from decimal import Decimal
 from django.db.models import Q, QuerySet
 
 from accounts.access import access_deny, desk_ensure
-from accounts.models import User
+from accounts.models import Role, User
 from accounts.policy import Action
 from compliance import rules
 from core.clock import business_today
@@ -150,6 +150,8 @@ def compliance_requests(*, actor: User, status: str = "pending",
     """The forced-transfer desk (compliance officers; 403 for anyone else: accounts.access)."""
     desk_ensure(actor, Action.FORCED_TRANSFER_DECIDE, object_type="ledger.compliancerequest")
     qs = ComplianceRequest.objects.select_related("security", "requested_by", "decided_by")
+    if actor.role == Role.CASH_AGENT:   # cash agents handle cash tokens' requests only
+        qs = qs.filter(security__kind=Security.Kind.CASH)
     qs = qs.filter(status=status) if status else qs
     return qs[:limit] if limit is not None else qs
 
@@ -159,6 +161,8 @@ def compliance_request_get_for(*, actor: User, pk: int) -> ComplianceRequest:
     404 for an officer asking for one that does not exist."""
     desk_ensure(actor, Action.FORCED_TRANSFER_DECIDE, object_type="ledger.compliancerequest", object_id=pk)
     request = ComplianceRequest.objects.select_related("security").filter(pk=pk).first()
+    if request is not None and actor.role == Role.CASH_AGENT and request.security.kind != Security.Kind.CASH:
+        request = None   # cash agents see cash tokens' requests only
     if request is None:
         access_deny(actor, object_type="ledger.compliancerequest", object_id=pk)
     return request

@@ -22,7 +22,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from accounts.models import Membership, Role
-from accounts.policy import POLICY, Action, Actor, Scope
+from accounts.policy import CASH_TOKENS_ONLY, POLICY, Action, Actor, Scope
 from accounts.tests.factories import MembershipFactory, OrganizationFactory, TOTPDeviceFactory, UserFactory
 from cash import services as cash_services
 from cash.models import CashDeposit, CashWithdrawal, TrustAccount
@@ -335,8 +335,8 @@ def test_every_action_has_an_exercise():
 @pytest.mark.parametrize("action", list(Action), ids=str)
 def test_the_service_does_what_the_table_says(action, persona, env, request):
     exercise, rule, kind = EXERCISES[action], POLICY[action], PERSONAS[persona]
-    if kind == Actor.CASH_AGENT and rule.scope == Scope.ISSUER:
-        kind = None   # a cash agent is one only at its desk and on the trust bank's own objects
+    if kind == Actor.CASH_AGENT and (rule.scope == Scope.ISSUER or action in CASH_TOKENS_ONLY):
+        kind = None   # a cash agent is one only at its desk and on the trust bank's own objects (cash tokens)
     ctx = exercise.setup(env)
     actor = request.getfixturevalue(persona)
     before, footprint = exercise.state(ctx), _footprint()

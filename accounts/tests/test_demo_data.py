@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.demo import DEMO_ORGANIZATION, DEMO_PASSWORD, DEMO_USERS
-from accounts.models import Membership, Organization, User
+from accounts.models import Membership, Organization, Role, User
 
 DEMO_EMAILS = sorted(spec.email for spec in DEMO_USERS)
 
@@ -24,16 +24,17 @@ def test_demo_data_is_idempotent_and_prints_every_user(db):
     first = _run("--force")
     second = _run("--force")
 
-    assert sorted(User.objects.values_list("email", flat=True)) == DEMO_EMAILS
-    assert len(DEMO_EMAILS) == 5
+    # (and the demo issuer's treasury, a holder that cannot sign in: cash/demo.py)
+    assert sorted(User.objects.exclude(role=Role.TREASURY).values_list("email", flat=True)) == DEMO_EMAILS
+    assert len(DEMO_EMAILS) == 7
     assert Organization.objects.filter(name=DEMO_ORGANIZATION).count() == 1
-    assert Membership.objects.count() == 2
-    assert TOTPDevice.objects.filter(confirmed=True).count() == 3  # issuer admin, compliance, operator
+    assert Membership.objects.count() == 4   # issuer admin and member; the cash agents in the trust bank
+    assert TOTPDevice.objects.filter(confirmed=True).count() == 5  # issuer admin, compliance, operator, cash agents
     for output in (first, second):
         assert DEMO_PASSWORD in output
         for email in DEMO_EMAILS:
             assert email in output
-    assert first.count("TOTP secret") == 3
+    assert first.count("TOTP secret") == 5
     assert first == second  # the printed secrets are stable
 
 
@@ -72,4 +73,4 @@ def test_demo_data_runs_without_force_in_debug(db, settings):
 
     _run()
 
-    assert User.objects.count() == 5
+    assert User.objects.count() == 8   # the demo users and the demo issuer's treasury

@@ -61,7 +61,7 @@ def test_the_command_prints_and_writes_the_table(tmp_path, settings):
     out = StringIO()
     call_command("policy_table", stdout=out)
     assert out.getvalue() == policy_markdown()
-    assert "| `subscription.settle` | yes | - | - | - | - | required |" in out.getvalue()
+    assert "| `subscription.settle` | yes | - | - | - | - | - | required |" in out.getvalue()
     stale = "# Title\n\n<!-- policy:start -->\nold\n<!-- policy:end -->\n\nrest\n"
     assert readme_section(readme_with_table(stale)) == policy_markdown()
     assert readme_with_table(stale).endswith("<!-- policy:end -->\n\nrest\n")

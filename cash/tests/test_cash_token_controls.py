@@ -43,3 +43,28 @@ def test_cash_agent_is_nobody_on_a_bond(cash_agent, issuer_admin):
         ledger_services.security_pause(security=bond, reason="incident", actor=cash_agent)
     assert exc.value.status == 404
     assert not ControlBook.objects.filter(security=bond, paused=True).exists()
+
+
+def test_forced_transfer_of_cash_by_two_cash_agents(jpy, cash_agent, second_cash_agent, verified_investor,
+                                                     issuer_admin):
+    from ledger.models import ComplianceRequest
+    from ledger.tests.factories import approved_investor
+
+    deposit_minted(verified_investor, "900", cash_agent)
+    _other, [other_wallet] = approved_investor(email="heir@example.test")
+    source = Position.objects.get(security=jpy.security).wallet
+    request = ledger_services.forced_transfer_request(security=jpy.security, from_wallet=source,
+                                                      to_wallet=other_wallet.address, amount=300,
+                                                      reason="court order", actor=cash_agent)
+    with pytest.raises(ApplicationError) as exc:        # four eyes
+        ledger_services.compliance_request_approve(request=request, actor=cash_agent)
+    assert exc.value.code == "four_eyes"
+    ledger_services.compliance_request_approve(request=request, actor=second_cash_agent, reason="order checked")
+    assert ComplianceRequest.objects.get(pk=request.pk).status == ComplianceRequest.Status.EXECUTED
+    assert int(Position.objects.get(security=jpy.security, wallet=other_wallet.address).balance) == 300
+
+    bond = SecurityFactory(created_by=issuer_admin)
+    with pytest.raises(ApplicationError) as exc:        # not on a security
+        ledger_services.forced_transfer_request(security=bond, from_wallet=source, to_wallet=other_wallet.address,
+                                                amount=1, reason="court order", actor=cash_agent)
+    assert (exc.value.status, exc.value.code) == (403, "compliance_required")

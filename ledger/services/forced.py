@@ -55,7 +55,7 @@ def _validate(kind: str, security: Security, from_address: str, to_address: str,
 @transaction.atomic(durable=True)
 def _request(*, kind: str, security: Security, from_wallet: str, to_wallet: str, amount: int, reason: str,
              actor: User) -> ComplianceRequest:
-    policy_ensure(actor, Action.FORCED_TRANSFER_REQUEST)
+    policy_ensure(actor, Action.FORCED_TRANSFER_REQUEST, cash_token=security.kind == Security.Kind.CASH)
     reason = clean_reason(reason)
     from_address = clean_address(from_wallet, field="from_wallet")
     to_address = clean_address(to_wallet, field="to_wallet")
@@ -89,6 +89,7 @@ def _locked_pending(request: ComplianceRequest, actor: User) -> ComplianceReques
                .filter(pk=request.pk).first())
     if request is None:
         raise NotFoundError(_("Not found."), code="not_found")
+    policy_ensure(actor, Action.FORCED_TRANSFER_DECIDE, cash_token=request.security.kind == Security.Kind.CASH)
     if request.status != ComplianceRequest.Status.PENDING:
         raise ApplicationError(_("This request has already been decided."), code="already_decided")
     if request.requested_by_id == actor.pk:
