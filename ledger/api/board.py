@@ -155,6 +155,21 @@ class BoardApi(Base):
         return Response(OfferOutput(offer).data, status=status.HTTP_201_CREATED)
 
 
+class MyOffersApi(Base):
+    @extend_schema(tags=[TAG], operation_id="ledger_my_offers", responses={200: OfferOutput(many=True), **READ_ERRORS},
+                   description="The offers you made or accepted, newest first.")
+    def get(self, request):
+        return Response(OfferOutput(sel.offers_of(user=request.user)[:500], many=True).data)
+
+
+class MySettlementsApi(Base):
+    @extend_schema(tags=[TAG], operation_id="ledger_my_settlements",
+                   responses={200: SettlementOutput(many=True), **READ_ERRORS},
+                   description="The settlements you are a party of (trades and paid subscriptions), newest first.")
+    def get(self, request):
+        return Response(SettlementOutput(sel.settlements_of(user=request.user)[:500], many=True).data)
+
+
 class OfferApi(Base):
     @extend_schema(tags=[TAG], operation_id="ledger_offer", responses={200: OfferOutput, **READ_ERRORS})
     def get(self, request, pk: int):

@@ -57,3 +57,7 @@ def test_offer_precheck_accept_and_authorize(api, market, unverified_investor):
     assert Settlement.objects.get(pk=settlement["id"]).outbox.kind == "settlement.dvp"
     cancel = api.post(f"/api/ledger/offers/{offer['id']}/cancel/", {}, format="json")
     assert cancel.status_code == 409 and cancel.json()["error"]["code"] == "not_cancellable"
+    assert [o["status"] for o in api.get("/api/ledger/offers/").json()] == ["submitted"]
+    assert [s["id"] for s in api.get("/api/ledger/settlements/").json()] == [settlement["id"]]
+    api.force_authenticate(unverified_investor)
+    assert api.get("/api/ledger/settlements/").json() == []
