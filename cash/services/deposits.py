@@ -126,16 +126,20 @@ def deposit_receipt_record(*, deposit: CashDeposit, amount: object, bank_referen
     if deposit.status != CashDeposit.Status.REQUESTED:
         raise ConflictError(_("This deposit was recorded already (%(status)s).")
                             % {"status": deposit.get_status_display()}, code="invalid_transition")
-    trust_bank_join(actor)
     CashDeposit.objects.filter(pk=deposit.pk).update(bank_reference=bank_reference, value_date=value_date,
                                                      recorded_by=actor)
     deposit.bank_reference, deposit.value_date, deposit.recorded_by = bank_reference, value_date, actor
+    if deposit.amount > approval_limit(deposit.currency):
+        deposit = transition(deposit, to=CashDeposit.Status.RECEIVED, actor=actor)
+    else:
+        # The register's row locks (the cash token's book) before any audit event: the audit
+        # chain's lock is global and every register use case takes it last (else a deadlock).
+        deposit = _mint(deposit, actor)
+    trust_bank_join(actor)
     audit_record(action="cashdeposit.receipt_recorded", actor=actor, obj=deposit,
                  new={"bank_reference": bank_reference, "value_date": value_date.isoformat(),
                       "amount": str(money.amount)})
-    if deposit.amount > approval_limit(deposit.currency):
-        return transition(deposit, to=CashDeposit.Status.RECEIVED, actor=actor)
-    return _mint(deposit, actor)
+    return deposit
 
 
 @transaction.atomic(durable=True)
@@ -148,10 +152,11 @@ def deposit_approve(*, deposit: CashDeposit, actor: User) -> CashDeposit:
     if deposit.recorded_by_id == actor.pk:
         raise PermissionDeniedError(_("A different cash agent must approve the deposit you recorded."),
                                     code="second_agent_required")
-    trust_bank_join(actor)
     CashDeposit.objects.filter(pk=deposit.pk).update(approved_by=actor)
     deposit.approved_by = actor
-    return _mint(deposit, actor)
+    deposit = _mint(deposit, actor)   # its row locks before any audit event (see deposit_receipt_record)
+    trust_bank_join(actor)
+    return deposit
 
 
 @transaction.atomic(durable=True)

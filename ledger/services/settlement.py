@@ -218,12 +218,14 @@ def _authorize(*, settlement: Settlement, signature: str, typed: dict, actor: Us
     field = f"{side}_signature"
     setattr(settlement, field, signature)
     Settlement.objects.filter(pk=settlement.pk).update(**{field: signature})
+    if settlement.authorized():
+        # Both legs' row locks before any audit event: the audit chain's lock is global and every
+        # register use case takes it last (the other order deadlocked in the chaos test).
+        settlement = _submit(settlement, offer, actor)
+    elif offer is not None and offer.status == TradeOffer.Status.ACCEPTED:
+        transition(offer, to=TradeOffer.Status.AUTHORIZED, actor=actor)
     audit_record(action="settlement.authorized", actor=actor, obj=settlement,
                  new={"party": side, "wallet": wallet, "custodied": custodied})
-    if settlement.authorized():
-        return _submit(settlement, offer, actor)
-    if offer is not None and offer.status == TradeOffer.Status.ACCEPTED:
-        transition(offer, to=TradeOffer.Status.AUTHORIZED, actor=actor)
     return settlement
 
 
