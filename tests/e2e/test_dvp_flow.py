@@ -30,7 +30,7 @@ from django.utils import timezone
 from eth_account import Account
 
 from accounts.models import Role
-from accounts.tests.factories import TOTPDeviceFactory, UserFactory
+from accounts.tests.factories import UserFactory
 from compliance.tests.factories import approve_profile
 from core.clock import business_today
 from core.models import OutboxEntry
@@ -98,7 +98,7 @@ def _status(page) -> str:
 
 def test_dvp_deposit_subscribe_trade_and_everything_agrees(live_server, browser, settings, chain_snapshot,
                                                            issuer_admin, issuer_org, verified_investor, operator,
-                                                           compliance_officer, tmp_path):
+                                                           compliance_officer, cash_agent, tmp_path):
     from cash.models import CashDeposit
     from cash.services.tokens import cash_token_create
     from chain.backend import get_backend
@@ -119,9 +119,7 @@ def test_dvp_deposit_subscribe_trade_and_everything_agrees(live_server, browser,
     # treasury (opened at approval), a JPY cash token, a DvP bond offering, a second investor.
     backend = get_backend()
     registry_deploy(backend=backend)
-    agent = UserFactory(email="agent@trust.test", role=Role.CASH_AGENT)
-    TOTPDeviceFactory(user=agent)
-    cash = cash_token_create(currency="JPY", actor=agent).security
+    cash = cash_token_create(currency="JPY", actor=cash_agent).security
     issuer = IssuerFactory(organization=issuer_org)
     treasury_wallet = Wallet.objects.get(profile__user=treasury_open(issuer=issuer, actor=compliance_officer),
                                          status=Wallet.Status.ACTIVE).address
@@ -149,7 +147,7 @@ def test_dvp_deposit_subscribe_trade_and_everything_agrees(live_server, browser,
             page.get_by_role("button", name="Ask to deposit").click()
             page.get_by_text("Deposit requested: transfer the amount with the reference shown below.").wait_for()
             assert "DEP-" in page.get_by_test_id("cash-deposit").first.inner_text()
-        agent_ctx, desk = _context(browser, base, agent)
+        agent_ctx, desk = _context(browser, base, cash_agent)
         for n in range(2):
             desk.goto(f"{base}/cash/desk/")
             row = desk.get_by_test_id("deposits-to-record").locator("tr").filter(has=desk.locator("form")).first
