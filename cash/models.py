@@ -38,7 +38,8 @@ class TrustAccount(models.Model):
 
 
 class TrustEntry(models.Model):
-    """One movement of a trust account (append-only): a deposit's credit or a payout's debit."""
+    """One movement of a trust account: a deposit's credit or a payout's debit. Append-only: the
+    database refuses UPDATE and DELETE (migration 0002)."""
 
     class Kind(models.TextChoices):
         DEPOSIT_CREDIT = "deposit_credit", _("Deposit credited")

@@ -92,3 +92,16 @@ def test_the_invariant_check_sees_a_difference(jpy, funded):
     TrustAccount.objects.filter(pk=jpy.pk).update(balance=Decimal("9999"))
     [problem] = trust_problems(security=jpy.security)
     assert "control book outstanding 10000 != trust account 9999" in problem
+
+
+def test_trust_entries_are_append_only(jpy, funded):
+    from django.db import DatabaseError, transaction
+
+    from cash.models import TrustEntry
+
+    entry = TrustEntry.objects.get()
+    for write in (lambda: TrustEntry.objects.filter(pk=entry.pk).update(amount=1),
+                  lambda: TrustEntry.objects.filter(pk=entry.pk).delete()):
+        with pytest.raises(DatabaseError), transaction.atomic():
+            write()
+    assert TrustEntry.objects.get().amount == Decimal("10000")
