@@ -85,6 +85,24 @@ def test_a_settlement_waits_for_a_token_not_deployed_yet():
                    step=0, chain_id=31337, signer=SIGNER, addresses=address_of)
 
 
+def test_a_token_is_deployed_with_the_settlement_contract_and_waits_for_it():
+    payload = parse("token.deploy", STORED["token.deploy"])
+    call = build_call(payload=payload, idempotency_key="deploy:3", step=0, chain_id=31337, signer=SIGNER,
+                      addresses=ADDRESSES.__getitem__)
+    assert call.args[-4:] == (ADDRESSES["InvestorRegistry"], SIGNER, SIGNER, ADDRESSES["Settlement"])
+
+    without_settlement = {k: v for k, v in ADDRESSES.items() if k != "Settlement"}
+
+    def address_of(name: str) -> str:
+        if name not in without_settlement:
+            raise TargetNotDeployed(name)
+        return without_settlement[name]
+
+    with pytest.raises(TargetNotDeployed):
+        build_call(payload=payload, idempotency_key="deploy:3", step=0, chain_id=31337, signer=SIGNER,
+                   addresses=address_of)
+
+
 def test_a_batch_of_mints_is_one_call_from_the_parsed_payloads():
     rows = [OutboxEntry(kind="token.mint", payload=TokenMint(security_id=3, wallet=w, amount=n).to_json(),
                         idempotency_key=f"action:{n}") for n, w in enumerate([SIGNER, ADDRESSES["SecurityToken:3"]])]
