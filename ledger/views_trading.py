@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from accounts.access import NOT_AN_INVESTOR, access_deny, is_staff_reader
 from accounts.models import Role
 from core.errors import ApplicationError
 from core.forms import apply_error
@@ -45,8 +46,13 @@ def _is_investor(user) -> bool:
 
 @login_required
 def boards(request):
+    """The boards an investor may open and their settlements; compliance and operators read the
+    boards too; any other role gets 403 not_an_investor (a page its role lacks)."""
     investor = _is_investor(request.user)
-    rows = trades.board_securities_for(user=request.user) if investor else []
+    if not investor and not is_staff_reader(request.user):
+        access_deny(request.user, object_type="ledger.tradeoffer", refusal=NOT_AN_INVESTOR,
+                    message=_("Only investors trade on the board."))
+    rows = trades.board_securities_for(user=request.user)
     mine = sel.settlements_of(user=request.user)[:50] if investor else []
     return render(request, "ledger/boards.html", {"rows": rows, "settlements": mine})
 

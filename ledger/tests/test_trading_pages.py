@@ -163,6 +163,8 @@ def test_who_sees_the_board_an_offer_and_a_settlement(market, issuer_admin, unve
     assert _as(third).post(settlement_url, {"signature": "0x" + "1" * 130}).status_code == 404
     assert _as(unverified_investor).get(board_url).status_code == 404      # not eligible
     assert login_verified(issuer_admin).get(board_url).status_code == 404  # the issuer's staff: the cap table
+    response = login_verified(issuer_admin).get(reverse("ledger:boards"))   # an investor's page: not for the role
+    assert response.status_code == 403 and "not_an_investor" in response.content.decode()
     assert _as(third).get(reverse("ledger:board", args=[m.cash.pk])).status_code == 404
     assert _as(third).get(reverse("ledger:board", args=[10**6])).status_code == 404
     assert AuditEvent.objects.filter(action="access_denied", actor=third).count() == 5
