@@ -112,6 +112,8 @@ def test_pasted_signatures_authorize_and_a_wrong_key_is_shown_in_the_page(market
     buyer.post(url, {"signature": sign(typed, BUYER_KEY)})
     page = buyer.get(reverse("ledger:offer", args=[settlement.offer.pk])).content.decode()
     assert 'data-status="submitted"' in page
+    holdings = seller.get(reverse("ledger:holdings")).content.decode()
+    assert '<td data-testid="held">4</td>' in holdings                   # the units promised to the trade
     with transaction.atomic():
         settlement_outcome(settlement_id=settlement.pk, settled=False, code="CashLegRestricted(4)", message="paused")
     page = buyer.get(url).content.decode()
