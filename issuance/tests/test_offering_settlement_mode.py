@@ -3,6 +3,8 @@ cash token; an edit keeps the mode unless it is changed; a value that is not a m
 
 from __future__ import annotations
 
+import json
+
 from django.urls import reverse
 
 from issuance.models import Offering
@@ -35,3 +37,13 @@ def test_edit_keeps_the_mode_when_left_out_and_refuses_a_wrong_one(login_verifie
     client.post(url, {**TERMS, "settlement_mode": "manual"})
     draft_offering.refresh_from_db()
     assert draft_offering.settlement_mode == "manual"
+
+
+def test_api_patch_sets_the_mode_and_refuses_a_wrong_one(login_verified, issuer_admin, draft_offering):
+    client = login_verified(issuer_admin)
+    url = f"/api/issuance/offerings/{draft_offering.pk}/"
+    response = client.patch(url, json.dumps({"settlement_mode": "cheque"}), content_type="application/json")
+    assert response.status_code == 400 and "settlement_mode" in response.json()["error"]["fields"]
+    response = client.patch(url, json.dumps({"settlement_mode": "dvp"}), content_type="application/json")
+    assert response.status_code == 200 and response.json()["settlement_mode"] == "dvp"
+    assert Offering.objects.get(pk=draft_offering.pk).settlement_mode == "dvp"
