@@ -30,6 +30,8 @@ def test_deposit_from_the_page_to_the_desk(client, login_verified, jpy, verified
                                        "bank_reference": "MUFG-9", "value_date": business_today().isoformat()})
     assert CashDeposit.objects.get().status == CashDeposit.Status.MINTED
     assert int(Position.objects.get(security=jpy.security).balance) == 30000
+    register = client.get(reverse("ledger:cap-table", args=[jpy.security_id]))   # linked from the desk
+    assert register.status_code == 200 and jpy.security.symbol in register.content.decode()
     client.logout()
 
     client.post("/accounts/login/", {"email": verified_investor.email, "password": password})
