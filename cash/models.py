@@ -10,6 +10,8 @@ transaction as its burn (the fiat is then owed to the holder until the payout is
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -17,6 +19,16 @@ from django.utils.translation import gettext_lazy as _
 from investors.fields import EncryptedTextField
 
 MONEY = {"max_digits": 20, "decimal_places": 2}
+
+
+class _InCurrency:
+    """`amount` shown with its currency's minor unit (JPY 30000, USD 12.30)."""
+
+    @property
+    def amount_display(self) -> str:
+        from core.money import MINOR_UNITS
+
+        return str(self.amount.quantize(Decimal(1).scaleb(-MINOR_UNITS.get(self.currency, 2))))
 
 
 class TrustAccount(models.Model):
@@ -62,7 +74,7 @@ class TrustEntry(models.Model):
         return f"{self.kind} {self.amount} ({self.reference})"
 
 
-class CashDeposit(models.Model):
+class CashDeposit(_InCurrency, models.Model):
     """Fiat sent to the trust account for a wallet: requested by its holder (an investor, or an
     issuer admin for the issuer's treasury), recorded by a cash agent when the money arrived,
     approved by a second cash agent above the limit, then minted to the wallet."""
@@ -103,7 +115,7 @@ class CashDeposit(models.Model):
         return f"{self.reference} {self.amount} {self.currency} [{self.status}]"
 
 
-class CashWithdrawal(models.Model):
+class CashWithdrawal(_InCurrency, models.Model):
     """Cash tokens burned at the holder's request against a payout of the fiat from the trust
     account, which a cash agent marks paid once the bank transfer left."""
 

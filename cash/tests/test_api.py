@@ -45,13 +45,14 @@ def test_deposit_receipt_balance_withdraw(jpy, verified_investor, cash_agent, ou
     assert agent.get("/api/cash/trust/").json()[0]["in_balance"] is True
 
     [balance] = investor.get("/api/cash/balances/").json()
-    assert (balance["currency"], balance["balance"], balance["free"]) == ("JPY", "2500.00", "2500.00")
+    assert (balance["currency"], balance["balance"], balance["free"]) == ("JPY", "2500", "2500")
     response = investor.post("/api/cash/withdrawals/", {"currency": "JPY", "amount": "2501", "payout_details": "x"},
                              format="json")
     assert (response.status_code, response.json()["error"]["code"]) == (400, "insufficient_cash")
     response = investor.post("/api/cash/withdrawals/", {"currency": "JPY", "amount": "500", "payout_details": "x"},
                              format="json")
     assert response.status_code == 201 and response.json()["status"] == "burned"
+    assert response.json()["amount"] == "500"
 
 
 def test_investors_may_not_record_receipts(jpy, verified_investor):
