@@ -43,6 +43,9 @@ from decimal import Decimal
 NODE_CLOCK_AHEAD = 2 * 3600
 #: Share of each intent among the trades (the rest settle).
 INTENTS = (("late", 0.15), ("poor", 0.08), ("ineligible", 0.07))
+#: How each intent must end: the settlement's status or failure code, or the register's refusal.
+INTENDED = {"settle": "settled", "late": "authorization_expired", "poor": "insufficient_cash",
+            "ineligible": "country_not_allowed"}
 SETTLEMENT_KINDS = ("settlement.dvp", "settlement.primary")
 SEED_UNITS = 20_000
 SEED_CASH = Decimal("5000000")     # JPY, above the default approval limit: two cash agents
@@ -241,6 +244,15 @@ class TradeFeeder:
         if any(thread.is_alive() for thread in self.threads):
             raise TimeoutError(f"trades still being fed after {timeout:.0f}s")
 
+    def stop(self) -> None:
+        """Drop the trades not started yet and end the threads (after a failure elsewhere)."""
+        try:
+            while True:
+                self.queue.get_nowait()
+        except queue.Empty:
+            pass
+        self.finish(timeout=120)
+
 
 # ---------------------------------------------------------------- checks
 
@@ -252,6 +264,7 @@ class DvpVerdict:
     lost: int
     duplicated: int
     breaks: int
+    unexpected: int      # trades whose outcome is not the one their intent makes certain
     details: list[str]
 
 
@@ -291,7 +304,7 @@ def dvp_verify(*, market: Market, backend) -> DvpVerdict:
     from ledger.models import Position, Settlement, TokenAction, TradeOffer
 
     details: list[str] = []
-    half = lost = duplicated = breaks = 0
+    half = lost = duplicated = breaks = unexpected = 0
     settlements = Settlement.objects.in_bulk([t.settlement_id for t in market.trades if t.settlement_id])
     offers = TradeOffer.objects.in_bulk([t.offer_id for t in market.trades])
     legs = Counter(TokenAction.objects.filter(settlement_id__in=settlements).values_list("settlement_id", flat=True))
@@ -339,10 +352,10 @@ def dvp_verify(*, market: Market, backend) -> DvpVerdict:
             entry = OutboxEntry.objects.filter(pk=getattr(row, "outbox_id", None)).first()
             details.append(f"trade {trade.n} ({trade.intent}) undecided: settlement {status or '-'}, offer "
                            f"{offer_status}, entry {getattr(entry, 'status', '-')} {getattr(entry, 'last_error', '')}")
-        if trade.intent == "settle" and status != Settlement.Status.SETTLED:
-            details.append(f"note: trade {trade.n} meant to settle ended {status or trade.refused}")
-        if trade.intent != "settle" and status == Settlement.Status.SETTLED:
-            details.append(f"note: trade {trade.n} meant to fail ({trade.intent}) settled")
+        ended = row.failure_code if status == Settlement.Status.FAILED else trade.refused or status
+        if ended != INTENDED[trade.intent]:
+            unexpected += 1
+            details.append(f"unexpected: trade {trade.n} ({trade.intent}) ended {ended or 'undecided'}")
     strays = set(settled_events) - set(settlements)
     if strays:   # the chain moved both legs of a delivery no trade of the register stands for
         half += len(strays)
@@ -390,4 +403,4 @@ def dvp_verify(*, market: Market, backend) -> DvpVerdict:
     codes = ", ".join(f"{key.removeprefix('failed:')}={count}" for key, count in sorted(outcomes.items()))
     details.insert(0, f"dvp: {len(market.trades)} trades, {settled} settled, {failed} failed ({codes})")
     return DvpVerdict(settled=settled, failed=failed, half_settled=half, lost=lost, duplicated=duplicated,
-                      breaks=breaks, details=details)
+                      breaks=breaks, unexpected=unexpected, details=details)
