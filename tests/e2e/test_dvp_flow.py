@@ -22,6 +22,7 @@ import json
 import os
 import time
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from celery.contrib.testing.worker import start_worker
@@ -90,6 +91,12 @@ def _authorize(page, key: str) -> None:
     page.get_by_text("Authorization recorded.").or_(page.locator(".errorlist, .flash-error")).first.wait_for()
     errors = page.locator(".errorlist, .flash-error").all_inner_texts()
     assert not errors, errors
+
+
+def _balance(row) -> int:
+    """The balance column (the third) of a holdings or cash row, as a whole number."""
+    assert row.count() == 1, row.all_inner_texts()
+    return int(Decimal(row.locator("td").nth(2).inner_text().strip().replace(",", "")))
 
 
 def _status(page) -> str:
@@ -225,19 +232,17 @@ def test_dvp_deposit_subscribe_trade_and_everything_agrees(live_server, browser,
             assert (int(position.balance), int(position.held)) == (balance, 0), (security_id, wallet)
             assert backend.balance_of(tokens[security_id], wallet) == balance, (security_id, wallet)
 
-        seller.goto(f"{base}/ledger/holdings/")
-        assert "2" in [c.strip() for c in seller.get_by_test_id("holding").filter(has_text="SGB31")
-                       .locator("td").all_inner_texts()]
-        seller.goto(f"{base}/cash/")
-        assert str(DEPOSIT - 2 * PRICE) in seller.get_by_test_id("cash-balance").inner_text().replace(",", "")
-        buy.goto(f"{base}/cash/")
-        assert str(DEPOSIT - PRICE) in buy.get_by_test_id("cash-balance").inner_text().replace(",", "")
+        for page, units, cash_left in ((seller, 2, DEPOSIT - 2 * PRICE), (buy, 1, DEPOSIT - PRICE)):
+            page.goto(f"{base}/ledger/holdings/")
+            assert _balance(page.get_by_test_id("holding").filter(has_text="SGB31")) == units
+            page.goto(f"{base}/cash/")
+            assert _balance(page.get_by_test_id("cash-balance")) == cash_left
         seller_ctx.close()
         buyer_ctx.close()
 
         issuer_ctx, iss = _context(browser, base, issuer_admin)
         iss.goto(f"{base}/cash/treasury/")
-        assert str(3 * PRICE) in iss.get_by_test_id("cash-balance").inner_text().replace(",", "")
+        assert _balance(iss.get_by_test_id("cash-balance")) == 3 * PRICE
         iss.goto(f"{base}/ledger/securities/{bond.pk}/")
         holders = iss.get_by_test_id("holder")
         assert holders.count() == 2
