@@ -2,7 +2,8 @@
 
 Traders are KYC-approved investors with self-custodied wallets whose keys this module owns
 (registered on chain through the outbox, as the harness registers its investors). Each
-holds units of the world's bond (issued through the register) and yen of the JPY cash token
+holds units of a bond of the world's issuer (issued through the register; not the bond the
+other actions issue, so that those keep their batched mints) and yen of the JPY cash token
 (deposited: the investor asks, one cash agent records the receipt, a second approves it
 above the limit, the register mints). A trade is one line of the bond's board driven through
 the ledger services the pages use: ``offer_create`` by the seller, ``offer_accept`` by the
@@ -120,34 +121,36 @@ def _deposit(trader: Trader, amount: Decimal, agents: tuple) -> None:
 
 
 def market_setup(*, world, node, traders: int = 6, settle_timeout: float = 120) -> Market:
-    """The JPY cash token (created by a cash agent, deployed through the outbox), ``traders``
-    trading investors plus a poor one and an ineligible one (a US resident: the world's bond
-    must allow JP only), their bond units and cash; waits until the workers confirmed all
-    of it, then sets the node's clock ahead (NODE_CLOCK_AHEAD)."""
+    """The traded bond (another of the world issuer's, for JP residents only: the relay keeps
+    a settlement in order with every action on its tokens, so the world's bond keeps its
+    batched mints), the JPY cash token (created by a cash agent, deployed through the
+    outbox), ``traders`` trading investors plus a poor one and an ineligible one (a US
+    resident), their bond units and cash; waits until the workers confirmed all of it, then
+    sets the node's clock ahead (NODE_CLOCK_AHEAD)."""
     from accounts.models import Role
     from accounts.tests.factories import UserFactory
     from cash.services.tokens import cash_token_create
 
-    from .harness import issue_many, wait_settled
+    from .harness import issue_many, security_add, wait_settled
 
     agents = (UserFactory(role=Role.CASH_AGENT), UserFactory(role=Role.CASH_AGENT))
     cash = cash_token_create(currency="JPY", actor=agents[0]).security
-    wait_settled(timeout=settle_timeout, what="cash token deploy")
+    security = security_add(world=world, settle_timeout=settle_timeout, allowed_countries=["JP"])
     people = [_trader(i) for i in range(traders)]
     poor, ineligible = _trader(traders), _trader(traders + 1, country="US")
     wait_settled(timeout=settle_timeout, what="trader wallets")
     issue_many(world=world, wallets=[t.wallet.address for t in people + [poor]], amount=SEED_UNITS, first=0,
-               tag="dvp-seed")
+               tag="dvp-seed", security=security)
     for trader in people:
         _deposit(trader, SEED_CASH, agents)
     _deposit(poor, POOR_CASH, agents)
     wait_settled(timeout=settle_timeout, what="trader seeds")
-    seeds = {(world.security.pk, t.wallet.address): SEED_UNITS for t in people + [poor]}
+    seeds = {(security.pk, t.wallet.address): SEED_UNITS for t in people + [poor]}
     seeds.update({(cash.pk, t.wallet.address): int(SEED_CASH) for t in people})
     seeds[(cash.pk, poor.wallet.address)] = int(POOR_CASH)
     node.rpc("evm_increaseTime", [NODE_CLOCK_AHEAD])
     node.rpc("evm_mine")
-    return Market(security=world.security, cash=cash, traders=people, poor=poor, ineligible=ineligible, seeds=seeds)
+    return Market(security=security, cash=cash, traders=people, poor=poor, ineligible=ineligible, seeds=seeds)
 
 
 def _sign(typed: dict, key: str) -> str:

@@ -409,16 +409,17 @@ def ledger_available() -> bool:
     return True
 
 
-def security_add(*, world: World, settle_timeout: float = 90):
+def security_add(*, world: World, settle_timeout: float = 90, **security_fields):
     """Another security of the world's issuer (same admin, same registered investors), its
-    token deployed through the outbox; waits until it is confirmed. Returns the Security."""
+    token deployed through the outbox; waits until it is confirmed. Returns the Security.
+    ``security_fields``: its rule settings (e.g. allowed_countries)."""
     from django.db import transaction
 
     from core.outbox import outbox_put
     from issuance.services.offerings import deploy_payload
     from issuance.tests.factories import SecurityFactory
 
-    security = SecurityFactory(issuer=world.security.issuer)
+    security = SecurityFactory(issuer=world.security.issuer, **security_fields)
     with transaction.atomic():
         outbox_put(deploy_payload(security), idempotency_key=f"bench:security:{security.pk}:deploy")
     wait_settled(timeout=settle_timeout, what="security setup")

@@ -78,7 +78,7 @@ def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_s
     seed = int(os.environ.get("CHAOS_SEED", random.randrange(2**32)))
     rng = random.Random(seed)
     backend = chaos_stack.backend()
-    world = world_setup(backend=backend, investors=INVESTORS, allowed_countries=["JP"])
+    world = world_setup(backend=backend, investors=INVESTORS)
     market = market_setup(world=world, node=chaos_stack.anvil.node)
     print(f"\nchaos: seed={seed} actions={ACTIONS} window={SECONDS}s workers={chaos_stack.workers.count} "
           f"register={'ledger.tokens_issue' if ledger_available() else 'outbox token.mint rows'}")
