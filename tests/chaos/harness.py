@@ -336,12 +336,11 @@ class World:
     actor: object
 
 
-def world_setup(*, backend, investors: int, settle_timeout: float = 90, **security_fields) -> World:
+def world_setup(*, backend, investors: int, settle_timeout: float = 90) -> World:
     """The investor registry (deployed directly, as `manage.py chain_deploy` does), an approved
     issuer's bond whose token is deployed through the outbox, and ``investors`` KYC-approved
     investors whose wallets are registered through the outbox; waits until all of it is
-    confirmed by the workers (they must be running). ``security_fields``: the bond's rule
-    settings (e.g. allowed_countries), fixed before its token is deployed."""
+    confirmed by the workers (they must be running)."""
     from django.db import transaction
 
     from accounts.models import Membership, Role
@@ -355,7 +354,7 @@ def world_setup(*, backend, investors: int, settle_timeout: float = 90, **securi
     from issuance.tests.factories import SecurityFactory
 
     registry_deploy(backend=backend)
-    security = SecurityFactory(**security_fields)
+    security = SecurityFactory()
     admin = UserFactory(role=Role.ISSUER)
     MembershipFactory(user=admin, organization=security.issuer.organization, role=Membership.Role.ADMIN)
     with transaction.atomic():
