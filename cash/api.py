@@ -13,6 +13,7 @@ from core.api import ApiView
 from core.api_fields import DecimalStringField, StrictCharField, StrictInput, StrictIntegerField
 from core.schema import ReasonField
 from issuance.models import Issuer
+from issuance.models.securities import CASH_DECIMALS
 
 from . import selectors, services
 
@@ -66,8 +67,12 @@ class TrustOutput(serializers.Serializer):
     in_balance = serializers.BooleanField()
 
 
+#: The currencies the trust bank keeps (an enum in the schema, so a client knows them).
+CURRENCIES = list(CASH_DECIMALS)
+
+
 class MoneyInput(StrictInput):
-    currency = StrictCharField(max_length=3)
+    currency = serializers.ChoiceField(choices=CURRENCIES)
     amount = DecimalStringField(help_text="in the currency's units, e.g. \"50000\" (JPY) or \"12.34\" (USD)")
 
 
@@ -86,7 +91,7 @@ class PaidInput(StrictInput):
 
 
 class CurrencyInput(StrictInput):
-    currency = StrictCharField(max_length=3)
+    currency = serializers.ChoiceField(choices=CURRENCIES)
 
 
 class TreasuryInput(StrictInput):

@@ -3,7 +3,7 @@
 The schema is drf-spectacular's, served by the app itself (/api/schema/), and every request
 goes to the app in process through its WSGI handler, inside the test's transaction. For each
 role (verified investor, issuer admin with a 2FA-verified token, issuer member, compliance
-officer, operator, anonymous) one test runs every operation with all of schemathesis' checks
+officer, operator, cash agent, anonymous) one test runs every operation with all of schemathesis' checks
 (tests/api/schemathesis.toml: the phases, the number of examples, the fixed seed, and the few
 statuses a schema cannot express, each with its reason). A failure names the operation, the
 check and a curl line that reproduces it.
@@ -31,7 +31,8 @@ from django.test import Client
 from accounts.tests.factories import PASSWORD
 from conftest import totp_now
 
-ROLES = ["verified_investor", "issuer_admin", "issuer_member", "compliance_officer", "operator", "anonymous"]
+ROLES = ["verified_investor", "issuer_admin", "issuer_member", "compliance_officer", "operator", "cash_agent",
+         "anonymous"]
 # SCHEMATHESIS_CONFIG=<file> runs another configuration (e.g. more examples, another seed).
 CONFIG = Path(os.environ.get("SCHEMATHESIS_CONFIG") or Path(__file__).with_name("schemathesis.toml"))
 STATEFUL_EXAMPLES = int(os.environ.get("SCHEMATHESIS_STATEFUL_EXAMPLES", "10"))  # scenarios per role

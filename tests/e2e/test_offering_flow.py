@@ -71,6 +71,8 @@ def test_offering_is_published_subscribed_funded_and_accepted(live_server, brows
     page.get_by_label("Opening date").fill(today.isoformat())
     page.get_by_label("Closing date").fill((today + dt.timedelta(days=30)).isoformat())
     page.get_by_label("Payment instructions (bank account)").fill("MUFG Bank, ordinary 1234567")
+    # This journey is the off-chain path (the issuer confirms the funds); DvP is test_dvp_flow.py's.
+    page.get_by_label("Settlement").select_option("manual")
     page.get_by_role("button", name="Create offering").click()
     for kind, name in (("memorandum", "memorandum.pdf"), ("agreement", "agreement.pdf")):
         page.get_by_label("Document").select_option(kind)
