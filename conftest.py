@@ -160,40 +160,37 @@ def issuer_member(issuer_org):
     return user
 
 
-@pytest.fixture
-def compliance_officer(db):
-    user = UserFactory(email="officer@shoken.test", role=Role.COMPLIANCE)
+def _staff(email: str, role: str):
+    """A staff persona with a confirmed TOTP device (staff sign in with 2FA)."""
+    user = UserFactory(email=email, role=role)
     TOTPDeviceFactory(user=user)
     return user
+
+
+@pytest.fixture
+def compliance_officer(db):
+    return _staff("officer@shoken.test", Role.COMPLIANCE)
 
 
 @pytest.fixture
 def second_officer(db):
-    user = UserFactory(email="officer2@shoken.test", role=Role.COMPLIANCE)
-    TOTPDeviceFactory(user=user)
-    return user
+    return _staff("officer2@shoken.test", Role.COMPLIANCE)
 
 
 @pytest.fixture
 def operator(db):
-    user = UserFactory(email="operator@shoken.test", role=Role.OPERATOR)
-    TOTPDeviceFactory(user=user)
-    return user
+    return _staff("operator@shoken.test", Role.OPERATOR)
 
 
 @pytest.fixture
 def cash_agent(db):
     """The trust bank's staff (cash/): records deposits, pays withdrawals."""
-    user = UserFactory(email="cash@trustbank.test", role=Role.CASH_AGENT)
-    TOTPDeviceFactory(user=user)
-    return user
+    return _staff("cash@trustbank.test", Role.CASH_AGENT)
 
 
 @pytest.fixture
 def second_cash_agent(db):
-    user = UserFactory(email="cash2@trustbank.test", role=Role.CASH_AGENT)
-    TOTPDeviceFactory(user=user)
-    return user
+    return _staff("cash2@trustbank.test", Role.CASH_AGENT)
 
 
 @pytest.fixture

@@ -146,9 +146,7 @@ def _side(settlement: Settlement, user) -> str:
 
 def _settlement_page(request, settlement: Settlement, form: SignatureForm | None = None, *, status: int = 200):
     side = _side(settlement, request.user)
-    signed = bool(settlement.buyer_signature if side == "buyer" else settlement.seller_signature)
-    must_sign = (settlement.status == Settlement.Status.AWAITING_AUTHORIZATION and not signed
-                 and (side == "buyer" or (side == "seller" and settlement.needs_seller_signature())))
+    must_sign = bool(side) and side in settlement.awaiting()
     address = settlement.buyer_wallet if side == "buyer" else settlement.seller_wallet
     wallet = sel.wallet_of(user=request.user, address=address) if side else None
     context = {

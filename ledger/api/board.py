@@ -67,10 +67,7 @@ class SettlementOutput(serializers.ModelSerializer):
         return str(int(s.price))
 
     def get_awaiting(self, s: Settlement) -> list[str]:
-        if s.status != Settlement.Status.AWAITING_AUTHORIZATION:
-            return []
-        return ([] if s.buyer_signature else ["buyer"]) + (
-            ["seller"] if s.needs_seller_signature() and not s.seller_signature else [])
+        return s.awaiting()
 
 
 class SettlementDetailOutput(SettlementOutput):

@@ -106,6 +106,14 @@ class Settlement(models.Model):
         nothing from the issuer's treasury."""
         return not self.is_primary
 
+    def awaiting(self) -> list[str]:
+        """The parties ("buyer", "seller") whose signature is still needed; none once the
+        settlement no longer awaits authorization."""
+        if self.status != self.Status.AWAITING_AUTHORIZATION:
+            return []
+        return ([] if self.buyer_signature else ["buyer"]) + (
+            ["seller"] if self.needs_seller_signature() and not self.seller_signature else [])
+
     def authorized(self) -> bool:
         """Every signature the contract needs is in."""
         return bool(self.buyer_signature) and (bool(self.seller_signature) or not self.needs_seller_signature())
