@@ -38,6 +38,7 @@ from django.db import IntegrityError, transaction
 from core.audit import audit_record
 from core.errors import ApplicationError
 from core.models import OutboxEntry
+from ledger.services import settlement_outcome
 
 from .calls import SETTLEMENT_KINDS, BadPayload, payload_of
 
@@ -63,7 +64,6 @@ def settlement_decided(*, entry: OutboxEntry, settled: bool, code: str = "", mes
     if settlement_id is None:
         log.error("settlement entry %s has no settlement id; the register was not told", entry.pk)
         return
-    from ledger.services import settlement_outcome
 
     try:
         with transaction.atomic():
