@@ -39,6 +39,9 @@ too. Contract signatures: platform/README.md.
 |                                       | buyer_signature                                |                       |
 | settlement.primary                    | as settlement.dvp without seller_signature     | Settlement.           |
 |                                       | (seller: the issuer's treasury wallet)         | settlePrimary         |
+| payment.batch                         | security_id (the cash token), batch_id,        | SecurityToken.        |
+|                                       | from_wallet, wallets[], amounts[]              | batchPay              |
+| redemption.burn                       | security_id, batch_id, wallets[], amounts[]    | batchBurn             |
 
 Widths are the contracts' (investor_id uint64, country uint16, kyc_expiry and lockup_until
 uint40, decimals uint8, max_holders uint32, max_investor_balance uint128, amounts uint256);
@@ -86,6 +89,8 @@ class OutboxKind(models.TextChoices):
     TOKEN_SET_RULES = "token.set_rules"
     SETTLEMENT_DVP = "settlement.dvp"
     SETTLEMENT_PRIMARY = "settlement.primary"
+    PAYMENT_BATCH = "payment.batch"
+    REDEMPTION_BURN = "redemption.burn"
 
 
 class OutboxPayloadError(ApplicationError):
@@ -177,6 +182,30 @@ class _Scalar:
     def load(self, raw: Any) -> Any:
         self.check(raw)
         return raw
+
+
+@dataclass(frozen=True)
+class _List:
+    """A non-empty list of at most `max_items` values of one codec: a tuple here, a list in the JSON."""
+
+    item: Any
+    max_items: int = 1000
+
+    def check(self, value: Any) -> None:
+        if not isinstance(value, tuple) or not 1 <= len(value) <= self.max_items:
+            raise _Invalid(f"must be a tuple of 1..{self.max_items} items, not {value!r:.80}")
+        for item in value:
+            self.item.check(item)
+
+    def dump(self, value: tuple) -> list:
+        return [self.item.dump(item) for item in value]
+
+    def load(self, raw: Any) -> tuple:
+        if not isinstance(raw, list):
+            raise _Invalid(f"must be a list, not {raw!r:.80}")
+        value = tuple(self.item.load(item) for item in raw)
+        self.check(value)
+        return value
 
 
 @dataclass(frozen=True)
@@ -483,18 +512,59 @@ class SettlementPrimary(_Settlement):
     kind: ClassVar[OutboxKind] = OutboxKind.SETTLEMENT_PRIMARY
 
 
+# ---------------------------------------------------------------- paying agent kinds (servicing)
+
+@dataclass(frozen=True)
+class _ManyWallets(_TokenAction):
+    """One batch of a corporate action (servicing.PaymentBatch ``batch_id``): one amount per
+    wallet, the wallets distinct, every amount above zero."""
+
+    batch_id: int = _id()
+    wallets: tuple[str, ...] = _field(_List(_Scalar(str, eip55=True)))
+    amounts: tuple[int, ...] = _field(_List(_Uint(256, text=True)))
+
+    def _check_together(self) -> None:
+        if len(self.wallets) != len(self.amounts):
+            raise OutboxPayloadError(self.kind, "amounts", "must have one amount per wallet")
+        if len(set(self.wallets)) != len(self.wallets):
+            raise OutboxPayloadError(self.kind, "wallets", "must be distinct")
+        if any(amount == 0 for amount in self.amounts):
+            raise OutboxPayloadError(self.kind, "amounts", "must all be above zero")
+
+
+@dataclass(frozen=True)
+class PaymentBatchPayload(_ManyWallets):
+    """Cash token (``security_id``) from the issuer's paying wallet to holders of record."""
+
+    kind: ClassVar[OutboxKind] = OutboxKind.PAYMENT_BATCH
+    from_wallet: str = _wallet()
+
+    def _check_together(self) -> None:
+        super()._check_together()
+        if self.from_wallet in self.wallets:
+            raise OutboxPayloadError(self.kind, "wallets", "must not include the paying wallet")
+
+
+@dataclass(frozen=True)
+class RedemptionBurn(_ManyWallets):
+    """The redeemed units of a security's holders, burned in one transaction."""
+
+    kind: ClassVar[OutboxKind] = OutboxKind.REDEMPTION_BURN
+
+
 #: Any kind's payload (a union: isinstance works with it).
 OutboxPayload = (RegisterWallet | UpdateInvestor | RevokeWallet | TokenDeploy | TokenMint | TokenBurn
                  | TokenTransfer | TokenForcedTransfer | TokenFreezeWallet | TokenFreezeTokens
                  | TokenUnfreezeTokens | TokenRecoverWallet | TokenPause | TokenUnpause | TokenSetDocument
-                 | TokenSetRules | SettlementDvp | SettlementPrimary)
+                 | TokenSetRules | SettlementDvp | SettlementPrimary | PaymentBatchPayload | RedemptionBurn)
 
 #: Each kind's payload type (a test checks that every OutboxKind has one).
 PAYLOAD_TYPES: dict[OutboxKind, type[OutboxPayload]] = {
     cls.kind: cls for cls in (
         RegisterWallet, UpdateInvestor, RevokeWallet, TokenDeploy, TokenMint, TokenBurn, TokenTransfer,
         TokenForcedTransfer, TokenFreezeWallet, TokenFreezeTokens, TokenUnfreezeTokens, TokenRecoverWallet,
-        TokenPause, TokenUnpause, TokenSetDocument, TokenSetRules, SettlementDvp, SettlementPrimary)
+        TokenPause, TokenUnpause, TokenSetDocument, TokenSetRules, SettlementDvp, SettlementPrimary,
+        PaymentBatchPayload, RedemptionBurn)
 }
 
 

@@ -170,3 +170,39 @@ class WalletChallenge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.address} {self.nonce}"
+
+
+class TaxProfile(models.Model):
+    """What the paying agent withholds from this investor's coupons, dividends and distributions.
+
+    Residence is the profile's tax residency (else its residence country) and individual vs
+    corporate is its kind; this row adds what changes the rate: an exemption (a public-interest
+    corporation, a tax-exempt account) or a reduced treaty rate, each with the basis on file and
+    the compliance officer who checked it. No row: the rate table's rate for residence and kind
+    (servicing.withholding)."""
+
+    class Exemption(models.TextChoices):
+        NONE = "none", _("None")
+        EXEMPT = "exempt", _("Exempt from withholding")
+        TREATY = "treaty", _("Reduced treaty rate")
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="tax_profile")
+    exemption = models.CharField(_("withholding exemption"), max_length=8, choices=Exemption.choices,
+                                 default=Exemption.NONE)
+    treaty_rate = models.DecimalField(_("treaty rate (%)"), max_digits=7, decimal_places=4, null=True, blank=True)
+    basis = models.CharField(_("basis (certificate or reference)"), max_length=200, blank=True)
+    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("tax profile")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(exemption="treaty", treaty_rate__isnull=False, treaty_rate__gte=0, treaty_rate__lte=100)
+                           | (~Q(exemption="treaty") & Q(treaty_rate__isnull=True))),
+                name="investors_taxprofile_treaty_rate"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} {self.exemption}"

@@ -34,7 +34,7 @@ def replay(*, security: Security, as_of: date) -> dict[str, list[int]]:
             dst[0] = a["to_investor_id"]
         if kind == K.ISSUE:
             dst[1] += amount
-        elif kind in (K.TRANSFER, K.FORCED_TRANSFER, K.DVP_DELIVERY, K.DVP_PAYMENT, K.REDEEM):
+        elif kind in (K.TRANSFER, K.FORCED_TRANSFER, K.DVP_DELIVERY, K.DVP_PAYMENT, K.PAYMENT, K.REDEEM):
             src[1] -= amount
             src[2] = min(src[2], src[1])
             if kind != K.REDEEM:

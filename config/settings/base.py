@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "issuance",
     "ledger",
     "cash",
+    "servicing",
     "chain",
 ]
 

@@ -53,8 +53,28 @@ class Security(models.Model):
     class DayCount(models.TextChoices):
         ACT_365F = "ACT/365F", "ACT/365F"
         ACT_360 = "ACT/360", "ACT/360"
-        THIRTY_360 = "30/360", "30/360"
+        THIRTY_360 = "30/360", _("30/360 (bond basis)")
+        THIRTY_E_360 = "30E/360", "30E/360"
         ACT_ACT_ICMA = "ACT/ACT ICMA", "ACT/ACT ICMA"
+
+    class Calendar(models.TextChoices):
+        """Business days for payment dates; blank: the currency's (JPY Japan, USD United States)."""
+
+        JAPAN = "japan", _("Japan")
+        UNITED_STATES = "united_states", _("United States")
+        NONE = "none", _("None (every day is a business day)")
+
+    class Convention(models.TextChoices):
+        """How a payment date that is not a business day moves; blank: the currency's default
+        (issuance.schedule says which and why)."""
+
+        PRECEDING = "preceding", _("Preceding")
+        FOLLOWING = "following", _("Following")
+        MODIFIED_FOLLOWING = "modified_following", _("Modified following")
+
+    class Rounding(models.TextChoices):
+        HALF_UP = "half_up", _("Half up")
+        DOWN = "down", _("Down")
 
     class Dealing(models.TextChoices):
         DAILY = "daily", _("Daily")
@@ -83,6 +103,19 @@ class Security(models.Model):
     maturity_date = models.DateField(_("maturity date"), null=True, blank=True)
     redemption_price = models.DecimalField(_("redemption price (% of face)"), max_digits=7, decimal_places=4,
                                            null=True, blank=True)
+    # Coupon schedule terms (issuance.schedule): stubs, calendar, conventions, rounding, record date
+    first_coupon_date = models.DateField(_("first coupon date"), null=True, blank=True)
+    last_coupon_date = models.DateField(_("last regular coupon date before maturity"), null=True, blank=True)
+    calendar = models.CharField(_("business-day calendar"), max_length=16, choices=Calendar.choices, blank=True)
+    payment_convention = models.CharField(_("business-day convention"), max_length=20, choices=Convention.choices,
+                                          blank=True)
+    end_of_month = models.BooleanField(_("end-of-month rule"), default=False)
+    accrual_adjusted = models.BooleanField(_("adjusted accrual periods"), default=False)
+    coupon_rounding = models.CharField(_("coupon rounding"), max_length=8, choices=Rounding.choices,
+                                       default=Rounding.HALF_UP)
+    record_days = models.PositiveSmallIntegerField(_("record date (business days before payment)"), default=1)
+    #: Set when the redemption at maturity (or a full call) has been paid and every token burned.
+    matured_on = models.DateField(_("matured on"), null=True, blank=True)
     # Fund terms
     nav_per_unit = models.DecimalField(_("NAV per unit"), max_digits=20, decimal_places=2, null=True, blank=True)
     dealing_frequency = models.CharField(_("dealing frequency"), max_length=12, choices=Dealing.choices, blank=True)

@@ -34,6 +34,9 @@ class TokenAction(models.Model):
         #: written together when the chain confirmed it; a primary's security leg is an ISSUE.
         DVP_DELIVERY = "dvp_delivery", _("Delivery against payment")
         DVP_PAYMENT = "dvp_payment", _("Payment against delivery")
+        #: Cash moved from an issuer's paying account to a holder of record by a corporate
+        #: action's payment batch (servicing), written when the chain confirmed the batch.
+        PAYMENT = "payment", _("Corporate action payment")
 
     class Origin(models.TextChoices):
         PLATFORM = "platform", _("Platform")
