@@ -8,7 +8,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "accounts", "investors", "compliance", "issuance", "ledger", "cash", "chain", "config", "tests",
+APPS = ("core", "accounts", "investors", "compliance", "issuance", "ledger", "cash", "servicing", "chain", "config", "tests",
         "bench")
 
 

@@ -36,7 +36,7 @@ def test_the_whole_api_schema_is_valid_without_warnings(tmp_path, lang):
     _spectacular("--file", str(target), "--lang", lang)
     schema = yaml.safe_load(target.read_text(encoding="utf-8"))
     paths = set(schema["paths"])
-    for app in ("accounts", "investors", "compliance", "issuance", "ledger", "cash", "chain"):
+    for app in ("accounts", "investors", "compliance", "issuance", "ledger", "cash", "servicing", "chain"):
         assert any(p.startswith(f"/api/{app}/") for p in paths), app
     assert "/api/ledger/securities/{id}/issue/" in paths
 
