@@ -388,3 +388,70 @@ CASH_TRUST_BANK_ACCOUNTS = env.dict("CASH_TRUST_BANK_ACCOUNTS", default={
     "JPY": "Shoken Trust Bank, Marunouchi branch, trust account 7001234",
     "USD": "Shoken Trust Bank, New York branch, trust account 9005678",
 })
+
+# --- servicing: the paying agent (issue 14; servicing/) -------------------------------------
+# The chain reads of the record close (servicing/record.py: the RecordReader port; chain/
+# implements it). Tests name a fake.
+SERVICING_RECORD_READER = env("SERVICING_RECORD_READER", default="chain.record_reader.ChainRecordReader")
+# Entitlement lines per payment batch (one chain transaction: batchPay / batchBurn). 200 holders
+# paid by batchPay cost ~5.5M gas when none held the cash token yet (a fresh word each, ~27k),
+# far under a 30M block; the outbox payload takes at most 1000.
+SERVICING_BATCH_SIZE = env.int("SERVICING_BATCH_SIZE", default=200)
+# Withholding on coupons, dividends and distributions (servicing/withholding.py), in percent.
+# First key: the source country (the issuer's jurisdiction: whose tax is withheld); "*" is used
+# for a source not listed. Rows: (tax residence, "individual" | "corporate", "interest" |
+# "dividend" | "distribution"), "*" matching any; the most specific row wins, in the order
+# residence, kind, income. An investor without a profile gets the ("*", "*", "*") row, the
+# highest of its table. An investor's TaxProfile (exempt, treaty rate) overrides every row.
+# Withheld = income x rate rounded DOWN to the minor unit (never over-withhold).
+_JP_WITHHOLDING = {
+    # Resident individuals, interest on bonds: 15.315% national (15% income tax + the 2.1%
+    # special reconstruction income tax on it, 2013-2037) + 5% local inhabitant tax (利子割)
+    # = 20.315%, separate taxation at source. NTA Tax Answer No. 1310 "利子所得".
+    ("JP", "individual", "interest"): "20.315",
+    # Resident individuals, dividends of listed shares: 15.315% + 5% (配当割) = 20.315%. NTA Tax
+    # Answer No. 1330 "配当所得". (Dividends of UNLISTED shares are withheld at 20.42%, income
+    # tax only: an issuer of unlisted shares should set that row.)
+    ("JP", "individual", "dividend"): "20.315",
+    # Resident individuals, distributions of publicly offered investment trusts: as listed
+    # dividends, 20.315% (NTA Tax Answer No. 1330).
+    ("JP", "individual", "distribution"): "20.315",
+    # Resident corporations: 15.315% national only; the local 利子割 on corporations' interest was
+    # abolished from 1 January 2016 (2013 tax reform) and 配当割 applies to individuals only.
+    ("JP", "corporate", "*"): "15.315",
+    # Non-residents (individual or corporate), interest on Japanese bonds: 15% under Income Tax
+    # Act arts. 212 and 213 + 2.1% reconstruction tax = 15.315% (treaty rates via TaxProfile).
+    ("*", "*", "interest"): "15.315",
+    # Non-residents, dividends and distributions: 15.315% for listed shares (Act on Special
+    # Measures Concerning Taxation art. 9-3), 20.42% otherwise (ITA art. 213): the higher.
+    ("*", "*", "dividend"): "20.42",
+    ("*", "*", "distribution"): "20.42",
+    # Unknown residence or kind (no investor profile): the highest rate of this table.
+    ("*", "*", "*"): "20.42",
+}
+WITHHOLDING_RATES = {
+    "JP": _JP_WITHHOLDING,
+    "US": {
+        # US persons: nothing withheld; interest and dividends are reported (Forms 1099-INT/DIV).
+        # Backup withholding (24%, IRC section 3406) for a missing or wrong TIN is not modelled.
+        ("US", "*", "*"): "0",
+        # Non-US persons: 30% on US-source dividends (IRC sections 1441 for individuals and 1442
+        # for corporations; treaty rates via TaxProfile).
+        ("*", "*", "dividend"): "30",
+        ("*", "*", "distribution"): "30",
+        # Interest on registered bonds is portfolio interest, exempt for non-US persons
+        # (IRC sections 871(h) and 881(c)) with a W-8BEN on file.
+        ("*", "*", "interest"): "0",
+        ("*", "*", "*"): "30",
+    },
+    "*": _JP_WITHHOLDING,
+}
+# The payment run (servicing/services/payments.py, sweep.py): the scheduled sweep pays what the
+# business date makes due; after a failed batch its lines wait this long before a new batch.
+SERVICING_SWEEP_SECONDS = env.float("SERVICING_SWEEP_SECONDS", default=60.0)
+SERVICING_RETRY_SECONDS = env.float("SERVICING_RETRY_SECONDS", default=300.0)
+CELERY_BEAT_SCHEDULE["servicing.sweep"] = {"task": "servicing.sweep", "schedule": SERVICING_SWEEP_SECONDS}
+# When an operator moves the business date (core/clock.py), this Celery task is sent after the
+# commit, so what became due is paid at once (a task name: core never imports servicing; "" =
+# wait for beat).
+BUSINESS_DATE_CHANGED_TASK = env("BUSINESS_DATE_CHANGED_TASK", default="servicing.sweep")
