@@ -1,16 +1,210 @@
-"""API of the paying agent (being built: see servicing/api_urls.py)."""
+"""API of the paying agent (mounted at /api/servicing/): a security's corporate actions (list,
+declare), one action (its facts, its lines page by page), the four-eyes approval and the
+cancel, pay now, the off-chain bank reference and payment file. Visibility as on the pages
+(servicing.selectors_pages: 404 for what the caller may not see); who may act is the
+services' policy check (403 with the refusal's code). Staff and issuer admins need 2FA
+(the default permission accounts.permissions.TwoFactorSatisfied)."""
 
-from drf_spectacular.utils import extend_schema
+from __future__ import annotations
+
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api import ApiView
+from core.api_fields import DecimalStringField, StrictCharField, StrictInput, StrictIntegerField
+from core.schema import ReasonField
+from ledger.api.fields import DateField
+
+from . import selectors_pages as reads
+from .models import CorporateAction, EntitlementLine
+
+TAG = "servicing"
 
 
-class _Stub(ApiView):
-    @extend_schema(responses={200: None})
+def _actions():
+    from .services import actions
+
+    return actions
+
+
+def _payments():
+    from .services import payments
+
+    return payments
+
+
+class ActionOutput(serializers.ModelSerializer):
+    security = serializers.IntegerField(source="security_id")
+    per_unit_amount = serializers.CharField(help_text="cash per whole unit, in the currency")
+    principal_per_unit = serializers.CharField()
+    total_amount = serializers.CharField(allow_null=True)
+    call_units = serializers.CharField(allow_null=True, help_text="base units called; null: all")
+    rate = serializers.CharField(allow_null=True, help_text="coupon, % a year")
+    gross_total = serializers.CharField(allow_null=True)
+    withheld_total = serializers.CharField(allow_null=True)
+    net_total = serializers.CharField(allow_null=True)
+    created_by = serializers.EmailField(source="created_by.email", allow_null=True, default=None)
+    approved_by = serializers.EmailField(source="approved_by.email", allow_null=True, default=None)
+    lines_paid = serializers.SerializerMethodField()
+
+    class Meta:
+        model = CorporateAction
+        fields = ["id", "security", "kind", "sequence", "status", "method", "currency", "declaration_date",
+                  "record_date", "ex_date", "payment_date", "accrual_start", "accrual_end", "rate",
+                  "per_unit_amount", "principal_per_unit", "total_amount", "call_units", "record_block",
+                  "gross_total", "withheld_total", "net_total", "line_count", "lines_paid", "created_by",
+                  "approved_by", "approved_at", "blocked_reason", "funds_short_on", "paid_at"]
+
+    def get_lines_paid(self, action) -> int:
+        return action.lines.filter(status=EntitlementLine.Status.PAID).count()
+
+
+class LineOutput(serializers.ModelSerializer):
+    investor = serializers.IntegerField(source="investor_id")
+    units = serializers.CharField(help_text="base units held at the record date")
+    redeem_units = serializers.CharField(help_text="base units redeemed")
+    gross = serializers.CharField()
+    withheld = serializers.CharField()
+    net = serializers.CharField()
+    principal = serializers.CharField()
+    tax_rate = serializers.CharField(help_text="withholding, %")
+
+    class Meta:
+        model = EntitlementLine
+        fields = ["id", "investor", "wallet", "units", "redeem_units", "gross", "withheld", "net", "principal",
+                  "tax_rate", "tax_category", "residence", "status", "paid_reference", "paid_at"]
+
+
+class LinesPage(serializers.Serializer):
+    count = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    results = LineOutput(many=True)
+
+
+class LinesQuery(serializers.Serializer):
+    page = StrictIntegerField(required=False, min_value=1, max_value=10**9)
+    page_size = StrictIntegerField(required=False, min_value=1, max_value=reads.MAX_LINES_PER_PAGE)
+    status = serializers.ChoiceField(required=False, choices=EntitlementLine.Status.choices)
+
+
+class DeclareInput(StrictInput):
+    kind = serializers.ChoiceField(choices=[CorporateAction.Kind.DIVIDEND, CorporateAction.Kind.DISTRIBUTION,
+                                            CorporateAction.Kind.CALL],
+                                   help_text="dividend (equity), distribution (fund), call (bond)")
+    record_date = DateField()
+    payment_date = DateField()
+    ex_date = DateField(required=False)
+    per_unit_amount = DecimalStringField(required=False, help_text="cash per whole unit, in the currency")
+    total_amount = DecimalStringField(required=False, help_text="a dividend declared as a total")
+    call_price = DecimalStringField(required=False, help_text="a call's price, % of face")
+    call_units = StrictIntegerField(required=False, min_value=1, help_text="units called; absent: all")
+    method = serializers.ChoiceField(choices=CorporateAction.Method.choices, required=False)
+
+
+class CancelInput(StrictInput):
+    reason = ReasonField(max_length=2000)
+
+
+class MarkPaidInput(StrictInput):
+    reference = StrictCharField(max_length=100, help_text="the bank transfer's reference")
+    lines = serializers.ListField(child=StrictIntegerField(min_value=1), required=False, max_length=10_000,
+                                 help_text="line ids; absent: every line still due")
+
+
+def _valid(serializer_class, data) -> dict:
+    body = serializer_class(data=data)
+    body.is_valid(raise_exception=True)
+    return body.validated_data
+
+
+class SecurityActionsApi(ApiView):
+    @extend_schema(tags=[TAG], operation_id="servicing_actions_list", responses=ActionOutput(many=True))
     def get(self, request, pk: int):
-        return Response(status=404)
+        security = reads.security_get_for(user=request.user, pk=pk)
+        return Response(ActionOutput(reads.actions_of(security=security)[:500], many=True).data)
+
+    @extend_schema(tags=[TAG], operation_id="servicing_actions_declare", request=DeclareInput,
+                   responses={201: ActionOutput})
+    def post(self, request, pk: int):
+        security = reads.security_get_for(user=request.user, pk=pk)
+        data = dict(_valid(DeclareInput, request.data))
+        action = _actions().action_declare(security=security, actor=request.user, **data)
+        return Response(ActionOutput(action).data, status=201)
 
 
-SecurityActionsApi = ActionDetailApi = ActionLinesApi = ActionPaymentFileApi = _Stub
-ActionApproveApi = ActionCancelApi = ActionPayApi = ActionMarkPaidApi = _Stub
+class ActionDetailApi(ApiView):
+    @extend_schema(tags=[TAG], operation_id="servicing_action_retrieve", responses=ActionOutput)
+    def get(self, request, pk: int):
+        return Response(ActionOutput(reads.action_get_for(user=request.user, pk=pk)).data)
+
+
+class ActionLinesApi(ApiView):
+    @extend_schema(tags=[TAG], operation_id="servicing_action_lines", parameters=[LinesQuery],
+                   responses=LinesPage)
+    def get(self, request, pk: int):
+        action = reads.action_get_for(user=request.user, pk=pk)
+        query = _valid(LinesQuery, request.query_params.dict())
+        page = reads.lines_page(action=action, page=query.get("page"), per_page=query.get("page_size"),
+                                status=query.get("status", ""))
+        return Response(LinesPage({"count": page.paginator.count, "page": page.number,
+                                   "pages": page.paginator.num_pages, "results": list(page)}).data)
+
+
+def _action_answer(request, pk: int) -> Response:
+    return Response(ActionOutput(reads.action_get_for(user=request.user, pk=pk)).data)
+
+
+class ActionApproveApi(ApiView):
+    @extend_schema(tags=[TAG], operation_id="servicing_action_approve", request=None, responses=ActionOutput,
+                   description="Approve (compliance officer or cash agent; never the action's creator).")
+    def post(self, request, pk: int):
+        action = reads.action_get_for(user=request.user, pk=pk)
+        _actions().action_approve(action=action, actor=request.user)
+        return _action_answer(request, pk)
+
+
+class ActionCancelApi(ApiView):
+    @extend_schema(tags=[TAG], operation_id="servicing_action_cancel", request=CancelInput, responses=ActionOutput)
+    def post(self, request, pk: int):
+        data = _valid(CancelInput, request.data)
+        action = reads.action_get_for(user=request.user, pk=pk)
+        _actions().action_cancel(action=action, reason=data["reason"], actor=request.user)
+        return _action_answer(request, pk)
+
+
+class ActionPayApi(ApiView):
+    @extend_schema(tags=[TAG], operation_id="servicing_action_pay", request=None, responses=ActionOutput,
+                   description="Pay what is due now (the scheduled sweep does it anyway). Nothing is paid "
+                               "before the payment date, before the record and the approval, or while the "
+                               "paying account is short (the action's funds_short_on says so).")
+    def post(self, request, pk: int):
+        action = reads.action_get_for(user=request.user, pk=pk)
+        _payments().payment_run(action=action, actor=request.user)
+        return _action_answer(request, pk)
+
+
+class ActionMarkPaidApi(ApiView):
+    @extend_schema(tags=[TAG], operation_id="servicing_action_mark_paid", request=MarkPaidInput,
+                   responses=ActionOutput, description="Off-chain actions: lines paid by bank transfer.")
+    def post(self, request, pk: int):
+        data = _valid(MarkPaidInput, request.data)
+        action = reads.action_get_for(user=request.user, pk=pk)
+        _payments().lines_mark_paid(action=action, reference=data["reference"], line_ids=data.get("lines"),
+                                    actor=request.user)
+        return _action_answer(request, pk)
+
+
+class ActionPaymentFileApi(ApiView):
+    @extend_schema(tags=[TAG], operation_id="servicing_action_payment_file",
+                   responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR,
+                                                                 description="the lines still due, as CSV")})
+    def get(self, request, pk: int):
+        action = reads.action_get_for(user=request.user, pk=pk)
+        text = _payments().payment_file(action=action, actor=request.user)
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="payment-file-{action.pk}.csv"'
+        return response
