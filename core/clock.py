@@ -25,11 +25,14 @@ the calendar date on which that business day falls under the current offset.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
+from celery import current_app
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -102,7 +105,24 @@ def _offset_store(*, offset: Callable[[int], int], actor: AbstractBaseUser | Non
     audit_record(action=action, actor=actor, obj=clock, old=old, new=new)
     forget()                          # this thread reads its own write at once
     transaction.on_commit(forget)     # and no other thread keeps a value cached before the commit
+    transaction.on_commit(_changed_kick)
     return new["business_date"]
+
+
+logger = logging.getLogger(__name__)
+
+
+def _changed_kick() -> None:
+    """After the business date moved: send settings.BUSINESS_DATE_CHANGED_TASK by name (the
+    paying agent's sweep: what became due is paid now, not at beat's next run; core never
+    imports servicing). "" = nothing. A broker hiccup is logged: beat's sweep follows anyway."""
+    name = getattr(settings, "BUSINESS_DATE_CHANGED_TASK", "")
+    if not name:
+        return
+    try:
+        current_app.send_task(name)
+    except Exception:   # the date has moved (committed); the periodic sweep will see it
+        logger.warning("business date: could not send %s; beat's sweep will run it", name, exc_info=True)
 
 
 def business_date_set(*, day: date, actor: AbstractBaseUser | None) -> date:

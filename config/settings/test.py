@@ -25,3 +25,4 @@ FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA=", "b2xkLX
 # Tests that are about the relay start their own worker on their own queue; others must not
 # leave kick messages on the shared broker.
 OUTBOX_KICK_TASK = ""
+BUSINESS_DATE_CHANGED_TASK = ""

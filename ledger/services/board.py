@@ -29,7 +29,7 @@ from ..facts import facts_for, holding_for, rules_for
 from ..models import ControlBook, Position, Settlement, TradeOffer
 from ..settlement_selectors import cash_security_for
 from .settlement import margin
-from .validation import clean_address, clean_amount
+from .validation import clean_address, clean_amount, redeeming_refuse
 
 MAX_UNIT_PRICE = Decimal("1e15")
 
@@ -96,6 +96,7 @@ def offer_create(*, security: Security, wallet: Wallet, units: object, unit_pric
     security = Security.objects.get(pk=security.pk)
     if security.kind == Security.Kind.CASH:
         raise ApplicationError(_("Cash tokens are not traded on the board."), code="not_tradable")
+    redeeming_refuse(security)
     own = _own_wallet(actor, wallet)
     address = clean_address(own.address)
     value = clean_amount(units, field="units")
@@ -201,6 +202,7 @@ def offer_accept(*, offer: TradeOffer, wallet: Wallet, actor: User) -> Settlemen
         raise ConflictError(_("This offer is no longer open."), code="not_offered")
     if offer.expires_at <= timezone.now() + margin():
         raise ConflictError(_("This offer has expired."), code="offer_expired")
+    redeeming_refuse(offer.security)
     check = offer_precheck(offer=offer, buyer=actor, wallet=own)
     if not check.ok and check.code != "insufficient_cash":
         raise ApplicationError(check.message, code=check.code)

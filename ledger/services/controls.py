@@ -132,12 +132,22 @@ def _pause(*, security: Security, actor: User, reason: str, pause: bool) -> Toke
     security = _security(security)
     policy_ensure(actor, Action.SECURITY_PAUSE, organization_id=security.issuer.organization_id)
     reason = clean_reason(reason)
-    book = book_lock(security)
-    if book.paused == pause:
+    action = pause_write(security=security, pause=pause, actor=actor, reason=reason, cause="control")
+    if action is None:
         raise ConflictError(_("The token is already paused.") if pause else _("The token is not paused."),
                             code="unchanged")
+    return action
+
+
+def pause_write(*, security: Security, pause: bool, actor: User | None, reason: str, cause: str) -> TokenAction | None:
+    """Pause (or unpause) the security in the register and on chain (one PAUSE/UNPAUSE action
+    with its outbox row), inside the caller's transaction; None when it is in that state
+    already. The paying agent calls it as the system (actor None) at a redemption's record."""
+    book = book_lock(security)
+    if book.paused == pause:
+        return None
     kind = TokenAction.Kind.PAUSE if pause else TokenAction.Kind.UNPAUSE
-    action = action_record(kind=kind, security=security, actor=actor, reason=reason, cause="control")
+    action = action_record(kind=kind, security=security, actor=actor, reason=reason, cause=cause)
     book.paused = pause
     book.save(update_fields=["paused", "updated_at"])
     return action

@@ -35,7 +35,7 @@ from ..facts import facts_for, holding_for, rules_for
 from ..models import ControlBook, Position, Settlement, TokenAction, TradeOffer
 from ..settlement_selectors import cash_security_for, deadline_seconds, settlement_typed_data
 from .locks import book_lock, positions_lock
-from .validation import clean_address
+from .validation import clean_address, redeeming_refuse
 
 #: The Settlement contract's custom errors -> the register's stable failure codes.
 CHAIN_CODES = {
@@ -150,6 +150,7 @@ def _submit(settlement: Settlement, offer: TradeOffer | None, actor: User | None
     submitted."""
     if settlement.deadline <= timezone.now() + margin():
         raise _expired()
+    redeeming_refuse(settlement.security)
     if settlement.is_primary:
         subscription = Subscription.objects.select_for_update().get(pk=settlement.subscription_id)
         if subscription.status not in PAYABLE:       # rejected or cancelled since the pay step

@@ -20,7 +20,7 @@ from .access import client_key_for
 from .actions import action_record, duplicate_key, existing_action, run_idempotent
 from .client_keys import client_key_stored
 from .locks import book_lock, position_save, positions_lock
-from .validation import clean_address, clean_amount, clean_reason, refuse, wallet_owner
+from .validation import clean_address, clean_amount, clean_reason, redeeming_refuse, refuse, wallet_owner
 
 
 def _unknown(address: str) -> ApplicationError:
@@ -61,6 +61,7 @@ def checked_transfer(*, security: Security, from_wallet: str, to_wallet: str, am
                             from_wallet=from_address, to_wallet=to_address, amount=amount, reason=reason)
     if found is not None:
         return found
+    redeeming_refuse(security)
     _addr, to_user = wallet_owner(to_address)
     book = book_lock(security, share=True)
     sender, receiver = _lock_pair(security, from_address, to_address, to_user)

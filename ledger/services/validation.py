@@ -4,14 +4,22 @@ who an address belongs to), and the error a rule engine refusal becomes."""
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
+from django.conf import settings
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from compliance import rules
-from core.errors import ApplicationError
+from core.errors import ApplicationError, ConflictError
 from investors.models import Wallet
 from investors.wallet_proof import checksum
+from issuance.models import Security
+
+#: Whether a security's transfers stopped for its redemption (servicing: a redemption or call
+#: recorded, or whose record date has come): a dotted path, as nothing below servicing imports it.
+DEFAULT_TRANSFER_STOP = "servicing.services.redemption.transfers_stopped"
 
 
 def clean_amount(amount: object, *, field: str = "amount") -> int:
@@ -61,3 +69,20 @@ def wallet_owner(address: str, *, active_only: bool = True) -> tuple[str, User |
 def refuse(verdict: rules.Verdict) -> ApplicationError:
     reasons = [code.name.lower() for code in verdict.reasons]
     return ApplicationError(_(verdict.message), code=verdict.reason, fields={"reasons": reasons})
+
+
+@lru_cache(maxsize=4)
+def _transfer_stop(path: str):
+    return import_string(path)
+
+
+def redeeming_refuse(security: Security) -> None:
+    """409 security_redeeming when the paying agent stopped the security's transfers for a
+    redemption or call (from its record date until its units are burned). Only bonds are
+    redeemed or called, so other instruments cost no query."""
+    if security.kind != Security.Kind.BOND:
+        return
+    stopped = _transfer_stop(getattr(settings, "REGISTER_TRANSFER_STOP", DEFAULT_TRANSFER_STOP))
+    if stopped(security_id=security.pk):
+        raise ConflictError(_("This bond is being redeemed: its transfers stopped on the record date."),
+                            code="security_redeeming")
