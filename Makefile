@@ -15,7 +15,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 DEV := DJANGO_SETTINGS_MODULE=config.settings.dev
 TEST := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: run test bootstrap services migrate demo stop lint contracts contracts-check forge-test slither soak bench-gas chaos bench-mirror system-packages
+.PHONY: run test bootstrap services migrate demo stop lint contracts contracts-check forge-test slither soak bench-gas chaos bench-mirror bench-distribution system-packages
 
 run: bootstrap
 	$(DEV) $(PY) manage.py demo_data
@@ -58,6 +58,11 @@ chaos: bootstrap
 
 bench-mirror: bootstrap
 	$(TEST) $(PY) bench/bench_mirror.py
+
+# A coupon to 10,000 holders (BENCH_HOLDERS): record close + entitlements time, batchPay gas per
+# holder against a plain cash-token transfer (bench/distribution.py). Not part of `make test`.
+bench-distribution: bootstrap
+	$(TEST) $(PY) bench/distribution.py
 
 bootstrap: $(VENV_STAMP) $(NODE_STAMP) $(VENDOR_STAMP) $(MO_FILES) services migrate
 

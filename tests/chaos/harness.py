@@ -271,6 +271,7 @@ def worker_env(*, database: dict, redis: PrivateRedis, anvil: PrivateAnvil, **ex
         "CHAIN_RETRY_MAX_SECONDS": "5",
         "CHAIN_WAIT_SECONDS": "0.5",
         "CHAIN_CONFIRM_POLL_SECONDS": "0.05",   # anvil automines: unmined means milliseconds away
+        "SERVICING_RETRY_SECONDS": "1",         # a failed payment batch is sent again at the next sweep
         "DB_CONN_MAX_AGE": "60",
         **extra,
     }
@@ -289,6 +290,10 @@ class Driver(threading.Thread):
         self.sent = 0
         self.send_errors = 0
         self._app = None
+        #: More task names sent every `extra_every`-th kick (e.g. servicing.sweep, beat's too).
+        self.extra: tuple[str, ...] = ()
+        self.extra_every = 5
+        self._kicks = 0
 
     def _celery(self):
         if self._app is None:
@@ -300,7 +305,9 @@ class Driver(threading.Thread):
 
     def kick(self) -> None:
         app = self._celery()
-        for name in ("chain.relay_sweep", "chain.confirm_sweep"):
+        self._kicks += 1
+        extra = self.extra if self._kicks % self.extra_every == 0 else ()
+        for name in ("chain.relay_sweep", "chain.confirm_sweep", *extra):
             app.send_task(name, queue=self.queue, ignore_result=True, retry=False)
             self.sent += 1
 

@@ -8,6 +8,11 @@ One action in five is a delivery-versus-payment trade between investors on the b
 cash, ineligible buyer): each ends settled (both legs moved) or failed (neither), in the
 register and on chain alike (half_settled = 0).
 
+And a coupon of another bond is paid to CHAOS_COUPON_HOLDERS (default 1,000) holders of record
+while it all happens (issue 14, tests/chaos/coupon.py): it is approved as the faults start, and
+the workers' servicing.sweep (sent like beat would) records it and pays it in batches of cash
+token transfers; at the end every line is paid exactly once (paid_twice = unpaid = 0).
+
 CHAOS_ACTIONS (default 1000), CHAOS_SECONDS (the actions are fed in over at least this long,
 faults are injected while they are; default 20), CHAOS_WORKERS (default 3), CHAOS_SEED
 (default: random, printed) tune a run."""
@@ -21,6 +26,7 @@ import time
 
 import pytest
 
+from .coupon import coupon_setup, coupon_start, coupon_verify, wait_paid
 from .dvp import SETTLEMENT_KINDS, TradeFeeder, dvp_verify, market_setup, plan
 from .harness import issue, ledger_available, transfer, verify, wait_settled, world_setup
 
@@ -29,6 +35,7 @@ pytestmark = [pytest.mark.chaos, pytest.mark.django_db(transaction=True)]
 ACTIONS = int(os.environ.get("CHAOS_ACTIONS", "1000"))
 SECONDS = float(os.environ.get("CHAOS_SECONDS", "20"))
 INVESTORS = 8
+COUPON_HOLDERS = int(os.environ.get("CHAOS_COUPON_HOLDERS", "1000"))
 ANVIL_PAUSE_SECONDS = 4.0
 
 
@@ -80,6 +87,10 @@ def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_s
     backend = chaos_stack.backend()
     world = world_setup(backend=backend, investors=INVESTORS)
     market = market_setup(world=world, node=chaos_stack.anvil.node)
+    coupon = coupon_setup(world=world, backend=backend, node=chaos_stack.anvil.node, holders=COUPON_HOLDERS,
+                          cash=market.cash, seed=seed)
+    print(f"\nchaos: coupon setup for {COUPON_HOLDERS} holders: "
+          + ", ".join(f"{k} {v:.1f}s" for k, v in coupon.setup_seconds.items()))
     print(f"\nchaos: seed={seed} actions={ACTIONS} window={SECONDS}s workers={chaos_stack.workers.count} "
           f"register={'ledger.tokens_issue' if ledger_available() else 'outbox token.mint rows'}")
 
@@ -90,6 +101,8 @@ def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_s
     transfers = 0
     feeder = TradeFeeder(market)
     started = time.monotonic()
+    coupon_start(coupon)                             # approved: the sweep records and pays it from now on
+    chaos_stack.driver.extra = ("servicing.sweep",)
     chaos.start()
     feeder.start()
     try:
@@ -129,22 +142,30 @@ def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_s
         if proc.poll() is not None:
             chaos_stack.workers.start(index)
     settled_in = wait_settled(timeout=180, what="chaos settle", may_fail=SETTLEMENT_KINDS)
+    paid_in = wait_paid(coupon, timeout=180)
+    wait_settled(timeout=120, what="coupon settle", may_fail=SETTLEMENT_KINDS)
     verdict = verify(world=world, entry_ids=entry_ids, expected=expected, backend=backend)
     dvp = dvp_verify(market=market, backend=backend)
+    paid = coupon_verify(cw=coupon, backend=backend)
     lost, duplicated, breaks = verdict.lost + dvp.lost, verdict.duplicated + dvp.duplicated, verdict.breaks + dvp.breaks
+    breaks += paid.breaks
     print(f"chaos: settled {settled_in:.1f}s after the last action; total "
           f"{time.monotonic() - started:.1f}s; broker restarts {chaos_stack.redis.restarts}, anvil pauses "
           f"{chaos_stack.anvil.pauses}, driver sends {chaos_stack.driver.sent} "
           f"(failed {chaos_stack.driver.send_errors})")
-    for line in verdict.details + dvp.details:
+    print(f"chaos: coupon paid {paid_in:.1f}s after the outbox settled")
+    for line in verdict.details + dvp.details + paid.details:
         print(f"chaos: {line}")
     actions = verdict.actions + len(market.trades)
     result_line(f"RESULT actions={actions} kills={chaos_stack.workers.kills} lost={lost} "
                 f"duplicated={duplicated} breaks={breaks} dvp_settled={dvp.settled} dvp_failed={dvp.failed} "
-                f"half_settled={dvp.half_settled}")
+                f"half_settled={dvp.half_settled} payment_lines={paid.payment_lines} paid_twice={paid.paid_twice} "
+                f"unpaid={paid.unpaid}")
     assert actions >= ACTIONS
     assert chaos_stack.workers.kills > 0
-    assert (lost, duplicated, breaks) == (0, 0, 0), verdict.details + dvp.details
+    assert (lost, duplicated, breaks) == (0, 0, 0), verdict.details + dvp.details + paid.details
+    assert paid.payment_lines >= COUPON_HOLDERS, paid.details
+    assert (paid.paid_twice, paid.unpaid) == (0, 0), paid.details
     assert dvp.settled + dvp.failed >= ACTIONS // 5 and dvp.settled and dvp.failed, dvp.details
     assert dvp.half_settled == 0, dvp.details
     assert dvp.unexpected == 0, dvp.details
