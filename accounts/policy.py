@@ -78,6 +78,7 @@ class Action(StrEnum):
     FORCED_TRANSFER_REQUEST = "forced_transfer.request"
     FORCED_TRANSFER_DECIDE = "forced_transfer.decide"
     KYC_DECIDE = "kyc.decide"
+    TAX_PROFILE_SET = "tax_profile.set"
     CHAIN_OUTBOX_RETRY = "chain.outbox_retry"
     CHAIN_BREAK_RESOLVE = "chain.break_resolve"
     CHAIN_RECONCILE = "chain.reconcile"
@@ -85,6 +86,11 @@ class Action(StrEnum):
     CASH_DEPOSIT_RECORD = "cash.deposit_record"
     CASH_WITHDRAWAL_PAY = "cash.withdrawal_pay"
     TREASURY_CASH = "treasury.cash"
+    CORPORATE_ACTION_DECLARE = "corporate_action.declare"
+    CORPORATE_ACTION_APPROVE = "corporate_action.approve"
+    CORPORATE_ACTION_CANCEL = "corporate_action.cancel"
+    CORPORATE_ACTION_PAY = "corporate_action.pay"
+    CORPORATE_ACTION_READ = "corporate_action.read"
 
 
 @dataclass(frozen=True)
@@ -184,6 +190,8 @@ POLICY: dict[Action, Rule] = {
         "compliance.services.review_approve", "compliance.services.review_reject",
         "compliance.services.review_request_info"),
         COMPLIANCE_REQUIRED),
+    Action.TAX_PROFILE_SET: Rule(_COMPLIANCE, PLATFORM, True, ("investors.tax.tax_profile_set",), Refusal(
+        403, "compliance_required", _("Only compliance officers may set an investor's tax profile."))),
     Action.CHAIN_OUTBOX_RETRY: Rule(frozenset({A.OPERATOR}), PLATFORM, True, ("chain.services.outbox_retry",),
                                     Refusal(403, "permission_denied", _("Only operators may use the chain mirror."))),
     Action.CHAIN_BREAK_RESOLVE: Rule(_DESK, PLATFORM, True, ("chain.services.break_resolve",), Refusal(
@@ -198,6 +206,19 @@ POLICY: dict[Action, Rule] = {
                                      CASH_AGENT_REQUIRED),
     Action.TREASURY_CASH: Rule(_ADMIN, ISSUER, True, (
         "cash.services.treasury_deposit_request", "cash.services.treasury_withdrawal_request")),
+    # The paying agent (servicing/): the issuer declares, a second person approves (four eyes:
+    # compliance or the trust bank's cash agents, never the declarer), the issuer or an operator
+    # cancels or pays; the issuer's people and the staff desks read.
+    Action.CORPORATE_ACTION_DECLARE: Rule(_ADMIN, ISSUER, True, ("servicing.services.action_declare",)),
+    Action.CORPORATE_ACTION_APPROVE: Rule(_COMPLIANCE_OR_CASH, PLATFORM, True, (
+        "servicing.services.action_approve",), Refusal(
+        403, "approver_required", _("Only compliance officers and cash agents may approve corporate actions."))),
+    Action.CORPORATE_ACTION_CANCEL: Rule(frozenset({A.ISSUER_ADMIN, A.OPERATOR}), ISSUER, True, (
+        "servicing.services.action_cancel",)),
+    Action.CORPORATE_ACTION_PAY: Rule(frozenset({A.ISSUER_ADMIN, A.OPERATOR}), ISSUER, True, (
+        "servicing.services.payment_run", "servicing.services.lines_mark_paid", "servicing.services.payment_file")),
+    Action.CORPORATE_ACTION_READ: Rule(frozenset({A.ISSUER_ADMIN, A.ISSUER_MEMBER, A.COMPLIANCE, A.OPERATOR}),
+                                       ISSUER, False, ("servicing.selectors.action_get_for",)),
 }
 
 #: Desk actions a cash agent takes only on a cash token (the services say which: cash_token=).

@@ -1,0 +1,8 @@
+"""The paying agent's use cases (servicing/services/*.py), re-exported: pages, the API and
+the sweep call them as servicing.services.<name>."""
+
+from .actions import action_approve, action_cancel, action_declare, action_move, actions_from_schedule
+from .record import record_close
+
+__all__ = ["action_approve", "action_cancel", "action_declare", "action_move", "actions_from_schedule",
+           "record_close"]
