@@ -1,7 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from core.forms import WholeNumberField
+from core.forms import DecimalNumberField, WholeNumberField
+from investors.models import TaxProfile
 
 from .models import KycReview
 
@@ -22,3 +23,12 @@ class QueueFilterForm(forms.Form):
     country = forms.CharField(label=_("Country"), max_length=2, required=False)
     risk = forms.ChoiceField(label=_("Risk"), required=False, choices=[("", _("Any")), *KycReview.Risk.choices])
     min_age_days = WholeNumberField(label=_("Waiting at least (days)"), required=False, min_value=0, max_value=3650)
+
+
+class TaxProfileForm(forms.Form):
+    """An investor's withholding exemption, set at the KYC desk (investors.tax.tax_profile_set
+    checks the combination: a treaty needs its rate, an exemption or a treaty its basis)."""
+
+    exemption = forms.ChoiceField(label=_("Withholding exemption"), choices=TaxProfile.Exemption.choices)
+    treaty_rate = DecimalNumberField(label=_("Treaty rate (%)"), required=False)
+    basis = forms.CharField(label=_("Basis (certificate or reference)"), max_length=200, required=False)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("kyc/submit/", views.kyc_submit, name="kyc-submit"),
     path("reviews/", views.queue, name="queue"),
     path("reviews/<int:pk>/", views.review_detail, name="review"),
+    path("reviews/<int:pk>/tax-profile/", views.review_tax_profile, name="review-tax-profile"),
 ]

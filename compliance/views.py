@@ -15,9 +15,10 @@ from core.errors import ApplicationError
 from core.forms import apply_error
 from core.views import run_with_message
 from investors.selectors import documents_for, wallets_for
+from investors.tax import tax_profile_set, tax_situation
 
 from . import selectors, services
-from .forms import DecisionForm, QueueFilterForm
+from .forms import DecisionForm, QueueFilterForm, TaxProfileForm
 
 
 @login_required
@@ -56,14 +57,42 @@ def review_detail(request, pk: int):
             else:
                 messages.success(request, done)
                 return redirect("compliance:review", pk=pk)
+    return _review_page(request, pk, form=form)
+
+
+def _review_page(request, pk: int, *, form=None, tax_form=None):
     review = services.review_open(review_id=pk, actor=request.user)
     profile = review.profile
+    situation = tax_situation(user=profile.user)
+    form = DecisionForm() if form is None else form
+    tax_form = tax_form if tax_form is not None else TaxProfileForm(initial={
+        "exemption": situation.exemption, "treaty_rate": situation.treaty_rate, "basis": situation.basis})
     context = {
-        "review": review, "profile": profile, "form": form,
+        "review": review, "profile": profile, "form": form, "tax": situation, "tax_form": tax_form,
         "documents": documents_for(user=profile.user), "wallets": wallets_for(user=profile.user),
         "history": profile.reviews.exclude(pk=review.pk).order_by("-id")[:10],
     }
-    return render(request, "compliance/review.html", context, status=400 if form.errors else 200)
+    return render(request, "compliance/review.html", context, status=400 if form.errors or tax_form.errors else 200)
+
+
+@login_required
+@require_POST
+def review_tax_profile(request, pk: int):
+    """The investor's withholding exemption or treaty rate, set from their review (officers)."""
+    desk_ensure(request.user, Action.TAX_PROFILE_SET, object_type="compliance.kycreview", object_id=pk)
+    form = TaxProfileForm(request.POST)
+    if form.is_valid():
+        review = services.review_open(review_id=pk, actor=request.user)
+        data = form.cleaned_data
+        try:
+            tax_profile_set(investor=review.profile.user, exemption=data["exemption"],
+                            treaty_rate=data["treaty_rate"], basis=data["basis"], actor=request.user)
+        except ApplicationError as error:
+            apply_error(form, error)
+        else:
+            messages.success(request, _("The tax profile was saved."))
+            return redirect("compliance:review", pk=pk)
+    return _review_page(request, pk, tax_form=form)
 
 
 def _decide(actor, pk: int, data: dict) -> str:

@@ -18,6 +18,7 @@ from core.views import run_with_message
 from . import custody, selectors, services
 from .downloads import document_response
 from .forms import DocumentForm, ProfileForm, WalletAddressForm, WalletSignatureForm
+from .tax import tax_situation
 
 
 def _profile_context(request, form=None, document_form=None) -> dict:
@@ -32,6 +33,7 @@ def _profile_context(request, form=None, document_form=None) -> dict:
         "document_form": document_form or DocumentForm(prefix="doc"),
         "documents": selectors.documents_for(user=request.user),
         "wallets": selectors.wallets_for(user=request.user),
+        "tax": tax_situation(user=request.user),
     }
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from . import api, api_investor
 
 app_name = "servicing-api"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("actions/<int:pk>/pay/", api.ActionPayApi.as_view(), name="action-pay"),
     path("actions/<int:pk>/mark-paid/", api.ActionMarkPaidApi.as_view(), name="action-mark-paid"),
     path("actions/<int:pk>/payment-file/", api.ActionPaymentFileApi.as_view(), name="action-payment-file"),
+    path("income/", api_investor.IncomeApi.as_view(), name="income"),
+    path("income/tax/<int:year>/", api_investor.TaxStatementApi.as_view(), name="income-tax"),
 ]

@@ -36,6 +36,8 @@ from core.errors import ApplicationError
 from core.models import AuditEvent, OutboxEntry
 from core.outbox import outbox_put
 from core.outbox_payloads import TokenPause
+from investors.models import TaxProfile
+from investors.tax import tax_profile_set
 from investors.tests.factories import PDF_BYTES
 from issuance import services as issuance_services
 from issuance.models import Issuer, Offering, OfferingDocument, Security, Subscription
@@ -266,6 +268,11 @@ EXERCISES: dict[Action, Exercise] = {
         lambda env: KycReviewFactory(),
         lambda review, actor: C.review_approve(review_id=review.pk, reason="documents match", actor=actor),
         lambda review: KycReview.objects.values_list("status", flat=True).get(pk=review.pk)),
+    Action.TAX_PROFILE_SET: Exercise(
+        lambda env: env.investor,
+        lambda investor, actor: tax_profile_set(investor=investor, exemption="treaty", treaty_rate="10",
+                                                basis="Form 3 on file", actor=actor),
+        lambda investor: list(TaxProfile.objects.filter(user=investor).values_list("exemption", "treaty_rate"))),
     Action.CHAIN_OUTBOX_RETRY: Exercise(
         _failed_entry,
         lambda entry, actor: chain_services.outbox_retry(entry=entry, actor=actor),
