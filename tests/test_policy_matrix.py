@@ -45,6 +45,9 @@ from issuance.tests.factories import IssuerFactory, OfferingFactory, SecurityFac
 from ledger import services as ledger_services
 from ledger.models import ComplianceRequest, ControlBook, Position, TokenAction
 from ledger.tests.factories import approved_investor
+from servicing import selectors as servicing_selectors
+from servicing import services as servicing_services
+from servicing.models import CorporateAction, EntitlementLine
 
 pytestmark = pytest.mark.django_db
 
@@ -159,6 +162,24 @@ def _treasury(env):
     _cash_deposit(env)
     treasury_open(issuer=env.issuer, actor=env.second_officer)
     return env.issuer
+
+
+def _corporate_action(env, **fields):
+    """A dividend-like coupon of the persona bond declared by its admin (servicing), paid off chain."""
+    from core.clock import business_today
+
+    today = business_today()
+    return CorporateAction.objects.create(**{
+        "security": env.bond, "kind": "coupon", "sequence": 1, "method": "offchain", "currency": "JPY",
+        "declaration_date": today, "record_date": today, "ex_date": today, "payment_date": today,
+        "per_unit_amount": 1000, "created_by": env.admin, **fields})
+
+
+def _payable_action(env):
+    """A recorded, approved off-chain coupon due today with one line (the persona investor's)."""
+    action = _corporate_action(env, status="recorded", approved_by=env.second_officer, approved_at=timezone.now())
+    return EntitlementLine.objects.create(action=action, investor=env.investor, wallet=env.wallet.address, units=1,
+                                          gross=1000, withheld=0, net=1000)
 
 
 Iss, L, C = issuance_services, ledger_services, compliance_services
@@ -304,6 +325,29 @@ EXERCISES: dict[Action, Exercise] = {
         lambda issuer, actor: cash_services.treasury_deposit_request(issuer=issuer, currency="JPY", amount="7",
                                                                      actor=actor),
         lambda issuer: (CashDeposit.objects.count(), CashWithdrawal.objects.count())),
+    Action.CORPORATE_ACTION_DECLARE: Exercise(
+        lambda env: env.bond,
+        lambda bond, actor: servicing_services.action_declare(
+            security=bond, kind="call", record_date=bond.maturity_date.replace(year=bond.maturity_date.year - 2),
+            payment_date=bond.maturity_date.replace(year=bond.maturity_date.year - 2), method="offchain",
+            actor=actor),
+        lambda bond: CorporateAction.objects.filter(security=bond).count()),
+    Action.CORPORATE_ACTION_APPROVE: Exercise(
+        _corporate_action,
+        lambda action, actor: servicing_services.action_approve(action=action, actor=actor),
+        lambda action: CorporateAction.objects.values_list("approved_by", flat=True).get(pk=action.pk)),
+    Action.CORPORATE_ACTION_CANCEL: Exercise(
+        _corporate_action,
+        lambda action, actor: servicing_services.action_cancel(action=action, reason="withdrawn", actor=actor),
+        _status),
+    Action.CORPORATE_ACTION_PAY: Exercise(
+        _payable_action,
+        lambda line, actor: servicing_services.lines_mark_paid(action=line.action, reference="BANK-1", actor=actor),
+        _status),
+    Action.CORPORATE_ACTION_READ: Exercise(
+        lambda env: SimpleNamespace(action=_corporate_action(env), seen=[]),
+        lambda ctx, actor: ctx.seen.append(servicing_selectors.action_get_for(actor=actor, pk=ctx.action.pk)),
+        lambda ctx: len(ctx.seen)),
 }
 
 
