@@ -21,6 +21,7 @@ from .forms import CURRENCIES
 from .models import Offering, OfferingDocument, Security, Subscription
 from .models.offerings import SettlementMode
 from .models.securities import Regulation
+from .schedule import MAX_RECORD_DAYS
 from .storage import MAX_BYTES as DOCUMENT_MAX_BYTES
 
 
@@ -65,6 +66,22 @@ class SecurityTermsInput(serializers.Serializer):
     issue_date = serializers.DateField(required=False, help_text="bond")
     maturity_date = serializers.DateField(required=False, help_text="bond")
     redemption_price = DecimalStringField(required=False, help_text="bond, % of face (default 100)")
+    first_coupon_date = serializers.DateField(required=False, allow_null=True,
+                                              help_text="bond; empty: the schedule is counted back from maturity "
+                                                        "(a short first stub); a date on the cycle gives a long one")
+    last_coupon_date = serializers.DateField(required=False, allow_null=True,
+                                             help_text="bond, last regular coupon date before maturity (final stub)")
+    calendar = serializers.ChoiceField(choices=Security.Calendar.choices, required=False, allow_blank=True,
+                                       help_text="bond; blank: the currency's (JPY japan, USD united_states)")
+    payment_convention = serializers.ChoiceField(choices=Security.Convention.choices, required=False,
+                                                 allow_blank=True,
+                                                 help_text="bond; blank: the currency's (JPY preceding, USD following)")
+    end_of_month = StrictBooleanField(required=False, help_text="bond, coupons stay on month ends")
+    accrual_adjusted = StrictBooleanField(required=False, help_text="bond, accrual periods adjusted (default no)")
+    coupon_rounding = serializers.ChoiceField(choices=Security.Rounding.choices, required=False,
+                                              help_text="bond, per-unit coupon rounding (default half_up)")
+    record_days = StrictIntegerField(required=False, min_value=1, max_value=MAX_RECORD_DAYS,
+                                     help_text="bond, business days from the record date to payment (default 1)")
     nav_per_unit = DecimalStringField(required=False, help_text="fund, in the currency")
     dealing_frequency = serializers.ChoiceField(choices=Security.Dealing.choices, required=False, help_text="fund")
 

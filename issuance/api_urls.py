@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api, api_invitations
+from . import api, api_invitations, api_schedule
 
 app_name = "issuance-api"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("invitations/", api_invitations.InvitationListApi.as_view(), name="invitations"),
     path("invitations/<int:pk>/revoke/", api_invitations.InvitationRevokeApi.as_view(), name="invitation-revoke"),
     path("securities/", api.SecurityListApi.as_view(), name="securities"),
+    path("securities/<int:pk>/schedule/", api_schedule.SecurityScheduleApi.as_view(), name="security-schedule"),
     path("offerings/", api.OfferingListApi.as_view(), name="offerings"),
     path("offerings/<int:pk>/", api.OfferingDetailApi.as_view(), name="offering"),
     path("offerings/<int:pk>/documents/", api.OfferingDocumentApi.as_view(), name="offering-documents"),

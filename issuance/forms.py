@@ -13,6 +13,7 @@ from core.forms import DecimalNumberField, WholeNumberField
 from .models import OfferingDocument, Security
 from .models.offerings import SettlementMode
 from .models.securities import Regulation
+from .schedule import MAX_RECORD_DAYS
 
 CURRENCIES = [("JPY", "JPY"), ("USD", "USD")]
 DATE = forms.DateInput(attrs={"type": "date"})
@@ -65,6 +66,22 @@ class SecurityForm(forms.Form):
     issue_date = forms.DateField(label=_("Issue date"), required=False, widget=DATE)
     maturity_date = forms.DateField(label=_("Maturity date"), required=False, widget=DATE)
     redemption_price = DecimalNumberField(label=_("Redemption price (% of face)"), required=False, initial="100")
+    first_coupon_date = forms.DateField(label=_("First coupon date (empty: counted back from maturity)"),
+                                        required=False, widget=DATE)
+    last_coupon_date = forms.DateField(label=_("Last regular coupon date before maturity (for a final stub)"),
+                                       required=False, widget=DATE)
+    calendar = forms.ChoiceField(label=_("Business-day calendar"),
+                                 choices=[("", _("Currency default (JPY: Japan, USD: US bond market)")),
+                                          *Security.Calendar.choices], required=False)
+    payment_convention = forms.ChoiceField(label=_("Payment date on a holiday"),
+                                           choices=[("", _("Currency default (JPY: preceding, USD: following)")),
+                                                    *Security.Convention.choices], required=False)
+    end_of_month = forms.BooleanField(label=_("End-of-month rule (coupons stay on month ends)"), required=False)
+    accrual_adjusted = forms.BooleanField(label=_("Adjust accrual periods to business days"), required=False)
+    coupon_rounding = forms.ChoiceField(label=_("Coupon rounding"), choices=Security.Rounding.choices,
+                                        required=False, initial=Security.Rounding.HALF_UP)
+    record_days = WholeNumberField(label=_("Record date (business days before payment)"), required=False,
+                                   min_value=1, max_value=MAX_RECORD_DAYS, initial=1)
     nav_per_unit = DecimalNumberField(label=_("NAV per unit"), required=False)
     dealing_frequency = forms.ChoiceField(label=_("Dealing frequency"), choices=[("", "—"), *Security.Dealing.choices],
                                           required=False)
@@ -83,8 +100,9 @@ class SecurityForm(forms.Form):
     lockup_until = forms.DateField(label=_("Lock-up until"), required=False, widget=DATE)
 
     TERMS = ("share_class", "par_value", "authorized_shares", "face_value", "coupon_rate", "coupon_frequency",
-             "day_count",
-             "issue_date", "maturity_date", "redemption_price", "nav_per_unit", "dealing_frequency")
+             "day_count", "issue_date", "maturity_date", "redemption_price", "first_coupon_date", "last_coupon_date",
+             "calendar", "payment_convention", "end_of_month", "accrual_adjusted", "coupon_rounding", "record_days",
+             "nav_per_unit", "dealing_frequency")
 
     def service_kwargs(self) -> dict:
         d = self.cleaned_data

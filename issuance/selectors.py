@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils.translation import gettext as _
@@ -18,6 +19,7 @@ from core.errors import NotFoundError
 from . import eligibility
 from .models import Issuer, Offering, OfferingDocument, Security, Subscription
 from .models.issuers import IssuerDocument
+from .schedule import BondTerms, CouponPeriod, Redemption, ScheduleError, bond_redemption, bond_schedule
 
 
 def issuer_for(*, user: User) -> Issuer | None:
@@ -61,6 +63,70 @@ def security_get_for(*, user: User, pk: int) -> Security:
     if security is not None and sees_organization(user, security.issuer.organization_id):
         return security
     access_deny(user, object_type="issuance.security", object_id=pk)
+
+
+def security_get_for_schedule(*, user: User, pk: int) -> Security:
+    """A security whose coupon schedule `user` may read: as for the security itself (its
+    issuer's people, staff read-only), and for anyone signed in when it has a published or
+    closed offering (the market shows those to every investor, who reads the terms before
+    subscribing: offering_get_published)."""
+    security = Security.objects.select_related("issuer").filter(pk=pk).first()
+    if security is not None and (sees_organization(user, security.issuer.organization_id)
+                                 or security.offerings.filter(status__in=PUBLIC_STATES).exists()):
+        return security
+    access_deny(user, object_type="issuance.security", object_id=pk)
+
+
+@dataclass(frozen=True)
+class BondScheduleView:
+    """A bond's coupon schedule for the pages and the API; `error` when its stored terms do
+    not give one (the schedule is then empty and the page says why)."""
+
+    terms: BondTerms | None
+    periods: list[CouponPeriod]
+    redemption: Redemption | None
+    error: ScheduleError | None = None
+
+    @property
+    def calendar_label(self) -> str:
+        return Security.Calendar(self.terms.calendar).label if self.terms else ""
+
+    @property
+    def convention_label(self) -> str:
+        return Security.Convention(self.terms.payment_convention).label if self.terms else ""
+
+    @property
+    def redemption_price(self) -> str:
+        """The redemption price in % without trailing zeros (101.5, 100)."""
+        return _plain(self.redemption.price) if self.redemption else ""
+
+    @property
+    def rate(self) -> str:
+        return _plain(self.terms.rate) if self.terms else ""
+
+    @property
+    def face(self) -> str:
+        """The face value in the currency's minor unit (JPY 1000000, USD 1000.00)."""
+        return str(self.terms.face.quantize(Decimal(1).scaleb(-self.terms.minor_unit))) if self.terms else ""
+
+    @property
+    def rounding_label(self) -> str:
+        return Security.Rounding(self.terms.rounding).label if self.terms else ""
+
+
+def _plain(value: Decimal) -> str:
+    return format(value.normalize(), "f")
+
+
+def schedule_of(*, security: Security) -> BondScheduleView | None:
+    """The coupon schedule of a bond (None for other instruments)."""
+    if security.kind != Security.Kind.BOND:
+        return None
+    try:
+        terms = BondTerms.of(security)
+        return BondScheduleView(terms=terms, periods=bond_schedule(terms), redemption=bond_redemption(terms))
+    except ScheduleError as error:
+        return BondScheduleView(terms=None, periods=[], redemption=None, error=error)
 
 
 def securities_for(*, issuer: Issuer) -> QuerySet[Security]:

@@ -203,7 +203,8 @@ def security_create(request):
 def security_detail(request, pk: int):
     security = selectors.security_get_for(user=request.user, pk=pk)
     offerings = selectors.offerings_for_issuer(issuer=security.issuer).filter(security=security)
-    return render(request, "issuance/security_detail.html", {"security": security, "offerings": offerings})
+    return render(request, "issuance/security_detail.html", {"security": security, "offerings": offerings,
+                                                              "schedule": selectors.schedule_of(security=security)})
 
 
 @login_required
@@ -257,7 +258,8 @@ def offering_detail(request, pk: int):
                "reason_form": ReasonForm(),
                "subscriptions": selectors.subscriptions_of_offering(offering=offering),
                "is_member": bool(member_role(request.user, offering.security.issuer.organization_id)),
-               "is_admin": member_role(request.user, offering.security.issuer.organization_id) == "admin"}
+               "is_admin": member_role(request.user, offering.security.issuer.organization_id) == "admin",
+               "schedule": selectors.schedule_of(security=offering.security)}
     return render(request, "issuance/offering_detail.html", context)
 
 
@@ -364,7 +366,8 @@ def market_offering(request, pk: int):
     context = {"offering": offering, "form": form, "eligible": verdict.allowed,
                "reasons": eligibility.reason_messages(verdict),
                "memorandum": offering.document(OfferingDocument.Kind.MEMORANDUM),
-               "agreement": offering.document(OfferingDocument.Kind.AGREEMENT)}
+               "agreement": offering.document(OfferingDocument.Kind.AGREEMENT),
+               "schedule": selectors.schedule_of(security=offering.security)}
     return _render(request, "market_offering.html", context, [form])
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
+from types import SimpleNamespace
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from core.money import MINOR_UNITS, Money, to_base_units
 
 from ..models import Issuer, Security
 from ..models.securities import DECIMALS, REGULATION_PRESETS, Regulation
+from ..schedule import MAX_RECORD_DAYS, bond_schedule
 from ._common import invalid, required
 
 #: Security.max_holders is a PositiveIntegerField (PostgreSQL integer).
@@ -92,13 +94,18 @@ def _terms(kind: str, currency: str, terms: dict) -> dict:
             raise invalid(_("Choose a coupon frequency."), field="coupon_frequency", code="invalid_choice")
         if t.get("day_count") not in Security.DayCount.values:
             raise invalid(_("Choose a day-count convention."), field="day_count", code="invalid_choice")
-        return {
+        values = {
             "face_value": _positive(t.get("face_value"), field="face_value", label=_("Face value"), currency=currency),
             "coupon_rate": coupon, "coupon_frequency": t["coupon_frequency"], "day_count": t["day_count"],
             "issue_date": issue_date, "maturity_date": maturity,
             "redemption_price": _positive(t.get("redemption_price") or "100", field="redemption_price",
                                           label=_("Redemption price"), max_digits=7, places=4),
+            **_schedule_terms(t),
         }
+        # The whole schedule must come out of the terms (stubs on the cycle, dates in order):
+        # issuance.schedule says what is wrong, with a code and the field.
+        bond_schedule(SimpleNamespace(kind=kind, currency=currency, **values))
+        return values
     if kind == Security.Kind.FUND:
         if t.get("dealing_frequency") not in Security.Dealing.values:
             raise invalid(_("Choose a dealing frequency."), field="dealing_frequency", code="invalid_choice")
@@ -108,6 +115,39 @@ def _terms(kind: str, currency: str, terms: dict) -> dict:
             "dealing_frequency": t["dealing_frequency"],
         }
     raise invalid(_("Choose equity, bond or fund units."), field="kind", code="invalid_kind")
+
+
+def _schedule_terms(t: dict) -> dict:
+    """The coupon schedule's terms (issuance.schedule): blank calendar and convention mean the
+    currency's defaults; the schedule itself checks how the dates fit together."""
+    values = {}
+    for name, label in (("first_coupon_date", _("First coupon date")),
+                        ("last_coupon_date", _("Last regular coupon date"))):
+        value = t.get(name) or None
+        if value is not None and not isinstance(value, date):
+            raise invalid(_("%(field)s must be a date.") % {"field": label}, field=name, code="invalid_date")
+        values[name] = value
+    for name, choices in (("calendar", Security.Calendar), ("payment_convention", Security.Convention)):
+        value = t.get(name) or ""
+        if value and value not in choices.values:
+            raise invalid(_("Choose one of the listed values."), field=name, code="invalid_choice")
+        values[name] = value
+    rounding = t.get("coupon_rounding") or Security.Rounding.HALF_UP
+    if rounding not in Security.Rounding.values:
+        raise invalid(_("Choose one of the listed values."), field="coupon_rounding", code="invalid_choice")
+    values["coupon_rounding"] = rounding
+    for name in ("end_of_month", "accrual_adjusted"):
+        if not isinstance(t.get(name, False), bool):
+            raise invalid(_("Choose yes or no."), field=name, code="invalid_choice")
+        values[name] = t.get(name, False)
+    record_days = t.get("record_days", 1)
+    if record_days is None:
+        record_days = 1
+    if not isinstance(record_days, int) or isinstance(record_days, bool) or not 1 <= record_days <= MAX_RECORD_DAYS:
+        raise invalid(_("The record date must be 1 to %(max)d business days before payment.") % {
+            "max": MAX_RECORD_DAYS}, field="record_days", code="invalid_record_days")
+    values["record_days"] = record_days
+    return values
 
 
 def rule_settings(*, regulation: str, rules: dict, decimals: int) -> dict:
