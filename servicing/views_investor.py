@@ -7,6 +7,7 @@ everything shown is read through the signed-in investor's own account.
 from __future__ import annotations
 
 import io
+from decimal import Decimal
 
 from django import forms
 from django.contrib.auth.decorators import login_required
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET
 from accounts.access import investor_self_ensure
 from core.csvsafe import writer as csv_writer
 from core.forms import page_int
+from core.money import MINOR_UNITS, from_base_units
 
 from . import selectors_income as income
 from .models import EntitlementLine
@@ -87,6 +89,11 @@ CSV_COLUMNS = (
 )
 
 
+def _amount(value: Decimal, currency: str) -> Decimal:
+    """An amount as its currency counts it (JPY 30000, USD 12.30), still a number in the CSV."""
+    return value.quantize(Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2)))
+
+
 def statement_csv(statement: income.TaxStatement) -> str:
     """The statement as CSV (core.csvsafe): its lines, then a total row per currency and
     income kind, equal to the page's totals."""
@@ -96,15 +103,18 @@ def statement_csv(statement: income.TaxStatement) -> str:
                    statement.holder_kind_label, statement.exemption_label])
     rows.writerow([str(c) for c in CSV_COLUMNS])
     for line in statement.lines:
-        action = line.action
+        action, cur = line.action, line.action.currency
         rows.writerow([action.payment_date.isoformat(), action.security.name, action.security.symbol,
                        income.income_kind_label(line), line.wallet,
-                       income.from_base_units(int(line.units), action.security.decimals), action.currency,
-                       line.gross, line.principal, line.tax_rate, line.tax_category, line.withheld, line.net,
-                       line.paid_reference])
+                       from_base_units(int(line.units), action.security.decimals), cur,
+                       _amount(line.gross, cur), _amount(line.principal, cur),
+                       Decimal(format(line.tax_rate.normalize(), "f")), line.tax_category,
+                       _amount(line.withheld, cur), _amount(line.net, cur), line.paid_reference])
     for total in statement.totals:
-        rows.writerow([_("Total"), "", "", total.income_label, "", "", total.currency, total.gross, total.principal,
-                       "", "", total.withheld, total.net, _("%(n)d payments") % {"n": total.count}])
+        cur = total.currency
+        rows.writerow([_("Total"), "", "", total.income_label, "", "", cur, _amount(total.gross, cur),
+                       _amount(total.principal, cur), "", "", _amount(total.withheld, cur), _amount(total.net, cur),
+                       _("%(n)d payments") % {"n": total.count}])
     return out.getvalue()
 
 

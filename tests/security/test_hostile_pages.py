@@ -52,6 +52,12 @@ class Case:
     accepted: bool = True                          # the valid submission goes through (checked last)
 
 
+def _this_year() -> int:
+    from core.clock import business_today
+
+    return business_today().year
+
+
 def _security_data(w: dict) -> dict:
     return {"kind": "bond", "name": "Hostile Bond", "symbol": "HOST1", "currency": "JPY", "face_value": "100000",
             "coupon_rate": "1.5", "coupon_frequency": "semiannual", "day_count": "ACT/365F", "issue_date": "2027-04-01",
@@ -227,6 +233,10 @@ FORMS: dict[tuple[str, str], Case] = {
     ("chain:break-resolve", ""): Case("operator", args=lambda w: [w["break"].pk],
                                       data=lambda w: {"reason": "Indexed late"},
                                       hostile={"reason": NUL_TEXT}),
+    ("compliance:review-tax-profile", ""): Case(
+        "compliance_officer", args=lambda w: [w["review"].pk],
+        data=lambda w: {"exemption": "treaty", "treaty_rate": "10", "basis": "Treaty form 3"},
+        hostile={"exemption": NOT_A_CHOICE, "treaty_rate": [*NOT_A_NUMBER, "100.5", "1.23456"], "basis": TOO_LONG}),
 }
 
 #: POST buttons whose only input is the URL's <int:pk> (or nothing): no field to be hostile in.
@@ -270,6 +280,9 @@ READ_ONLY: dict[str, tuple[str, Callable[[dict], list]]] = {
     "chain:breaks": ("operator", lambda w: []),
     "compliance:review": ("compliance_officer", lambda w: [w["review"].pk]),
     "investors:profile": ("unverified_investor", lambda w: []),
+    "servicing:income": ("verified_investor", lambda w: []),
+    "servicing:income-tax": ("verified_investor", lambda w: [_this_year()]),
+    "servicing:income-tax-csv": ("verified_investor", lambda w: [_this_year()]),
 }
 
 HOSTILE_QUERIES = [
