@@ -19,21 +19,12 @@ from core.schema import ReasonField
 from ledger.api.fields import DateField
 
 from . import selectors_pages as reads
+from . import services
 from .models import CorporateAction, EntitlementLine
 
 TAG = "servicing"
 
 
-def _actions():
-    from .services import actions
-
-    return actions
-
-
-def _payments():
-    from .services import payments
-
-    return payments
 
 
 class ActionOutput(serializers.ModelSerializer):
@@ -132,7 +123,8 @@ class SecurityActionsApi(ApiView):
     def post(self, request, pk: int):
         security = reads.security_get_for(user=request.user, pk=pk)
         data = dict(_valid(DeclareInput, request.data))
-        action = _actions().action_declare(security=security, actor=request.user, **data)
+        action = services.action_declare(security=security, actor=request.user, **data)
+        action.refresh_from_db()
         return Response(ActionOutput(action).data, status=201)
 
 
@@ -163,7 +155,7 @@ class ActionApproveApi(ApiView):
                    description="Approve (compliance officer or cash agent; never the action's creator).")
     def post(self, request, pk: int):
         action = reads.action_get_for(user=request.user, pk=pk)
-        _actions().action_approve(action=action, actor=request.user)
+        services.action_approve(action=action, actor=request.user)
         return _action_answer(request, pk)
 
 
@@ -172,7 +164,7 @@ class ActionCancelApi(ApiView):
     def post(self, request, pk: int):
         data = _valid(CancelInput, request.data)
         action = reads.action_get_for(user=request.user, pk=pk)
-        _actions().action_cancel(action=action, reason=data["reason"], actor=request.user)
+        services.action_cancel(action=action, reason=data["reason"], actor=request.user)
         return _action_answer(request, pk)
 
 
@@ -183,7 +175,7 @@ class ActionPayApi(ApiView):
                                "paying account is short (the action's funds_short_on says so).")
     def post(self, request, pk: int):
         action = reads.action_get_for(user=request.user, pk=pk)
-        _payments().payment_run(action=action, actor=request.user)
+        services.payment_run(action=action, actor=request.user)
         return _action_answer(request, pk)
 
 
@@ -193,7 +185,7 @@ class ActionMarkPaidApi(ApiView):
     def post(self, request, pk: int):
         data = _valid(MarkPaidInput, request.data)
         action = reads.action_get_for(user=request.user, pk=pk)
-        _payments().lines_mark_paid(action=action, reference=data["reference"], line_ids=data.get("lines"),
+        services.lines_mark_paid(action=action, reference=data["reference"], line_ids=data.get("lines"),
                                     actor=request.user)
         return _action_answer(request, pk)
 
@@ -204,7 +196,7 @@ class ActionPaymentFileApi(ApiView):
                                                                  description="the lines still due, as CSV")})
     def get(self, request, pk: int):
         action = reads.action_get_for(user=request.user, pk=pk)
-        text = _payments().payment_file(action=action, actor=request.user)
+        text = services.payment_file(action=action, actor=request.user)
         response = HttpResponse(text, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="payment-file-{action.pk}.csv"'
         return response

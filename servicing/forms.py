@@ -38,7 +38,7 @@ class DeclareForm(forms.Form):
         CorporateAction.Kind.DIVIDEND, CorporateAction.Kind.DISTRIBUTION, CorporateAction.Kind.CALL)])
     record_date = _DateField(label=_("Record date"), input_formats=["%Y-%m-%d"])
     ex_date = _DateField(label=_("Ex date"), required=False, input_formats=["%Y-%m-%d"],
-                         help_text=_("Blank: the business day before the record date."))
+                         help_text=_("Blank: the day after the record date."))
     payment_date = _DateField(label=_("Payment date"), input_formats=["%Y-%m-%d"])
     per_unit_amount = DecimalNumberField(label=_("Amount per unit"), required=False,
                                          help_text=_("Cash per whole unit, in the currency."))
@@ -95,4 +95,4 @@ class MarkPaidForm(forms.Form):
 
 
 class CancelForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=2000)
+    reason = forms.CharField(label=_("Reason"), max_length=500)

@@ -21,22 +21,11 @@ from core.views import run_with_message
 from issuance.schedule import ScheduleError, bond_schedule
 
 from . import selectors_pages as reads
-from .forms import DECLARABLE, DeclareForm, MarkPaidForm
+from . import services
+from .forms import DECLARABLE, CancelForm, DeclareForm, MarkPaidForm
 from .models import CorporateAction, EntitlementLine
 from .permissions import may
-
-
-def _actions():
-    from .services import actions
-
-    return actions
-
-
-def _payments():
-    from .services import payments
-
-    return payments
-
+from .services.actions import chain_method_available
 
 LINE_COLUMNS = ["line", "investor", "name", "wallet", "units_base", "redeem_units_base", "gross", "withheld", "net",
                 "principal", "currency", "tax_rate_percent", "tax_category", "residence", "status", "reference",
@@ -73,11 +62,12 @@ def security_actions(request, pk: int):
     """A security's corporate actions; an issuer admin declares a dividend, a distribution or a call here."""
     security = reads.security_get_for(user=request.user, pk=pk)
     if request.method != "POST":
-        return _security_page(request, security, DeclareForm(security=security))
+        method = "chain" if chain_method_available(security) else "offchain"
+        return _security_page(request, security, DeclareForm(security=security, initial={"method": method}))
     form = DeclareForm(request.POST, security=security)
     if form.is_valid():
         try:
-            action = _actions().action_declare(security=security, actor=request.user, **form.values())
+            action = services.action_declare(security=security, actor=request.user, **form.values())
         except ApplicationError as error:
             apply_error(form, error)
         else:
@@ -89,11 +79,16 @@ def security_actions(request, pk: int):
 def _action_step(request, action: CorporateAction) -> None:
     step = request.POST.get("step")
     if step == "pay":
-        run_with_message(request, lambda: _payments().payment_run(action=action, actor=request.user),
+        run_with_message(request, lambda: services.payment_run(action=action, actor=request.user),
                          _("Payment run started: the lines due are on their way."), reraise=(NotFoundError,))
+    elif step == "cancel":
+        form = CancelForm(request.POST)
+        run_with_message(request, lambda: services.action_cancel(
+            action=action, reason=form.cleaned_data["reason"], actor=request.user),
+            _("Corporate action cancelled."), form=form, reraise=(NotFoundError,))
     elif step == "mark_paid":
         form = MarkPaidForm(request.POST)
-        run_with_message(request, lambda: _payments().lines_mark_paid(
+        run_with_message(request, lambda: services.lines_mark_paid(
             action=action, reference=form.cleaned_data["reference"], line_ids=form.cleaned_data["lines"],
             actor=request.user), _("Lines marked paid with the bank reference."), form=form,
             reraise=(NotFoundError,))
@@ -125,6 +120,8 @@ def action_detail(request, pk: int):
             CorporateAction.Status.RECORDED, CorporateAction.Status.PAYING),
         "offchain": action.method == CorporateAction.Method.OFFCHAIN,
         "mark_form": MarkPaidForm(),
+        "may_cancel": may(request.user, "corporate_action.cancel", org) and action.status in (
+            CorporateAction.Status.SCHEDULED, CorporateAction.Status.BLOCKED),
     }
     return render(request, "servicing/action.html", context)
 
@@ -162,7 +159,7 @@ def action_payment_file(request, pk: int):
     """The bank payment file of an off-chain action (the lines still due)."""
     action = reads.action_get_for(user=request.user, pk=pk)
     try:
-        text = _payments().payment_file(action=action, actor=request.user)
+        text = services.payment_file(action=action, actor=request.user)
     except NotFoundError:
         raise
     except ApplicationError as error:

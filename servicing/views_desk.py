@@ -19,7 +19,9 @@ from core.forms import page_int
 from core.views import run_with_message
 
 from . import selectors_pages as reads
+from . import services
 from .forms import CancelForm
+from .permissions import may
 
 DESK_ROLES = frozenset({Role.COMPLIANCE, Role.CASH_AGENT, Role.OPERATOR})
 APPROVER_ROLES = frozenset({Role.COMPLIANCE, Role.CASH_AGENT})
@@ -33,21 +35,16 @@ def desk_gate(user) -> None:
         access_deny(user, object_type="servicing.corporateaction", refusal=DESK_REFUSED)
 
 
-def _actions():
-    from .services import actions
-
-    return actions
-
 
 def _desk_step(request) -> None:
     step = request.POST.get("step")
     action = reads.action_get_for(user=request.user, pk=page_int(request.POST.get("action")) or 0)
     if step == "approve":
-        run_with_message(request, lambda: _actions().action_approve(action=action, actor=request.user),
+        run_with_message(request, lambda: services.action_approve(action=action, actor=request.user),
                          _("Corporate action approved."))
     elif step == "cancel":
         form = CancelForm(request.POST)
-        run_with_message(request, lambda: _actions().action_cancel(
+        run_with_message(request, lambda: services.action_cancel(
             action=action, reason=form.cleaned_data["reason"], actor=request.user),
             _("Corporate action cancelled."), form=form)
     else:
@@ -65,5 +62,6 @@ def desk(request):
     to_approve = [(a, reads.lines_progress(action=a)) for a in queues["to_approve"]]
     context = {"to_approve": to_approve, "blocked": queues["blocked"],
                "short": [(a, reads.funds_check(action=a)) for a in queues["short"]],
-               "approver": request.user.role in APPROVER_ROLES}
+               "approver": request.user.role in APPROVER_ROLES,
+               "canceller": may(request.user, "corporate_action.cancel")}
     return render(request, "servicing/desk.html", context)

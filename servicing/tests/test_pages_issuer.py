@@ -216,3 +216,34 @@ def test_security_and_cap_table_pages_link_to_the_corporate_actions(bond_held, i
     url = reverse("servicing:security", args=[bond_held.pk])
     assert url in client.get(reverse("issuance:security", args=[bond_held.pk])).content.decode()
     assert url in client.get(reverse("ledger:cap-table", args=[bond_held.pk])).content.decode()
+
+
+def _declare(client, security, **fields):
+    today = business_today()
+    data = {"kind": "dividend", "record_date": (today + dt.timedelta(days=5)).isoformat(),
+            "payment_date": (today + dt.timedelta(days=10)).isoformat(), "per_unit_amount": "５０",
+            "method": "offchain", **fields}
+    return client.post(reverse("servicing:security", args=[security.pk]), data)
+
+
+def test_issuer_admin_declares_a_dividend_from_the_page(equity, issuer_admin):
+    client = signed_in(issuer_admin)
+    page = _page(client, equity).content.decode()
+    assert '<option value="offchain" selected>' in page    # no token deployed: the payment file
+    response = _declare(client, equity)
+    action = CorporateAction.objects.get()
+    assert response.status_code == 302 and response.url == reverse("servicing:action", args=[action.pk])
+    assert (action.kind, action.per_unit_amount, action.created_by) == ("dividend", Decimal("50"), issuer_admin)
+
+
+def test_a_refusal_of_the_service_shows_on_the_form(equity, issuer_admin):
+    response = _declare(signed_in(issuer_admin), equity, record_date="2000-01-01")
+    assert response.status_code == 200
+    assert 'class="errorlist' in response.content.decode()
+    assert not CorporateAction.objects.exists()
+
+
+def test_a_member_may_not_declare(equity, issuer_member):
+    response = _declare(signed_in(issuer_member), equity)
+    assert response.status_code == 200 and 'class="errorlist' in response.content.decode()
+    assert not CorporateAction.objects.exists()
