@@ -218,6 +218,8 @@ SPECTACULAR_SETTINGS = {
     # Request bodies get their own components (minLength 1 where blank is refused, binary files).
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.add_links"],
+    # One name for a choice set several components share (else drf-spectacular names it by a hash).
+    "ENUM_NAME_OVERRIDES": {"EntitlementLineStatusEnum": "servicing.models.EntitlementLine.Status"},
 }
 
 CELERY_BROKER_URL = _celery_url(env("CELERY_BROKER_URL", default=REDIS_URL))
