@@ -159,7 +159,25 @@ def bench_ours(c: Chain) -> dict[str, int]:
     out["batch_mint_per_holder"] = c.send(
         tok.functions.batchMint(ref(), batch_wallets(2), [10**18] * BATCH)) // BATCH
     out["dvp"] = bench_our_dvp(c, tok_art, reg, settlement, tok, ref, seller, buyer)
+    out.update(bench_our_pay(c, tok_art, reg, ref))
     return out
+
+
+def bench_our_pay(c: Chain, tok_art: dict, reg, ref) -> dict[str, int]:
+    """The paying agent on a rule-less cash token: one plain ``transfer`` between two holders
+    against ``batchPay`` of BATCH holders who already hold cash (a coupon after the first) and
+    of BATCH who do not (a first coupon), per holder."""
+    me = c.deployer
+    cash = c.deploy(tok_art, "Bench Yen", "BJPY", 0, reg.address, me, me, "0x" + "00" * 20)
+    treasury, a, b = c.accounts[4], c.accounts[1], c.accounts[2]
+    holders = batch_wallets(2)
+    c.send(cash.functions.mint(ref(), treasury, 10**12))
+    c.send(cash.functions.mint(ref(), a, 10**9))
+    c.send(cash.functions.mint(ref(), b, 10**9))
+    first = c.send(cash.functions.batchPay(ref(), treasury, holders, [1_000] * BATCH)) // BATCH
+    return {"cash_transfer": c.send(cash.functions.transfer(b, 1_000), a),
+            "pay_per_new_holder": first,
+            "pay_per_holder": c.send(cash.functions.batchPay(ref(), treasury, holders, [1_000] * BATCH)) // BATCH}
 
 
 def bench_our_dvp(c: Chain, tok_art: dict, reg, settlement, tok, ref, seller, buyer) -> int:
@@ -286,6 +304,9 @@ def main() -> int:
     print(f"{'DvP (security vs cash)':32} {erc20['dvp']:>10,} {ours['dvp']:>10,} "
           f"{t if t is None else format(t, ','):>12} {ours['dvp'] / erc20['dvp']:>9.2f} "
           f"{'n/a' if t is None else format(ours['dvp'] / t, '.2f'):>8}")
+    print(f"{'batchPay ' + str(BATCH) + ', per holder':32} {'':>10} {ours['pay_per_holder']:>10,}"
+          f"   (cash transfer {ours['cash_transfer']:,}; first payment, per new holder "
+          f"{ours['pay_per_new_holder']:,})")
     t_tr = trex["transfer_existing"] if trex else "not_measured"
     r_trex = f"{ours['transfer_existing'] / trex['transfer_existing']:.3f}" if trex else "not_measured"
     t_dvd = trex["dvp"] if trex else "not_measured"
@@ -294,7 +315,10 @@ def main() -> int:
           f"trex_transfer_gas={t_tr} ratio_vs_erc20={ours['transfer_existing'] / erc20['transfer_existing']:.3f} "
           f"ratio_vs_trex={r_trex} batch_mint_per_holder_gas={ours['batch_mint_per_holder']} "
           f"dvp_gas={ours['dvp']} trex_dvd_gas={t_dvd} dvp_vs_trex_dvd={r_dvd} erc20_pair_gas={erc20['dvp']} "
-          f"dvp_vs_erc20_pair={ours['dvp'] / erc20['dvp']:.3f}")
+          f"dvp_vs_erc20_pair={ours['dvp'] / erc20['dvp']:.3f} cash_transfer_gas={ours['cash_transfer']} "
+          f"batch_pay_per_holder_gas={ours['pay_per_holder']} "
+          f"batch_pay_per_new_holder_gas={ours['pay_per_new_holder']} "
+          f"batch_pay_vs_transfer={ours['pay_per_holder'] / ours['cash_transfer']:.3f}")
     return 0
 
 

@@ -5,7 +5,9 @@
   a batch starts at a ``token.mint`` and takes the following claimed mints of the same
   security, up to ``CHAIN_BATCH_MAX_MINTS``. It stops at anything whose order relative to
   the mints matters: a registry action (it may register or revoke a recipient) or another
-  kind of action on the same token (a settlement too, with it as its security or cash leg).
+  kind of action on the same token (a settlement too, with it as its security or cash leg;
+  a paying agent's ``payment.batch`` or ``redemption.burn``, which is never merged: it goes
+  alone, after the mints before it).
   Actions of other tokens do not stop it (they commute).
   A mint that was already in a batch that reverted is never batched again (see below).
   A group of one is an ordinary single action.

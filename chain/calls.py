@@ -21,6 +21,13 @@ register's settlement id) is the contract's replay guard (``AuthorizationUsed``)
 delivery names both tokens by address, read from their ``SecurityToken:<id>`` rows. They
 are never batched (chain/batches.py batches mints only).
 
+The paying agent's kinds (servicing): ``payment.batch`` is ``batchPay(ref, from, to[],
+amounts[])`` on the cash token (the issuer's paying wallet to many holders, one transaction),
+``redemption.burn`` is ``batchBurn(ref, from[], amounts[])`` on the security token; the ref is
+``keccak(idempotency_key)`` (``payment:<action id>:<batch number>``), so a batch is paid once
+whatever the relay replays. Like settlements, their outcome goes to the register of record
+(servicing's ``batch_decided``, chain/outcomes.py) and they are never merged into a batch.
+
 Addresses come from :class:`DeployedContract` rows: a call whose contract is not deployed
 yet raises :class:`TargetNotDeployed` (the relay makes the action wait, it does not fail).
 A payload the call cannot be built from raises :class:`BadPayload` (permanent).
@@ -40,6 +47,8 @@ from core.outbox_payloads import (
     OutboxKind,
     OutboxPayload,
     OutboxPayloadError,
+    PaymentBatchPayload,
+    RedemptionBurn,
     RegisterWallet,
     RevokeWallet,
     SettlementDvp,
@@ -127,6 +136,7 @@ def actions_touching(security_ids: Iterable[int]) -> Q:
     payload."""
     ids = sorted(set(security_ids))
     return (Q(kind__startswith="token.", payload__security_id__in=ids)
+            | Q(kind__in=sorted(SERVICING_KINDS), payload__security_id__in=ids)
             | Q(kind__startswith="settlement.", payload__security_id__in=ids)
             | Q(kind__startswith="settlement.", payload__cash_id__in=ids))
 
@@ -277,6 +287,14 @@ def _settle_primary(p: SettlementPrimary) -> list[Step]:
     return [Step(SETTLEMENT, "settlePrimary", "settlement", (_delivery(p), _signature(p.buyer_signature)))]
 
 
+def _batch_pay(p: PaymentBatchPayload) -> list[Step]:
+    return _token("batchPay", p.from_wallet, list(p.wallets), list(p.amounts))
+
+
+def _redemption_burn(p: RedemptionBurn) -> list[Step]:
+    return _token("batchBurn", list(p.wallets), list(p.amounts))
+
+
 #: Each kind's plan (a test checks that every OutboxKind has one).
 _PLANS: dict[OutboxKind, Callable[[Any], list[Step]]] = {
     OutboxKind.REGISTER_WALLET: _register_wallet,
@@ -297,12 +315,24 @@ _PLANS: dict[OutboxKind, Callable[[Any], list[Step]]] = {
     OutboxKind.TOKEN_SET_RULES: _set_rules,
     OutboxKind.SETTLEMENT_DVP: _settle,
     OutboxKind.SETTLEMENT_PRIMARY: _settle_primary,
+    OutboxKind.PAYMENT_BATCH: _batch_pay,
+    OutboxKind.REDEMPTION_BURN: _redemption_burn,
 }
 
 #: The kinds whose outcome the register waits for (ledger.services.settlement_outcome), and
 #: the Settlement contract functions their transactions call.
 SETTLEMENT_KINDS = frozenset({OutboxKind.SETTLEMENT_DVP, OutboxKind.SETTLEMENT_PRIMARY})
 SETTLEMENT_FUNCTIONS = frozenset({"settle", "settlePrimary"})
+
+#: The paying agent's kinds: their outcome goes to servicing (``batch_decided``), and the
+#: token functions their transactions call.
+SERVICING_KINDS = frozenset({OutboxKind.PAYMENT_BATCH, OutboxKind.REDEMPTION_BURN})
+SERVICING_FUNCTIONS = frozenset({"batchPay", "batchBurn"})
+
+#: Kinds whose outcome another app decides on (each decided in a transaction of its own),
+#: and their functions.
+DECIDED_KINDS = SETTLEMENT_KINDS | SERVICING_KINDS
+DECIDED_FUNCTIONS = SETTLEMENT_FUNCTIONS | SERVICING_FUNCTIONS
 
 
 #: The kinds whose actions can take more than one step; every other kind is one call.

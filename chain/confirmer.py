@@ -8,7 +8,8 @@ trip, grouped by nonce (an original and its fee bumps):
   ``CHAIN_CONFIRMATIONS`` it is MINED; then status 1 -> CONFIRMED (the entry moves to its next
   step or CONFIRMED; a ``token.deploy`` records ``SecurityToken:<id>``), status 0 -> FAILED
   with the decoded custom error (the entry FAILED, ``last_error = "[Code] message"``); a
-  settlement's outcome goes to the register in that same transaction (chain/outcomes.py). A
+  settlement's outcome goes to the register, a payment batch's to the paying agent, in that
+  same transaction (chain/outcomes.py). A
   ``batchMint`` confirms all its entries with its hash, or, reverted, sends them all back to
   PENDING to go one by one (chain/batches.py).
 * none has a receipt though the nonce is below the signer's mined count as of the block
@@ -47,9 +48,9 @@ from core.outbox_payloads import OutboxKind
 
 from .backend import get_backend
 from .batches import batch_call_for
-from .calls import MULTI_STEP_KINDS, SETTLEMENT_FUNCTIONS, BadPayload, TargetNotDeployed, payload_of, step_count
+from .calls import DECIDED_FUNCTIONS, MULTI_STEP_KINDS, BadPayload, TargetNotDeployed, payload_of, step_count
 from .models import ChainTransaction, DeployedContract, token_contract_name
-from .outcomes import settlement_decided
+from .outcomes import entry_decided
 from .port import ChainBackend, ChainUnavailable, Receipt
 from .retries import error_text
 from .sending import Prepared, broadcast, call_for, member_ids, members_of, prepare_replacement
@@ -120,12 +121,13 @@ def confirm_sweep(*, backend: ChainBackend | None = None, batch_size: int | None
         if outcome:
             setattr(result, outcome, getattr(result, outcome) + 1)
     chunk = max(int(getattr(settings, "CHAIN_SETTLE_CHUNK", 100)), 1)
-    # A settlement's outcome is the register's too (chain/outcomes.py): each is decided in a
-    # transaction of its own, whose first locks are the register's rows (then the audit chain's
-    # lock, as in every register service), never after another decision's audit event.
-    plain = [d for d in decided if d[0].function not in SETTLEMENT_FUNCTIONS]
+    # A settlement's (a payment batch's) outcome is the register's (the paying agent's) too
+    # (chain/outcomes.py): each is decided in a transaction of its own, whose first locks are the
+    # register's rows (then the audit chain's lock, as in every register service), never after
+    # another decision's audit event.
+    plain = [d for d in decided if d[0].function not in DECIDED_FUNCTIONS]
     units = [plain[start:start + chunk] for start in range(0, len(plain), chunk)]
-    units += [[d] for d in decided if d[0].function in SETTLEMENT_FUNCTIONS]
+    units += [[d] for d in decided if d[0].function in DECIDED_FUNCTIONS]
     for unit in units:   # the mined ones: few transactions, not one each
         for outcome in settle_many(unit, head=head):
             if outcome:
@@ -202,10 +204,11 @@ def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[Ch
     tx = rows[winner.pk]
     if tx.status not in ChainTransaction.LIVE:
         return None
-    if enough and len(members) == 1:   # a settlement: the register first (see confirm_sweep)
+    if enough and len(members) == 1:   # a settlement, a payment: the register first (see confirm_sweep)
         reverted = receipt.status != 1
-        settlement_decided(entry=entry, settled=not reverted, code=_error_code(receipt.error) if reverted else "",
-                           message=(receipt.error or "reverted") if reverted else "")
+        entry_decided(entry=entry, confirmed=not reverted, tx_hash=tx.tx_hash,
+                      code=_error_code(receipt.error) if reverted else "",
+                      message=(receipt.error or "reverted") if reverted else "")
     for other in (rows[t.pk] for t in group):
         if other.pk != tx.pk and other.status in ChainTransaction.LIVE:
             ChainTransaction.objects.filter(pk=other.pk).move(Status.REPLACED, updated_at=now)

@@ -38,7 +38,7 @@ from .port import ChainEvent
 
 log = logging.getLogger(__name__)
 ZERO = "0x" + "0" * 40
-AGENT_EVENTS = {"ForcedTransfer", "WalletRecovered", "Minted", "Burned", "BatchMinted", "BatchBurned"}
+AGENT_EVENTS = {"ForcedTransfer", "WalletRecovered", "Minted", "Burned", "BatchMinted", "BatchBurned", "BatchPaid"}
 TOKEN_PREFIX = "SecurityToken:"
 
 

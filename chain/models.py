@@ -214,6 +214,9 @@ class Break(models.Model):
         TOTAL_SUPPLY = "total_supply", "total supply"
         REGISTRY = "registry", "registry"
         INVARIANT = "invariant", "invariant"
+        #: A corporate action blocked at its record close: the chain at the record block
+        #: disagrees with the register's snapshot (servicing's blocked_reason says how).
+        RECORD_MISMATCH = "record_mismatch", "record mismatch"
 
     class Status(models.TextChoices):
         OPEN = "open", "open"

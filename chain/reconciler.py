@@ -18,7 +18,16 @@ One run (:func:`reconcile_run`; beat task ``chain.reconcile`` every
    ``registry.*`` action is in flight);
 4. one short transaction per security writes the differences: a difference already open
    (same security, wallet, kind and both values) is only marked seen again; a new one is a
-   new OPEN break with an audit event. Finally the :class:`Reconciliation` row.
+   new OPEN break with an audit event;
+5. every corporate action the paying agent blocked at its record close (servicing: status
+   blocked with a ``blocked_reason``, the chain at the record block disagreeing with the
+   register's snapshot) is one OPEN ``record_mismatch`` break (:func:`record_mismatches`).
+   Finally the :class:`Reconciliation` row.
+
+A payment batch in flight (``payment.batch`` on the cash token, ``redemption.burn`` on the
+security) counts as an action on its token, like a settlement: the paying account's cash held
+for it (Position.held) is still its balance on chain until the batch confirms, and the
+confirmation moves both in one transaction (chain/outcomes.py).
 """
 
 from __future__ import annotations
@@ -139,6 +148,26 @@ def record_differences(*, security, differences: list[Difference], now) -> tuple
     return len(differences), new
 
 
+def record_mismatches(*, now=None) -> tuple[int, int]:
+    """One open ``record_mismatch`` break per corporate action blocked at its record close
+    (seen again while it stays blocked). Returns (found, new)."""
+    from servicing.models import CorporateAction
+
+    now = now or timezone.now()
+    found = new = 0
+    blocked = (CorporateAction.objects.filter(status=CorporateAction.Status.BLOCKED).exclude(blocked_reason="")
+               .select_related("security").order_by("id"))
+    for action in blocked:
+        diff = Difference(Break.Kind.RECORD_MISMATCH, "",
+                          f"corporate action {action.pk}: {action.kind} paying {action.payment_date}",
+                          f"blocked at record block {action.record_block}"
+                          if action.record_block is not None else "blocked at the record",
+                          detail=action.blocked_reason)
+        f, n = record_differences(security=action.security, differences=[diff], now=now)
+        found, new = found + f, new + n
+    return found, new
+
+
 def reconcile_run(*, backend=None, actor=None, index_first: bool = True) -> Reconciliation:
     from issuance.models import Security
 
@@ -170,6 +199,8 @@ def reconcile_run(*, backend=None, actor=None, index_first: bool = True) -> Reco
     except ChainError as exc:
         error = exc.message
         log.warning("reconciliation stopped: %s", exc.message)
+    f, n = record_mismatches()   # the register's own record: no chain read
+    found, new = found + f, new + n
     with transaction.atomic(durable=True):
         run = Reconciliation.objects.create(started_at=started, finished_at=timezone.now(), securities_checked=checked,
                                             breaks_found=found, breaks_new=new, skipped_in_flight=skipped,

@@ -8,8 +8,9 @@ it does nothing when the entry is no longer PENDING (another worker moved it on)
 (``WalletNotRegistered``), ``BadPayload``, ``waiting``, ``unavailable`` or ``dead_letter``
 (see :func:`error_code`). A dead letter is an action the relay gave up on after
 ``CHAIN_MAX_ATTEMPTS`` temporary failures; an operator retries it (chain.services.outbox_retry).
-A settlement that fails for good tells the register in the same transaction (chain/outcomes.py);
-a dead-lettered one does not (the chain may still settle it).
+A settlement (or a payment batch) that fails for good tells the register (the paying agent) in
+the same transaction (chain/outcomes.py); a dead-lettered one does not (the chain may still
+settle it).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from core.audit import audit_record
 from core.lifecycle import transition
 from core.models import OutboxEntry
 
-from .outcomes import settlement_decided
+from .outcomes import entry_decided
 
 DEAD_LETTER = "dead_letter"
 _CODE = re.compile(r"^\[([\w.:-]+)\] ")
@@ -91,7 +92,7 @@ def entry_fail(entry_id: int, *, code: str, message: str) -> None:
         entry = _locked_pending(entry_id)
         if entry is None:
             return
-        settlement_decided(entry=entry, settled=False, code=code, message=message)   # its row locks first
+        entry_decided(entry=entry, confirmed=False, code=code, message=message)   # its rows lock first
         OutboxEntry.objects.filter(pk=entry_id).update(last_error=error_text(code, message),
                                                        updated_at=timezone.now())
         transition(entry, to=OutboxEntry.Status.FAILED, actor=None, reason=code)

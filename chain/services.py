@@ -13,7 +13,7 @@ from core.errors import ApplicationError, ConflictError
 from core.lifecycle import transition
 from core.models import OutboxEntry
 
-from .calls import SETTLEMENT_KINDS
+from .calls import SERVICING_KINDS, SETTLEMENT_KINDS
 from .models import Break, ChainTransaction, DeployedContract, Reconciliation
 from .port import ChainBackend
 from .retries import DEAD_LETTER, error_code
@@ -65,8 +65,9 @@ def _shared_deploy(*, backend: ChainBackend, chain_id: int, name: str, deploy, a
 def outbox_retry(*, entry: OutboxEntry, actor) -> OutboxEntry:
     """An operator sends a failed action (dead letter or refused call) again: it goes back to
     PENDING with its attempts reset, and the relay resumes at its first unconfirmed step. A
-    settlement is retried only from the dead letter: one the chain refused was failed in the
-    register too (its holds released, chain/outcomes.py), so it must never be sent again."""
+    settlement (a payment batch) is retried only from the dead letter: one the chain refused
+    was failed in the register (by the paying agent) too (its holds released, chain/outcomes.py),
+    so it must never be sent again."""
     policy_ensure(actor, Action.CHAIN_OUTBOX_RETRY)
     entry = OutboxEntry.objects.select_for_update().get(pk=entry.pk)
     if entry.status != OutboxEntry.Status.FAILED:
@@ -74,6 +75,9 @@ def outbox_retry(*, entry: OutboxEntry, actor) -> OutboxEntry:
     if entry.kind in SETTLEMENT_KINDS and error_code(entry.last_error) != DEAD_LETTER:
         raise ConflictError(_("The chain refused this settlement and the register failed it; it cannot be "
                               "sent again."), code="settlement_decided")
+    if entry.kind in SERVICING_KINDS and error_code(entry.last_error) != DEAD_LETTER:
+        raise ConflictError(_("The chain refused this payment batch and the paying agent failed it; the next "
+                              "payment run sends its lines in a new batch."), code="payment_decided")
     live = ChainTransaction.objects.filter(status__in=ChainTransaction.LIVE)
     if live.filter(entry=entry).exists() or live.filter(links__entry=entry).exists():
         raise ConflictError(_("This action still has a transaction in flight."), code="in_flight")

@@ -530,6 +530,34 @@ class Web3Backend:
     def total_supply(self, token: str) -> int:
         return int(self._call("SecurityToken", token, "totalSupply"))
 
+    def balances_at(self, token: str, wallets: list[str], block: int) -> list[int]:
+        """``balanceOf`` of each wallet as of the end of ``block`` (a past block: the node must
+        keep that state, as archive nodes and anvil do), in ONE round trip, in order."""
+        return [int(v) for v in self._calls_at(block, [ContractCall("SecurityToken", "balanceOf", (
+            Web3.to_checksum_address(w),), token) for w in wallets])]
+
+    def supply_at(self, token: str, block: int) -> int:
+        """``totalSupply`` as of the end of ``block``."""
+        return int(self._calls_at(block, [ContractCall("SecurityToken", "totalSupply", (), token)])[0])
+
+    def _calls_at(self, block: int, calls: list[ContractCall]) -> list[int]:
+        """uint256 view calls at ``block`` in one JSON-RPC batch. A read of the record must be
+        whole: any error (or no contract there at that block) raises ChainUnavailable."""
+        tag = hex(block)
+        answers = self.rpc_batch([("eth_call", [{"to": c.address, "data": "0x" + self._encoders[c.artifact].data(
+            c).hex()}, tag]) for c in calls])
+        out = []
+        for result, error in answers:
+            if error is not None:
+                problem = self._error_of(error)
+                raise problem if isinstance(problem, ChainUnavailable) else ChainUnavailable(
+                    f"chain node could not read block {block}: {problem.message}")
+            if not isinstance(result, str) or len(result) != 66:
+                raise ChainUnavailable(f"chain node gave no uint256 at block {block}: {result!r:.80}")
+            (value,) = abi_decode(["uint256"], bytes.fromhex(str(result)[2:]))
+            out.append(int(value))
+        return out
+
     def holders(self, token: str) -> int:
         """Number of investors (not wallets) holding the token."""
         return int(self._call("SecurityToken", token, "holderCount"))

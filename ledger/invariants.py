@@ -8,6 +8,7 @@ from __future__ import annotations
 from django.db.models import CharField, F, Q, Sum, Value
 from django.db.models.functions import Cast, Concat
 
+from core.outbox_payloads import OutboxKind
 from issuance.models import Security
 
 from .models import ControlBook, Position, TokenAction
@@ -49,10 +50,15 @@ def check_invariants(*, security: Security | None = None) -> list[str]:
     for a in actions.filter(origin=TokenAction.Origin.PLATFORM, outbox__isnull=True):
         problems.append(f"action {a.pk} ({a.kind}): no outbox row")
     expected_key = Concat(Value("action:"), Cast(F("id"), CharField()), output_field=CharField())
-    mismatched = actions.filter(origin=TokenAction.Origin.PLATFORM, outbox__isnull=False,
-                                settlement__isnull=True).exclude(outbox__idempotency_key=expected_key)
+    # The lines of a corporate action's payment batch share the batch's one outbox row
+    # (payment.batch: the cash moves; redemption.burn: the redeemed units).
+    batched = (OutboxKind.PAYMENT_BATCH, OutboxKind.REDEMPTION_BURN)
+    mismatched = (actions.filter(origin=TokenAction.Origin.PLATFORM, outbox__isnull=False, settlement__isnull=True)
+                  .exclude(outbox__kind__in=batched).exclude(outbox__idempotency_key=expected_key))
     for a in mismatched:
         problems.append(f"action {a.pk} ({a.kind}): its outbox row is not action:{a.pk}")
+    for a in actions.filter(kind=TokenAction.Kind.PAYMENT).exclude(outbox__kind=OutboxKind.PAYMENT_BATCH):
+        problems.append(f"action {a.pk} ({a.kind}): its outbox row is not a payment batch")
     # The two legs of a settlement share the settlement's one outbox row.
     for a in actions.filter(settlement__isnull=False).exclude(outbox=F("settlement__outbox")):
         problems.append(f"action {a.pk} ({a.kind}): its outbox row is not its settlement's")

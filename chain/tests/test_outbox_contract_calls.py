@@ -4,6 +4,7 @@ and a row that does not meet its kind's contract is a BadPayload (permanent), no
 
 import pytest
 from eth_account import Account
+from eth_utils import keccak
 
 from chain.artifacts import load_artifacts
 from chain.calls import (
@@ -33,7 +34,9 @@ def _target(kind: str, step: int) -> str | None:
         return None
     if kind.startswith("settlement."):
         return ADDRESSES["Settlement"]
-    return ADDRESSES["InvestorRegistry" if kind.startswith("registry.") else "SecurityToken:3"]
+    if kind.startswith("registry."):
+        return ADDRESSES["InvestorRegistry"]
+    return ADDRESSES[f"SecurityToken:{STORED[kind]['security_id']}"]   # a payment batch: the cash token
 
 
 def test_every_kind_has_a_contract_call():
@@ -72,6 +75,22 @@ def test_a_settlement_calls_the_settlement_contract_with_the_signed_delivery_and
                             ADDRESSES["SecurityToken:4"], 150000, 12, row["deadline"])
     assert call.args[1:] == tuple(bytes.fromhex(s[2:]) for s in signatures)
     assert security_of(kind, row) == 3 and securities_of(kind, row) == {3, 4}
+
+
+@pytest.mark.parametrize(("kind", "function", "args"), [
+    ("payment.batch", "batchPay", (STORED["payment.batch"]["from_wallet"], STORED["payment.batch"]["wallets"],
+                                   [16000])),
+    ("redemption.burn", "batchBurn", (STORED["redemption.burn"]["wallets"], [5, 7])),
+])
+def test_a_paying_agent_batch_is_one_token_call_under_the_ref_of_its_key(kind, function, args):
+    row = STORED[kind]
+
+    call = build_call(payload=parse(kind, row), idempotency_key="payment:1:1", step=0, chain_id=31337,
+                      signer=SIGNER, addresses=ADDRESSES.__getitem__)
+
+    assert (call.function, call.address) == (function, ADDRESSES[f"SecurityToken:{row['security_id']}"])
+    assert call.args == (keccak(text="payment:1:1"), *args)
+    assert securities_of(kind, row) == {row["security_id"]}
 
 
 def test_a_settlement_waits_for_a_token_not_deployed_yet():

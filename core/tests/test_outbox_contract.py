@@ -23,6 +23,7 @@ from core.outbox_payloads import (
     TokenMint,
     TokenRules,
     _Countries,
+    _List,
     _Nested,
     _Scalar,
     _Uint,
@@ -61,6 +62,8 @@ STORED = {
     "token.set_rules": {"security_id": 3, "rules": RULES},
     "settlement.dvp": {**DELIVERY, "seller_signature": SIG_A},
     "settlement.primary": DELIVERY,
+    "payment.batch": {"security_id": 4, "batch_id": 9, "from_wallet": B, "wallets": [A], "amounts": ["16000"]},
+    "redemption.burn": {"security_id": 3, "batch_id": 10, "wallets": [A, B], "amounts": ["5", "7"]},
 }
 
 
@@ -95,6 +98,8 @@ def _strategy(codec) -> st.SearchStrategy:
         return st.lists(st.integers(1, 999), max_size=5).map(tuple)
     if isinstance(codec, _Nested):
         return _payloads(codec.type)
+    if isinstance(codec, _List):
+        return st.lists(_strategy(codec.item), min_size=1, max_size=4).map(tuple)
     if isinstance(codec, _Scalar) and codec.type is bool:
         return st.booleans()
     if isinstance(codec, _Scalar) and codec.eip55:

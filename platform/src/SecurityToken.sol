@@ -83,6 +83,7 @@ contract SecurityToken is PackedERC20, Documents, AccessControl, ISettlementToke
     event BatchMinted(bytes32 indexed ref, uint256 count, uint256 total);
     event Burned(bytes32 indexed ref, address indexed from, uint256 amount);
     event BatchBurned(bytes32 indexed ref, uint256 count, uint256 total);
+    event BatchPaid(bytes32 indexed ref, address indexed from, uint256 count, uint256 total);
     event ForcedTransfer(bytes32 indexed ref, address indexed from, address indexed to, uint256 amount);
     event WalletRecovered(bytes32 indexed ref, address indexed lost, address indexed replacement, uint256 amount);
     event WalletFreezeChanged(bytes32 indexed ref, address indexed wallet, bool frozen);
@@ -394,6 +395,58 @@ contract SecurityToken is PackedERC20, Documents, AccessControl, ISettlementToke
         _finish(r, before);
         _totalSupply -= total;
         emit BatchBurned(ref, from.length, total);
+    }
+
+    // ================================================================ agent: paying agent
+
+    /// @notice The paying agent pays holders of record from the issuer's paying wallet `from`
+    /// (a coupon, a redemption's principal, a dividend): `amounts[i]` to `to[i]`, in one
+    /// transaction, under one reference. It is not a trade, so the investor transfer rules
+    /// (lock-up, country, accreditation, maximum balance, maximum holders) do not apply; the
+    /// token must not be paused, every recipient must be a registered wallet
+    /// ({WalletNotRegistered}), and `from` must hold the total in free (unfrozen) balance and
+    /// not be a frozen wallet. A recipient whose KYC has expired or whose wallet is frozen is
+    /// still paid: the entitlement is owed to the holder of record, and a frozen wallet cannot
+    /// move the cash out until it is unfrozen.
+    /// @dev `from` is debited once for the total; each recipient costs one wallet word (and
+    /// its investor balance only for multi-wallet investors); the holder count is written once.
+    function batchPay(bytes32 ref, address from, address[] calldata to, uint256[] calldata amounts)
+        external
+        onlyRole(AGENT_ROLE)
+    {
+        _useRef(ref);
+        if (to.length != amounts.length) revert LengthMismatch();
+        Rules memory r = _rules;
+        if (r.paused) revert TokenPaused();
+        uint256[] memory recs = registry.recordsOfMany(to);
+        uint256 total = 0;
+        for (uint256 i; i < amounts.length; ++i) {
+            total += amounts[i];
+        }
+        uint32 before = r.holderCount;
+        uint256 fw = _wallets[from];
+        if (_isFrozenWord(fw)) revert WalletFrozen(from);
+        uint256 free = _freeOfWord(fw);
+        if (total > free) revert InsufficientFreeBalance(from, free, total);
+        if (total != 0) {
+            uint256 fr = registry.recordOf(from);
+            (uint256 inv, bool tracked) = _investorBalance(fr, fw);
+            unchecked {
+                _wallets[from] = fw - total; // total <= free balance <= balance
+                inv -= total;
+            }
+            if (tracked) _investorBalances[fr.investorId()] = inv | INVESTOR_INIT;
+            if (inv == 0) --r.holderCount;
+        }
+        for (uint256 i; i < to.length; ++i) {
+            address wallet = to[i];
+            uint256 rec = recs[i];
+            if (!rec.isActive()) revert WalletNotRegistered(wallet);
+            _creditWord(r, wallet, _wallets[wallet], rec, amounts[i]);
+            emit Transfer(from, wallet, amounts[i]);
+        }
+        _finish(r, before);
+        emit BatchPaid(ref, from, to.length, total);
     }
 
     // ================================================================ agent: enforcement
