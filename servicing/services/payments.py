@@ -37,7 +37,7 @@ from accounts.policy import Action, policy_ensure
 from core import csvsafe
 from core.audit import audit_record
 from core.clock import business_today
-from core.db import in_transaction, update_rows
+from core.db import in_transaction, insert_rows, update_rows
 from core.errors import ApplicationError, ConflictError
 from core.lifecycle import transition_many
 from core.money import to_base_units
@@ -208,13 +208,14 @@ def payment_run(*, action: CorporateAction, actor: User | None = None) -> list[P
         return []
     _pay_without_cash(action_id=action.pk, account=account, actor=actor)
     batches: list[PaymentBatch] = []
-    if _due_units(action, account) > 0:
+    needed = _due_units(action, account)
+    if needed > 0:
         if _waiting_after_failure(action):
             if actor is not None:
                 raise ConflictError(_("The last payment batch failed; the next try is due in a few minutes."),
                                     code="retry_later")
             return []
-        needed, free = _due_units(action, account), _free_cash(account)
+        free = _free_cash(account)
         if needed > free:
             notices.funds_short(action=action, needed=needed, available=free, cash=account.cash)
             if actor is not None:
@@ -246,17 +247,22 @@ def _pay_without_cash(*, action_id: int, account: PayingAccount, actor: User | N
 @transaction.atomic(durable=True)
 def _batch_submit(*, action_id: int, account: PayingAccount, actor: User | None) -> PaymentBatch | None:
     """The next batch of due lines (id order) in one transaction; None when no line is due,
-    the action may no longer be paid, or the paying account lacks the batch's free cash."""
+    the action may no longer be paid, the cash token is paused, or the paying account lacks the
+    batch's free cash. A line whose wallet is no longer an active registered wallet (revoked
+    since the record) stays due and out of the batches: the chain would refuse the whole batch
+    for it; the payment page shows it due until the investor's wallet is sorted out."""
     action = CorporateAction.objects.select_for_update().select_related("security").get(pk=action_id)
     if payment_refusal(action) is not None:
         return None
-    lines = list(action.lines.filter(status=L.DUE, net__gt=0).exclude(wallet=account.wallet)
+    registered = Wallet.objects.filter(status=Wallet.Status.ACTIVE).values("address")
+    lines = list(action.lines.filter(status=L.DUE, net__gt=0, wallet__in=registered).exclude(wallet=account.wallet)
                  .order_by("id")[:batch_size()])
     if not lines:
         return None
     amounts = [units_of(line, account.cash) for line in lines]
     total = sum(amounts)
-    book_lock(account.cash, share=True)
+    if book_lock(account.cash, share=True).paused:
+        return None     # the chain would refuse every payment of a paused cash token
     paying = positions_lock(account.cash, [(account.wallet, None)]).get(account.wallet)
     if paying is None or paying.free < total:
         return None
@@ -322,7 +328,7 @@ def batch_decided(*, batch_id: int, confirmed: bool, tx_hash: str = "", reason: 
         for position in positions.values():
             position.updated_at = now
         update_rows(list(positions.values()), ["balance", "held", "updated_at"])
-        TokenAction.objects.bulk_create([
+        insert_rows([
             TokenAction(kind=TokenAction.Kind.PAYMENT, security=cash, from_investor_id=paying.investor_id,
                         from_wallet=payload.from_wallet, to_investor=line.investor, to_wallet=line.wallet,
                         amount=amounts[line.wallet], outbox=batch.outbox, origin=TokenAction.Origin.PLATFORM,

@@ -31,6 +31,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.audit import audit_record
 from core.clock import business_today
+from core.db import insert_rows
 from core.lifecycle import transition_many
 from core.outbox import outbox_put
 from core.outbox_payloads import RedemptionBurn, payload_from_json
@@ -170,7 +171,7 @@ def burn_decided(*, action: CorporateAction, batch: PaymentBatch, confirmed: boo
     book.redeemed = int(book.redeemed) + total
     book.outstanding = int(book.outstanding) - total
     register_save(book, positions.values())
-    TokenAction.objects.bulk_create([
+    insert_rows([
         TokenAction(kind=TokenAction.Kind.REDEEM, security=security, from_investor_id=line.investor_id,
                     from_wallet=line.wallet, amount=amounts[line.wallet], outbox=batch.outbox,
                     origin=TokenAction.Origin.PLATFORM, idempotency_key=f"burn:{batch.pk}:{line.pk}",

@@ -13,8 +13,9 @@ from django.db import transaction
 from core.audit import AuditEvent
 from core.clock import business_date_shift, business_today
 from core.errors import ApplicationError, ConflictError
+from investors.models import Wallet
 from ledger.invariants import check_invariants
-from ledger.models import TokenAction
+from ledger.models import ControlBook, TokenAction
 from servicing.models import CorporateAction, EntitlementLine, PaymentBatch
 from servicing.services.payments import batch_decided, payment_run
 
@@ -208,3 +209,19 @@ def test_no_cash_token_means_no_payment(bond_held, compliance_officer, issuer_ad
         payment_run(action=action, actor=issuer_admin)
     assert error.value.code == "cash_token_unavailable"
     assert Decimal(action.net_total) == Decimal("60000")
+
+
+def test_a_line_whose_wallet_was_removed_stays_due_out_of_the_batches(paying, holders, cash_agent):
+    action, cash, treasury = paying
+    Wallet.objects.filter(pk=holders.us_wallet.pk).update(status=Wallet.Status.REMOVED)
+    [batch] = payment_run(action=action)
+    assert payload_of(batch)["wallets"] == [holders.jp_wallet.address, holders.corp_wallet.address]
+    assert action.lines.get(wallet=holders.us_wallet.address).status == L.DUE
+    assert balance(cash, treasury) == (100000, 30000)
+
+
+def test_a_paused_cash_token_gets_no_batch(paying, cash_agent):
+    action, cash, treasury = paying
+    ControlBook.objects.filter(security=cash).update(paused=True)
+    assert payment_run(action=action) == []
+    assert balance(cash, treasury) == (100000, 0)
