@@ -53,6 +53,8 @@ DEFAULTS = {"JPY": ("japan", "preceding"), "USD": ("united_states", "following")
 DAY_COUNTS = ("ACT/365F", "ACT/360", "30/360", "30E/360", "ACT/ACT ICMA")
 ROUNDINGS = ("half_up", "down")
 MAX_RECORD_DAYS = 30
+#: QuantLib's dates run from 1901 to 2199; notional periods and holidays need room at both ends.
+FIRST_YEAR, LAST_YEAR = 1902, 2190
 
 _QL_DAY_COUNTERS = {"ACT/365F": ql.Actual365Fixed(), "ACT/360": ql.Actual360(),
                     "30/360": ql.Thirty360(ql.Thirty360.BondBasis),
@@ -142,6 +144,12 @@ class BondTerms:
                 "max": MAX_RECORD_DAYS}, "invalid_record_days", "record_days")
         if self.redemption_price <= 0:
             raise bad(_("The redemption price must be positive."), "invalid_redemption_price", "redemption_price")
+        for field, value in (("issue_date", self.issue_date), ("maturity_date", self.maturity_date),
+                             ("first_coupon_date", self.first_coupon_date),
+                             ("last_coupon_date", self.last_coupon_date)):
+            if value is not None and not FIRST_YEAR <= value.year <= LAST_YEAR:
+                raise bad(_("Dates must be in the years %(first)d to %(last)d.") % {
+                    "first": FIRST_YEAR, "last": LAST_YEAR}, "date_out_of_range", field)
         if self.maturity_date <= self.issue_date:
             raise bad(_("The maturity date must be after the issue date."), "maturity_not_after_issue", "maturity_date")
         first, last = self.first_coupon_date, self.last_coupon_date

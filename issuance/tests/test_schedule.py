@@ -381,6 +381,8 @@ def test_missing_terms_are_named():
     ({"record_days": 31}, "invalid_record_days", "record_days"),
     ({"redemption_price": Decimal(0)}, "invalid_redemption_price", "redemption_price"),
     ({"currency": "EUR"}, "unknown_currency", "currency"),
+    ({"maturity_date": date(9999, 1, 1)}, "date_out_of_range", "maturity_date"),
+    ({"issue_date": date(1900, 1, 1)}, "date_out_of_range", "issue_date"),
 ])
 def test_bad_terms_are_refused_with_a_code(overrides, code, field):
     with pytest.raises(ScheduleError) as error:

@@ -81,6 +81,7 @@ def test_blank_calendar_and_convention_take_the_currency_defaults(issuer, issuer
     ({"record_days": 31}, "invalid_record_days", "record_days"),
     ({"record_days": "2"}, "invalid_record_days", "record_days"),
     ({"record_days": True}, "invalid_record_days", "record_days"),
+    ({"maturity_date": dt.date(9999, 12, 31)}, "date_out_of_range", "maturity_date"),
 ])
 def test_bad_schedule_terms_are_refused_and_nothing_is_saved(issuer, issuer_admin, terms, code, field):
     with pytest.raises(ApplicationError) as error:
