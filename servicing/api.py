@@ -23,11 +23,13 @@ from . import services
 from .models import CorporateAction, EntitlementLine
 
 TAG = "servicing"
+#: What an issuer declares (coupons and the redemption come from a bond's schedule).
+DECLARABLE_KINDS = [("dividend", "dividend"), ("distribution", "distribution"), ("call", "call")]
 
 
 
 
-class ActionOutput(serializers.ModelSerializer):
+class CorporateActionOutput(serializers.ModelSerializer):
     security = serializers.IntegerField(source="security_id")
     per_unit_amount = serializers.CharField(help_text="cash per whole unit, in the currency")
     principal_per_unit = serializers.CharField()
@@ -53,7 +55,7 @@ class ActionOutput(serializers.ModelSerializer):
         return action.lines.filter(status=EntitlementLine.Status.PAID).count()
 
 
-class LineOutput(serializers.ModelSerializer):
+class EntitlementLineOutput(serializers.ModelSerializer):
     investor = serializers.IntegerField(source="investor_id")
     units = serializers.CharField(help_text="base units held at the record date")
     redeem_units = serializers.CharField(help_text="base units redeemed")
@@ -69,22 +71,21 @@ class LineOutput(serializers.ModelSerializer):
                   "tax_rate", "tax_category", "residence", "status", "paid_reference", "paid_at"]
 
 
-class LinesPage(serializers.Serializer):
+class EntitlementLinesPage(serializers.Serializer):
     count = serializers.IntegerField()
     page = serializers.IntegerField()
     pages = serializers.IntegerField()
-    results = LineOutput(many=True)
+    results = EntitlementLineOutput(many=True)
 
 
-class LinesQuery(serializers.Serializer):
+class EntitlementLinesQuery(serializers.Serializer):
     page = StrictIntegerField(required=False, min_value=1, max_value=10**9)
     page_size = StrictIntegerField(required=False, min_value=1, max_value=reads.MAX_LINES_PER_PAGE)
     status = serializers.ChoiceField(required=False, choices=EntitlementLine.Status.choices)
 
 
-class DeclareInput(StrictInput):
-    kind = serializers.ChoiceField(choices=[CorporateAction.Kind.DIVIDEND, CorporateAction.Kind.DISTRIBUTION,
-                                            CorporateAction.Kind.CALL],
+class CorporateActionDeclareInput(StrictInput):
+    kind = serializers.ChoiceField(choices=DECLARABLE_KINDS,
                                    help_text="dividend (equity), distribution (fund), call (bond)")
     record_date = DateField()
     payment_date = DateField()
@@ -96,11 +97,11 @@ class DeclareInput(StrictInput):
     method = serializers.ChoiceField(choices=CorporateAction.Method.choices, required=False)
 
 
-class CancelInput(StrictInput):
+class CorporateActionCancelInput(StrictInput):
     reason = ReasonField(max_length=2000)
 
 
-class MarkPaidInput(StrictInput):
+class LinesMarkPaidInput(StrictInput):
     reference = StrictCharField(max_length=100, help_text="the bank transfer's reference")
     lines = serializers.ListField(child=StrictIntegerField(min_value=1), required=False, max_length=10_000,
                                  help_text="line ids; absent: every line still due")
@@ -113,45 +114,45 @@ def _valid(serializer_class, data) -> dict:
 
 
 class SecurityActionsApi(ApiView):
-    @extend_schema(tags=[TAG], operation_id="servicing_actions_list", responses=ActionOutput(many=True))
+    @extend_schema(tags=[TAG], operation_id="servicing_actions_list", responses=CorporateActionOutput(many=True))
     def get(self, request, pk: int):
         security = reads.security_get_for(user=request.user, pk=pk)
-        return Response(ActionOutput(reads.actions_of(security=security)[:500], many=True).data)
+        return Response(CorporateActionOutput(reads.actions_of(security=security)[:500], many=True).data)
 
-    @extend_schema(tags=[TAG], operation_id="servicing_actions_declare", request=DeclareInput,
-                   responses={201: ActionOutput})
+    @extend_schema(tags=[TAG], operation_id="servicing_actions_declare", request=CorporateActionDeclareInput,
+                   responses={201: CorporateActionOutput})
     def post(self, request, pk: int):
         security = reads.security_get_for(user=request.user, pk=pk)
-        data = dict(_valid(DeclareInput, request.data))
+        data = dict(_valid(CorporateActionDeclareInput, request.data))
         action = services.action_declare(security=security, actor=request.user, **data)
         action.refresh_from_db()
-        return Response(ActionOutput(action).data, status=201)
+        return Response(CorporateActionOutput(action).data, status=201)
 
 
 class ActionDetailApi(ApiView):
-    @extend_schema(tags=[TAG], operation_id="servicing_action_retrieve", responses=ActionOutput)
+    @extend_schema(tags=[TAG], operation_id="servicing_action_retrieve", responses=CorporateActionOutput)
     def get(self, request, pk: int):
-        return Response(ActionOutput(reads.action_get_for(user=request.user, pk=pk)).data)
+        return Response(CorporateActionOutput(reads.action_get_for(user=request.user, pk=pk)).data)
 
 
 class ActionLinesApi(ApiView):
-    @extend_schema(tags=[TAG], operation_id="servicing_action_lines", parameters=[LinesQuery],
-                   responses=LinesPage)
+    @extend_schema(tags=[TAG], operation_id="servicing_action_lines", parameters=[EntitlementLinesQuery],
+                   responses=EntitlementLinesPage)
     def get(self, request, pk: int):
         action = reads.action_get_for(user=request.user, pk=pk)
-        query = _valid(LinesQuery, request.query_params.dict())
+        query = _valid(EntitlementLinesQuery, request.query_params.dict())
         page = reads.lines_page(action=action, page=query.get("page"), per_page=query.get("page_size"),
                                 status=query.get("status", ""))
-        return Response(LinesPage({"count": page.paginator.count, "page": page.number,
+        return Response(EntitlementLinesPage({"count": page.paginator.count, "page": page.number,
                                    "pages": page.paginator.num_pages, "results": list(page)}).data)
 
 
 def _action_answer(request, pk: int) -> Response:
-    return Response(ActionOutput(reads.action_get_for(user=request.user, pk=pk)).data)
+    return Response(CorporateActionOutput(reads.action_get_for(user=request.user, pk=pk)).data)
 
 
 class ActionApproveApi(ApiView):
-    @extend_schema(tags=[TAG], operation_id="servicing_action_approve", request=None, responses=ActionOutput,
+    @extend_schema(tags=[TAG], operation_id="servicing_action_approve", request=None, responses=CorporateActionOutput,
                    description="Approve (compliance officer or cash agent; never the action's creator).")
     def post(self, request, pk: int):
         action = reads.action_get_for(user=request.user, pk=pk)
@@ -160,16 +161,17 @@ class ActionApproveApi(ApiView):
 
 
 class ActionCancelApi(ApiView):
-    @extend_schema(tags=[TAG], operation_id="servicing_action_cancel", request=CancelInput, responses=ActionOutput)
+    @extend_schema(tags=[TAG], operation_id="servicing_action_cancel", request=CorporateActionCancelInput,
+                   responses=CorporateActionOutput)
     def post(self, request, pk: int):
-        data = _valid(CancelInput, request.data)
+        data = _valid(CorporateActionCancelInput, request.data)
         action = reads.action_get_for(user=request.user, pk=pk)
         services.action_cancel(action=action, reason=data["reason"], actor=request.user)
         return _action_answer(request, pk)
 
 
 class ActionPayApi(ApiView):
-    @extend_schema(tags=[TAG], operation_id="servicing_action_pay", request=None, responses=ActionOutput,
+    @extend_schema(tags=[TAG], operation_id="servicing_action_pay", request=None, responses=CorporateActionOutput,
                    description="Pay what is due now (the scheduled sweep does it anyway). Nothing is paid "
                                "before the payment date, before the record and the approval, or while the "
                                "paying account is short (the action's funds_short_on says so).")
@@ -180,10 +182,10 @@ class ActionPayApi(ApiView):
 
 
 class ActionMarkPaidApi(ApiView):
-    @extend_schema(tags=[TAG], operation_id="servicing_action_mark_paid", request=MarkPaidInput,
-                   responses=ActionOutput, description="Off-chain actions: lines paid by bank transfer.")
+    @extend_schema(tags=[TAG], operation_id="servicing_action_mark_paid", request=LinesMarkPaidInput,
+                   responses=CorporateActionOutput, description="Off-chain actions: lines paid by bank transfer.")
     def post(self, request, pk: int):
-        data = _valid(MarkPaidInput, request.data)
+        data = _valid(LinesMarkPaidInput, request.data)
         action = reads.action_get_for(user=request.user, pk=pk)
         services.lines_mark_paid(action=action, reference=data["reference"], line_ids=data.get("lines"),
                                     actor=request.user)

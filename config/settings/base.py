@@ -219,7 +219,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.schema.add_links"],
     # One name for a choice set several components share (else drf-spectacular names it by a hash).
-    "ENUM_NAME_OVERRIDES": {"EntitlementLineStatusEnum": "servicing.models.EntitlementLine.Status"},
+    "ENUM_NAME_OVERRIDES": {"EntitlementLineStatusEnum": "servicing.models.EntitlementLine.Status",
+                            "CorporateActionKindEnum": "servicing.models.CorporateAction.Kind",
+                            "DeclarableKindEnum": "servicing.api.DECLARABLE_KINDS"},
 }
 
 CELERY_BROKER_URL = _celery_url(env("CELERY_BROKER_URL", default=REDIS_URL))
