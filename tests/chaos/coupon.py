@@ -189,10 +189,13 @@ def coupon_setup(*, world, backend, node, holders: int, cash, tag: str = "coupon
     the schedule's actions; waits until the workers confirmed all of it."""
     import random
 
+    from django.utils import timezone
+
     from accounts.models import Role
     from accounts.tests.factories import UserFactory
     from core.clock import business_today
     from investors.models import Wallet
+    from issuance.models import Security
     from issuance.treasury import treasury_open
     from servicing.models import CorporateAction
     from servicing.services.actions import actions_from_schedule
@@ -207,6 +210,9 @@ def coupon_setup(*, world, backend, node, holders: int, cash, tag: str = "coupon
     treasury = treasury_open(issuer=issuer, actor=officer)
     treasury_wallet = Wallet.objects.get(profile__user=treasury, status=Wallet.Status.ACTIVE).address
     bond = security_add(world=world, settle_timeout=settle_timeout, **past_coupon_terms(today=business_today()))
+    # As the issuer's deploy does (the paying agent pays on chain only a deployed token).
+    Security.objects.filter(pk=bond.pk).update(deploy_requested_at=timezone.now())
+    bond.refresh_from_db()
     timings["bond"] = time.monotonic() - started
     mark = time.monotonic()
     wallets = holders_add(backend=backend, node=node, count=holders, tag=tag)

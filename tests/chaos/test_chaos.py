@@ -102,7 +102,7 @@ def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_s
     feeder = TradeFeeder(market)
     started = time.monotonic()
     coupon_start(coupon)                             # approved: the sweep records and pays it from now on
-    chaos_stack.driver.extra = ("servicing.sweep",)
+    chaos_stack.driver.extra = ("chain.index_sweep", "servicing.sweep")
     chaos.start()
     feeder.start()
     try:

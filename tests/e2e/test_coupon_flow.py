@@ -25,6 +25,7 @@ from decimal import Decimal
 import pytest
 from celery.contrib.testing.worker import start_worker
 from django.db import transaction
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import Role
@@ -69,17 +70,43 @@ def _wait(what: str, timeout: float = 60.0) -> None:
 
 
 def _sweep_until(what: str, done, timeout: float = 60.0) -> None:
-    """Run the servicing sweep (beat's job) and let the worker mirror it, until `done()`."""
+    """Run the indexer and the servicing sweep (beat's jobs: the record block never passes what
+    the indexer has read) and let the worker mirror what they write, until `done()`."""
+    from chain.indexer import index_sweep
     from servicing.services.sweep import servicing_sweep
 
     deadline = time.monotonic() + timeout
     while True:
+        index_sweep()
         servicing_sweep()
         _wait(what, timeout=max(deadline - time.monotonic(), 1.0))
         if done():
             return
-        assert time.monotonic() < deadline, f"{what}: not done within {timeout}s"
+        assert time.monotonic() < deadline, f"{what}: not done within {timeout}s: {_state()}"
         time.sleep(0.2)
+
+
+def _state() -> list:
+    """Every action's status, approval, dates, batches and lines (for a failure message)."""
+    from servicing.models import CorporateAction
+
+    return [(a.kind, a.sequence, a.status, a.approved_at is not None, a.record_date, a.payment_date,
+             business_today(), a.blocked_reason, list(a.batches.values_list("kind", "status", "failure")),
+             list(a.lines.values_list("status", "net")), a.funds_short_on, _refusal(a))
+            for a in CorporateAction.objects.all()]
+
+
+def _refusal(action) -> str:
+    from core.errors import ApplicationError
+    from ledger.models import Position
+    from servicing.services.payments import paying_account, payment_refusal
+
+    try:
+        account = paying_account(action)
+    except ApplicationError as error:
+        return error.code
+    position = Position.objects.filter(security=account.cash, wallet=account.wallet).first()
+    return f"{payment_refusal(action)!r} treasury {position and (position.balance, position.held)}"
 
 
 def _issue_day(today: dt.date) -> dt.date:
@@ -137,7 +164,8 @@ def test_coupon_paid_net_of_tax_then_redeemed_at_maturity(live_server, browser, 
                                         investor_status=InvestorProfile.InvestorStatus.QUALIFIED, status_basis="test")
     us_wallet = WalletFactory(profile=us_profile)
     approve_profile(us_profile)
-    TaxProfile.objects.create(user=us, treaty_rate=Decimal("10"), basis="Japan-US treaty, Form 3 (test)")
+    TaxProfile.objects.create(user=us, exemption=TaxProfile.Exemption.TREATY, treaty_rate=Decimal("10"),
+                              basis="Japan-US treaty, Form 3 (test)", checked_by=compliance_officer)
     base = live_server.url
 
     with start_worker(app, queues=[QUEUE], pool="threads", concurrency=2, perform_ping_check=False,
@@ -153,6 +181,7 @@ def test_coupon_paid_net_of_tax_then_redeemed_at_maturity(live_server, browser, 
                                    redemption_price=Decimal("100"), calendar=Security.Calendar.NONE)
             with transaction.atomic():
                 outbox_put(deploy_payload(bond), idempotency_key=f"bond:{bond.pk}:deploy")
+                Security.objects.filter(pk=bond.pk).update(deploy_requested_at=timezone.now())
             _wait("the bond's token")
             tokens_issue(security=bond, wallet=Wallet.objects.get(address=VERIFIED_INVESTOR_WALLET),
                          amount=JP_COUPON[0], actor=issuer_admin, reason="bought at issue")
