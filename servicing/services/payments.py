@@ -138,8 +138,9 @@ def _free_cash(account: PayingAccount) -> int:
     return position.free if position is not None else 0
 
 
-def _waiting_after_failure(action: CorporateAction) -> bool:
-    last = action.batches.filter(kind=PaymentBatch.Kind.CASH).order_by("-id").first()
+def waiting_after_failure(action: CorporateAction, kind: str = PaymentBatch.Kind.CASH) -> bool:
+    """Whether the action's last batch of `kind` failed less than retry_after() ago."""
+    last = action.batches.filter(kind=kind).order_by("-id").first()
     return (last is not None and last.status == PaymentBatch.Status.FAILED and last.decided_at is not None
             and last.decided_at > timezone.now() - retry_after())
 
@@ -210,7 +211,7 @@ def payment_run(*, action: CorporateAction, actor: User | None = None) -> list[P
     batches: list[PaymentBatch] = []
     needed = _due_units(action, account)
     if needed > 0:
-        if _waiting_after_failure(action):
+        if waiting_after_failure(action):
             if actor is not None:
                 raise ConflictError(_("The last payment batch failed; the next try is due in a few minutes."),
                                     code="retry_later")

@@ -15,7 +15,7 @@ are burned in batches and the bond matures.
   On confirmation (burn_decided, in the chain's transaction) each line's units leave its
   position (frozen units first unfrozen, as the contract does), the control book counts them
   redeemed, one REDEEM action per line shares the batch's outbox entry; a failed batch leaves
-  the lines for the next run.
+  the lines for the next run (after settings.SERVICING_RETRY_SECONDS).
 - The end (payments.action_finish -> redemption_finished): a maturity or a full call marks the
   security matured (matured_on = the business date); a partial call burns only each holder's
   redeem_units, does not mature the bond, and lifts the pause the paying agent set.
@@ -120,7 +120,7 @@ def _burn_submit(*, action_id: int, actor: User | None) -> PaymentBatch | None:
     action = CorporateAction.objects.select_for_update(of=("self",)).select_related("security").get(pk=action_id)
     if not action.redeems or payments.payment_refusal(action, method=None) is not None:
         return None
-    if payments.lines_open(action):
+    if payments.lines_open(action) or payments.waiting_after_failure(action, PaymentBatch.Kind.BURN):
         return None
     if not full_redemption(action):   # a partial call: holders called for nothing burn nothing
         EntitlementLine.objects.filter(action=action, burned=False, redeem_units=0).update(burned=True)

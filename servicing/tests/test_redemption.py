@@ -123,7 +123,8 @@ def test_a_partial_call_burns_the_called_units_only_and_transfers_resume(deploye
                     amount=1, actor=issuer_admin)                   # the bond trades again
 
 
-def test_a_failed_burn_is_tried_again_with_a_new_batch(deployed, compliance_officer):
+def test_a_failed_burn_is_tried_again_with_a_new_batch(deployed, compliance_officer, settings):
+    settings.SERVICING_RETRY_SECONDS = 3600
     bond = deployed
     action = recorded_action(bond, approver=compliance_officer, kind=K.REDEMPTION)
     decide(payment_run(action=action)[0])
@@ -133,6 +134,9 @@ def test_a_failed_burn_is_tried_again_with_a_new_batch(deployed, compliance_offi
     failed.refresh_from_db()
     assert failed.status == PaymentBatch.Status.FAILED
     assert int(book_of(bond).outstanding) == 60
+    payment_run(action=action)
+    assert PaymentBatch.objects.filter(action=action, kind=PaymentBatch.Kind.BURN).count() == 1   # waits
+    settings.SERVICING_RETRY_SECONDS = 0
     payment_run(action=action)
     retry = PaymentBatch.objects.get(action=action, kind=PaymentBatch.Kind.BURN, status=PaymentBatch.Status.SUBMITTED)
     assert retry.number > failed.number
