@@ -58,6 +58,41 @@ def _this_year() -> int:
     return business_today().year
 
 
+def _days(n: int) -> str:
+    import datetime as dt
+
+    from core.clock import business_today
+
+    return (business_today() + dt.timedelta(days=n)).isoformat()
+
+
+def _corporate_action(w: dict, key: str, **fields):
+    """An action of the world's bond (made once per test, as a page's args need it): `offchain`
+    recorded, approved and due, with the persona investor's line; `scheduled` awaiting approval."""
+    if key not in w:
+        from decimal import Decimal
+
+        from django.utils import timezone
+
+        from core.clock import business_today
+        from servicing.models import CorporateAction, EntitlementLine
+
+        today = business_today()
+        w[key] = CorporateAction.objects.create(
+            security=w["bond"], kind="coupon", sequence=len(key), currency="JPY", declaration_date=today,
+            record_date=today, ex_date=today, payment_date=today, per_unit_amount=Decimal("625"), **fields)
+        if fields.get("status") == "recorded":
+            EntitlementLine.objects.create(action=w[key], investor=w["wallet"].profile.user, wallet=w["wallet"].address,
+                                           units=10, gross=Decimal("6250"), withheld=Decimal("0"), net=Decimal("6250"))
+            w[key].line_count, w[key].approved_at = 1, timezone.now()
+            w[key].save()
+    return w[key]
+
+
+def _offchain_action(w: dict):
+    return _corporate_action(w, "offchain", method="offchain", status="recorded")
+
+
 def _security_data(w: dict) -> dict:
     return {"kind": "bond", "name": "Hostile Bond", "symbol": "HOST1", "currency": "JPY", "face_value": "100000",
             "coupon_rate": "1.5", "coupon_frequency": "semiannual", "day_count": "ACT/365F", "issue_date": "2027-04-01",
@@ -230,6 +265,21 @@ FORMS: dict[tuple[str, str], Case] = {
     ("ledger:subscription-pay", ""): Case("verified_investor", accepted=False, args=lambda w: [w["dvp_sub"].pk],
                                           data=lambda w: {"wallet": w["wallet"].address},
                                           hostile={"wallet": NOT_A_WALLET}),
+    ("servicing:security", "declare"): Case(
+        "issuer_admin", args=lambda w: [w["bond"].pk],
+        data=lambda w: {"kind": "call", "record_date": _days(5), "payment_date": _days(10), "call_price": "100",
+                        "method": "offchain"},
+        hostile={"kind": NOT_A_CHOICE, "record_date": NOT_A_DATE, "ex_date": NOT_A_DATE, "payment_date": NOT_A_DATE,
+                 "per_unit_amount": NOT_A_NUMBER, "total_amount": NOT_A_NUMBER, "call_price": NOT_A_NUMBER,
+                 "call_units": NOT_AN_ID, "method": NOT_A_CHOICE}),
+    ("servicing:action", "mark_paid"): Case(
+        "issuer_admin", args=lambda w: [_offchain_action(w).pk],
+        data=lambda w: {"step": "mark_paid", "reference": "BANK-1", "lines": ""},
+        hostile={"reference": TOO_LONG, "lines": ["abc", "1.5", "-1", "x" * 200_000, "a\x00b", "²"]}),
+    ("servicing:desk", "cancel"): Case(
+        "operator", data=lambda w: {"step": "cancel", "action": str(_corporate_action(w, "scheduled").pk),
+                                    "reason": "Declared twice"},
+        hostile={"action": NOT_AN_ID, "reason": TOO_LONG}),
     ("chain:break-resolve", ""): Case("operator", args=lambda w: [w["break"].pk],
                                       data=lambda w: {"reason": "Indexed late"},
                                       hostile={"reason": NUL_TEXT}),
@@ -281,6 +331,8 @@ READ_ONLY: dict[str, tuple[str, Callable[[dict], list]]] = {
     "compliance:review": ("compliance_officer", lambda w: [w["review"].pk]),
     "investors:profile": ("unverified_investor", lambda w: []),
     "servicing:income": ("verified_investor", lambda w: []),
+    "servicing:action-lines-csv": ("issuer_admin", lambda w: [_offchain_action(w).pk]),
+    "servicing:action-payment-file": ("issuer_admin", lambda w: [_offchain_action(w).pk]),
     "servicing:income-tax": ("verified_investor", lambda w: [_this_year()]),
     "servicing:income-tax-csv": ("verified_investor", lambda w: [_this_year()]),
 }
