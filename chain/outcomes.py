@@ -48,6 +48,7 @@ from core.audit import audit_record
 from core.errors import ApplicationError
 from core.models import OutboxEntry
 from ledger.services import settlement_outcome
+from servicing.services import payments
 
 from .calls import SERVICING_KINDS, SETTLEMENT_KINDS, BadPayload, payload_of
 
@@ -97,12 +98,10 @@ def batch_decided_for(*, entry: OutboxEntry, confirmed: bool, tx_hash: str = "",
     if batch_id is None:
         log.error("payment entry %s has no batch id; the paying agent was not told", entry.pk)
         return
-    from servicing.services.payments import batch_decided  # servicing is below chain: no cycle
-
     reason = "" if confirmed else _reason(code, message or "reverted")
     try:
         with transaction.atomic():
-            batch_decided(batch_id=batch_id, confirmed=confirmed, tx_hash=tx_hash, reason=reason)
+            payments.batch_decided(batch_id=batch_id, confirmed=confirmed, tx_hash=tx_hash, reason=reason)
     except (ApplicationError, IntegrityError) as exc:
         log.exception("the paying agent refused the outcome of batch %s (entry %s)", batch_id, entry.pk)
         audit_record(action="chain.batch_outcome_refused", obj=entry,

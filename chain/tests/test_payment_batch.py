@@ -9,9 +9,6 @@ cash tokens are); the paying agent is a recorder here, so the register is not in
 
 from __future__ import annotations
 
-import sys
-import types
-
 import pytest
 from django.db import transaction
 
@@ -29,6 +26,7 @@ from core.audit import AuditEvent
 from core.errors import ApplicationError, ConflictError
 from core.models import OutboxEntry
 from investors.tests.factories import VERIFIED_INVESTOR_KEY
+from servicing.services import payments
 
 from .conftest import new_wallet, put, settle
 
@@ -43,12 +41,7 @@ def decided(monkeypatch):
     def batch_decided(*, batch_id, confirmed, tx_hash="", reason=""):
         calls.append((batch_id, confirmed, tx_hash, reason, transaction.get_connection().in_atomic_block))
 
-    try:
-        import servicing.services.payments as payments
-    except ImportError:   # helper D's module not there yet
-        payments = types.ModuleType("servicing.services.payments")
-        monkeypatch.setitem(sys.modules, "servicing.services.payments", payments)
-    monkeypatch.setattr(payments, "batch_decided", batch_decided, raising=False)
+    monkeypatch.setattr(payments, "batch_decided", batch_decided)
     return calls
 
 
@@ -172,8 +165,6 @@ def test_a_refused_batch_is_never_sent_again_but_a_dead_letter_is(db, operator, 
 
 
 def test_a_refusal_by_the_paying_agent_does_not_undo_the_chains_verdict(db, monkeypatch, decided):
-    import servicing.services.payments as payments
-
     def refuse(**kwargs):
         raise ApplicationError("the batch is not submitted", code="invalid_transition")
 
