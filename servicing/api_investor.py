@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.paginator import Paginator
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -30,9 +30,14 @@ def money_text(value: Decimal, currency: str) -> str:
     return str(value.quantize(Decimal(1).scaleb(-MINOR_UNITS.get(currency, 2))))
 
 
+@extend_schema_field({"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"})
+class WalletQueryField(AddressField):
+    """A wallet address in a query: the schema names its pattern, so schema-valid means valid."""
+
+
 class IncomeQuery(serializers.Serializer):
     security = StrictIntegerField(required=False, min_value=1, help_text="one of your securities (its id)")
-    wallet = AddressField(required=False, help_text="one of your wallets")
+    wallet = WalletQueryField(required=False, help_text="one of your wallets")
     status = serializers.ChoiceField(choices=EntitlementLine.Status.choices, required=False)
     page = StrictIntegerField(required=False, min_value=1, max_value=1_000_000, default=1)
     page_size = StrictIntegerField(required=False, min_value=1, max_value=PAGE_SIZE_MAX, default=50)

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.access import investor_self_ensure
+from core.clock import business_today
 from core.csvsafe import writer as csv_writer
 from core.forms import page_int
 from core.money import MINOR_UNITS, from_base_units
@@ -61,14 +62,17 @@ def income_page(request):
         "form": form, "upcoming": upcoming, "upcoming_totals": income.upcoming_totals(upcoming),
         "page": page, "paid_totals": income.totals_of(paid),
         "rates": income.withholding_notes(investor=investor),
-        "years": _years(paid),
+        "years": _statement_years(investor),
     }
     return render(request, "servicing/income.html", context, status=400 if form.errors else 200)
 
 
-def _years(paid) -> list[int]:
-    years = {d.year for d in paid.values_list("action__payment_date", flat=True).distinct()}
-    return sorted(years, reverse=True)
+def _statement_years(investor) -> list[int]:
+    """The years with a paid line (every security and wallet, whatever the filters), newest first."""
+    paid = income.income_lines(investor=investor, status=EntitlementLine.Status.PAID)
+    days = paid.order_by().values_list("action__payment_date", flat=True).distinct()
+    last = business_today().year
+    return sorted({d.year for d in days if income.FIRST_TAX_YEAR <= d.year <= last}, reverse=True)
 
 
 @login_required

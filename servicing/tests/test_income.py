@@ -80,7 +80,7 @@ def test_filters_per_security_and_wallet(client, holders, paid):
 
 @pytest.mark.parametrize("query", [
     "?security=abc", "?security=999999", "?wallet=0x0000000000000000000000000000000000000001", "?security=1e3",
-    "?security=%EF%BC%91", "?wallet=" + "a" * 5000, "?security=-1",
+    "?security=%EF%BC%91", pytest.param("?wallet=" + "a" * 5000, id="long-wallet"), "?security=-1",
 ])
 def test_bad_or_foreign_filters_are_a_form_error(client, holders, paid, query):
     """A security or wallet that is not the investor's is not a choice: 400 with the error, no lines leak."""
@@ -175,3 +175,13 @@ def test_bad_api_filters_are_a_400(client, holders, paid, query):
     client.force_login(holders.jp)
     response = client.get(API, query)
     assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
+
+
+def test_the_page_links_each_year_with_a_payment_and_the_navigation_has_income(client, holders, paid):
+    html = _page(client, holders.jp, f"?security={paid['usd_bond'].pk}").content.decode()
+    years = {line.action.payment_date.year for line in (paid["first"], paid["second"], paid["usd"])}
+    links = html.split('data-testid="tax-years"')[1].split("</ul>")[0]
+    for year in years:   # every year, whatever the filter
+        assert f'href="/servicing/income/tax/{year}/"' in links
+    assert links.count("<li>") == len(years)
+    assert '<a href="/servicing/income/">' in html.split("</nav>")[0]
