@@ -144,9 +144,12 @@ def lines_for(terms: Terms, holdings: Sequence[Holding]) -> list[LineAmounts]:
     else:
         income = {k: _per_units(per_unit, n, terms=terms) for k, n in units.items()}
     lines = []
+    rates: dict[Decimal, int] = {}      # rate -> rate x 10^RATE_PLACES (a few distinct rates, many lines)
     for h in holdings:
         principal = _per_units(principal_per_unit, redeem[h.key], terms=terms) if redeem[h.key] else 0
-        withheld = withheld_of(income[h.key], h.rate)
+        if h.rate not in rates:
+            rates[h.rate] = scaled(h.rate, RATE_PLACES)
+        withheld = income[h.key] * rates[h.rate] // (100 * 10 ** RATE_PLACES)
         gross = income[h.key] + principal
         lines.append(LineAmounts(key=h.key, units=h.units, redeem_units=redeem[h.key], gross=gross,
                                  withheld=withheld, net=gross - withheld, principal=principal))

@@ -185,3 +185,10 @@ def test_cancelled_actions_are_not_recorded(equity, issuer_admin, operator, fake
     _past(today, operator)
     assert record_close(action=action).status == Status.CANCELLED
     assert not EntitlementLine.objects.exists()
+
+
+def test_array_literal_quotes_strings():
+    from servicing.services.record import _array
+
+    assert _array([1, 22]) == "{1,22}"
+    assert _array(["JP:*/*/*", "", 'a"b\\c']) == '{"JP:*/*/*","","a\\"b\\\\c"}'
