@@ -185,3 +185,11 @@ def test_the_page_links_each_year_with_a_payment_and_the_navigation_has_income(c
         assert f'href="/servicing/income/tax/{year}/"' in links
     assert links.count("<li>") == len(years)
     assert '<a href="/servicing/income/">' in html.split("</nav>")[0]
+
+
+def test_the_page_speaks_japanese(client, holders, paid):
+    client.force_login(holders.jp)
+    client.post("/i18n/setlang/", {"language": "ja", "next": INCOME})
+    html = client.get(INCOME, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
+    assert "受取収益" in html and "今後の支払" in html and "過去の支払" in html and "あなたの源泉徴収" in html
+    assert "Upcoming payments" not in html and "Past payments" not in html
