@@ -234,7 +234,7 @@ def payment_run(*, action: CorporateAction, actor: User | None = None) -> list[P
 def _pay_without_cash(*, action_id: int, account: PayingAccount, actor: User | None) -> int:
     """Lines with nothing to move (net 0, or the paying wallet itself) -> paid; the action
     finished when nothing else is open."""
-    action = CorporateAction.objects.select_for_update().select_related("security").get(pk=action_id)
+    action = CorporateAction.objects.select_for_update(of=("self",)).select_related("security").get(pk=action_id)
     if payment_refusal(action) is not None:
         return 0
     marked = lines_mark(action, None, reference="", query=Q(net=0) | Q(wallet=account.wallet))
@@ -252,7 +252,7 @@ def _batch_submit(*, action_id: int, account: PayingAccount, actor: User | None)
     batch's free cash. A line whose wallet is no longer an active registered wallet (revoked
     since the record) stays due and out of the batches: the chain would refuse the whole batch
     for it; the payment page shows it due until the investor's wallet is sorted out."""
-    action = CorporateAction.objects.select_for_update().select_related("security").get(pk=action_id)
+    action = CorporateAction.objects.select_for_update(of=("self",)).select_related("security").get(pk=action_id)
     if payment_refusal(action) is not None:
         return None
     registered = Wallet.objects.filter(status=Wallet.Status.ACTIVE).values("address")
@@ -303,8 +303,8 @@ def batch_decided(*, batch_id: int, confirmed: bool, tx_hash: str = "", reason: 
     action_id = PaymentBatch.objects.filter(pk=batch_id).values_list("action_id", flat=True).first()
     if action_id is None:
         return None
-    action = CorporateAction.objects.select_for_update().select_related("security").get(pk=action_id)
-    batch = PaymentBatch.objects.select_for_update().select_related("outbox").get(pk=batch_id)
+    action = CorporateAction.objects.select_for_update(of=("self",)).select_related("security").get(pk=action_id)
+    batch = PaymentBatch.objects.select_for_update(of=("self",)).select_related("outbox").get(pk=batch_id)
     if batch.status != PaymentBatch.Status.SUBMITTED:
         return None
     if batch.kind == PaymentBatch.Kind.BURN:

@@ -32,6 +32,7 @@ from accounts.models import User
 from core.audit import audit_record
 from core.clock import business_today
 from core.db import insert_rows
+from core.errors import ConflictError
 from core.lifecycle import transition_many
 from core.outbox import outbox_put
 from core.outbox_payloads import RedemptionBurn, payload_from_json
@@ -163,8 +164,11 @@ def burn_decided(*, action: CorporateAction, batch: PaymentBatch, confirmed: boo
         position = positions.get(line.wallet)
         amount = amounts[line.wallet]
         if position is None or int(position.balance) < amount:
-            raise RuntimeError(f"burn batch {batch.pk}: the register holds less than the chain burned in "
-                               f"{line.wallet}")
+            # The chain burned what the register does not hold: refused (the chain's outcome hook
+            # keeps its verdict and records chain.batch_outcome_refused; the reconciler shows the
+            # difference as a break) instead of wedging the confirmer.
+            raise ConflictError(f"burn batch {batch.pk}: the register holds less than the chain burned in "
+                                f"{line.wallet}", code="register_mismatch")
         position.balance = int(position.balance) - amount
         position.frozen = min(int(position.frozen), int(position.balance))   # frozen units burn too
         total += amount
