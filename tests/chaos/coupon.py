@@ -66,7 +66,7 @@ def _address(tag: str, i: int) -> str:
     return to_checksum_address(keccak(text=f"shoken-holder-{tag}-{i}")[-20:])
 
 
-def _send(node, *, sender: str, to: str, data: bytes, timeout: float = 60) -> dict:
+def send_from(node, *, sender: str, to: str, data: bytes, timeout: float = 60) -> dict:
     """A transaction from one of the node's unlocked accounts, waited for (status 1)."""
     tx_hash = node.rpc("eth_sendTransaction", [{"from": sender, "to": to, "data": "0x" + data.hex()}])
     deadline = time.monotonic() + timeout
@@ -125,7 +125,7 @@ def holders_add(*, backend, node, count: int, tag: str, country: str = "JP", kin
                          (1 if a.accredited else 0) | (2 if a.qualified else 0)))
         data = selector + encode(["bytes32", "(address,uint64,uint16,uint40,uint8)[]"],
                                  [keccak(text=f"holders:{tag}:{start}"), regs])
-        _send(node, sender=backend.address, to=registry, data=data)
+        send_from(node, sender=backend.address, to=registry, data=data)
     return wallets
 
 
@@ -160,15 +160,19 @@ def treasury_fund(*, issuer, amount: Decimal, admin, agents: tuple, currency: st
 
 
 def past_coupon_terms(*, today: dt.date) -> dict:
-    """Bond terms whose first coupon was paid two days ago (record date before it), issued
-    half a year before, no business-day calendar (the dates are exactly the terms')."""
+    """Bond terms whose first coupon was paid about a week ago (its record date the day before):
+    issued some 190 days ago on a day of month <= 28, two years, 2% semi-annual 30/360 (1,000
+    JPY a unit), regular periods, no business-day calendar (the dates are exactly the terms')."""
     from issuance.models import Security
 
-    return {"issue_date": today - dt.timedelta(days=184), "first_coupon_date": today - dt.timedelta(days=2),
-            "maturity_date": today + dt.timedelta(days=2 * 365), "face_value": Decimal("100000"),
-            "coupon_rate": Decimal("2"), "coupon_frequency": Security.CouponFrequency.SEMIANNUAL,
-            "day_count": Security.DayCount.ACT_365F, "redemption_price": Decimal("100"),
-            "calendar": Security.Calendar.NONE, "currency": "JPY", "decimals": 0}
+    issued = today - dt.timedelta(days=190)
+    while issued.day > 28:
+        issued -= dt.timedelta(days=1)
+    return {"issue_date": issued, "maturity_date": issued.replace(year=issued.year + 2),
+            "face_value": Decimal("100000"), "coupon_rate": Decimal("2"),
+            "coupon_frequency": Security.CouponFrequency.SEMIANNUAL, "day_count": Security.DayCount.THIRTY_360,
+            "redemption_price": Decimal("100"), "calendar": Security.Calendar.NONE, "currency": "JPY",
+            "decimals": 0}
 
 
 @dataclass
@@ -184,7 +188,7 @@ class CouponWorld:
 
 
 def coupon_setup(*, world, backend, node, holders: int, cash, tag: str = "coupon", settle_timeout: float = 180,
-                 units_per_holder: tuple[int, int] = (1, 5), seed: int = 0) -> CouponWorld:
+                 units_per_holder: tuple[int, int] = (1, 5), seed: int = 0, log=None) -> CouponWorld:
     """The coupon bond, its ``holders`` holders (bought BOUGHT_DAYS_AGO), the funded treasury,
     the schedule's actions; waits until the workers confirmed all of it."""
     import random
@@ -209,14 +213,18 @@ def coupon_setup(*, world, backend, node, holders: int, cash, tag: str = "coupon
     issuer = world.security.issuer
     treasury = treasury_open(issuer=issuer, actor=officer)
     treasury_wallet = Wallet.objects.get(profile__user=treasury, status=Wallet.Status.ACTIVE).address
-    bond = security_add(world=world, settle_timeout=settle_timeout, **past_coupon_terms(today=business_today()))
-    # As the issuer's deploy does (the paying agent pays on chain only a deployed token).
-    Security.objects.filter(pk=bond.pk).update(deploy_requested_at=timezone.now())
+    terms = past_coupon_terms(today=business_today())
+    with backdated(BOUGHT_DAYS_AGO):   # the token existed before the record date, like its holders
+        bond = security_add(world=world, settle_timeout=settle_timeout, **terms)
+        # As the issuer's deploy does (the paying agent pays on chain only a deployed token).
+        Security.objects.filter(pk=bond.pk).update(deploy_requested_at=timezone.now())
     bond.refresh_from_db()
     timings["bond"] = time.monotonic() - started
     mark = time.monotonic()
     wallets = holders_add(backend=backend, node=node, count=holders, tag=tag)
     timings["register"] = time.monotonic() - mark
+    if log:
+        log(f"{holders} holders registered in {timings['register']:.1f}s")
     mark = time.monotonic()
     rng = random.Random(seed)
     amounts = [rng.randint(*units_per_holder) for _ in wallets]
