@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from core.api import ApiView
 from core.api_fields import DecimalStringField, StrictCharField, StrictInput, StrictIntegerField
+from core.api_schema import error_responses
 from core.schema import ReasonField
 from ledger.api.fields import DateField
 
@@ -98,12 +99,13 @@ class CorporateActionDeclareInput(StrictInput):
 
 
 class CorporateActionCancelInput(StrictInput):
-    reason = ReasonField(max_length=2000)
+    reason = ReasonField(max_length=500)
 
 
 class LinesMarkPaidInput(StrictInput):
     reference = StrictCharField(max_length=100, help_text="the bank transfer's reference")
-    lines = serializers.ListField(child=StrictIntegerField(min_value=1), required=False, max_length=10_000,
+    lines = serializers.ListField(child=StrictIntegerField(min_value=1), required=False, min_length=1,
+                                 max_length=10_000,
                                  help_text="line ids; absent: every line still due")
 
 
@@ -195,7 +197,9 @@ class ActionMarkPaidApi(ApiView):
 class ActionPaymentFileApi(ApiView):
     @extend_schema(tags=[TAG], operation_id="servicing_action_payment_file",
                    responses={(200, "text/csv"): OpenApiResponse(OpenApiTypes.STR,
-                                                                 description="the lines still due, as CSV")})
+                                                                 description="the lines still due, as CSV"),
+                              **error_responses(409)},
+                   description="Off-chain actions: the bank payment file (409 not_offchain for a chain action).")
     def get(self, request, pk: int):
         action = reads.action_get_for(user=request.user, pk=pk)
         text = services.payment_file(action=action, actor=request.user)
