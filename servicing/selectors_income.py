@@ -39,6 +39,8 @@ INCOME_KIND = {
 }
 INCOME_LABELS = {INTEREST: gettext_lazy("Interest"), DIVIDEND: gettext_lazy("Dividend"),
                  DISTRIBUTION: gettext_lazy("Distribution")}
+#: Whose withholding rules apply when the investor holds nothing yet (the platform's home market).
+DEFAULT_SOURCE = "JP"
 #: The first year a statement can be asked for (before the platform existed: nothing to state).
 FIRST_TAX_YEAR = 2000
 #: Lines not yet paid, and the actions whose lines are not written yet.
@@ -184,10 +186,14 @@ def income_upcoming(*, investor: User, security_id: int | None = None, wallet: s
         today = business_today()
         actions = (CorporateAction.objects.filter(security_id__in=positions, status__in=ESTIMATED,
                                                   payment_date__gte=today)
-                   .select_related("security").order_by("payment_date", "id")[:limit])
-        rates = {kind: withholding_for(investor=investor, income=kind).rate for kind in INCOME_LABELS}
-        items += [_estimate(action, p.wallet, p.balance, rates[INCOME_KIND[action.kind]])
-                  for action in actions for p in positions[action.security_id]]
+                   .select_related("security__issuer").order_by("payment_date", "id")[:limit])
+        rates: dict[tuple[str, str], Decimal] = {}
+        for action in actions:
+            # the record close withholds by the issuer's jurisdiction (servicing.services.record)
+            key = (action.security.issuer.jurisdiction, INCOME_KIND[action.kind])
+            if key not in rates:
+                rates[key] = withholding_for(investor=investor, income=key[1], source=key[0]).rate
+            items += [_estimate(action, p.wallet, p.balance, rates[key]) for p in positions[action.security_id]]
     items.sort(key=lambda item: (item.action.payment_date, item.action.pk, item.wallet))
     return items[:limit]
 
@@ -208,12 +214,13 @@ def upcoming_totals(items: list[Upcoming]) -> list[Total]:
 
 @dataclass(frozen=True)
 class RateNote:
-    """What the investor is withheld on one kind of income, and why."""
+    """What the investor is withheld on one kind of income paid by issuers of one jurisdiction, and why."""
 
     income_kind: str
     rate: Decimal
     category: str
     residence: str
+    source: str
 
     @property
     def income_label(self) -> str:
@@ -226,12 +233,17 @@ class RateNote:
 
 def withholding_notes(*, investor: User) -> list[RateNote]:
     """The withholding rate of each kind of income for this investor today (their tax
-    profile's exemption or treaty rate applied): the investor-facing description of the
-    rate, which the profile page (investors app) cannot give."""
+    profile's exemption or treaty rate applied), per jurisdiction of the issuers whose
+    securities they hold or were paid by (JP, the platform's home, when none yet): the
+    investor-facing description of the rate, which the profile page (investors app) cannot give."""
+    securities, _wallets = income_choices(investor=investor)
+    sources = sorted(set(Security.objects.filter(pk__in=[pk for pk, _label in securities])
+                         .values_list("issuer__jurisdiction", flat=True))) or [DEFAULT_SOURCE]
     notes = []
-    for kind in INCOME_LABELS:
-        held = withholding_for(investor=investor, income=kind)
-        notes.append(RateNote(kind, held.rate, held.category, held.residence))
+    for source in sources:
+        for kind in INCOME_LABELS:
+            held = withholding_for(investor=investor, income=kind, source=source)
+            notes.append(RateNote(kind, held.rate, held.category, held.residence, source))
     return notes
 
 

@@ -193,3 +193,26 @@ def test_the_page_speaks_japanese(client, holders, paid):
     html = client.get(INCOME, HTTP_ACCEPT_LANGUAGE="ja").content.decode()
     assert "受取収益" in html and "今後の支払" in html and "過去の支払" in html and "あなたの源泉徴収" in html
     assert "Upcoming payments" not in html and "Past payments" not in html
+
+
+def test_estimates_withhold_by_the_issuers_jurisdiction_as_the_record_close_does(client, holders, issuer_admin,
+                                                                                 issuer_org):
+    from issuance.models import Security
+    from issuance.tests.factories import IssuerFactory
+
+    from .conftest import issue
+
+    us_issuer = IssuerFactory(organization=issuer_org, jurisdiction="US")
+    shares = SecurityFactory(issuer=us_issuer, created_by=issuer_admin, kind=Security.Kind.EQUITY, name="Maple Inc.",
+                             symbol="MPL", face_value=None, coupon_rate=None, coupon_frequency="", day_count="",
+                             issue_date=None, maturity_date=None, redemption_price=None, share_class="A",
+                             par_value=Decimal("0"), authorized_shares=1000)
+    issue(shares, holders.jp_wallet, 4, issuer_admin)
+    action(shares, kind=CorporateAction.Kind.DIVIDEND, payment_date=business_today() + dt.timedelta(days=9),
+           status=CorporateAction.Status.SCHEDULED, per_unit="250")
+    html = _page(client, holders.jp).content.decode()
+    row = html.split('data-testid="upcoming"')[1].split("</tr>")[0]
+    # 4 shares x 250 = 1000 gross; a non-US person's US dividend: 30% = 300 withheld, 700 net
+    assert "MPL" in row and "1000" in row and "300" in row and "700" in row
+    rates = html.split('data-testid="withholding-rates"')[1].split("</article>")[0]
+    assert 'data-kind="dividend" data-source="US"' in rates
