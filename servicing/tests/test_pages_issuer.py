@@ -247,3 +247,14 @@ def test_a_member_may_not_declare(equity, issuer_member):
     response = _declare(signed_in(issuer_member), equity)
     assert response.status_code == 200 and 'class="errorlist' in response.content.decode()
     assert not CorporateAction.objects.exists()
+
+
+def test_the_pages_speak_japanese(bond_held, holders, issuer_admin, settings):
+    action = action_make(bond_held, funds_short_on=business_today())
+    lines_make(action, [(holders.jp, holders.jp_wallet, 10)])
+    client = signed_in(issuer_admin)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    page = _page(client, bond_held).content.decode()
+    assert "予定のアクション" in page and "利払スケジュール" in page and "Upcoming actions" not in page
+    page = client.get(reverse("servicing:action", args=[action.pk])).content.decode()
+    assert "1 件中 0 件支払済み" in page and "資金不足" in page and "lines paid" not in page
