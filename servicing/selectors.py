@@ -4,7 +4,7 @@ income). Pages and the API of servicing read through these."""
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
 from accounts.access import desk_ensure
@@ -38,9 +38,13 @@ def actions_of(*, security: Security) -> QuerySet[CorporateAction]:
 
 
 def actions_upcoming(*, security: Security) -> QuerySet[CorporateAction]:
-    """Actions still to pay: not paid or cancelled, payment date today or later, or overdue and open."""
-    return actions_of(security=security).filter(
-        Q(status__in=OPEN) | Q(payment_date__gte=business_today()) & ~Q(status__in=[Status.PAID, Status.CANCELLED]))
+    """Actions still to pay (neither paid nor cancelled), overdue ones included, by payment date."""
+    return actions_of(security=security).filter(status__in=OPEN)
+
+
+def actions_due(*, security: Security) -> QuerySet[CorporateAction]:
+    """Open actions whose payment date has come (business date)."""
+    return actions_upcoming(security=security).filter(payment_date__lte=business_today())
 
 
 def actions_past(*, security: Security) -> QuerySet[CorporateAction]:

@@ -252,3 +252,26 @@ def test_a_recorded_action_cannot_be_cancelled(equity, issuer_admin, issuer_memb
 def test_issue_helper_keeps_units(bond, holders, issuer_admin):
     issue(bond, holders.jp_wallet, 5, issuer_admin)
     assert actions_from_schedule(security=bond) == 4
+
+
+def test_selectors(equity, issuer_admin, compliance_officer, cash_agent, verified_investor):
+    from servicing import selectors
+
+    open_one = _declare(equity, issuer_admin)
+    cancelled = _declare(equity, issuer_admin, payment_date=_days(12))
+    action_cancel(action=cancelled, reason="withdrawn", actor=issuer_admin)
+    assert list(selectors.actions_upcoming(security=equity)) == [open_one]
+    assert list(selectors.actions_past(security=equity)) == [cancelled]
+    assert list(selectors.actions_due(security=equity)) == []
+    assert selectors.action_get_for(actor=compliance_officer, pk=open_one.pk) == open_one
+    with pytest.raises(ApplicationError) as exc:
+        selectors.action_get_for(actor=verified_investor, pk=open_one.pk)
+    assert exc.value.status == 404
+    with pytest.raises(ApplicationError) as exc:
+        selectors.action_get_for(actor=compliance_officer, pk=10**9)
+    assert exc.value.status == 404
+    assert list(selectors.actions_awaiting_approval(actor=cash_agent)) == [open_one]
+    with pytest.raises(ApplicationError) as exc:
+        selectors.actions_awaiting_approval(actor=issuer_admin)
+    assert (exc.value.status, exc.value.code) == (403, "approver_required")
+    assert list(selectors.income_of(investor=verified_investor)) == []
