@@ -63,11 +63,11 @@ def actions_of(*, security: Security) -> QuerySet[CorporateAction]:
 
 
 def lines_progress(*, action: CorporateAction) -> dict:
-    """Lines paid of all, and the net still unpaid."""
-    totals = action.lines.aggregate(
+    """Lines paid of all, and the net of the lines still due (not paid, not in a batch in flight,
+    whose cash is already held on the paying account)."""
+    return action.lines.aggregate(
         total=Count("id"), paid=Count("id", filter=Q(status=EntitlementLine.Status.PAID)),
-        unpaid=Sum("net", filter=~Q(status=EntitlementLine.Status.PAID), default=Decimal(0)))
-    return totals
+        due=Sum("net", filter=Q(status=EntitlementLine.Status.DUE), default=Decimal(0)))
 
 
 @dataclass(frozen=True)
@@ -103,10 +103,11 @@ def treasury_cash(*, security: Security, currency: str) -> Decimal | None:
 
 
 def amount_needed(action: CorporateAction) -> tuple[Decimal, bool]:
-    """The net still unpaid once recorded; before that an estimate: the gross on the security's
-    outstanding units today (withholding only lowers it)."""
+    """The net of the lines still due once recorded (compared with the paying account's free
+    cash, which excludes what batches in flight hold); before that an estimate: the gross on
+    the security's outstanding units today (withholding only lowers it)."""
     if action.status in (CorporateAction.Status.RECORDED, CorporateAction.Status.PAYING, CorporateAction.Status.PAID):
-        return lines_progress(action=action)["unpaid"], False
+        return lines_progress(action=action)["due"], False
     if action.total_amount is not None:
         return action.total_amount, True
     outstanding = ControlBook.objects.filter(security_id=action.security_id).values_list("outstanding",

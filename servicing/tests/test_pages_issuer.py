@@ -258,3 +258,18 @@ def test_the_pages_speak_japanese(bond_held, holders, issuer_admin, settings):
     assert "予定のアクション" in page and "利払スケジュール" in page and "Upcoming actions" not in page
     page = client.get(reverse("servicing:action", args=[action.pk])).content.decode()
     assert "1 件中 0 件支払済み" in page and "資金不足" in page and "lines paid" not in page
+
+
+def test_funds_check_of_a_recorded_action_counts_the_lines_still_due(bond_held, holders, issuer_admin, cash_jpy,
+                                                                   cash_agent):
+    from servicing import selectors_pages
+
+    from .conftest import treasury_fund
+
+    action = action_make(bond_held)
+    lines = lines_make(action, [(holders.jp, holders.jp_wallet, 10), (holders.us, holders.us_wallet, 30)])
+    EntitlementLine.objects.filter(pk=lines[1].pk).update(status="submitted")   # its cash is held already
+    treasury_fund(bond_held.issuer, str(lines[0].net), admin=issuer_admin, agent=cash_agent)
+    funds = selectors_pages.funds_check(action=action)
+    assert (funds.needed, funds.available, funds.estimated, funds.short) == (lines[0].net, lines[0].net, False,
+                                                                           False)
