@@ -53,6 +53,7 @@ ROLE = {
     "/api/ledger/offers/": "verified_investor",
     "/api/ledger/settlements/": "verified_investor",
     "/api/ledger/subscriptions/": "verified_investor",
+    "/api/servicing/": "issuer_admin",
 }
 #: Operations left out, each with its reason.
 SKIP: dict[str, str] = {}
