@@ -17,7 +17,7 @@ from core.api_fields import DecimalStringField, StrictBooleanField, StrictCharFi
 from core.errors import NotFoundError
 
 from . import selectors, services
-from .forms import CURRENCIES
+from .forms import CURRENCIES, ISSUABLE_KINDS
 from .models import Offering, OfferingDocument, Security, Subscription
 from .models.offerings import SettlementMode
 from .models.securities import Regulation
@@ -107,7 +107,7 @@ class SecurityRulesInput(serializers.Serializer):
 
 
 class SecurityInput(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=Security.Kind.choices)
+    kind = serializers.ChoiceField(choices=ISSUABLE_KINDS)
     name = StrictCharField(max_length=Security._meta.get_field("name").max_length)
     symbol = StrictCharField(max_length=Security._meta.get_field("symbol").max_length)
     currency = serializers.ChoiceField(choices=CURRENCIES)

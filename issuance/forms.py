@@ -16,6 +16,8 @@ from .models.securities import Regulation
 from .schedule import MAX_RECORD_DAYS
 
 CURRENCIES = [("JPY", "JPY"), ("USD", "USD")]
+#: What an issuer defines: cash tokens are the cash agent's (ledger.services.cash).
+ISSUABLE_KINDS = [(value, label) for value, label in Security.Kind.choices if value != Security.Kind.CASH]
 DATE = forms.DateInput(attrs={"type": "date"})
 INVESTOR_TYPES = [(InvestorType.RETAIL, _("Retail")), (InvestorType.ACCREDITED, _("Accredited")),
                   (InvestorType.QUALIFIED, _("Qualified")), (InvestorType.PROFESSIONAL, _("Professional"))]
@@ -49,7 +51,7 @@ class InviteForm(forms.Form):
 
 
 class SecurityForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Instrument"), choices=Security.Kind.choices)
+    kind = forms.ChoiceField(label=_("Instrument"), choices=ISSUABLE_KINDS)
     name = forms.CharField(label=_("Name"), max_length=200)
     symbol = forms.CharField(label=_("Symbol"), max_length=11)
     currency = forms.ChoiceField(label=_("Currency"), choices=CURRENCIES)

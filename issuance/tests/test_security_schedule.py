@@ -257,3 +257,17 @@ def test_zero_coupon_bond_page_lists_no_coupons_but_the_redemption(login_verifie
     page = login_verified(issuer_admin).get(reverse("issuance:security", args=[zero.pk])).content.decode()
     assert "No coupons (zero-coupon bond)." in page
     assert "101500 JPY" in page and ": 101.5" in page
+
+
+def test_a_cash_token_is_not_an_issuers_security(api, issuer, issuer_admin, issuer_member):
+    # The cash agent's tokens are defined in the ledger (ledger.services.cash), never here: a clear
+    # 400, not a crash on the missing token decimals.
+    with pytest.raises(ApplicationError) as error:
+        security_create(issuer=issuer, kind="cash", name="Yen", symbol="JPYC", currency="JPY", terms={}, rules={},
+                        actor=issuer_admin)
+    assert error.value.code == "invalid_kind"
+    api.force_authenticate(issuer_member)
+    response = api.post("/api/issuance/securities/", {"kind": "cash", "name": "Yen", "symbol": "JPYC",
+                                                      "currency": "JPY"}, format="json")
+    assert response.status_code == 400 and "kind" in response.json()["error"]["fields"]
+    assert not Security.objects.exists()
