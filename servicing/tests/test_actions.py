@@ -275,3 +275,12 @@ def test_selectors(equity, issuer_admin, compliance_officer, cash_agent, verifie
         selectors.actions_awaiting_approval(actor=issuer_admin)
     assert (exc.value.status, exc.value.code) == (403, "approver_required")
     assert list(selectors.income_of(investor=verified_investor)) == []
+
+
+def test_schedule_of_a_bond_without_terms_is_refused(bond_held):
+    from issuance.schedule import ScheduleError
+
+    Security.objects.filter(pk=bond_held.pk).update(coupon_frequency="")
+    with pytest.raises(ScheduleError) as exc:
+        actions_from_schedule(security=bond_held)
+    assert exc.value.status == 400 and not CorporateAction.objects.exists()
