@@ -157,3 +157,30 @@ def test_chain_the_desks_are_403_for_other_roles(client, login_verified, complia
     missing = _api(operator).post(reverse("chain-api:break-resolve", args=[MISSING]), {"reason": "x"},
                                   content_type="application/json")
     assert _error(missing) == (404, "not_found")
+
+
+# -- servicing: corporate actions and their desk ------------------------------------------------
+
+def test_servicing_an_action_is_404_for_outsiders_and_403_for_officers_who_pay_it(
+        client, login_verified, outsider, compliance_officer, issuer_admin, draft):
+    from core.clock import business_today
+    from servicing.models import CorporateAction
+
+    today = business_today()
+    action = CorporateAction.objects.create(security=draft.security, kind="coupon", sequence=1, currency="JPY",
+                                            declaration_date=today, record_date=today, ex_date=today,
+                                            payment_date=today)
+    client.force_login(outsider)
+    assert client.get(reverse("servicing:action", args=[action.pk])).status_code == 404
+    assert _error(_api(outsider).get(f"/api/servicing/actions/{action.pk}/")) == (404, "not_found")
+    assert _denied(outsider, "servicing.corporateaction")
+
+    officer = _api(compliance_officer)
+    assert officer.get(f"/api/servicing/actions/{action.pk}/").status_code == 200
+    pay = officer.post(f"/api/servicing/actions/{action.pk}/pay/", {}, content_type="application/json")
+    assert _error(pay) == (403, "permission_denied")
+    missing = officer.post(f"/api/servicing/actions/{MISSING}/approve/", {}, content_type="application/json")
+    assert _error(missing) == (404, "not_found")
+
+    assert login_verified(issuer_admin).get(reverse("servicing:desk")).status_code == 403
+    assert _denied(issuer_admin, "servicing.corporateaction")
