@@ -2,7 +2,7 @@
 (issue 11, "Inputs that crash or slip through") and answers with a 4xx and the error body
 {"error": {"code", "message", ...}}, never a 500.
 
-The operations come from /api/schema/?format=json, so a new endpoint is covered without an
+The operations come from /api/schema/ (tests/conftest.py), so a new endpoint is covered without an
 entry here; ROLE says which persona may use each one (a prefix table: an unknown prefix fails
 test_every_write_operation_has_a_role) and path ids point at objects that persona may act
 on, so the body is really parsed rather than refused by a 404 first. For each operation:
@@ -67,12 +67,6 @@ BAD_IDS = ["abc", "1e400", quote("²"), str(10**26), "-1"]
 def _role(path: str) -> str | None:
     matches = [prefix for prefix in ROLE if path.startswith(prefix)]
     return ROLE[max(matches, key=len)] if matches else None
-
-
-def _schema() -> dict:
-    response = Client().get("/api/schema/?format=json")
-    assert response.status_code == 200
-    return response.json()
 
 
 def _operations(schema: dict) -> list[tuple[str, str, dict]]:
@@ -246,13 +240,13 @@ def _check(failures: list, label: str, response, *, refuse: bool) -> None:
             failures.append(f"{label}: {status} without the error body: {response.content[:120]!r}")
 
 
-def test_every_write_operation_has_a_role():
-    missing = [f"{m.upper()} {p}" for p, m, _ in _operations(_schema()) if _role(p) is None]
+def test_every_write_operation_has_a_role(openapi_document):
+    missing = [f"{m.upper()} {p}" for p, m, _ in _operations(openapi_document) if _role(p) is None]
     assert not missing, f"add these to ROLE: {missing}"
 
 
-def test_hostile_input_to_every_api_write_is_a_4xx_with_the_error_body(request, world):
-    schema = _schema()
+def test_hostile_input_to_every_api_write_is_a_4xx_with_the_error_body(request, world, openapi_document):
+    schema = openapi_document
     clients: dict[str, Client] = {}
     failures: list[str] = []
     for path, method, op in _operations(schema):
@@ -283,8 +277,8 @@ def test_hostile_input_to_every_api_write_is_a_4xx_with_the_error_body(request, 
     assert not failures, "\n".join(failures)
 
 
-def test_hostile_query_parameters_to_every_api_read_are_never_a_5xx(request, world):
-    schema = _schema()
+def test_hostile_query_parameters_to_every_api_read_are_never_a_5xx(request, world, openapi_document):
+    schema = openapi_document
     clients: dict[str, Client] = {}
     failures: list[str] = []
     for path, ops in schema["paths"].items():
