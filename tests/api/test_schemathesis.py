@@ -101,7 +101,28 @@ def world(db, issuer_org, issuer_admin, issuer_member, verified_investor):
         "/api/issuance/my-subscriptions/": [s.pk for s in subscriptions],
         "/api/issuance/subscriptions/": [s.pk for s in subscriptions],
         "/api/ledger/securities/": [security.pk],
+        "/api/servicing/securities/": [security.pk],
+        "/api/servicing/actions/": [_corporate_action(security, profile)],
     }
+
+
+def _corporate_action(security, profile) -> int:
+    """An off-chain coupon of the bond, recorded, approved and due, with the investor's line."""
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from core.clock import business_today
+    from servicing.models import CorporateAction, EntitlementLine
+
+    today = business_today()
+    action = CorporateAction.objects.create(
+        security=security, kind="coupon", sequence=1, status="recorded", method="offchain", currency="JPY",
+        declaration_date=today, record_date=today, ex_date=today, payment_date=today,
+        per_unit_amount=Decimal("625"), line_count=1, approved_at=timezone.now())
+    EntitlementLine.objects.create(action=action, investor=profile.user, wallet=profile.wallets.first().address,
+                                   units=1, gross=Decimal("625"), withheld=Decimal("0"), net=Decimal("625"))
+    return action.pk
 
 
 def _token_header(request, role: str) -> dict:
