@@ -292,7 +292,7 @@ class Driver(threading.Thread):
         self._app = None
         #: More task names sent every `extra_every`-th kick (e.g. servicing.sweep, beat's too).
         self.extra: tuple[str, ...] = ()
-        self.extra_every = 5
+        self.extra_every = 10
         self._kicks = 0
 
     def _celery(self):

@@ -54,8 +54,9 @@ US_COUPON = (2, 2000, 200, 1800)     # 2,000 x 10%
 
 
 def _wait(what: str, timeout: float = 60.0) -> None:
-    """Bounded polling: every outbox row confirmed (none failed), kicking the relay as beat would."""
-    from chain.tasks import relay_sweep_task
+    """Bounded polling: every outbox row confirmed (none failed), kicking the relay and the
+    confirmer as beat would."""
+    from chain.tasks import confirm_sweep_task, relay_sweep_task
 
     deadline = time.monotonic() + timeout
     next_kick = 0.0
@@ -65,7 +66,8 @@ def _wait(what: str, timeout: float = 60.0) -> None:
         assert not any(status == OutboxEntry.Status.FAILED for _k, status, _e in left), f"{what}: failed: {left}"
         if time.monotonic() > next_kick:
             relay_sweep_task.apply_async(queue=QUEUE)
-            next_kick = time.monotonic() + 2.0
+            confirm_sweep_task.apply_async(queue=QUEUE)
+            next_kick = time.monotonic() + 0.5
         time.sleep(0.1)
 
 
