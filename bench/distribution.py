@@ -18,10 +18,12 @@ Measured:
       SERVICING_BATCH_SIZE lines, their holds and outbox rows) is timed too and printed.
   gas_per_holder: the payment's batchPay transactions (the cash token, treasury -> holders):
       sum of their gasUsed / holders paid.
-  naive_gas_per_holder: a plain `transfer` of the cash token from one holder to another that
-      already holds cash (after the payment every holder does), BENCH_NAIVE (default 8)
-      transfers sent from the holders' addresses through anvil's impersonation (gas does not
-      depend on who signs), averaged.
+  naive_gas_per_holder: what a paying agent without batches sends: one plain `transfer` of the
+      cash token from the paying wallet to a holder, to BENCH_NAIVE (default 8) holders in the
+      state the measured batches met them (no cash yet: each hands its cash back first, not
+      measured), through anvil's impersonation (gas does not depend on who signs), averaged.
+      A diagnostic line compares a later coupon too (holders that already hold cash: a batchPay
+      sent by the agent against plain transfers), not in the RESULT.
 Last line: RESULT holders=.. compute_seconds=.. gas_per_holder=.. naive_gas_per_holder=.. gas_vs_naive=..
 Goals: compute_seconds < 2, gas_vs_naive <= 0.5.
 
@@ -48,32 +50,40 @@ def say(text: str) -> None:
     print(f"bench-distribution: {text}", flush=True)
 
 
-def naive_transfers(*, node, token: str, wallets: list[str], count: int) -> list[int]:
-    """gasUsed of `count` plain transfer(to, 1) calls of the cash token, each from a holder to
-    the next holder (both hold cash), sent as the holder through anvil's impersonation."""
+def _impersonated(node, *, sender: str, token: str, data: bytes) -> dict:
+    """A transaction from any address through anvil's impersonation (gas does not depend on who
+    signs), waited for (status 1)."""
+    from tests.chaos.coupon import send_from
+
+    node.rpc("anvil_setBalance", [sender, hex(10**18)])
+    node.rpc("anvil_impersonateAccount", [sender])
+    try:
+        return send_from(node, sender=sender, to=token, data=data)
+    finally:
+        node.rpc("anvil_stopImpersonatingAccount", [sender])
+
+
+def naive_transfers(*, node, token: str, payer: str, wallets: list[str], amount: int, empty: bool) -> list[int]:
+    """gasUsed of one plain `transfer(holder, amount)` of the cash token from the paying wallet
+    per holder in `wallets`: what a paying agent without batches would send. `empty`: each holder
+    first hands its whole cash balance back to the payer (not measured), so the transfer meets a
+    holder with no cash, as the measured batches did (the first payment to a holder writes a zero
+    balance word non-zero, ~20k gas whoever sends it); otherwise the holders keep their cash."""
     from eth_abi import encode
     from eth_utils import keccak
 
-    selector = keccak(text="transfer(address,uint256)")[:4]
+    transfer = keccak(text="transfer(address,uint256)")[:4]
+    balance_of = keccak(text="balanceOf(address)")[:4]
     gas = []
-    for i in range(count):
-        sender, recipient = wallets[2 * i], wallets[2 * i + 1]
-        node.rpc("anvil_setBalance", [sender, hex(10**18)])
-        node.rpc("anvil_impersonateAccount", [sender])
-        try:
-            data = "0x" + (selector + encode(["address", "uint256"], [recipient, 1])).hex()
-            tx_hash = node.rpc("eth_sendTransaction", [{"from": sender, "to": token, "data": data,
-                                                        "gas": hex(500_000)}])
-        finally:
-            node.rpc("anvil_stopImpersonatingAccount", [sender])
-        receipt = None
-        deadline = time.monotonic() + 30
-        while receipt is None and time.monotonic() < deadline:
-            receipt = node.rpc("eth_getTransactionReceipt", [tx_hash])
-            if receipt is None:
-                time.sleep(0.01)
-        if receipt is None or int(receipt["status"], 16) != 1:
-            raise RuntimeError(f"naive transfer {i} from {sender} failed: {receipt}")
+    for holder in wallets:
+        if empty:
+            call = {"to": token, "data": "0x" + (balance_of + encode(["address"], [holder])).hex()}
+            balance = int(node.rpc("eth_call", [call, "latest"]), 16)
+            if balance:
+                _impersonated(node, sender=holder, token=token,
+                              data=transfer + encode(["address", "uint256"], [payer, balance]))
+        receipt = _impersonated(node, sender=payer, token=token,
+                                data=transfer + encode(["address", "uint256"], [holder, amount]))
         gas.append(int(receipt["gasUsed"], 16))
     return gas
 
@@ -91,6 +101,22 @@ def batch_pay_again(*, node, agent: str, token: str, payer: str, wallets: list[s
         [keccak(text="bench:batch-pay-again"), payer, wallets, [1] * len(wallets)])
     receipt = send_from(node, sender=agent, to=token, data=data)
     return int(receipt["gasUsed"], 16) // len(wallets)
+
+
+def profiled(function, **kwargs):
+    """function(**kwargs); with BENCH_PROFILE=1 its hottest calls are printed (cProfile)."""
+    if os.environ.get("BENCH_PROFILE") != "1":
+        return function(**kwargs)
+    import cProfile
+    import io
+    import pstats
+
+    profile = cProfile.Profile()
+    result = profile.runcall(function, **kwargs)
+    out = io.StringIO()
+    pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(25)
+    say(out.getvalue())
+    return result
 
 
 def run(*, redis, anvil) -> str:
@@ -134,7 +160,7 @@ def run(*, redis, anvil) -> str:
 
         index_sweep(backend=backend)   # beat's: the record block never passes what the indexer has read
         mark = time.perf_counter()
-        action = record_close(action=cw.action)
+        action = profiled(record_close, action=cw.action)
         compute = time.perf_counter() - mark
         if action.status != CorporateAction.Status.RECORDED:
             raise RuntimeError(f"record close left the coupon {action.status}: {action.blocked_reason!r}")
@@ -147,7 +173,7 @@ def run(*, redis, anvil) -> str:
         cw.action = action
         coupon_start(cw)
         mark = time.perf_counter()
-        batches = payment_run(action=cw.action)
+        batches = profiled(payment_run, action=cw.action)
         planning = time.perf_counter() - mark
         say(f"payment run planning: {len(batches)} batches of up to {settings.SERVICING_BATCH_SIZE} lines in "
             f"{planning:.3f}s")
@@ -171,15 +197,21 @@ def run(*, redis, anvil) -> str:
         gas_per_holder = total_gas // paid
 
         token = DeployedContract.objects.get(name=token_contract_name(cash.pk), chain_id=backend.chain_id()).address
-        naive = naive_transfers(node=anvil.node, token=token, wallets=[w.address for w in cw.wallets], count=NAIVE)
+        # Like with like: the measured batches paid each holder's first cash, so the naive
+        # transfers meet holders with no cash too (the last NAIVE holders, emptied first).
+        line_units = int(EntitlementLine.objects.filter(action=action).values_list("net", flat=True).first())
+        sample = [w.address for w in cw.wallets[-NAIVE:]]
+        naive = naive_transfers(node=anvil.node, token=token, payer=cw.treasury_wallet, wallets=sample,
+                                amount=line_units, empty=True)
         naive_per_holder = sum(naive) // len(naive)
-        say(f"naive: {NAIVE} cash token transfers holder -> holder (both holding cash): {naive} gas")
+        say(f"naive: {NAIVE} cash token transfers paying wallet -> a holder without cash: {naive} gas")
+        later = naive_transfers(node=anvil.node, token=token, payer=cw.treasury_wallet, wallets=sample,
+                                amount=line_units, empty=False)
         again = batch_pay_again(node=anvil.node, agent=backend.address, token=token, payer=cw.treasury_wallet,
                                 wallets=[w.address for w in cw.wallets[:settings.SERVICING_BATCH_SIZE]])
-        say(f"diagnostic, not in RESULT: batchPay to {settings.SERVICING_BATCH_SIZE} holders that already hold "
-            f"cash (a later coupon; sent directly by the agent, outside the register): {again} gas per holder "
-            f"= {again / naive_per_holder:.3f} x naive. The RESULT's batches paid holders' first cash "
-            f"(a zero balance word written non-zero: ~20k gas each)")
+        later_per_holder = sum(later) // len(later)
+        say(f"diagnostic, not in RESULT (a later coupon: holders that already hold cash): batchPay {again} gas "
+            f"per holder against a plain transfer {later_per_holder} = {again / later_per_holder:.3f}")
     finally:
         driver.stop()
         workers.close()

@@ -94,7 +94,9 @@ def actions_from_schedule(*, security: Security) -> int:
     common = {"security": security, "currency": security.currency, "method": method,
               "declaration_date": security.issue_date}
     with transaction.atomic(durable=True):
-        Security.objects.select_for_update().filter(pk=security.pk).first()   # one creator at a time
+        # one creator at a time; NO KEY: the register's inserts that reference the security
+        # (their foreign-key KEY SHARE locks) must not wait on it (a deadlock under the audit lock)
+        Security.objects.select_for_update(no_key=True).filter(pk=security.pk).first()
         have = set(CorporateAction.objects.filter(security=security, kind=Kind.COUPON)
                    .values_list("sequence", flat=True))
         made = [CorporateAction(kind=Kind.COUPON, sequence=p.number, record_date=p.record_date, ex_date=p.ex_date,
@@ -194,7 +196,8 @@ def action_declare(*, security: Security, kind: str, record_date: object, paymen
     date settles at once and is a holder of record). A dividend gives a per-unit amount or a
     total (split by largest remainder); a call gives its price (% of face, default 100), the
     accrued coupon per unit if any, and the units called (none: all)."""
-    security = Security.objects.select_for_update().select_related("issuer").get(pk=security.pk)
+    security = (Security.objects.select_for_update(of=("self",), no_key=True).select_related("issuer")
+                .get(pk=security.pk))
     policy_ensure(actor, Action.CORPORATE_ACTION_DECLARE, organization_id=security.issuer.organization_id)
     if kind not in Kind.values:
         raise _refuse(_("Choose a kind of corporate action."), "invalid_kind", "kind")
@@ -281,7 +284,8 @@ def action_approve(*, action: CorporateAction, actor: User) -> CorporateAction:
 @transaction.atomic(durable=True)
 def action_cancel(*, action: CorporateAction, reason: str, actor: User) -> CorporateAction:
     """Cancel an action that is not recorded yet (scheduled or blocked), with a reason."""
-    action = CorporateAction.objects.select_for_update().select_related("security__issuer").get(pk=action.pk)
+    action = CorporateAction.objects.select_for_update(of=("self",)).select_related("security__issuer").get(
+        pk=action.pk)
     policy_ensure(actor, Action.CORPORATE_ACTION_CANCEL, organization_id=action.security.issuer.organization_id)
     reason = str(reason or "").strip()
     if not reason:

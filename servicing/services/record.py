@@ -153,7 +153,8 @@ def record_close(*, action: CorporateAction) -> CorporateAction:
         except ValueError as error:   # e.g. more units called than are held at record
             problem = json.dumps({"error": str(error)})
     with transaction.atomic(durable=True):
-        action = CorporateAction.objects.select_for_update().select_related("security__issuer").get(pk=action.pk)
+        action = CorporateAction.objects.select_for_update(of=("self",)).select_related("security__issuer").get(
+            pk=action.pk)
         if action.status not in (Status.SCHEDULED, Status.BLOCKED):
             return action     # a twin sweep recorded or someone cancelled it meanwhile
         if problem:
