@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
-from core import navigation
+from core import demo, navigation
 
 
 class ServicingConfig(AppConfig):
@@ -10,6 +10,10 @@ class ServicingConfig(AppConfig):
     name = "servicing"
 
     def ready(self) -> None:
+        # these import this app's models: only once the app registry is ready
+        from .demo import demo_lines
+
+        demo.register("servicing", demo_lines, order=65)
         navigation.register("servicing:income", _("Income"), kinds={"investor"}, order=38)
         navigation.register("servicing:desk", _("Corporate actions"), kinds={"compliance", "cash_agent", "operator"},
                             order=25)
