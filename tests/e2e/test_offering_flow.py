@@ -50,7 +50,7 @@ def test_offering_is_published_subscribed_funded_and_accepted(live_server, brows
     page.get_by_label("Instrument").select_option("bond")
     page.get_by_label("Name", exact=True).fill("Sakura Green Bond 2031")
     page.get_by_label("Symbol").fill("SGB31")
-    page.get_by_label("Currency").select_option("JPY")
+    page.locator("#id_currency").select_option("JPY")  # other labels name the currency too
     page.get_by_label("Face value per unit").fill("100000")
     page.get_by_label("Coupon rate (% a year)").fill("1.25")
     page.get_by_label("Coupon frequency").select_option("semiannual")
