@@ -16,7 +16,6 @@ bytes, a 0x-prefixed 64-hex string, or any other string (hashed with keccak256).
 
 from __future__ import annotations
 
-import re
 import time
 from collections.abc import Iterable
 from pathlib import Path
@@ -35,6 +34,7 @@ from compliance.rules import MESSAGES as RESTRICTION_MESSAGES
 from .artifacts import DEFAULT_DIR, load_artifacts
 from .port import ChainEvent, ChainReverted, ChainUnavailable, ContractCall, Deployed, Receipt, SignedTx
 from .signing import Encoder, sign_eip1559
+from .uint_reads import TOTAL_SUPPLY, balance_of_data, uint256_of
 
 #: Why each custom error happens, for messages people read.
 REASONS = {
@@ -74,10 +74,6 @@ REASONS = {
 
 ZERO_ADDRESS = "0x0000000000000000000000000000000000000000"
 #: Custom errors whose first argument is an ERC-1404 restriction code (its message is appended).
-_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
-_UINT256 = re.compile(r"0x[0-9a-fA-F]{64}")
-_BALANCE_OF = "0x" + function_signature_to_4byte_selector("balanceOf(address)").hex()
-_TOTAL_SUPPLY = "0x" + function_signature_to_4byte_selector("totalSupply()").hex()
 _CODED_ERRORS = frozenset({"TransferRestricted", "SecurityLegRestricted", "CashLegRestricted"})
 
 _NETWORK_ERRORS = (requests.ConnectionError, requests.Timeout, ConnectionError, TimeoutError,
@@ -537,19 +533,13 @@ class Web3Backend:
 
     def balances_at(self, token: str, wallets: list[str], block: int) -> list[int]:
         """``balanceOf`` of each wallet as of the end of ``block`` (a past block: the node must
-        keep that state, as archive nodes and anvil do), in ONE round trip, in order. The
-        calldata is written by hand (selector + the address left-padded to 32 bytes): for the
-        10,000 holders of a record, checksumming and ABI-encoding each address took seconds."""
-        data = []
-        for wallet in wallets:
-            if not _ADDRESS.fullmatch(wallet):
-                raise ValueError(f"not an address: {wallet!r:.60}")
-            data.append(_BALANCE_OF + "0" * 24 + wallet[2:].lower())
-        return self._uints_at(block, [(token, d) for d in data])
+        keep that state, as archive nodes and anvil do), in ONE round trip, in order (calldata
+        written by hand: chain/uint_reads.py)."""
+        return self._uints_at(block, [(token, balance_of_data(w)) for w in wallets])
 
     def supply_at(self, token: str, block: int) -> int:
         """``totalSupply`` as of the end of ``block``."""
-        return self._uints_at(block, [(token, _TOTAL_SUPPLY)])[0]
+        return self._uints_at(block, [(token, TOTAL_SUPPLY)])[0]
 
     def _uints_at(self, block: int, calls: list[tuple[str, str]]) -> list[int]:
         """uint256 view calls (address, 0x calldata) at ``block`` in one JSON-RPC batch. A read of
@@ -563,9 +553,10 @@ class Web3Backend:
                 problem = self._error_of(error)
                 raise problem if isinstance(problem, ChainUnavailable) else ChainUnavailable(
                     f"chain node could not read block {block}: {problem.message}")
-            if not isinstance(result, str) or not _UINT256.fullmatch(result):
+            value = uint256_of(result)
+            if value is None:
                 raise ChainUnavailable(f"chain node gave no uint256 at block {block}: {result!r:.80}")
-            out.append(int(result, 16))
+            out.append(value)
         return out
 
     def holders(self, token: str) -> int:
