@@ -38,7 +38,7 @@ NOT_AN_EMAIL = ["a" * 250 + "@example.test", "x" * 10_000 + "@example.test", "a\
 NOT_A_WALLET = ["0x" + "g" * 40, "0x" + "1" * 10_000, "0x\x00", "²"]
 WALLET = "0x" + "4" * 40
 
-APPS = ["accounts", "investors", "compliance", "issuance", "ledger", "chain", "core"]
+APPS = ["accounts", "investors", "compliance", "issuance", "ledger", "cash", "servicing", "chain", "core"]
 UNFINGERPRINTED = {"core_auditevent"}   # a refusal may be audited (access_denied, sign-in failed)
 
 
