@@ -48,6 +48,13 @@ class Offering(models.Model):
     #: of older rows; the offering form proposes DvP).
     settlement_mode = models.CharField(_("settlement"), max_length=8, choices=SettlementMode.choices,
                                        default=SettlementMode.MANUAL)
+    #: Advertised on the public home page ("/") while open or upcoming. Off by default: private
+    #: placements (Reg D 506(b), FIEA offers to qualified investors) must never be advertised.
+    is_public = models.BooleanField(
+        _("Advertise on the public home page"), default=False,
+        help_text=_("Only for offerings that may be offered to the public. Never tick this for a private placement "
+                    "such as a Reg D 506(b) offering or an offer to qualified investors only under the FIEA: "
+                    "those must not be advertised."))
     published_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
