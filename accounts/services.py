@@ -9,6 +9,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -17,6 +18,7 @@ from core.errors import ApplicationError, ConflictError, PermissionDeniedError
 
 from .models import Membership, Organization, Role, User
 from .sessions import user_sessions_end
+from .signals import user_signed_up
 
 ORGANIZATION_NAME_MAX = Organization._meta.get_field("name").max_length
 
@@ -24,6 +26,11 @@ ORGANIZATION_NAME_MAX = Organization._meta.get_field("name").max_length
 def _email_taken() -> ApplicationError:
     taken = _("An account with this e-mail address already exists. Sign in or reset your password.")
     return ApplicationError(taken, code="email_taken", fields={"email": [taken]})
+
+
+def _language() -> str:
+    """The language the person signs up in (the page's), kept for what we send them later."""
+    return (translation.get_language() or "")[:8]
 
 
 def _sign_up_checked(*, email: str, password: str, full_name: str) -> tuple[str, str]:
@@ -53,8 +60,10 @@ def user_sign_up(*, email: str, password: str, full_name: str = "") -> User:
     email, full_name = _sign_up_checked(email=email, password=password, full_name=full_name)
     try:
         with transaction.atomic(durable=True):
-            user = User.objects.create_user(email=email, password=password, full_name=full_name, role=Role.INVESTOR)
+            user = User.objects.create_user(email=email, password=password, full_name=full_name, role=Role.INVESTOR,
+                                            language=_language())
             audit_record(action="user.signed_up", actor=user, obj=user, new={"email": email, "role": user.role})
+            user_signed_up.send(sender=User, user=user)
     except IntegrityError as exc:  # a concurrent sign-up won the race on the unique index
         raise _email_taken() from exc
     return user
@@ -69,9 +78,11 @@ def company_sign_up(*, email: str, password: str, company_name: str, full_name: 
     email, full_name = _sign_up_checked(email=email, password=password, full_name=full_name)
     try:
         with transaction.atomic(durable=True):
-            user = User.objects.create_user(email=email, password=password, full_name=full_name, role=Role.ISSUER)
+            user = User.objects.create_user(email=email, password=password, full_name=full_name, role=Role.ISSUER,
+                                            language=_language())
             audit_record(action="user.signed_up", actor=user, obj=user, new={"email": email, "role": user.role})
             membership = _organization_found(name=name, founder=user)
+            user_signed_up.send(sender=User, user=user)
     except IntegrityError as exc:  # a concurrent sign-up won the race on the unique index
         raise _email_taken() from exc
     return membership

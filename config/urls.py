@@ -1,10 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from accounts.api import LogoutAllApi, LogoutApi, MeApi, TokenApi
 from core.views import healthz
+from issuance.views_home import home as public_home
 
 api_patterns = [
     path("me/", MeApi.as_view(), name="me"),
@@ -14,11 +14,12 @@ api_patterns = [
 ]
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="accounts:dashboard", permanent=False), name="home"),
+    path("", public_home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("api/", include((api_patterns, "api"))),
+    path("notifications/", include("notifications.urls")),
     path("investors/", include("investors.urls")),
     path("compliance/", include("compliance.urls")),
     path("issuance/", include("issuance.urls")),

@@ -10,7 +10,8 @@ import polib
 from django.urls import reverse
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["core", "accounts", "investors", "compliance", "issuance", "ledger", "cash", "servicing", "chain", "config"]
+APPS = ["core", "accounts", "notifications", "investors", "compliance", "issuance", "ledger", "cash", "servicing",
+        "chain", "config"]
 TRANSLATE_TAG = re.compile(r"""{%\s*(?:translate|trans)\s+(["'])(.+?)\1""")
 BLOCK_TAG = re.compile(r"{%\s*blocktranslate[^%]*%}(.*?){%\s*endblocktranslate\s*%}", re.S)
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "pgettext", "ngettext"}

@@ -8,7 +8,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ("core", "accounts", "investors", "compliance", "issuance", "ledger", "cash", "servicing", "chain")
+ORDER = ("core", "accounts", "notifications", "investors", "compliance", "issuance", "ledger", "cash", "servicing",
+         "chain")
 RANK = {app: rank for rank, app in enumerate(ORDER)}
 
 

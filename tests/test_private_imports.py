@@ -8,8 +8,8 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "accounts", "investors", "compliance", "issuance", "ledger", "cash", "servicing", "chain", "config",
-        "tests", "bench")
+APPS = ("core", "accounts", "notifications", "investors", "compliance", "issuance", "ledger", "cash", "servicing",
+        "chain", "config", "tests", "bench")
 
 
 def _private(segment: str) -> bool:

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "core",
     "accounts",
+    "notifications",
     "investors",
     "compliance",
     "issuance",
@@ -78,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.navigation_items",
+                "notifications.context_processors.notifications_unread",
             ],
         },
     },
@@ -168,7 +170,8 @@ SESSION_ENGINE = "accounts.sessions"
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("ja", _("Japanese"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = "UTC"
+# Pages print instants in this zone with its abbreviation (core/chain_display.py format_instant).
+TIME_ZONE = env("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
 
@@ -258,6 +261,9 @@ OUTBOX_KICK_DELAY_SECONDS = env.float("OUTBOX_KICK_DELAY_SECONDS", default=0.05)
 CHAIN_RPC_URL = env("CHAIN_RPC_URL", default="")
 CHAIN_SIGNER_KEY = env("CHAIN_SIGNER_KEY", default="")  # the platform's agent key (hex)
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=0)
+# A block explorer (e.g. "https://etherscan.io"): pages link hashes to <url>/tx/<hash> and
+# addresses to <url>/address/<address> (core/chain_display.py). Blank: no links (a local node).
+CHAIN_EXPLORER_URL = env("CHAIN_EXPLORER_URL", default="")
 CHAIN_TIMEOUT_SECONDS = env.float("CHAIN_TIMEOUT_SECONDS", default=10.0)
 
 LOGGING = {

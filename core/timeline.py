@@ -1,0 +1,128 @@
+"""Timelines: who did what, when, to a set of objects, read from the audit trail and told in
+words (never the raw action codes).
+
+    entries = timeline_for([subscription, settlement], viewer=request.user)
+    {% include "core/_timeline.html" with timeline=entries %}
+
+An action in ACTION_WORDS has its own words; a status change written by core.lifecycle
+("<model>.<status>") says the model's translated status label; anything else says a
+translated generic phrase."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.apps import apps
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+from .models import AuditEvent
+
+ACTION_WORDS = {
+    "user.signed_up": _("Signed up"),
+    "issuer.created": _("Application started"),
+    "issuer.updated": _("Application details updated"),
+    "issuer.document_added": _("Company document added"),
+    "issuer.submitted": _("Application submitted for review"),
+    "issuer.approved": _("Application approved"),
+    "issuer.rejected": _("Application rejected"),
+    "issuer.treasury_opened": _("Treasury wallet opened"),
+    "subscription.created": _("Subscription placed"),
+    "subscription.agreement_accepted": _("Subscription agreement accepted"),
+    "subscription.signed": _("Subscription agreement signed"),
+    "subscription.funds_received": _("Funds received"),
+    "subscription.funded": _("Funds received"),
+    "subscription.accepted": _("Subscription accepted"),
+    "subscription.ready_to_settle": _("Ready to settle"),
+    "subscription.settled": _("Tokens issued"),
+    "subscription.rejected": _("Subscription rejected"),
+    "subscription.cancelled": _("Subscription cancelled"),
+    "settlement.created": _("Settlement prepared"),
+    "settlement.authorized": _("Settlement authorized"),
+    "settlement.submitted": _("Settlement sent to the chain"),
+    "settlement.settled": _("Settlement completed"),
+    "settlement.failed": _("Settlement failed"),
+    "settlement.expired": _("Settlement expired"),
+    "settlement.cancelled": _("Settlement cancelled"),
+    "settlement.subscription_not_settled": _("Subscription could not be settled"),
+    "tradeoffer.offered": _("Trade offered"),
+    "tradeoffer.accepted": _("Trade accepted"),
+    "tradeoffer.authorized": _("Trade authorized"),
+    "tradeoffer.submitted": _("Trade sent to the chain"),
+    "tradeoffer.settled": _("Trade settled"),
+    "tradeoffer.failed": _("Trade failed"),
+    "tradeoffer.expired": _("Trade expired"),
+    "tradeoffer.cancelled": _("Trade cancelled"),
+}
+
+
+@dataclass(frozen=True)
+class Entry:
+    when: datetime
+    who: str
+    what: str
+    reason: str = ""
+
+
+def action_words(event: AuditEvent) -> str:
+    """The event in words, in the active language."""
+    words = ACTION_WORDS.get(event.action)
+    if words is not None:
+        return str(words)
+    status = (event.new_values or {}).get("status")
+    if status and event.action.endswith(f".{status}"):
+        return gettext("Status changed to %(status)s") % {"status": _status_label(event.object_type, status)}
+    return gettext("Record updated")
+
+
+def _status_label(object_type: str, status: str) -> str:
+    try:
+        model = apps.get_model(object_type)
+    except (LookupError, ValueError):
+        model = None
+    choices = getattr(getattr(model, "Status", None), "choices", None) or []
+    return str(dict(choices).get(status, gettext("a new state")))
+
+
+def _who(event: AuditEvent, viewer, show_names: bool) -> str:
+    actor = event.actor
+    if actor is None:
+        return gettext("The platform")
+    if viewer is not None and actor.pk == viewer.pk:
+        return gettext("You")
+    if show_names:
+        return actor.get_full_name()
+    return str(actor.get_role_display()) if hasattr(actor, "get_role_display") else gettext("Someone")
+
+
+def _keys(objects: Iterable[models.Model | tuple[str, str] | None]) -> list[tuple[str, str]]:
+    keys = []
+    for obj in objects:
+        if obj is None:
+            continue
+        if isinstance(obj, tuple):
+            keys.append((obj[0], str(obj[1])))
+        else:
+            keys.append((obj._meta.label_lower, str(obj.pk)))
+    return keys
+
+
+def timeline_for(objects: Iterable, *, viewer=None, show_names: bool = False, limit: int = 200) -> list[Entry]:
+    """The audit events of `objects` (model instances or (label_lower, pk) pairs), oldest
+    first. `show_names`: name the people (staff and issuer pages); else say their role, and
+    "You" for the viewer. Refusals (access_denied) are left out."""
+    keys = _keys(objects)
+    if not keys:
+        return []
+    match = Q()
+    for object_type, object_id in keys:
+        match |= Q(object_type=object_type, object_id=object_id)
+    events = (AuditEvent.objects.filter(match).exclude(action="access_denied").select_related("actor")
+              .order_by("occurred_at", "id")[:limit])
+    return [Entry(when=e.occurred_at, who=_who(e, viewer, show_names), what=action_words(e),
+                  reason=str((e.new_values or {}).get("reason", "")) if isinstance(e.new_values, dict) else "")
+            for e in events]
