@@ -2,11 +2,12 @@
 
 from django.urls import path
 
-from . import views
+from . import status, views
 
 app_name = "chain"
 
 urlpatterns = [
+    path("status/", status.chain_status, name="status"),
     path("mirror/", views.mirror, name="mirror"),
     path("mirror/status/", views.mirror_status, name="mirror-status"),
     path("outbox/<int:pk>/retry/", views.outbox_retry, name="outbox-retry"),
