@@ -1,5 +1,6 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import DecimalNumberField, WholeNumberField
 from investors.models import TaxProfile
@@ -19,7 +20,8 @@ class DecisionForm(forms.Form):
 
 class QueueFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False,
-                               choices=[("", _("Open")), ("all", _("All")), *KycReview.Status.choices])
+                               choices=[("", pgettext_lazy("review filter", "Open")), ("all", _("All")),
+                                        *KycReview.Status.choices])
     country = forms.CharField(label=_("Country"), max_length=2, required=False)
     risk = forms.ChoiceField(label=_("Risk"), required=False, choices=[("", _("Any")), *KycReview.Risk.choices])
     min_age_days = WholeNumberField(label=_("Waiting at least (days)"), required=False, min_value=0, max_value=3650)

@@ -5,13 +5,14 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from investors.models import InvestorProfile
 
 
 class KycReview(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", _("Pending")
+        PENDING = "pending", pgettext_lazy("review status", "Pending")
         AWAITING_SECOND = "awaiting_second", _("Awaiting second approval")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")

@@ -3,17 +3,30 @@ numeric on chain (the investor registry packs a uint16)."""
 
 from __future__ import annotations
 
+import gettext
 from functools import lru_cache
 
 import pycountry
+from django.utils.translation import get_language
 
 from .errors import ApplicationError
 
 
-@lru_cache(maxsize=1)
 def choices() -> list[tuple[str, str]]:
-    """[("JP", "Japan"), ...] sorted by name, for forms."""
-    return sorted(((c.alpha_2, c.name) for c in pycountry.countries), key=lambda pair: pair[1])
+    """[("JP", "Japan"), ...] sorted by name in the active language (the pycountry wheel ships
+    the ISO 3166 names' translations: "JP" is 日本 on a Japanese page), for forms."""
+    return _choices((get_language() or "en").split("-")[0])
+
+
+@lru_cache(maxsize=8)
+def _choices(language: str) -> list[tuple[str, str]]:
+    translate = _names(language).gettext
+    return sorted(((c.alpha_2, translate(c.name)) for c in pycountry.countries), key=lambda pair: pair[1])
+
+
+@lru_cache(maxsize=8)
+def _names(language: str) -> gettext.NullTranslations:
+    return gettext.translation("iso3166-1", pycountry.LOCALES_DIR, languages=[language], fallback=True)
 
 
 def normalize(code: str) -> str:
@@ -37,4 +50,6 @@ def numeric(alpha_2: str) -> int:
 
 
 def name(alpha_2: str) -> str:
-    return pycountry.countries.get(alpha_2=normalize(alpha_2)).name
+    """The country's name in the active language."""
+    english = pycountry.countries.get(alpha_2=normalize(alpha_2)).name
+    return _names((get_language() or "en").split("-")[0]).gettext(english)

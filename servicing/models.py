@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 TOKEN_AMOUNT = {"max_digits": 78, "decimal_places": 0}
 MONEY = {"max_digits": 24, "decimal_places": 2}
@@ -22,7 +23,7 @@ MONEY = {"max_digits": 24, "decimal_places": 2}
 
 class CorporateAction(models.Model):
     class Kind(models.TextChoices):
-        COUPON = "coupon", _("Coupon")
+        COUPON = "coupon", pgettext_lazy("corporate action kind", "Coupon")
         REDEMPTION = "redemption", _("Redemption at maturity")
         CALL = "call", _("Early call")
         DIVIDEND = "dividend", _("Dividend")
@@ -169,7 +170,7 @@ class PaymentBatch(models.Model):
         BURN = "burn", _("Token burn")
 
     class Status(models.TextChoices):
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", pgettext_lazy("payment batch status", "Submitted")
         PAID = "paid", _("Confirmed")
         FAILED = "failed", _("Failed")
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .documents import StoredDocument
 
@@ -11,7 +12,7 @@ class Issuer(models.Model):
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
-        SUBMITTED = "submitted", _("Submitted")
+        SUBMITTED = "submitted", pgettext_lazy("application status", "Submitted")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
 

@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.money import Money, from_base_units
 
@@ -24,7 +25,7 @@ class Offering(models.Model):
         DRAFT = "draft", _("Draft")
         PUBLISHED = "published", _("Published")
         CLOSED = "closed", _("Closed")
-        CANCELLED = "cancelled", _("Cancelled")
+        CANCELLED = "cancelled", pgettext_lazy("offering status", "Cancelled")
 
     TRANSITIONS = {
         Status.DRAFT: {Status.PUBLISHED, Status.CANCELLED},
