@@ -45,6 +45,7 @@ from core.db import update_rows
 from core.lifecycle import transition, transition_many
 from core.models import OutboxEntry
 from core.outbox_payloads import OutboxKind
+from notifications import hooks
 
 from .backend import get_backend
 from .batches import batch_call_for
@@ -252,6 +253,7 @@ def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[Ch
     tx.status = Status.FAILED
     OutboxEntry.objects.filter(pk=entry.pk).update(last_error=error_text(code, message), updated_at=now)
     transition(entry, to=OutboxEntry.Status.FAILED, actor=None, reason=code)
+    hooks.action_failed(entry, action=f"#{entry.pk} {entry.kind}", error=code)
     return "failed"
 
 

@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from core.audit import audit_record
 from core.models import OutboxEntry
+from notifications import hooks
 
 from .backend import get_backend
 from .calls import actions_touching
@@ -144,6 +145,7 @@ def record_differences(*, security, differences: list[Difference], now) -> tuple
             audit_record(action="chain.break_opened", obj=brk,
                          new={"security_id": security.pk if security else None, "wallet": diff.wallet,
                               "kind": diff.kind, "register": diff.register_value, "chain": diff.chain_value})
+            hooks.break_found(brk, security=security.name if security else "", wallet=diff.wallet or "-")
             new += 1
     return len(differences), new
 

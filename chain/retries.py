@@ -26,6 +26,7 @@ from django.utils import timezone
 from core.audit import audit_record
 from core.lifecycle import transition
 from core.models import OutboxEntry
+from notifications import hooks
 
 from .outcomes import entry_decided
 
@@ -79,6 +80,7 @@ def entry_retry_later(entry_id: int, *, message: str) -> bool:
                 last_error=error_text(DEAD_LETTER, f"gave up after {attempts} attempts: {message}"))
             transition(entry, to=OutboxEntry.Status.FAILED, actor=None, reason=DEAD_LETTER)
             audit_record(action="chain.dead_letter", obj=entry, new={"attempts": attempts, "error": message})
+            hooks.action_failed(entry, action=f"#{entry.pk} {entry.kind}", error=DEAD_LETTER)
             return True
         OutboxEntry.objects.filter(pk=entry_id).update(
             attempts=attempts, available_at=timezone.now() + timedelta(seconds=backoff_seconds(attempts)),
@@ -96,3 +98,4 @@ def entry_fail(entry_id: int, *, code: str, message: str) -> None:
         OutboxEntry.objects.filter(pk=entry_id).update(last_error=error_text(code, message),
                                                        updated_at=timezone.now())
         transition(entry, to=OutboxEntry.Status.FAILED, actor=None, reason=code)
+        hooks.action_failed(entry, action=f"#{entry.pk} {entry.kind}", error=code)

@@ -27,6 +27,7 @@ from investors import registry
 from investors.models import InvestorProfile
 from investors.selectors import missing_items
 from investors.services import profile_get_or_create
+from notifications import hooks
 
 from . import sanctions
 from .models import KycReview, SanctionsEntry
@@ -199,6 +200,7 @@ def review_approve(*, review_id: int, reason: str, actor: User, expires_on: obje
         profile.save(update_fields=["kyc_expires_on", "kyc_message", "updated_at"])
         transition(profile, to=Kyc.APPROVED, actor=actor, reason=reason, field="kyc_status")
         registry.update_investor(profile=profile, cause=f"kyc:{review.pk}:approve")
+        hooks.kyc_decided(review, investor_id=profile.user_id, outcome="approved")
     return review
 
 
@@ -214,6 +216,10 @@ def _close(review_id: int, reason: str, actor: User, *, review_to: str, profile_
         profile.save(update_fields=["kyc_message", "updated_at"])
         transition(profile, to=profile_to, actor=actor, reason=reason, field="kyc_status")
         registry.update_investor(profile=profile, cause=f"kyc:{review.pk}:{cause}")
+        if review_to == Status.MORE_INFO:
+            hooks.kyc_more_info(review, investor_id=profile.user_id, reason=reason)
+        else:
+            hooks.kyc_decided(review, investor_id=profile.user_id, outcome="rejected", reason=reason)
     return review
 
 

@@ -123,6 +123,14 @@ def timeline_for(objects: Iterable, *, viewer=None, show_names: bool = False, li
         match |= Q(object_type=object_type, object_id=object_id)
     events = (AuditEvent.objects.filter(match).exclude(action="access_denied").select_related("actor")
               .order_by("occurred_at", "id")[:limit])
-    return [Entry(when=e.occurred_at, who=_who(e, viewer, show_names), what=action_words(e),
-                  reason=str((e.new_values or {}).get("reason", "")) if isinstance(e.new_values, dict) else "")
+    return [Entry(when=e.occurred_at, who=_who(e, viewer, show_names), what=action_words(e), reason=_reason(e))
             for e in events]
+
+
+#: Decisions whose reason a person wrote (other reasons are codes: "settlement:12", "expired").
+WRITTEN_REASONS = (".rejected", ".more_info", ".cancelled")
+
+
+def _reason(event: AuditEvent) -> str:
+    values = event.new_values if isinstance(event.new_values, dict) else {}
+    return str(values.get("reason", "")) if event.action.endswith(WRITTEN_REASONS) else ""

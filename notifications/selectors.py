@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from accounts.models import Membership, User
+
 from .models import Notification
 
 
@@ -13,3 +15,14 @@ def notifications_for(*, user) -> QuerySet[Notification]:
 
 def unread_count(*, user) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()
+
+
+def staff_ids(*, role: str) -> list[int]:
+    """Active people of a staff role (compliance, operator, cash agent): who hears about work for that role."""
+    return list(User.objects.filter(role=role, is_active=True).values_list("pk", flat=True))
+
+
+def organization_admin_ids(*, organization_id: int) -> list[int]:
+    """The active admins of an issuer's organization."""
+    return list(Membership.objects.filter(organization_id=organization_id, role=Membership.Role.ADMIN,
+                                          user__is_active=True).values_list("user_id", flat=True))

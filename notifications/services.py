@@ -41,45 +41,79 @@ def notify(*, event: str, recipients: Iterable | User | int, kind: str, params: 
            link: str = "") -> int:
     """Tell each recipient (active users) that `event` happened: one row per (recipient,
     event), a second call for the same event is a no-op. Must run inside the transaction
-    that makes the change; the e-mails go after it commits. Returns the rows added."""
+    that makes the change; the e-mails go after it commits. Returns the rows offered."""
+    return notify_each(kind=kind, link=link,
+                       items=[(event, pk, params or {}) for pk in _recipient_ids(recipients)])
+
+
+def notify_each(*, kind: str, items: Iterable[tuple[str, int, dict]], link: str = "") -> int:
+    """notify() for many events of one kind at once (one bulk insert): items are (event,
+    recipient id, params), e.g. one payment per holder of a corporate action. Up to
+    SEND_INLINE_MAX e-mails go right after commit; more are left to the send_pending_sweep
+    (beat), so a large payout's commit does not wait on thousands of e-mails."""
     if not connection.in_atomic_block:
         raise RuntimeError("notify must run inside the transaction of the change it reports")
     if kind not in Kind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
-    ids = _recipient_ids(recipients)
-    if not ids:
+    items = [(event[:120], pk, params) for event, pk, params in items]
+    if not items:
         return 0
-    ids = list(User.objects.filter(pk__in=ids, is_active=True).values_list("pk", flat=True))
+    active = set(User.objects.filter(pk__in={pk for _e, pk, _p in items}, is_active=True).values_list("pk", flat=True))
     now = timezone.now()
-    rows = [Notification(recipient_id=pk, event=event[:120], kind=kind, params=params or {}, link=link[:500],
-                         created_at=now) for pk in ids]
+    rows = [Notification(recipient_id=pk, event=event, kind=kind, params=params, link=link[:500], created_at=now)
+            for event, pk, params in items if pk in active]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)   # ON CONFLICT DO NOTHING
-    event = event[:120]
-    transaction.on_commit(lambda: send_pending(event=event, recipient_ids=ids))
-    return len(ids)
+    pairs = [(row.event, row.recipient_id) for row in rows]
+    if pairs and len(pairs) <= SEND_INLINE_MAX:
+        transaction.on_commit(lambda: send_pending(pairs=pairs))
+    return len(rows)
 
 
-def _claim(event: str, recipient_ids: list[int]) -> list[int]:
-    """Mark the unsent rows of `event` as sent and return their ids: whoever runs this first
-    owns the e-mail, every later caller gets nothing."""
+#: At most this many e-mails are sent in the committing process; the rest by the sweep.
+SEND_INLINE_MAX = 50
+SWEEP_BATCH = 200
+
+
+def _claim(pairs: list[tuple[str, int]]) -> list[int]:
+    """Mark the unsent rows of these (event, recipient) pairs as sent and return their ids:
+    whoever runs this first owns the e-mail, every later caller gets nothing."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "UPDATE notifications_notification SET emailed_at = %s "
-            "WHERE event = %s AND recipient_id = ANY(%s) AND emailed_at IS NULL RETURNING id",
-            [timezone.now(), event, recipient_ids])
+            "UPDATE notifications_notification AS n SET emailed_at = %s "
+            "FROM unnest(%s::varchar[], %s::bigint[]) AS p(event, recipient_id) "
+            "WHERE n.event = p.event AND n.recipient_id = p.recipient_id AND n.emailed_at IS NULL RETURNING n.id",
+            [timezone.now(), [e for e, _pk in pairs], [pk for _e, pk in pairs]])
         return [row[0] for row in cursor.fetchall()]
 
 
-def send_pending(*, event: str, recipient_ids: list[int]) -> int:
-    """E-mail the claimed rows of `event`, each in its recipient's language. A row whose
-    e-mail fails is released (emailed_at back to NULL) for a later attempt. Returns e-mails sent."""
-    claimed = _claim(event, recipient_ids)
+def _claim_unsent(limit: int) -> list[int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE notifications_notification SET emailed_at = %s WHERE id IN ("
+            "SELECT id FROM notifications_notification WHERE emailed_at IS NULL ORDER BY id LIMIT %s "
+            "FOR UPDATE SKIP LOCKED) RETURNING id", [timezone.now(), limit])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def send_pending(*, pairs: list[tuple[str, int]]) -> int:
+    """E-mail the claimed rows of these (event, recipient) pairs, each in its recipient's
+    language. Returns e-mails sent."""
+    return _send(_claim(pairs))
+
+
+def send_pending_sweep(*, limit: int = SWEEP_BATCH) -> int:
+    """E-mail up to `limit` rows not sent yet (a large fan-out, or an e-mail that failed)."""
+    return _send(_claim_unsent(limit))
+
+
+def _send(claimed: list[int]) -> int:
+    """A row whose e-mail fails is released (emailed_at back to NULL) for the sweep."""
     sent = 0
-    for notification in Notification.objects.filter(pk__in=claimed).select_related("recipient"):
+    for notification in Notification.objects.filter(pk__in=claimed).select_related("recipient").order_by("id"):
         try:
             email_send(notification)
             sent += 1
-        except OSError:   # SMTP down: keep the row (listed in the app), mail it on a later try
+        except OSError:   # SMTP down: keep the row (listed in the app), the sweep mails it later
             logger.exception("notification %s: the e-mail could not be sent", notification.pk)
             Notification.objects.filter(pk=notification.pk).update(emailed_at=None)
     return sent

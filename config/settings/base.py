@@ -310,6 +310,11 @@ CELERY_BEAT_SCHEDULE["compliance.expire_kyc"] = {
     "task": "compliance.expire_kyc",
     "schedule": env.int("KYC_EXPIRY_SWEEP_SECONDS", default=60 * 60),
 }
+# --- notifications (issue 15): e-mails a large fan-out or a failed send left unsent ---
+CELERY_BEAT_SCHEDULE["notifications.send_pending"] = {
+    "task": "notifications.send_pending",
+    "schedule": env.int("NOTIFICATIONS_SWEEP_SECONDS", default=30),
+}
 
 # --- issuance (issue 5) ----------------------------------------------------------------
 # Offering and KYB documents are stored here, outside the web root, and served only

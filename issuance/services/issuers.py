@@ -13,6 +13,7 @@ from core import countries
 from core.audit import audit_record
 from core.errors import ConflictError
 from core.lifecycle import transition
+from notifications import hooks
 
 from .. import storage
 from ..models import Issuer, IssuerDocument
@@ -78,7 +79,9 @@ def issuer_submit(*, issuer: Issuer, actor: User) -> Issuer:
     if not issuer.documents.exists():
         raise invalid(_("Add at least one KYB document before submitting."), code="kyb_documents_missing")
     transition(issuer, to=Issuer.Status.SUBMITTED, actor=actor)
-    Issuer.objects.filter(pk=issuer.pk).update(submitted_at=timezone.now(), decision_reason="")
+    now = timezone.now()
+    Issuer.objects.filter(pk=issuer.pk).update(submitted_at=now, decision_reason="")
+    hooks.issuer_submitted(issuer, at=now)
     return issuer
 
 
@@ -88,7 +91,9 @@ def issuer_approve(*, issuer: Issuer, actor: User) -> Issuer:
     policy_ensure(actor, Action.ISSUER_DECIDE)
     issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
     transition(issuer, to=Issuer.Status.APPROVED, actor=actor)
-    Issuer.objects.filter(pk=issuer.pk).update(decided_at=timezone.now(), decided_by=actor, decision_reason="")
+    now = timezone.now()
+    Issuer.objects.filter(pk=issuer.pk).update(decided_at=now, decided_by=actor, decision_reason="")
+    hooks.issuer_decided(issuer, outcome="approved", at=now)
     treasury_open(issuer=issuer, actor=actor)   # its treasury wallet, registered on chain
     issuer.refresh_from_db()
     return issuer
@@ -100,6 +105,8 @@ def issuer_reject(*, issuer: Issuer, reason: str, actor: User) -> Issuer:
     reason = required(reason, field="reason", label=_("Reason"))
     issuer = Issuer.objects.select_for_update().get(pk=issuer.pk)
     transition(issuer, to=Issuer.Status.REJECTED, actor=actor, reason=reason)
-    Issuer.objects.filter(pk=issuer.pk).update(decided_at=timezone.now(), decided_by=actor, decision_reason=reason)
+    now = timezone.now()
+    Issuer.objects.filter(pk=issuer.pk).update(decided_at=now, decided_by=actor, decision_reason=reason)
+    hooks.issuer_decided(issuer, outcome="rejected", reason=reason, at=now)
     issuer.refresh_from_db()
     return issuer

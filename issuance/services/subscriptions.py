@@ -21,9 +21,11 @@ from core.clock import business_today
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.lifecycle import transition
 from core.money import to_base_units
+from notifications import hooks
 
 from .. import eligibility
 from ..models import Offering, OfferingDocument, Subscription
+from ..templatetags.issuance import units as units_text
 from ._common import invalid, required
 
 S = Subscription.Status
@@ -69,6 +71,7 @@ def subscription_create(*, offering: Offering, units, actor: User, today: date |
     audit_record(action="subscription.created", actor=actor, obj=sub,
                  new={"offering": offering.pk, "units": str(base), "amount": str(amount.amount),
                       "currency": amount.currency})
+    hooks.subscription_received(sub, units=units_text(base, offering))
     return sub
 
 
@@ -124,6 +127,7 @@ def _accept(sub: Subscription, actor: User) -> None:
                             code="invalid_transition")
     transition(sub, to=S.READY_TO_SETTLE if sub.status == S.FUNDED else S.ACCEPTED, actor=actor)
     Subscription.objects.filter(pk=sub.pk).update(decided_at=timezone.now(), decided_by=actor)
+    hooks.subscription_accepted(sub, units=units_text(sub.units, sub.offering))
 
 
 def _reject(sub: Subscription, reason: str, actor: User) -> None:

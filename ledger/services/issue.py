@@ -16,9 +16,11 @@ from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.lifecycle import transition_many
 from investors.models import Wallet
 from issuance.models import Security, Subscription
+from notifications import hooks
 
 from ..facts import facts_for, facts_for_wallet, holdings_needed, holdings_read, rules_for, wallet_load
 from ..models import ControlBook, Position, TokenAction
+from ..templatetags.trading import whole
 from .access import security_load
 from .actions import actions_record_many, run_idempotent, same_action
 from .client_keys import client_key_stored
@@ -271,6 +273,8 @@ def _settle(pks: Iterable[int], actor: User, wallet: Wallet | None) -> list[Toke
         for (sub, _address), action in zip(items, actions, strict=True):
             results[sub.pk] = action
         transition_many([sub for sub, _address in items], to=Subscription.Status.SETTLED, actor=actor)
+        for sub, _address in items:
+            hooks.subscription_settled(sub, units=whole(sub.units, security))
     return [results[pk] for pk in pks]
 
 

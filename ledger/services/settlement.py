@@ -30,10 +30,12 @@ from investors.authorization import signature_check
 from investors.custody import custody_sign
 from investors.models import Wallet
 from issuance.models import Offering, SettlementMode, Subscription
+from notifications import hooks
 
 from ..facts import facts_for, holding_for, rules_for
 from ..models import ControlBook, Position, Settlement, TokenAction, TradeOffer
 from ..settlement_selectors import cash_security_for, deadline_seconds, settlement_typed_data
+from ..templatetags.trading import whole
 from .locks import book_lock, positions_lock
 from .validation import clean_address, redeeming_refuse
 
@@ -352,6 +354,9 @@ def settlement_outcome(*, settlement_id: int, settled: bool, code: str = "", mes
             _subscription_settled(settlement)
         if offer is not None:
             transition(offer, to=TradeOffer.Status.SETTLED, actor=None)
+            hooks.trade_settled(settlement, party_ids=[settlement.seller_id, settlement.buyer_id],
+                                security=settlement.security.name, units=whole(settlement.units, settlement.security),
+                                amount=f"{whole(settlement.price, settlement.cash)} {settlement.cash.currency}")
     else:
         failure = _code_of(code)
         _release(settlement, sec, cash)
@@ -371,6 +376,7 @@ def _subscription_settled(settlement: Settlement) -> None:
     subscription = Subscription.objects.select_for_update().get(pk=settlement.subscription_id)
     if Subscription.Status.SETTLED in Subscription.TRANSITIONS.get(subscription.status, set()):
         transition(subscription, to=Subscription.Status.SETTLED, actor=None, reason=f"settlement:{settlement.pk}")
+        hooks.subscription_settled(subscription, units=whole(subscription.units, settlement.security))
         return
     audit_record(action="settlement.subscription_not_settled", obj=subscription,
                  new={"settlement": settlement.pk, "status": subscription.status})

@@ -13,7 +13,7 @@ from accounts.models import Role
 from accounts.tests.factories import UserFactory
 from notifications.kinds import TEXTS, Kind, text_for
 from notifications.models import Notification
-from notifications.services import notify, send_pending
+from notifications.services import SEND_INLINE_MAX, notify, notify_each, send_pending, send_pending_sweep
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +70,7 @@ def test_a_second_sender_of_the_same_rows_sends_nothing(django_capture_on_commit
     user = UserFactory(role=Role.INVESTOR)
     with django_capture_on_commit_callbacks(execute=True):
         _notify(recipients=[user])
-    assert send_pending(event="kyc.decided:1", recipient_ids=[user.pk]) == 0
+    assert send_pending(pairs=[("kyc.decided:1", user.pk)]) == 0
     assert len(mail.outbox) == 1
 
 
@@ -85,7 +85,7 @@ def test_a_failed_email_is_released_for_a_later_try(django_capture_on_commit_cal
         _notify(recipients=[user])
     assert Notification.objects.get(recipient=user).emailed_at is None
     monkeypatch.undo()
-    assert send_pending(event="kyc.decided:1", recipient_ids=[user.pk]) == 1
+    assert send_pending(pairs=[("kyc.decided:1", user.pk)]) == 1
     assert len(mail.outbox) == 1
 
 
@@ -102,3 +102,15 @@ def test_every_text_renders_in_japanese_without_missing_parameters(kind, outcome
     assert subject and body
     assert "%(" not in subject + body
     assert not any(word in subject + body for word in ("Your", "The ", "was ", "You "))   # translated
+
+
+def test_a_large_fan_out_is_left_to_the_sweep(django_capture_on_commit_callbacks):
+    users = UserFactory.create_batch(SEND_INLINE_MAX + 1, role=Role.INVESTOR)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        notify_each(kind=Kind.PAYMENT_RECEIVED, link="/servicing/income/",
+                    items=[(f"payment.received:7:{u.pk}", u.pk, {"amount": "100 JPY"}) for u in users])
+    assert mail.outbox == []
+    assert send_pending_sweep(limit=SEND_INLINE_MAX) == SEND_INLINE_MAX
+    assert send_pending_sweep() == 1
+    assert send_pending_sweep() == 0
+    assert len(mail.outbox) == SEND_INLINE_MAX + 1

@@ -25,6 +25,7 @@ from __future__ import annotations
 import io
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -48,6 +49,8 @@ from issuance.models import Security
 from ledger.models import Position, TokenAction
 from ledger.services.locks import book_lock, positions_lock
 from ledger.settlement_selectors import cash_security_for
+from ledger.templatetags.trading import in_currency, whole
+from notifications import hooks
 
 from ..models import CorporateAction, EntitlementLine, PaymentBatch
 from . import notices, redemption
@@ -307,6 +310,12 @@ def _batches_submit(*, action_id: int, account: PayingAccount, actor: User | Non
 
 # -- the chain's verdict ----------------------------------------------------------------------
 
+def _tell_paid(action: CorporateAction, amounts: dict[int, str], languages: dict[int, str]) -> None:
+    """Each holder paid now hears it once per action (notifications.hooks.payments_received)."""
+    hooks.payments_received(action_id=action.pk, security=action.security.name,
+                            label=CorporateAction.Kind(action.kind).label, amounts=amounts, languages=languages)
+
+
 def batch_decided(*, batch_id: int, confirmed: bool, tx_hash: str = "", reason: str = "") -> PaymentBatch | None:
     """The chain's verdict on a submitted batch, called by chain/ INSIDE the transaction that
     decides its outbox entry (like ledger's settlement_outcome). Idempotent: a batch no longer
@@ -359,6 +368,11 @@ def batch_decided(*, batch_id: int, confirmed: bool, tx_hash: str = "", reason: 
             status=L.PAID, paid_reference=tx_hash or "", paid_at=now)
         transition_many([batch], to=PaymentBatch.Status.PAID, actor=None, reason=tx_hash or "",
                         also={"decided_at": now})
+        paid: dict[int, int] = {}
+        for line in lines:
+            paid[line.investor_id] = paid.get(line.investor_id, 0) + amounts[line.wallet]
+        _tell_paid(action, {holder: f"{whole(units, cash)} {cash.currency}" for holder, units in paid.items()},
+                   {line.investor_id: line.investor.language for line in lines})
         action_finish(action)
     else:
         paying = positions_lock(cash, [(payload.from_wallet, None)])[payload.from_wallet]
@@ -467,5 +481,13 @@ def lines_mark_paid(*, action: CorporateAction, reference: str, line_ids: list[i
         action_move(action, to=S.PAYING, actor=actor)
     audit_record(action="corporate_action.lines_paid", actor=actor, obj=action,
                  new={"lines": marked, "line_ids": [line.pk for line in lines][:1000], "reference": reference})
+    paid: dict[int, Decimal] = {}
+    languages: dict[int, str] = {}
+    for holder, net, language in action.lines.filter(pk__in=[line.pk for line in lines]).values_list(
+            "investor_id", "net", "investor__language"):
+        paid[holder] = paid.get(holder, Decimal(0)) + net
+        languages[holder] = language
+    _tell_paid(action, {holder: f"{in_currency(net, action.currency):,} {action.currency}"
+                        for holder, net in paid.items()}, languages)
     action_finish(action, actor=actor)
     return marked
