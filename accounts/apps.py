@@ -26,5 +26,6 @@ class AccountsConfig(AppConfig):
         demo.register("accounts", demo_lines, order=10)
 
         navigation.register("accounts:dashboard", _("Dashboard"), kinds=ALL_KINDS, order=0)
+        navigation.register("accounts:staff", _("Staff"), kinds={"operator"}, order=85)
         navigation.register("api-docs", _("API"), kinds={"operator"}, order=90)
 

@@ -159,3 +159,46 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} -> {self.organization} ({self.status})"
+
+
+class StaffInvitation(models.Model):
+    """An operator's (or a superuser's) invitation of a new member of staff: a compliance
+    officer, an operator or a cash agent. The invitee follows the e-mailed link, sets a name and
+    a password, and creates the account with that role (accounts.staff); the 2FA middleware then
+    makes them enrol an authenticator before any page. Only a hash of the token is stored."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", pgettext_lazy("invitation status", "Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        REVOKED = "revoked", _("Revoked")
+        EXPIRED = "expired", _("Expired")
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.ACCEPTED, Status.REVOKED, Status.EXPIRED},
+    }
+    #: The roles staff can be invited to (nobody picks a privileged role for themselves).
+    ROLES = (Role.COMPLIANCE, Role.OPERATOR, Role.CASH_AGENT)
+
+    email = models.EmailField(_("e-mail address"), max_length=254)
+    role = models.CharField(_("role"), max_length=16,
+                            choices=[(r.value, r.label) for r in (Role.COMPLIANCE, Role.OPERATOR, Role.CASH_AGENT)])
+    invited_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+")
+    token_hash = models.CharField(max_length=64)
+    language = models.CharField(max_length=8, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    #: The account created from this invitation (once accepted).
+    user = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("staff invitation")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), condition=models.Q(status="pending"),
+                                    name="accounts_staffinvitation_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} as {self.role} ({self.status})"

@@ -91,6 +91,7 @@ class Action(StrEnum):
     CORPORATE_ACTION_CANCEL = "corporate_action.cancel"
     CORPORATE_ACTION_PAY = "corporate_action.pay"
     CORPORATE_ACTION_READ = "corporate_action.read"
+    STAFF_INVITE = "staff.invite"
 
 
 @dataclass(frozen=True)
@@ -219,6 +220,11 @@ POLICY: dict[Action, Rule] = {
         "servicing.services.payment_run", "servicing.services.lines_mark_paid", "servicing.services.payment_file")),
     Action.CORPORATE_ACTION_READ: Rule(frozenset({A.ISSUER_ADMIN, A.ISSUER_MEMBER, A.COMPLIANCE, A.OPERATOR}),
                                        ISSUER, False, ("servicing.selectors.action_get_for",)),
+    # Staff accounts (compliance officers, operators, cash agents) are invited by operators
+    # (superusers too, whatever their role: accounts.staff). Nobody picks a staff role themselves.
+    Action.STAFF_INVITE: Rule(frozenset({A.OPERATOR}), PLATFORM, True, (
+        "accounts.staff.staff_invite", "accounts.staff.staff_invitation_revoke"),
+        Refusal(403, "operator_required", _("Only operators may invite staff."))),
 }
 
 #: Desk actions a cash agent takes only on a cash token (the services say which: cash_token=).

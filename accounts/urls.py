@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .urls_staff import urlpatterns as _staff
 
 app_name = "accounts"
 
@@ -32,3 +33,6 @@ urlpatterns = [
 from .urls_memberships import urlpatterns as _memberships  # noqa: E402
 
 urlpatterns += _memberships
+
+# Staff invitations (operators and superusers): accounts.views_staff.
+urlpatterns += _staff

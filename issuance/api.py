@@ -150,6 +150,8 @@ class OfferingTermsInput(serializers.Serializer):
     payment_instructions = StrictCharField(max_length=5000, required=False, allow_blank=True, default="")
     settlement_mode = serializers.ChoiceField(choices=SettlementMode.choices, required=False,
                                               help_text="dvp (the cash token, atomically) or manual; default manual")
+    is_public = serializers.BooleanField(required=False, help_text="advertised on the public home page; "
+                                         "default false (never for private placements)")
 
 
 class OfferingInput(OfferingTermsInput):
@@ -191,6 +193,7 @@ class OfferingOutput(serializers.Serializer):
     opens_on = serializers.DateField()
     closes_on = serializers.DateField()
     settlement_mode = serializers.CharField()
+    is_public = serializers.BooleanField()
     documents = OfferingDocumentOutput(many=True, source="documents.all")
 
     def get_subscribed(self, o: Offering) -> str:

@@ -161,6 +161,15 @@ def offerings_published() -> QuerySet[Offering]:
     return _with_progress(Offering.objects.filter(status=Offering.Status.PUBLISHED)).order_by("closes_on", "id")
 
 
+def offerings_public(*, today: date | None = None) -> QuerySet[Offering]:
+    """What the public home page advertises: published offerings whose issuer marked them
+    public, open today or opening later (never a private placement, never a closed one)."""
+    today = today or business_today()
+    return (_with_progress(Offering.objects.filter(status=Offering.Status.PUBLISHED, is_public=True,
+                                                   closes_on__gte=today))
+            .order_by("opens_on", "closes_on", "id"))
+
+
 def offering_get_published(*, user: User, pk: int) -> Offering:
     offering = _with_progress(Offering.objects.filter(pk=pk, status__in=PUBLIC_STATES)).first()
     if offering is None:

@@ -21,7 +21,8 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from accounts.models import Membership, Role
+from accounts import staff
+from accounts.models import Membership, Role, StaffInvitation
 from accounts.policy import CASH_TOKENS_ONLY, POLICY, Action, Actor, Scope
 from accounts.tests.factories import MembershipFactory, OrganizationFactory, TOTPDeviceFactory, UserFactory
 from cash import services as cash_services
@@ -348,6 +349,10 @@ EXERCISES: dict[Action, Exercise] = {
         lambda env: SimpleNamespace(action=_corporate_action(env), seen=[]),
         lambda ctx, actor: ctx.seen.append(servicing_selectors.action_get_for(actor=actor, pk=ctx.action.pk)),
         lambda ctx: len(ctx.seen)),
+    Action.STAFF_INVITE: Exercise(
+        lambda env: None,
+        lambda _ctx, actor: staff.staff_invite(email="new.officer@shoken.test", role="compliance", actor=actor),
+        lambda _ctx: StaffInvitation.objects.count()),
 }
 
 

@@ -28,7 +28,7 @@ from ..models.offerings import SettlementMode
 from ._common import invalid, required
 
 EDITABLE = ("title", "currency", "price", "min_subscription", "max_subscription", "target", "hard_cap",
-            "opens_on", "closes_on", "payment_instructions", "settlement_mode")
+            "opens_on", "closes_on", "payment_instructions", "settlement_mode", "is_public")
 _TITLE = Offering._meta.get_field("title")
 _PRICE = Offering._meta.get_field("price")
 #: The price column holds 20 digits, 2 of them decimals: refuse what it cannot store (a 400, not a 500).
@@ -53,6 +53,16 @@ def _settlement_mode(value) -> str:
     if value not in SettlementMode.values:
         raise invalid(_("Choose how subscriptions are settled: delivery versus payment or off chain."),
                       field="settlement_mode", code="invalid_settlement_mode")
+    return value
+
+
+def _is_public(value) -> bool:
+    """Advertised on the public home page: a boolean; left out, not advertised."""
+    if value in (None, ""):
+        return False
+    if not isinstance(value, bool):
+        raise invalid(_("Say yes or no to advertising the offering on the public home page."),
+                      field="is_public", code="invalid_is_public")
     return value
 
 
@@ -89,6 +99,7 @@ def _validated(security: Security, data: dict) -> dict:
         "closes_on": required(data.get("closes_on"), field="closes_on", label=_("Closing date")),
         "payment_instructions": (data.get("payment_instructions") or "").strip(),
         "settlement_mode": _settlement_mode(data.get("settlement_mode")),
+        "is_public": _is_public(data.get("is_public")),
     }
     if values["min_subscription"] > values["max_subscription"]:
         raise invalid(_("The minimum subscription is above the maximum."), field="min_subscription",
