@@ -32,6 +32,8 @@ DEMO_USERS = [
     DemoUser("issuer.admin@demo.shoken.test", "Taro Issuer-Admin", Role.ISSUER, Membership.Role.ADMIN),
     DemoUser("issuer.member@demo.shoken.test", "Jiro Issuer-Member", Role.ISSUER, Membership.Role.MEMBER),
     DemoUser("compliance@demo.shoken.test", "Keiko Compliance", Role.COMPLIANCE),
+    # a second officer, so the four-eyes reviews (high-risk KYC cases) can be completed in the demo
+    DemoUser("compliance2@demo.shoken.test", "Yuki Second-Officer", Role.COMPLIANCE),
     DemoUser("operator@demo.shoken.test", "Ken Operator", Role.OPERATOR),
     # the trust bank's staff (cash/): the second approves the first's large deposits
     DemoUser("cash@demo.shoken.test", "Sachiko Cash-Agent", Role.CASH_AGENT),
@@ -55,6 +57,8 @@ def demo_lines() -> list[str]:
         if secret:
             line += f"   TOTP secret {secret}  (or: python manage.py totp_code {user.email})"
         lines.append(line)
+    officers = [spec.email for spec in DEMO_USERS if spec.role == Role.COMPLIANCE]
+    lines.append(f"  Four eyes: a high-risk KYC case needs two officers ({' then '.join(officers)}).")
     return lines
 
 

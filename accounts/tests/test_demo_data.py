@@ -26,15 +26,17 @@ def test_demo_data_is_idempotent_and_prints_every_user(db):
 
     # (and the demo issuer's treasury, a holder that cannot sign in: cash/demo.py)
     assert sorted(User.objects.exclude(role=Role.TREASURY).values_list("email", flat=True)) == DEMO_EMAILS
-    assert len(DEMO_EMAILS) == 7
+    assert len(DEMO_EMAILS) == 8
+    assert [s.email for s in DEMO_USERS if s.role == Role.COMPLIANCE] == [
+        "compliance@demo.shoken.test", "compliance2@demo.shoken.test"]   # four eyes can be completed
     assert Organization.objects.filter(name=DEMO_ORGANIZATION).count() == 1
     assert Membership.objects.count() == 4   # issuer admin and member; the cash agents in the trust bank
-    assert TOTPDevice.objects.filter(confirmed=True).count() == 5  # issuer admin, compliance, operator, cash agents
+    assert TOTPDevice.objects.filter(confirmed=True).count() == 6  # issuer admin, 2 officers, operator, cash agents
     for output in (first, second):
         assert DEMO_PASSWORD in output
         for email in DEMO_EMAILS:
             assert email in output
-    assert first.count("TOTP secret") == 5
+    assert first.count("TOTP secret") == 6
     assert first == second  # the printed secrets are stable
 
 
@@ -73,4 +75,4 @@ def test_demo_data_runs_without_force_in_debug(db, settings):
 
     _run()
 
-    assert User.objects.count() == 8   # the demo users and the demo issuer's treasury
+    assert User.objects.count() == 9   # the demo users and the demo issuer's treasury
