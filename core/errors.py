@@ -49,3 +49,42 @@ class ConflictError(ApplicationError):
 class ThrottledError(ApplicationError):
     status = 429
     default_code = "throttled"
+
+
+class ErrorCollector:
+    """Gathers a form's field problems so a service reports them all at once, not only the
+    first. Run each independent check through :meth:`check` (or a ``with collector.field():``
+    block); a refusal that names fields is kept and the check's result is None; anything else
+    (a permission or state refusal, a refusal naming no field) is raised at once.
+    :meth:`raise_any` then raises one error of the first problem's type, code and message,
+    with every problem under ``fields``: the first code is the one a fail-fast service gave."""
+
+    def __init__(self) -> None:
+        self.errors: list[ApplicationError] = []
+
+    def add(self, error: ApplicationError) -> None:
+        if not error.fields:
+            raise error
+        self.errors.append(error)
+
+    def check(self, fn, /, *args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except ApplicationError as error:
+            self.add(error)
+            return None
+
+    def has(self, field: str) -> bool:
+        return any(field in e.fields for e in self.errors)
+
+    def raise_any(self) -> None:
+        if not self.errors:
+            return
+        first = self.errors[0]
+        fields: dict[str, list] = {}
+        for error in self.errors:
+            for name, problems in error.fields.items():
+                fields.setdefault(name, []).extend(p for p in problems if p not in fields.get(name, []))
+        merged = type(first)(first.message, code=first.code, fields=fields)
+        merged.refused_access = first.refused_access
+        raise merged

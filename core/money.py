@@ -9,6 +9,9 @@ import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Context, Decimal, InvalidOperation
 
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
 from .errors import ApplicationError
 
 #: Minor units per ISO 4217 for the currencies the platform settles in.
@@ -23,14 +26,31 @@ def _decimal(value: object, *, what: str) -> Decimal:
     if isinstance(value, float):
         raise TypeError(f"{what}: floats are refused in money paths; pass a str or Decimal")
     if isinstance(value, str) and not _NUMBER_TEXT.fullmatch(value.strip()):
-        raise ApplicationError(f"{what}: {value!r} is not a number", code="invalid_amount")
+        raise ApplicationError(_not_a_number(), code="invalid_amount")
     try:
         result = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except InvalidOperation as exc:
-        raise ApplicationError(f"{what}: {value!r} is not a number", code="invalid_amount") from exc
+        raise ApplicationError(_not_a_number(), code="invalid_amount") from exc
     if not result.is_finite():
-        raise ApplicationError(f"{what}: {value!r} is not a finite number", code="invalid_amount")
+        raise ApplicationError(_not_a_number(), code="invalid_amount")
     return result
+
+
+# The messages below are read by people (a service puts them on the form's field): they say
+# what to type, not what the code found.
+def _not_a_number() -> str:
+    return _("Enter a number in digits, such as 1500 or 12.5.")
+
+
+def _too_large() -> str:
+    return _("This amount is too large.")
+
+
+def _too_many_decimals(places: int) -> str:
+    if places == 0:
+        return _("This security has no decimal places: enter a whole number.")
+    return ngettext("Enter at most %(places)d decimal place.", "Enter at most %(places)d decimal places.",
+                    places) % {"places": places}
 
 
 def _quantize(amount: Decimal, currency: str) -> Decimal:
@@ -40,7 +60,7 @@ def _quantize(amount: Decimal, currency: str) -> Decimal:
     try:
         return amount.quantize(exponent, rounding=ROUND_HALF_EVEN)
     except InvalidOperation as exc:
-        raise ApplicationError(f"amount: {amount} is too large", code="amount_too_large") from exc
+        raise ApplicationError(_too_large(), code="amount_too_large") from exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +72,15 @@ class Money:
 
     def __post_init__(self) -> None:
         if self.currency not in MINOR_UNITS:
-            raise ApplicationError(f"Unsupported currency {self.currency!r}", code="invalid_currency")
+            raise ApplicationError(_("Choose JPY or USD."), code="invalid_currency")
         amount = _decimal(self.amount, what="amount")
         quantized = _quantize(amount, self.currency)
         if quantized != amount:
-            raise ApplicationError(
-                f"{amount} has more decimals than {self.currency} allows ({MINOR_UNITS[self.currency]})",
-                code="invalid_amount",
-            )
+            places = MINOR_UNITS[self.currency]
+            message = (_("Amounts in %(currency)s have no decimal places: enter a whole number.") if places == 0
+                       else ngettext("Amounts in %(currency)s have at most %(places)d decimal place.",
+                                     "Amounts in %(currency)s have at most %(places)d decimal places.", places))
+            raise ApplicationError(message % {"currency": self.currency, "places": places}, code="invalid_amount")
         object.__setattr__(self, "amount", quantized)
 
     @classmethod
@@ -69,7 +90,7 @@ class Money:
 
     def _same(self, other: Money) -> None:
         if not isinstance(other, Money) or other.currency != self.currency:
-            raise ApplicationError("Cannot combine amounts in different currencies", code="currency_mismatch")
+            raise ApplicationError(_("These amounts are in different currencies."), code="currency_mismatch")
 
     def __add__(self, other: Money) -> Money:
         self._same(other)
@@ -105,14 +126,16 @@ def to_base_units(value: object, decimals: int) -> int:
     """'1.5' with 18 decimals -> 1500000000000000000. Refuses fractions of a base unit,
     negatives and anything above uint256."""
     amount = _decimal(value, what="token amount")
+    if amount < 0:
+        raise ApplicationError(_("Enter a number of units of zero or more."), code="invalid_amount")
     if amount and amount.adjusted() + decimals >= len(str(UINT256_MAX)):  # cheap guard before any big-int work
-        raise ApplicationError(f"{value} is outside the range of a token amount", code="invalid_amount")
+        raise ApplicationError(_too_large(), code="invalid_amount")
     scaled = amount.scaleb(decimals, context=_wide(len(amount.as_tuple().digits)))
     if scaled != scaled.to_integral_value():
-        raise ApplicationError(f"{value} has more than {decimals} decimals", code="invalid_amount")
+        raise ApplicationError(_too_many_decimals(decimals), code="invalid_amount")
     units = int(scaled)
-    if units < 0 or units > UINT256_MAX:
-        raise ApplicationError(f"{value} is outside the range of a token amount", code="invalid_amount")
+    if units > UINT256_MAX:
+        raise ApplicationError(_too_large(), code="invalid_amount")
     return units
 
 
@@ -133,6 +156,6 @@ def allocate(total: int, weights: list[int]) -> list[int]:
     floors = [total * w // denominator for w in weights]
     remainders = [(total * w % denominator, -i) for i, w in enumerate(weights)]
     leftover = total - sum(floors)
-    for _, neg_index in sorted(remainders, reverse=True)[:leftover]:
+    for _remainder, neg_index in sorted(remainders, reverse=True)[:leftover]:
         floors[-neg_index] += 1
     return floors

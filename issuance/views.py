@@ -29,9 +29,9 @@ from .forms import (
     OfferingDocumentForm,
     OfferingForm,
     ReasonForm,
-    SecurityForm,
     SubscribeForm,
 )
+from .forms_security import SecurityForm
 from .models import OfferingDocument
 
 
@@ -187,7 +187,7 @@ def issuer_document(request, pk: int):
 @require_http_methods(["GET", "POST"])
 def security_create(request):
     issuer = selectors.issuer_require(user=request.user)
-    form = SecurityForm(request.POST or None, initial={"kind": "bond", "currency": "JPY", "redemption_price": "100"})
+    form = SecurityForm(request.POST or None)  # no instrument, currency or regulation preselected: a guess
     if request.method == "POST" and form.is_valid():
         try:
             security = services.security_create(issuer=issuer, actor=request.user, **form.service_kwargs())
