@@ -62,7 +62,7 @@ MESSAGES = {
     Code.KYC_NOT_APPROVED: "The investor's KYC is not approved.",
     Code.INVESTOR_TYPE_NOT_ALLOWED: "This investor type may not hold this security.",
     Code.BELOW_MIN_HOLDING: "The holding would be below the minimum allowed.",
-    Code.INVALID_AMOUNT: "The amount must be a positive whole number of base units.",
+    Code.INVALID_AMOUNT: "Enter an amount greater than zero.",
 }
 
 

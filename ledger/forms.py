@@ -9,7 +9,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.forms import DecimalNumberField, WholeNumberField
-from core.money import UINT256_MAX
 
 
 class RegisterInput(forms.Form):
@@ -19,7 +18,8 @@ class RegisterInput(forms.Form):
     wallet = forms.CharField(label=_("Wallet"), required=False, max_length=64)
     from_wallet = forms.CharField(label=_("From wallet"), required=False, max_length=64)
     to_wallet = forms.CharField(label=_("To wallet"), required=False, max_length=64)
-    amount = WholeNumberField(label=pgettext_lazy("quantity", "Amount"), required=False, min_value=1, max_value=UINT256_MAX)
+    #: In units of the security, as its pages show them (ledger.views turns it into base units).
+    amount = DecimalNumberField(label=pgettext_lazy("quantity", "Amount"), required=False)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=2000)
     kind = forms.CharField(required=False, max_length=16)
     security = WholeNumberField(label=_("Security"), required=False, min_value=1)

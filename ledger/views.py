@@ -18,6 +18,7 @@ from core import csvsafe
 from core.clock import business_today
 from core.errors import ApplicationError
 from core.forms import fold_fullwidth, form_error_message, page_ints
+from core.money import to_base_units
 from core.views import run_with_message
 from issuance.selectors import issuer_for, securities_for, subscription_get_for_issuer
 
@@ -35,13 +36,27 @@ def _as_of(request) -> date | None:
         return None
 
 
-def _input(request) -> dict | None:
-    """The page's fields (RegisterInput), or None after showing what is wrong with them."""
+def _input(request, security=None) -> dict | None:
+    """The page's fields (RegisterInput), or None after showing what is wrong with them. With
+    `security`, the amount (units, as the pages show them) becomes base units (_in_base_units)."""
     form = RegisterInput(request.POST)
-    if form.is_valid():
-        return form.values()
-    messages.error(request, form_error_message(form))
-    return None
+    if not form.is_valid():
+        messages.error(request, form_error_message(form))
+        return None
+    values = form.values()
+    return values if security is None else _in_base_units(request, values, security)
+
+
+def _in_base_units(request, values: dict, security) -> dict | None:
+    """`values` with its amount in the security's base units (1.5 units of a 6-decimal fund:
+    1500000), or None after showing why it cannot be (finer than the token counts, too large)."""
+    if values["amount"] != "":
+        try:
+            values["amount"] = to_base_units(values["amount"], security.decimals)
+        except ApplicationError as error:
+            messages.error(request, error.message)
+            return None
+    return values
 
 
 @login_required
@@ -135,7 +150,7 @@ def control(request, pk: int, op: str):
     fn = CONTROLS.get(op)
     if fn is None:
         messages.error(request, _("Unknown operation."))
-    elif (data := _input(request)) is not None:
+    elif (data := _input(request, security)) is not None:
         run_with_message(request, lambda: fn(security, data, request.user), _("Done: the chain will follow."))
     return redirect("ledger:cap-table", security.pk)
 
@@ -153,7 +168,7 @@ def holdings(request):
 @require_POST
 def transfer_request(request, pk: int):
     position = selectors.position_get_for_investor(user=request.user, pk=pk)
-    if (data := _input(request)) is not None:
+    if (data := _input(request, position.security)) is not None:
         run_with_message(request, lambda: services.transfer_request_create(
             security=position.security, from_wallet=position.wallet, to_wallet=data["to_wallet"],
             amount=data["amount"], actor=request.user), _("Transfer recorded: the chain will follow."))
@@ -170,6 +185,8 @@ def requests_desk(request):
             messages.error(request, _("Choose a security."))
             return redirect("ledger:requests")
         security = selectors.ledger_security_get_for(user=request.user, pk=data["security"])
+        if (data := _in_base_units(request, data, security)) is None:
+            return redirect("ledger:requests")
         if data["kind"] == "recover":
             fn = lambda: services.wallet_recovery_request(  # noqa: E731
                 security=security, lost_wallet=data["from_wallet"], new_wallet=data["to_wallet"], reason=data["reason"],

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from accounts.tests.helpers import api_token_for
 from core.models import OutboxEntry
+from core.templatetags.chain_ui import ether
 
 from .conftest import new_wallet, put, put_unchecked, register_wallet_payload, settle
 
@@ -28,7 +29,7 @@ def test_operator_sees_the_mirror(some_actions, operator, login_verified, backen
     assert 'hx-get="/chain/mirror/status/"' in page and 'hx-trigger="every 5s"' in page
     assert '<p data-testid="depth-pending">2</p>' in page and '<p data-testid="depth-confirmed">1</p>' in page
     assert backend.address in page
-    assert str(backend.native_balance()) in page
+    assert f'data-testid="signer-balance">{ether(backend.native_balance())} ETH<' in page  # ether, not wei
     partial = client.get(reverse("chain:mirror-status")).content.decode()
     assert "<html" not in partial and 'data-testid="depth-pending"' in partial
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from django import template
 
 from core.chain_display import LIVE_STATES, chain_state, explorer_url, format_instant, state_label
+from core.money import from_base_units
 
 register = template.Library()
 
@@ -23,6 +24,15 @@ register = template.Library()
 def when(value, fmt: str = "Y-m-d H:i") -> str:
     """An instant in the current time zone with the zone's abbreviation (a date: Y-m-d)."""
     return format_instant(value, fmt)
+
+
+@register.filter
+def ether(wei) -> str:
+    """A balance of the chain's native coin, kept in wei, as ether: 1500000000000000000 -> "1.5"."""
+    if wei in (None, ""):
+        return ""
+    amount = from_base_units(int(wei), 18)
+    return f"{amount.normalize():f}" if amount else "0"
 
 
 @register.inclusion_tag("core/_hash.html")

@@ -34,7 +34,7 @@ def clean_amount(amount: object, *, field: str = "amount") -> int:
     elif isinstance(amount, str) and amount.strip().isascii() and amount.strip().isdigit():
         value = int(amount.strip())  # ASCII only: "²".isdigit() is True and int("²") raises
     if value is None or value <= 0 or value >= 2**256:  # a uint256 on chain
-        message = _("The amount must be a positive whole number of base units.")
+        message = _("Enter an amount greater than zero.")
         raise ApplicationError(message, code="invalid_amount", fields={field: [message]})
     return value
 

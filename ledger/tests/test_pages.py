@@ -20,7 +20,7 @@ def test_cap_table_shows_holders_percentages_and_history(client, login_verified,
     body = response.content.decode()
     assert response.status_code == 200
     assert investor_wallet.address in body and "100.00%" in body and "<svg" in body
-    assert 'data-testid="chain-status">pending' in body
+    assert 'data-testid="chain-status">Pending on chain' in body
 
 
 def test_cap_table_as_of_yesterday_is_empty_before_the_first_issue(client, login_verified, bond, issuer_admin,
