@@ -20,6 +20,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from core.dashboard import panels_for as dashboard_panels
 from core.errors import ApplicationError
 from core.forms import apply_error
 from core.navigation import next_path
@@ -210,7 +211,8 @@ def _base32(key: bytes) -> str:
 @login_required
 def dashboard(request):
     kind = selectors.dashboard_kind(request.user)
-    context = {"kind": kind, "memberships": selectors.memberships_for(user=request.user)}
+    context = {"kind": kind, "memberships": selectors.memberships_for(user=request.user),
+               "panels": dashboard_panels(kind, request)}
     if selectors.organization_missing(user=request.user):
         context["company_form"] = OrganizationForm()
     return render(request, f"accounts/dashboard_{kind}.html", context)

@@ -6,10 +6,12 @@ class ChainConfig(AppConfig):
     name = "chain"
 
     def ready(self) -> None:
-        from core import health, navigation
+        from core import dashboard, health, navigation
 
+        from .dashboard import breaks_card
         from .health import chain_check
 
         health.register("chain", chain_check)
+        dashboard.register("compliance", breaks_card, order=30)
         navigation.register("chain:mirror", _("Chain mirror"), kinds={"operator"}, order=30)
         navigation.register("chain:breaks", _("Breaks"), kinds={"operator", "compliance"}, order=31)

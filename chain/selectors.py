@@ -188,3 +188,12 @@ def settlement_terms(security_ids: list[int]) -> dict:
     return {"domain": {"name": SETTLEMENT_DOMAIN_NAME, "version": SETTLEMENT_DOMAIN_VERSION,
                        "chainId": contract.chain_id, "verifyingContract": contract.address},
             "tokens": tokens}
+
+
+def token_addresses(security_ids: list[int]) -> dict[int, str]:
+    """{security id: its token contract's address} for the securities whose token is deployed
+    (the latest deployment when there were several chains); nothing asked of the node. Pages
+    below chain/ reach it through settings.TOKEN_ADDRESSES only (issuance.chain_facts)."""
+    names = {token_contract_name(int(i)): int(i) for i in security_ids}
+    rows = DeployedContract.objects.filter(name__in=names).order_by("id").values_list("name", "address")
+    return {names[name]: address for name, address in rows}

@@ -8,10 +8,10 @@ from __future__ import annotations
 from datetime import date
 
 from django.db.models import Sum
-from django.utils.translation import gettext as _
 
 from compliance import rules
 from compliance import selectors as compliance_selectors
+from compliance.codes import describe
 
 from .models import Security, Subscription
 
@@ -39,4 +39,5 @@ def issue_verdict(*, user, security: Security, units: int, today: date) -> rules
 
 
 def reason_messages(verdict: rules.Verdict) -> list[str]:
-    return [_(rules.MESSAGES[code]) for code in verdict.reasons]
+    """The verdict's reasons as sentences in the active language (compliance.codes)."""
+    return [describe(code) for code in verdict.reasons]

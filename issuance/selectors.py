@@ -195,7 +195,9 @@ def offerings_for_investor(*, user: User, today: date | None = None) -> list[Off
 
 
 def subscriptions_of_offering(*, offering: Offering) -> QuerySet[Subscription]:
-    return offering.subscriptions.select_related("investor").order_by("-id")
+    """The offering's subscriptions with their investors' names (the profile's legal name): for
+    the offering's page, which only the issuer's people and staff may open (offering_get_for)."""
+    return offering.subscriptions.select_related("investor__investor_profile").order_by("-id")
 
 
 def subscriptions_of_investor(*, user: User) -> QuerySet[Subscription]:

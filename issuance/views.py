@@ -20,6 +20,7 @@ from core.forms import apply_error, page_ints
 from core.views import run_with_message
 
 from . import eligibility, selectors, services, storage
+from .chain_facts import token_address_of
 from .forms import (
     ButtonInput,
     FundedForm,
@@ -32,7 +33,7 @@ from .forms import (
     SubscribeForm,
 )
 from .forms_security import SecurityForm
-from .models import OfferingDocument
+from .models import Issuer, OfferingDocument
 
 
 def _render(request, template: str, context: dict, forms=()):
@@ -150,7 +151,12 @@ def member_role_change(request, pk: int):
 @login_required
 def issuer_review_list(request):
     desk_ensure(request.user, Action.ISSUER_DECIDE, object_type="issuance.issuer")
-    return render(request, "issuance/issuer_review_list.html", {"issuers": selectors.issuers_for_review()})
+    issuers = selectors.issuers_for_review()
+    status = request.GET.get("status", "")
+    status = status if status in Issuer.Status.values else ""  # the dashboard links to ?status=submitted
+    if status:
+        issuers = issuers.filter(status=status)
+    return render(request, "issuance/issuer_review_list.html", {"issuers": issuers, "status": status})
 
 
 @login_required
@@ -204,7 +210,8 @@ def security_detail(request, pk: int):
     security = selectors.security_get_for(user=request.user, pk=pk)
     offerings = selectors.offerings_for_issuer(issuer=security.issuer).filter(security=security)
     return render(request, "issuance/security_detail.html", {"security": security, "offerings": offerings,
-                                                              "schedule": selectors.schedule_of(security=security)})
+                                                              "schedule": selectors.schedule_of(security=security),
+                                                              "token_address": token_address_of(security.pk)})
 
 
 @login_required

@@ -8,11 +8,13 @@ from datetime import date
 from decimal import Decimal
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext as _
 
 from accounts.access import access_deny, desk_ensure
 from accounts.models import Role, User
 from accounts.policy import Action
 from compliance import rules
+from compliance.codes import describe
 from core.clock import business_today
 from investors.models import Wallet
 from issuance.models import Security, Subscription
@@ -127,9 +129,9 @@ def transferable_for(*, position: Position) -> Transferable:
         sender=facts, rules=rules_for(security, book, position),
         sender_holding=holding_for(security, position.investor, position), today=business_today(),
     )
-    reasons = [(c.name.lower(), rules.MESSAGES[c]) for c in blockers]
+    reasons = [(c.name.lower(), describe(c)) for c in blockers]
     if not blockers and int(position.frozen):
-        reasons.append(("frozen", f"{int(position.frozen)} frozen"))
+        reasons.append(("frozen", _("%(units)s frozen") % {"units": int(position.frozen)}))
     return Transferable(amount=amount, reasons=tuple(reasons))
 
 

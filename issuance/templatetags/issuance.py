@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django import template
 
 register = template.Library()
@@ -17,6 +19,13 @@ def units(value, offering):
 
 @register.filter
 def raised(offering):
+    """Money received: the subscriptions whose funds arrived (funded, ready to settle, settled)."""
+    return offering.amount_for(int(getattr(offering, "funded", 0) or 0))
+
+
+@register.filter
+def subscribed_amount(offering):
+    """What the active subscriptions add up to, received or not (shown beside the money raised)."""
     return offering.amount_for(int(getattr(offering, "subscribed", 0) or 0))
 
 
@@ -24,3 +33,12 @@ def raised(offering):
 def percent(offering):
     target = int(offering.target or 0)
     return (int(getattr(offering, "subscribed", 0) or 0) * 100 // target) if target else 0
+
+
+@register.filter
+def plain_number(value) -> str:
+    """A Decimal without trailing zeros (1.2500 -> "1.25", 100.00 -> "100"); "" for nothing."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value)
+    return format(number.normalize(), "f") if number else "0"

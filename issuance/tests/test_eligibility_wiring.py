@@ -23,7 +23,7 @@ def test_kyc_approved_investor_is_eligible_and_subscribes(offering, verified_inv
 
 def test_investor_without_kyc_sees_the_reason_and_is_refused(offering, unverified_investor):
     [row] = selectors.offerings_for_investor(user=unverified_investor)
-    assert not row.eligible and "The investor's KYC is not approved." in row.reasons
+    assert not row.eligible and "Identity verification (KYC) is not complete." in row.reasons
     with pytest.raises(ApplicationError) as err:
         subscription_create(offering=offering, units="1", actor=unverified_investor)
     assert err.value.code == "kyc_not_approved"

@@ -37,7 +37,7 @@ def test_ineligible_investor_sees_why(client, verified_investor, offering, facts
     facts[verified_investor.pk] = {"kyc_approved": False}
     client.force_login(verified_investor)
     page = client.get(reverse("issuance:market")).content.decode()
-    assert "Not eligible" in page and "KYC is not approved" in page
+    assert "Not eligible" in page and "Identity verification (KYC) is not complete." in page
 
 
 def test_offering_form_shows_the_services_refusal(login_verified, issuer_admin, bond):

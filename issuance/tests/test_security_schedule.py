@@ -240,7 +240,7 @@ def test_security_page_shows_the_schedule_with_the_redemption(login_verified, is
 def test_market_offering_page_shows_the_terms_and_schedule_to_investors(client, verified_investor, offering):
     client.force_login(verified_investor)
     page = client.get(reverse("issuance:market-offering", args=[offering.pk])).content.decode()
-    assert 'data-testid="bond-terms"' in page and 'data-testid="schedule-table"' in page
+    assert 'data-testid="instrument-terms"' in page and 'data-testid="schedule-table"' in page
     assert "1.25%" in page and "100000 JPY" in page
 
 
