@@ -1,5 +1,6 @@
 """Demo data: Sakura Robotics K.K. as an approved issuer with a JPY bond and a published
-offering (idempotent: finds what exists, creates only what is missing)."""
+offering, advertised on the public home page (idempotent: finds what exists, creates only
+what is missing)."""
 
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def load_demo_issuance() -> Offering | None:
         "max_subscription": 100, "target": 3000, "hard_cap": 5000, "opens_on": today,
         "closes_on": today + dt.timedelta(days=60),
         "payment_instructions": "MUFG Bank, Marunouchi branch\nOrdinary account 1234567\nSakura Robotics K.K.",
-        "published_at": timezone.now(), "created_by": actor})
+        "published_at": timezone.now(), "created_by": actor, "is_public": True})
     if created:
         for kind, label in OfferingDocument.Kind.choices:
             upload = ContentFile(f"{label}: {offering.title} (demo)".encode(), name=f"{kind}.txt")

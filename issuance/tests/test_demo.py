@@ -5,6 +5,7 @@ from accounts.demo import load_demo_users
 from core.models import OutboxEntry
 from issuance.demo import demo_lines
 from issuance.models import Issuer, Offering, Security
+from issuance.selectors import offerings_public
 
 
 def test_demo_issuance_is_idempotent(db):
@@ -16,6 +17,7 @@ def test_demo_issuance_is_idempotent(db):
     offering = Offering.objects.get()
     assert offering.status == Offering.Status.PUBLISHED and offering.documents.count() == 2
     assert OutboxEntry.objects.filter(kind="token.deploy").count() == 1
+    assert offering.is_public and list(offerings_public()) == [offering]   # on the public home page
 
 
 def test_navigation_links_per_role(login_verified, issuer_admin, client, verified_investor):
