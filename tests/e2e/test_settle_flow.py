@@ -104,7 +104,7 @@ def test_issuer_settles_subscriptions_and_the_chain_mirrors_them(live_server, br
         assert history.count() == 2
         for i in range(2):
             row = history.nth(i)
-            assert row.get_by_test_id("chain-status").inner_text().strip() == "confirmed"
+            assert row.get_by_test_id("chain-status").inner_text().strip() == "Confirmed on chain"
             assert row.get_by_test_id("tx-hash").get_attribute("title").startswith("0x")
         issuer_ctx.close()
 
