@@ -1,6 +1,6 @@
 """Who may do what: the role x action policy of every write on issuer-owned and platform
 objects, as ONE table (POLICY), enforced by the services (each names its Action and calls
-policy_ensure), rendered into the README (`manage.py policy_table --write`) and turned into
+policy_ensure), rendered into docs/security.md (`manage.py policy_table --write`) and turned into
 tests (tests/test_policy_matrix.py exercises every action with every kind of actor).
 
 An actor's kind is relative to the object: an admin or member of the object's organization,
@@ -311,6 +311,8 @@ def policy_problems() -> list[str]:
 
 # -- rendering -----------------------------------------------------------------------------
 
+#: Where the table is rendered (between the markers), relative to the project root.
+POLICY_DOC = "docs/security.md"
 README_START = "<!-- policy:start -->"
 README_END = "<!-- policy:end -->"
 _HEADINGS = {Actor.ISSUER_ADMIN: "issuer admin", Actor.ISSUER_MEMBER: "issuer member",

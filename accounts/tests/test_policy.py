@@ -1,4 +1,4 @@
-"""The policy table itself: sound, rendered into the README as the code renders it, and
+"""The policy table itself: sound, rendered into docs/security.md as the code renders it, and
 naming services that exist. (tests/test_policy_matrix.py checks the services obey it.)"""
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from accounts.policy import (
     POLICY,
+    POLICY_DOC,
     TWO_FACTOR_ACTORS,
     Action,
     Actor,
@@ -52,8 +53,8 @@ def test_every_named_service_exists(action):
         assert callable(getattr(importlib.import_module(module), function)), name
 
 
-def test_the_readme_shows_the_table_the_code_enforces():
-    readme = (Path(settings.BASE_DIR) / "README.md").read_text(encoding="utf-8")
+def test_the_docs_show_the_table_the_code_enforces():
+    readme = (Path(settings.BASE_DIR) / POLICY_DOC).read_text(encoding="utf-8")
     assert readme_section(readme) == policy_markdown(), "run: manage.py policy_table --write"
 
 

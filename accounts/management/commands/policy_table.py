@@ -3,21 +3,21 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from accounts.policy import policy_markdown, readme_with_table
+from accounts.policy import POLICY_DOC, policy_markdown, readme_with_table
 
 
 class Command(BaseCommand):
     help = ("Print the role x action policy (accounts/policy.py) as Markdown; with --write, put it "
-            "into README.md between the policy markers.")
+            f"into {POLICY_DOC} between the policy markers.")
 
     def add_arguments(self, parser):
-        parser.add_argument("--write", action="store_true", help="update README.md in place")
+        parser.add_argument("--write", action="store_true", help=f"update {POLICY_DOC} in place")
 
     def handle(self, *args, write: bool = False, **options):
         if not write:
             self.stdout.write(policy_markdown(), ending="")
             return
-        readme = Path(settings.BASE_DIR) / "README.md"
+        readme = Path(settings.BASE_DIR) / POLICY_DOC
         try:
             text = readme_with_table(readme.read_text(encoding="utf-8"))
         except ValueError as error:
