@@ -21,7 +21,7 @@ EXPECTED = {
 @pytest.mark.parametrize("email", list(EXPECTED))
 def test_demo_user_signs_in_and_sees_their_dashboard(live_server, page, email):
     load_demo_users()
-    page.goto(f"{live_server.url}/")
+    page.goto(f"{live_server.url}/accounts/dashboard/")   # "/" is the public home page; this asks to sign in
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Sign in").click()
