@@ -31,6 +31,12 @@ ACTION_WORDS = {
     "issuer.approved": _("Application approved"),
     "issuer.rejected": _("Application rejected"),
     "issuer.treasury_opened": _("Treasury wallet opened"),
+    "offering.created": _("Offering created"),
+    "offering.updated": _("Offering updated"),
+    "offering.document_added": _("Offering document added"),
+    "offering.published": _("Offering published"),
+    "offering.closed": _("Offering closed"),
+    "offering.cancelled": _("Offering cancelled"),
     "subscription.created": _("Subscription placed"),
     "subscription.agreement_accepted": _("Subscription agreement accepted"),
     "subscription.signed": _("Subscription agreement signed"),
@@ -66,6 +72,7 @@ class Entry:
     who: str
     what: str
     reason: str = ""
+    subject: str = ""   # which object, when the timeline covers several
 
 
 def action_words(event: AuditEvent) -> str:
@@ -99,31 +106,38 @@ def _who(event: AuditEvent, viewer, show_names: bool) -> str:
     return str(actor.get_role_display()) if hasattr(actor, "get_role_display") else gettext("Someone")
 
 
-def _keys(objects: Iterable[models.Model | tuple[str, str] | None]) -> list[tuple[str, str]]:
-    keys = []
+def _keys(objects: Iterable[models.Model | tuple[str, str] | None]) -> dict[tuple[str, str], str]:
+    """{(object_type, object_id): what to call it} (a subscription by its payment reference)."""
+    keys = {}
     for obj in objects:
         if obj is None:
             continue
         if isinstance(obj, tuple):
-            keys.append((obj[0], str(obj[1])))
+            keys[(obj[0], str(obj[1]))] = ""
         else:
-            keys.append((obj._meta.label_lower, str(obj.pk)))
+            keys[(obj._meta.label_lower, str(obj.pk))] = str(getattr(obj, "payment_reference", "") or obj)
     return keys
 
 
 def timeline_for(objects: Iterable, *, viewer=None, show_names: bool = False, limit: int = 200) -> list[Entry]:
     """The audit events of `objects` (model instances or (label_lower, pk) pairs), oldest
-    first. `show_names`: name the people (staff and issuer pages); else say their role, and
-    "You" for the viewer. Refusals (access_denied) are left out."""
+    first (the latest `limit`); each says which object when there are several. `show_names`:
+    name the people (staff and issuer pages); else say their role, and "You" for the viewer.
+    Refusals (access_denied) are left out."""
     keys = _keys(objects)
     if not keys:
         return []
-    match = Q()
+    by_type: dict[str, list[str]] = {}
     for object_type, object_id in keys:
-        match |= Q(object_type=object_type, object_id=object_id)
-    events = (AuditEvent.objects.filter(match).exclude(action="access_denied").select_related("actor")
-              .order_by("occurred_at", "id")[:limit])
-    return [Entry(when=e.occurred_at, who=_who(e, viewer, show_names), what=action_words(e), reason=_reason(e))
+        by_type.setdefault(object_type, []).append(object_id)
+    match = Q()
+    for object_type, ids in by_type.items():   # the (object_type, object_id) index serves each
+        match |= Q(object_type=object_type, object_id__in=ids)
+    events = reversed(AuditEvent.objects.filter(match).exclude(action="access_denied").select_related("actor")
+                      .order_by("-id")[:limit])   # the latest `limit`, oldest first
+    several = len(keys) > 1
+    return [Entry(when=e.occurred_at, who=_who(e, viewer, show_names), what=action_words(e), reason=_reason(e),
+                  subject=keys.get((e.object_type, e.object_id), "") if several else "")
             for e in events]
 
 

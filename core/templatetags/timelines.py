@@ -5,6 +5,7 @@ issuer pages); otherwise their role, and "You" for the viewer."""
 from __future__ import annotations
 
 from django import template
+from django.db.models import QuerySet
 
 from ..timeline import timeline_for
 
@@ -15,4 +16,7 @@ register = template.Library()
 def timeline(context, *objects, names: bool = False):
     request = context.get("request")
     viewer = getattr(request, "user", None)
-    return {"timeline": timeline_for([obj for obj in objects if obj], viewer=viewer, show_names=names)}
+    flat = []
+    for obj in objects:   # a list or queryset of objects counts as its members
+        flat.extend(obj if isinstance(obj, list | tuple | QuerySet) else [obj])
+    return {"timeline": timeline_for([obj for obj in flat if obj], viewer=viewer, show_names=names)}

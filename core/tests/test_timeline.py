@@ -58,3 +58,17 @@ def test_the_investors_subscription_page_shows_its_history_in_japanese(client, v
     assert 'data-testid="timeline"' in page and "履歴" in page
     assert "あなた" in page and "申込を却下" in page and "満額" in page
     assert "subscription.rejected" not in page and issuer_admin.email not in page
+
+
+def test_the_issuers_offering_page_shows_each_subscriptions_history(login_verified, issuer_admin, verified_investor):
+    from issuance.tests.factories import IssuerFactory, OfferingFactory, SecurityFactory
+
+    issuer = IssuerFactory(organization=issuer_admin.memberships.get().organization, status="approved")
+    offering = OfferingFactory(security=SecurityFactory(issuer=issuer))
+    sub = SubscriptionFactory(offering=offering, investor=verified_investor)
+    _record(action="offering.published", actor=issuer_admin, obj=offering)
+    _record(action="subscription.created", actor=verified_investor, obj=sub)
+    client = login_verified(issuer_admin)
+    page = client.get(reverse("issuance:offering", args=[offering.pk])).content.decode()
+    assert f"{sub.payment_reference}: <strong>Subscription placed</strong>" in page
+    assert verified_investor.get_full_name() in page
