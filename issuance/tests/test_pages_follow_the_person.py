@@ -104,3 +104,18 @@ def no_tokens(security_ids):
 
 def deployed(security_ids):
     return {pk: TOKEN for pk in security_ids}
+
+
+def test_issuer_dashboard_lists_the_offerings_with_what_waits_for_the_issuer(login_verified, issuer_admin, offering):
+    SubscriptionFactory(offering=offering, units=5, status=Subscription.Status.SIGNED)
+    SubscriptionFactory(offering=offering, units=2, status=Subscription.Status.FUNDED)
+    SubscriptionFactory(offering=offering, units=1, status=Subscription.Status.SETTLED)
+    page = login_verified(issuer_admin).get(reverse("accounts:dashboard")).content.decode()
+    row = page.split(f'data-testid="dashboard-offering-{offering.pk}"')[1].split("</tr>")[0]
+    assert 'data-count="2"' in row and "Raised (funds received): 300,000 JPY" in row
+
+
+def test_issuer_dashboard_without_an_issuer_has_no_offerings_panel(client, issuer_member):
+    client.force_login(issuer_member)
+    page = client.get(reverse("accounts:dashboard")).content.decode()
+    assert 'data-testid="issuer-offerings"' not in page
