@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django import template
 
-from compliance.codes import describe, describe_all
+from compliance.codes import country_label, describe, describe_all
 
 register = template.Library()
 
@@ -18,3 +18,12 @@ def code_words(codes) -> list[str]:
 @register.filter
 def code_word(code) -> str:
     return describe(code)
+
+
+@register.filter
+def country_name(code) -> str:
+    """'IR' -> the country's name in the active language, with the code: "Iran, ... (IR)"."""
+    if not code:
+        return "—"
+    name = country_label(str(code))
+    return f"{name} ({code})" if name != code else str(code)

@@ -83,3 +83,11 @@ def test_review_page_reasons_in_japanese(login_verified, compliance_officer):
     page = client.get(reverse("compliance:review", args=[review.pk])).content.decode()
     reasons = page.split('data-testid="risk-reasons"')[1].split("</span>")[0]
     assert "イラン" in reasons and "flagged_country" not in reasons
+
+
+def test_the_queue_names_the_country(login_verified, compliance_officer):
+    KycReviewFactory(country="IR", profile__residence_country="IR")
+    client = login_verified(compliance_officer)
+    assert "Iran, Islamic Republic of (IR)" in client.get(reverse("compliance:queue")).content.decode()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
+    assert "イラン・イスラム共和国 (IR)" in client.get(reverse("compliance:queue")).content.decode()
