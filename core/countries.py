@@ -8,6 +8,7 @@ from functools import lru_cache
 
 import pycountry
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 
 from .errors import ApplicationError
 
@@ -40,7 +41,8 @@ def normalize(code: str) -> str:
     elif len(value) == 3:
         country = pycountry.countries.get(alpha_3=value)
     if country is None:
-        raise ApplicationError(f"Unknown country code {code!r}", code="unknown_country")
+        raise ApplicationError(_("%(code)s is not a country code: use two letters, such as JP or US.")
+                               % {"code": str(code)[:20]}, code="unknown_country")
     return country.alpha_2
 
 

@@ -11,7 +11,7 @@ from accounts.models import Organization, User
 from accounts.policy import Action, policy_ensure
 from core import countries
 from core.audit import audit_record
-from core.errors import ConflictError
+from core.errors import ApplicationError, ConflictError, ErrorCollector
 from core.lifecycle import transition
 from notifications import hooks
 
@@ -23,6 +23,13 @@ from ._common import invalid, required
 FIELDS = ("legal_name", "registration_number", "jurisdiction", "address", "representatives")
 
 
+def _jurisdiction(value) -> str:
+    try:
+        return countries.normalize(required(value, field="jurisdiction", label=_("Jurisdiction")))
+    except ApplicationError as exc:
+        raise invalid(exc.message, field="jurisdiction", code=exc.code) from None
+
+
 @transaction.atomic(durable=True)
 def issuer_save(
     *, organization: Organization, legal_name: str, registration_number: str, jurisdiction: str,
@@ -30,14 +37,17 @@ def issuer_save(
 ) -> Issuer:
     """Create or edit the organization's application (draft or rejected only)."""
     policy_ensure(actor, Action.ISSUER_APPLY, organization_id=organization.pk)
+    errors = ErrorCollector()  # every missing field at once
     values = {
-        "legal_name": required(legal_name, field="legal_name", label=_("Legal name")),
-        "registration_number": required(registration_number, field="registration_number",
-                                        label=_("Registration number")),
-        "jurisdiction": countries.normalize(required(jurisdiction, field="jurisdiction", label=_("Jurisdiction"))),
-        "address": required(address, field="address", label=_("Registered address")),
-        "representatives": required(representatives, field="representatives", label=_("Representatives")),
+        "legal_name": errors.check(required, legal_name, field="legal_name", label=_("Legal name")),
+        "registration_number": errors.check(required, registration_number, field="registration_number",
+                                            label=_("Registration number")),
+        "jurisdiction": errors.check(_jurisdiction, jurisdiction),
+        "address": errors.check(required, address, field="address", label=_("Registered address")),
+        "representatives": errors.check(required, representatives, field="representatives",
+                                        label=_("Representatives")),
     }
+    errors.raise_any()
     issuer = Issuer.objects.select_for_update().filter(organization=organization).first()
     if issuer is None:
         issuer = Issuer.objects.create(organization=organization, **values)

@@ -16,7 +16,7 @@ from accounts.policy import Action, policy_ensure
 from core import countries
 from core.audit import audit_record
 from core.clock import business_today, calendar_date
-from core.errors import ApplicationError, ConflictError
+from core.errors import ApplicationError, ConflictError, ErrorCollector
 from core.lifecycle import transition
 from core.money import MINOR_UNITS, Money, to_base_units
 from core.outbox import outbox_put
@@ -66,19 +66,18 @@ def _is_public(value) -> bool:
     return value
 
 
-def _validated(security: Security, data: dict) -> dict:
-    """Check one offering's terms; amounts arrive in whole units (e.g. '10' or '1.5')."""
-    d = security.decimals
-    title = required(data.get("title"), field="title", label=_("Title"))
+def _title(value) -> str:
+    title = required(value, field="title", label=_("Title"))
     if len(title) > _TITLE.max_length:
         raise invalid(_("The title can be at most %(n)d characters.") % {"n": _TITLE.max_length}, field="title",
                       code="title_too_long")
-    currency = data.get("currency")
-    if currency not in MINOR_UNITS:
-        raise invalid(_("Choose JPY or USD."), field="currency", code="invalid_currency")
-    required(data.get("price"), field="price", label=_("Price per unit"))
+    return title
+
+
+def _price(value, currency: str) -> Decimal:
+    required(value, field="price", label=_("Price per unit"))
     try:
-        price = Money(data["price"], currency).amount
+        price = Money(value, currency).amount
     except ApplicationError as exc:
         if exc.code == "amount_too_large":   # more digits than Decimal can quantize
             raise invalid(_("The price is too large."), field="price", code="price_too_large") from exc
@@ -87,33 +86,52 @@ def _validated(security: Security, data: dict) -> dict:
         raise invalid(_("The price must be greater than zero."), field="price", code="price_not_positive")
     if price >= MAX_PRICE:
         raise invalid(_("The price is too large."), field="price", code="price_too_large")
+    return price
+
+
+def _validated(security: Security, data: dict) -> dict:
+    """Check one offering's terms; amounts arrive in whole units (e.g. '10' or '1.5'). Every
+    problem is reported at once (the first one's code is the error's code)."""
+    d, errors = security.decimals, ErrorCollector()
+    check = errors.check
+    title = check(_title, data.get("title"))
+    currency = data.get("currency")
+    if currency not in MINOR_UNITS:
+        errors.add(invalid(_("Choose JPY or USD."), field="currency", code="invalid_currency"))
     values = {
-        "title": title, "currency": currency, "price": price,
-        "min_subscription": _units(data.get("min_subscription"), decimals=d, field="min_subscription",
-                                   label=_("Minimum subscription")),
-        "max_subscription": _units(data.get("max_subscription"), decimals=d, field="max_subscription",
-                                   label=_("Maximum subscription")),
-        "target": _units(data.get("target"), decimals=d, field="target", label=_("Target")),
-        "hard_cap": _units(data.get("hard_cap"), decimals=d, field="hard_cap", label=_("Hard cap")),
-        "opens_on": required(data.get("opens_on"), field="opens_on", label=_("Opening date")),
-        "closes_on": required(data.get("closes_on"), field="closes_on", label=_("Closing date")),
+        "title": title, "currency": currency,
+        "price": check(_price, data.get("price"), currency) if currency in MINOR_UNITS else None,
+        "min_subscription": check(_units, data.get("min_subscription"), decimals=d, field="min_subscription",
+                                  label=_("Minimum subscription")),
+        "max_subscription": check(_units, data.get("max_subscription"), decimals=d, field="max_subscription",
+                                  label=_("Maximum subscription")),
+        "target": check(_units, data.get("target"), decimals=d, field="target", label=_("Target")),
+        "hard_cap": check(_units, data.get("hard_cap"), decimals=d, field="hard_cap", label=_("Hard cap")),
+        "opens_on": check(required, data.get("opens_on"), field="opens_on", label=_("Opening date")),
+        "closes_on": check(required, data.get("closes_on"), field="closes_on", label=_("Closing date")),
         "payment_instructions": (data.get("payment_instructions") or "").strip(),
-        "settlement_mode": _settlement_mode(data.get("settlement_mode")),
-        "is_public": _is_public(data.get("is_public")),
+        "settlement_mode": check(_settlement_mode, data.get("settlement_mode")),
+        "is_public": check(_is_public, data.get("is_public")),
     }
-    if values["min_subscription"] > values["max_subscription"]:
-        raise invalid(_("The minimum subscription is above the maximum."), field="min_subscription",
-                      code="min_above_max")
-    if values["max_subscription"] > values["hard_cap"]:
-        raise invalid(_("The maximum subscription is above the hard cap."), field="max_subscription",
-                      code="max_above_cap")
-    if values["target"] > values["hard_cap"]:
-        raise invalid(_("The target is above the hard cap."), field="target", code="target_above_cap")
-    if not isinstance(values["opens_on"], date) or not isinstance(values["closes_on"], date):
-        raise invalid(_("Enter valid dates."), field="opens_on", code="invalid_dates")
-    if values["closes_on"] <= values["opens_on"]:
-        raise invalid(_("The closing date must be after the opening date."), field="closes_on",
-                      code="closes_before_opens")
+
+    def known(*names) -> bool:
+        return all(values[n] is not None for n in names)
+
+    if known("min_subscription", "max_subscription") and values["min_subscription"] > values["max_subscription"]:
+        errors.add(invalid(_("The minimum subscription is above the maximum."), field="min_subscription",
+                           code="min_above_max"))
+    if known("max_subscription", "hard_cap") and values["max_subscription"] > values["hard_cap"]:
+        errors.add(invalid(_("The maximum subscription is above the hard cap."), field="max_subscription",
+                           code="max_above_cap"))
+    if known("target", "hard_cap") and values["target"] > values["hard_cap"]:
+        errors.add(invalid(_("The target is above the hard cap."), field="target", code="target_above_cap"))
+    if known("opens_on", "closes_on"):
+        if not isinstance(values["opens_on"], date) or not isinstance(values["closes_on"], date):
+            errors.add(invalid(_("Enter valid dates."), field="opens_on", code="invalid_dates"))
+        elif values["closes_on"] <= values["opens_on"]:
+            errors.add(invalid(_("The closing date must be after the opening date."), field="closes_on",
+                               code="closes_before_opens"))
+    errors.raise_any()
     return values
 
 
