@@ -362,6 +362,7 @@ def investor_onboards(j: Journey) -> None:
 
 def two_officers_approve_the_investor(j: Journey) -> None:
     """Four eyes: the first officer's approval waits for a second officer's, in their own browser."""
+    from compliance.codes import describe
     from compliance.models import KycReview
     from investors.models import InvestorProfile
 
@@ -378,6 +379,9 @@ def two_officers_approve_the_investor(j: Journey) -> None:
     assert_japanese_page(page)
     assert page.get_by_test_id("review-legal-name").inner_text() == j.investor_name
     assert page.get_by_test_id("review-risk").inner_text() == ja(KycReview.Risk.HIGH.label)
+    with translation.override("ja"):  # the screening's reason in words: Myanmar is on the high-risk list
+        reason = describe("flagged_country:MM")
+    assert JAPANESE.search(reason) and reason in page.get_by_test_id("risk-reasons").inner_text()
     page.locator("main [name=reason]").fill("在留カードと住所を確認しました")
     page.locator("main [name=expires_on]").fill((j.today + dt.timedelta(days=365)).isoformat())
     submit(page, "main form:has(button[name=action][value=approve])")
