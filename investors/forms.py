@@ -12,7 +12,7 @@ def country_choices() -> list[tuple[str, str]]:
 
 
 class ProfileForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Investor kind"), choices=InvestorProfile.Kind.choices)
+    kind = forms.ChoiceField(label=_("Investor kind"), choices=[("", "—"), *InvestorProfile.Kind.choices])
     legal_name = forms.CharField(label=_("Legal name"), max_length=200, required=False)
     birth_date = forms.CharField(label=_("Date of birth or incorporation"), required=False,
                                  widget=forms.DateInput(attrs={"type": "date"}))
@@ -38,7 +38,7 @@ class ProfileForm(forms.Form):
 
 
 class DocumentForm(forms.Form):
-    kind = forms.ChoiceField(label=_("Document kind"), choices=KycDocument.Kind.choices)
+    kind = forms.ChoiceField(label=_("Document kind"), choices=[("", "—"), *KycDocument.Kind.choices])
     file = forms.FileField(label=_("File (PDF, JPEG or PNG)"))
 
 
