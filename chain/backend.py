@@ -6,6 +6,7 @@ import os
 import threading
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from .port import ChainBackend, ChainUnavailable
 from .web3_backend import Web3Backend
@@ -20,9 +21,9 @@ def get_backend() -> ChainBackend:
     only caches of pure data (contract objects, chain id, error selectors), so reuse is safe;
     a setting change (tests' override_settings) gets a new one."""
     if not settings.CHAIN_RPC_URL:
-        raise ChainUnavailable("CHAIN_RPC_URL is not set", code="not_configured")
+        raise ChainUnavailable(_("%(setting)s is not set.") % {"setting": "CHAIN_RPC_URL"}, code="not_configured")
     if not settings.CHAIN_SIGNER_KEY:
-        raise ChainUnavailable("CHAIN_SIGNER_KEY is not set", code="not_configured")
+        raise ChainUnavailable(_("%(setting)s is not set.") % {"setting": "CHAIN_SIGNER_KEY"}, code="not_configured")
     key = (os.getpid(), settings.CHAIN_RPC_URL, settings.CHAIN_SIGNER_KEY,
            settings.CHAIN_TIMEOUT_SECONDS)
     if getattr(_local, "key", None) != key:

@@ -36,10 +36,14 @@ def _uses_with_context() -> set[tuple[str, str]]:
     used = set()
     for path in (ROOT / "templates").rglob("*.html"):
         used |= {(m.group(4), m.group(2)) for m in TRANSLATE_TAG.finditer(path.read_text()) if m.group(4)}
-    for path in ROOT.glob("*/**/*.py"):
-        if {".venv", "node_modules", "tests", "migrations"} & set(path.parts):
+    apps = [d for d in ROOT.iterdir() if (d / "apps.py").exists() or d.name in {"core", "config"}]
+    for path in (path for app in apps for path in app.rglob("*.py")):
+        if {"tests", "migrations"} & set(path.parts):
             continue
-        for node in ast.walk(ast.parse(path.read_text())):
+        text = path.read_text()
+        if "pgettext" not in text:
+            continue
+        for node in ast.walk(ast.parse(text)):
             if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in CONTEXT_CALLS
                     and len(node.args) >= 2 and all(isinstance(a, ast.Constant) for a in node.args[:2])):
                 used.add((node.args[0].value, node.args[1].value))
