@@ -196,7 +196,10 @@ def officer_approves_the_issuer(j: Journey) -> None:
     sign_in(j, j.officer)
     page = j.officer.page
     assert_japanese_page(page)
-    page.goto(j.url("/issuance/review/"))
+    card = page.get_by_test_id("count-issuer-applications")  # the dashboard counts the waiting applications
+    assert card.get_attribute("data-count") == "1"
+    with page.expect_navigation():
+        card.click()
     assert_japanese_page(page)
     with page.expect_navigation():
         page.locator(f"main a[href$='/issuance/review/{j.ids['issuer']}/']").first.click()
@@ -303,6 +306,9 @@ def investor_signs_up(j: Journey) -> None:
     page.get_by_test_id("dashboard-title").wait_for()
     assert page.get_by_test_id("dashboard-title").inner_text() == ja("Investor dashboard")
     assert_flash(page, ja("Welcome to Shoken. Your account is ready."))
+    tracker = page.get_by_test_id("onboarding")  # the dashboard's onboarding tracker: nothing done yet
+    assert tracker.get_attribute("data-done") == "0"
+    assert tracker.get_by_test_id("step-profile").get_attribute("data-done") == "0"
 
 
 def investor_onboards(j: Journey) -> None:
@@ -313,7 +319,7 @@ def investor_onboards(j: Journey) -> None:
 
     page = j.investor.page
     with page.expect_navigation():
-        page.locator("main a[href$='/investors/profile/']").first.click()
+        page.get_by_test_id("step-profile").locator("a[href$='/investors/profile/']").click()
     assert_japanese_page(page)
     kyc = page.get_by_test_id("kyc-status")
     assert kyc.get_attribute("data-status") == "draft"
@@ -392,7 +398,13 @@ def two_officers_approve_the_investor(j: Journey) -> None:
 
     sign_in(j, j.second_officer)
     other = j.second_officer.page
-    other.goto(j.url(f"/compliance/reviews/{review.pk}/"))
+    card = other.get_by_test_id("count-kyc-awaiting-second")  # the dashboard counts reviews awaiting a second
+    assert card.get_attribute("data-count") == "1"
+    with other.expect_navigation():
+        card.click()
+    assert_japanese_page(other)
+    with other.expect_navigation():
+        other.locator(f"main a[href$='/compliance/reviews/{review.pk}/']").first.click()
     assert_japanese_page(other)
     other.locator("main [name=reason]").fill("第一承認に同意します")
     submit(other, "main form:has(button[name=action][value=approve])")
@@ -462,6 +474,7 @@ def investor_sees_the_holding_with_its_terms(j: Journey) -> None:
     page.goto(j.url("/accounts/dashboard/"))
     assert_japanese_page(page)
     assert page.get_by_test_id("dashboard-title").inner_text() == ja("Investor dashboard")
+    assert page.get_by_test_id("onboarding").count() == 0  # done: the portfolio, not "complete your KYC"
     row = page.locator(f"[data-testid=portfolio-holding][data-security='{j.ids['bond']}']")
     assert row.count() == 1
     assert j.bond_name in row.inner_text() and j.bond_symbol in row.inner_text()
