@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from accounts.policy import Action, policy_ensure
+from compliance.codes import describe
 from core import context
 from core.audit import audit_record, normalize_ip
 from core.clock import business_today
@@ -64,7 +65,7 @@ def subscription_create(*, offering: Offering, units, actor: User, today: date |
                       field="units", code="above_remaining_cap")
     verdict = eligibility.issue_verdict(user=actor, security=security, units=base, today=today)
     if not verdict.allowed:
-        raise ApplicationError(_(eligibility.rules.MESSAGES[verdict.code]), code=verdict.reason)
+        raise ApplicationError(describe(verdict.code), code=verdict.reason)
     amount = offering.amount_for(base)
     sub = Subscription.objects.create(offering=offering, investor=actor, units=base, amount=amount.amount,
                                       currency=amount.currency)

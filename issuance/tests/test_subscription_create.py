@@ -71,7 +71,7 @@ def test_ineligible_investor_gets_the_rule_engines_reason(offering, verified_inv
     with pytest.raises(ApplicationError) as err:
         subscription_create(offering=offering, units="1", actor=verified_investor)
     assert err.value.code == "country_not_allowed"
-    assert "country is not allowed" in err.value.message
+    assert "This security is not open to residents of the investor's country." in err.value.message
 
 
 def test_investor_without_kyc_is_refused(offering, unverified_investor, facts):

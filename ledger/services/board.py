@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.access import access_deny
 from accounts.models import Role, User
 from compliance import rules
+from compliance.codes import describe
 from core.audit import audit_record
 from core.clock import business_today
 from core.errors import ApplicationError, ConflictError
@@ -176,7 +177,7 @@ def offer_precheck(*, offer: TradeOffer, buyer: User, wallet: Wallet) -> Prechec
         sender_holding=seller_holding, receiver_holding=holding_for(security, buyer, buyer_position),
         amount=int(offer.units), today=today)
     cash = _cash_free(offer.cash, address)
-    code, message = verdict.reason, _(verdict.message)
+    code, message = verdict.reason, describe(verdict.code)
     ok = verdict.allowed and cash >= int(offer.price) and buyer.pk != offer.seller_id
     if verdict.allowed and cash < int(offer.price):
         code, message = "insufficient_cash", _("Your wallet does not hold enough free cash for the price.")

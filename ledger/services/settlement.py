@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.access import access_deny
 from accounts.models import User
 from compliance import rules
+from compliance.codes import describe
 from core.audit import audit_record
 from core.clock import business_today
 from core.errors import ApplicationError, ConflictError
@@ -72,9 +73,9 @@ def _refusal(verdict: rules.Verdict, *, leg: str) -> ApplicationError:
         if verdict.code == rules.Code.INSUFFICIENT_FREE_BALANCE:
             return ApplicationError(_("The buyer's wallet does not hold enough free cash for the price."),
                                     code="insufficient_cash", fields={"reasons": reasons, "leg": "cash"})
-        return ApplicationError(_("The cash leg cannot move: %(why)s") % {"why": _(verdict.message)},
+        return ApplicationError(_("The cash leg cannot move: %(why)s") % {"why": describe(verdict.code)},
                                 code=f"cash_{verdict.reason}", fields={"reasons": reasons, "leg": "cash"})
-    return ApplicationError(_(verdict.message), code=verdict.reason, fields={"reasons": reasons, "leg": "security"})
+    return ApplicationError(describe(verdict.code), code=verdict.reason, fields={"reasons": reasons, "leg": "security"})
 
 
 def _lock_legs(settlement: Settlement) -> tuple[ControlBook, ControlBook, dict, dict]:

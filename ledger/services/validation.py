@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from compliance import rules
+from compliance.codes import describe
 from core.errors import ApplicationError, ConflictError
 from investors.models import Wallet
 from investors.wallet_proof import checksum
@@ -68,7 +69,7 @@ def wallet_owner(address: str, *, active_only: bool = True) -> tuple[str, User |
 
 def refuse(verdict: rules.Verdict) -> ApplicationError:
     reasons = [code.name.lower() for code in verdict.reasons]
-    return ApplicationError(_(verdict.message), code=verdict.reason, fields={"reasons": reasons})
+    return ApplicationError(describe(verdict.code), code=verdict.reason, fields={"reasons": reasons})
 
 
 @lru_cache(maxsize=4)
