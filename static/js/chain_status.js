@@ -101,6 +101,11 @@
       timer = setTimeout(poll, unknown ? 0 : delay);
     }
   });
+  // Parts of a page that htmx swaps in (the operator's mirror) get their copy buttons and statuses too.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    enableCopy(event.target);
+    if (!timer && waiting().length) { timer = setTimeout(poll, delay); }
+  });
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden && !timer) { poll(); }
   });
