@@ -38,9 +38,10 @@ def ether(wei) -> str:
 @register.inclusion_tag("core/_hash.html")
 def chain_hash(value, kind: str = "tx", testid: str = "") -> dict:
     """A transaction hash (kind "tx") or an address ("address"), whole (the CSS wraps it), with a
-    copy button and, when settings.CHAIN_EXPLORER_URL is set, a link to the block explorer."""
+    copy button and, when settings.CHAIN_EXPLORER_URL is set, a link to the block explorer. Any
+    other kind (e.g. "sha256" of a document) is shown and copied, never linked."""
     return {"value": value or "", "kind": kind, "url": explorer_url(kind, value or ""),
-            "testid": testid or ("tx-hash" if kind == "tx" else "address")}
+            "testid": testid or {"tx": "tx-hash", "address": "address"}.get(kind, "hash")}
 
 
 def status_context(entry, ref: str = "") -> dict:
