@@ -5,10 +5,14 @@ verification): never "complete your KYC" alone in front of their holdings."""
 
 from __future__ import annotations
 
-from core.dashboard import Panel
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core.dashboard import CountCard, Panel, count_cards
 from issuance.onboarding import onboarding_for
 
 from .portfolio import portfolio_of
+from .selectors import actions_awaiting_approval
 
 
 def investor_home(request) -> Panel:
@@ -21,3 +25,11 @@ def investor_home(request) -> Panel:
         "onboarding": onboarding, "show_tracker": bool(pending),
         "portfolio": portfolio, "show_portfolio": onboarding.done or holder,
     })
+
+
+def corporate_actions_card(request) -> Panel:
+    """Corporate actions waiting for this officer's approval (the four eyes of a coupon,
+    dividend or redemption: not those they declared themselves)."""
+    count = actions_awaiting_approval(actor=request.user).count()
+    text = _("coupons, dividends or redemptions waiting for your approval.")
+    return count_cards([CountCard(_("Corporate actions"), text, count, reverse("servicing:desk"), "corporate-actions")])

@@ -34,6 +34,7 @@ def test_cards_count_the_queues_and_link_to_them_filtered(login_verified, compli
     assert _count(page, "issuer-applications") == (1, reverse("issuance:issuer-review-list") + "?status=submitted")
     assert _count(page, "forced-transfers") == (0, reverse("ledger:requests"))
     assert _count(page, "breaks") == (0, reverse("chain:breaks"))
+    assert _count(page, "corporate-actions") == (0, reverse("servicing:desk"))
 
     # the links open the queues filtered as counted
     awaiting = client.get(_count(page, "kyc-awaiting-second")[1]).content.decode()
