@@ -59,10 +59,15 @@ def _session_cookie(request, persona: str) -> str | None:
 
 
 def _overflow(page) -> list[str]:
-    """What sticks out to the right of the viewport (empty when nothing scrolls sideways)."""
+    """Header links broken across lines, and what sticks out to the right of the viewport
+    (empty when every link is on one line and nothing scrolls sideways)."""
     return page.evaluate("""() => {
         const root = document.documentElement;
-        if (root.scrollWidth <= root.clientWidth) return [];
+        const broken = [...document.querySelectorAll('body > header nav a, body > header nav button')]
+            .filter(el => { const r = document.createRange(); r.selectNodeContents(el);
+                            return new Set([...r.getClientRects()].map(x => Math.round(x.top))).size > 1; })
+            .map(el => `link broken across lines: ${el.textContent.trim()}`);
+        if (root.scrollWidth <= root.clientWidth) return broken;
         const out = [];
         for (const el of document.body.querySelectorAll('*')) {
             const r = el.getBoundingClientRect();
@@ -70,7 +75,7 @@ def _overflow(page) -> list[str]:
                 out.push(`${el.tagName.toLowerCase()}${el.id ? '#' + el.id : ''}.${el.className} right=${r.right}`);
             }
         }
-        return [`scrollWidth ${root.scrollWidth} > ${root.clientWidth}`, ...out.slice(0, 8)];
+        return [...broken, `scrollWidth ${root.scrollWidth} > ${root.clientWidth}`, ...out.slice(0, 8)];
     }""")
 
 
@@ -106,10 +111,19 @@ def test_main_pages_of_each_role_pass_axe_and_fit_the_screen(request, live_serve
     assert not problems, "\n".join(problems)
 
 
-def test_the_axe_check_finds_a_violation(live_server, browser, db):
-    """The check above can fail: an image without a text alternative is a critical violation."""
-    page = browser.new_page()
+def test_the_checks_can_fail(live_server, browser, db):
+    """An image without a text alternative is a critical violation; a header link whose words
+    wrap is reported, and so is a page wider than the screen."""
+    page = browser.new_page(viewport={"width": 390, "height": 900})
     page.goto(f"{live_server.url}/accounts/login/")
-    page.evaluate("() => document.querySelector('main').insertAdjacentHTML('beforeend', '<img src=\"/x.png\">')")
+    page.evaluate("""() => {
+        const main = document.querySelector('main');
+        main.insertAdjacentHTML('beforeend', '<img src="/x.png"><div style="width:800px">x</div>');
+        document.querySelector('body > header nav ul:last-child').insertAdjacentHTML('beforeend',
+            '<li style="width:3em;white-space:normal;word-break:normal"><a href="#">募集中の案件を見る</a></li>');
+    }""")
     assert any(v.startswith("image-alt (critical)") for v in _violations(page))
+    found = _overflow(page)
+    assert any(f.startswith("link broken across lines") for f in found)
+    assert any(f.startswith("scrollWidth") for f in found), found
     page.close()
