@@ -78,9 +78,14 @@ def subscription_accepted(sub, *, units: str) -> int:
 
 def subscription_settled(sub, *, units: str) -> int:
     """To the investor: their tokens were issued (by the issuer's settlement or by DvP)."""
-    return notify(event=f"subscription.settled:{sub.pk}", recipients=[sub.investor_id],
-                  kind=Kind.SUBSCRIPTION_SETTLED, params=_subscription_params(sub, units),
-                  link=reverse("issuance:my-subscription", args=[sub.pk]))
+    return subscriptions_settled([(sub, units)])
+
+
+def subscriptions_settled(settled) -> int:
+    """subscription_settled for several (subscription, units) at once (one insert)."""
+    return notify_each(kind=Kind.SUBSCRIPTION_SETTLED, items=[
+        (f"subscription.settled:{sub.pk}", sub.investor_id, _subscription_params(sub, units),
+         reverse("issuance:my-subscription", args=[sub.pk])) for sub, units in settled])
 
 
 def trade_settled(settlement, *, party_ids, security: str, units: str, amount: str) -> int:

@@ -46,22 +46,23 @@ def notify(*, event: str, recipients: Iterable | User | int, kind: str, params: 
                        items=[(event, pk, params or {}) for pk in _recipient_ids(recipients)])
 
 
-def notify_each(*, kind: str, items: Iterable[tuple[str, int, dict]], link: str = "") -> int:
+def notify_each(*, kind: str, items: Iterable[tuple], link: str = "") -> int:
     """notify() for many events of one kind at once (one bulk insert): items are (event,
-    recipient id, params), e.g. one payment per holder of a corporate action. Up to
+    recipient id, params) or (event, recipient id, params, link of its own), e.g. one payment
+    per holder of a corporate action. Up to
     SEND_INLINE_MAX e-mails go right after commit; more are left to the send_pending_sweep
     (beat), so a large payout's commit does not wait on thousands of e-mails."""
     if not connection.in_atomic_block:
         raise RuntimeError("notify must run inside the transaction of the change it reports")
     if kind not in Kind.values:
         raise ValueError(f"unknown notification kind {kind!r}")
-    items = [(event[:120], pk, params) for event, pk, params in items]
+    items = [(item[0][:120], item[1], item[2], (item[3] if len(item) > 3 else link)[:500]) for item in items]
     if not items:
         return 0
-    active = set(User.objects.filter(pk__in={pk for _e, pk, _p in items}, is_active=True).values_list("pk", flat=True))
+    active = set(User.objects.filter(pk__in={item[1] for item in items}, is_active=True).values_list("pk", flat=True))
     now = timezone.now()
-    rows = [Notification(recipient_id=pk, event=event, kind=kind, params=params, link=link[:500], created_at=now)
-            for event, pk, params in items if pk in active]
+    rows = [Notification(recipient_id=pk, event=event, kind=kind, params=params, link=own_link, created_at=now)
+            for event, pk, params, own_link in items if pk in active]
     Notification.objects.bulk_create(rows, ignore_conflicts=True)   # ON CONFLICT DO NOTHING
     pairs = [(row.event, row.recipient_id) for row in rows]
     if pairs and len(pairs) <= SEND_INLINE_MAX:

@@ -273,8 +273,7 @@ def _settle(pks: Iterable[int], actor: User, wallet: Wallet | None) -> list[Toke
         for (sub, _address), action in zip(items, actions, strict=True):
             results[sub.pk] = action
         transition_many([sub for sub, _address in items], to=Subscription.Status.SETTLED, actor=actor)
-        for sub, _address in items:
-            hooks.subscription_settled(sub, units=whole(sub.units, security))
+        hooks.subscriptions_settled([(sub, whole(sub.units, security)) for sub, _address in items])
     return [results[pk] for pk in pks]
 
 
