@@ -42,17 +42,18 @@ def _error(status: int, code: str, message: str) -> JsonResponse:
 
 
 def parse_refs(values: list[str]) -> list[tuple[str, int]] | None:
-    """[(kind, pk)] in the order asked, without repeats; None when one is not a ref."""
-    refs: list[tuple[str, int]] = []
+    """[(kind, pk)] in the order asked, without repeats; None when one is not a ref. Stops
+    reading once it has more than MAX_REFS (the caller refuses that many)."""
+    refs: dict[tuple[str, int], None] = {}
     for value in values:
-        for part in value.split(","):
+        for part in value.split(",", MAX_REFS + 1)[:MAX_REFS + 1]:
             match = REF.fullmatch(part.strip())
             if match is None:
                 return None
-            ref = (match.group(1), int(match.group(2)))
-            if ref not in refs:
-                refs.append(ref)
-    return refs
+            refs[(match.group(1), int(match.group(2)))] = None
+            if len(refs) > MAX_REFS:
+                return list(refs)
+    return list(refs)
 
 
 def _organizations(user: User):
