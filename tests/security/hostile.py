@@ -113,6 +113,7 @@ def world_build(request, settings, tmp_path) -> dict:
         "sub": SubscriptionFactory(offering=offering, investor=verified_investor, units=2),
         "signed": SubscriptionFactory(offering=offering, investor=wallet2.profile.user, units=1, status="signed"),
         "invitation": invitation_new(issuer_org, issuer_admin),
+        "staff_invitation": staff_invitation_new(p["operator"]),
         "ready": SubscriptionFactory(offering=offering, investor=verified_investor, units=1, status="ready_to_settle"),
         "membership": Membership.objects.get(user=p["issuer_member"]),
         "pending_issuer": IssuerFactory(status="submitted"),
@@ -144,6 +145,18 @@ def invitation_new(organization, inviter) -> list:
     invitation = Invitation.objects.create(organization=organization, email="jiro@example.test", role="member",
                                            invited_by=inviter, token_hash=token_hash,
                                            expires_at=invitation_expires_at())
+    return [invitation.pk, token]
+
+
+def staff_invitation_new(operator) -> list:
+    """[pk, token] of a pending staff invitation of a new address (as its e-mail link carries them)."""
+    from accounts.memberships import invitation_expires_at, invitation_token_new
+    from accounts.models import StaffInvitation
+
+    token, token_hash = invitation_token_new()
+    invitation = StaffInvitation.objects.create(email="new.officer@example.test", role="compliance",
+                                                invited_by=operator, token_hash=token_hash,
+                                                expires_at=invitation_expires_at())
     return [invitation.pk, token]
 
 

@@ -66,6 +66,12 @@ FORMS: dict[tuple[str, str], Case] = {
                                              data=lambda w: {"full_name": "Jiro", "password": "Correct-horse-9!",
                                                              "password_again": "Correct-horse-9!"},
                                              hostile={"full_name": TOO_LONG, "password": NUL_TEXT}),
+    ("accounts:staff", ""): Case("operator", data=lambda w: {"email": "new.operator@example.test", "role": "operator"},
+                                 hostile={"email": NOT_AN_EMAIL, "role": NOT_A_CHOICE}),
+    ("accounts:staff-join", ""): Case("", args=lambda w: w["staff_invitation"],
+                                      data=lambda w: {"full_name": "Keiko", "password": "Correct-horse-9!",
+                                                      "password_again": "Correct-horse-9!"},
+                                      hostile={"full_name": TOO_LONG, "password": NUL_TEXT}),
     ("accounts:invitation-accept", ""): Case("outsider", accepted=False, args=lambda w: [w["invitation"][0]],
                                              data=lambda w: {"token": w["invitation"][1]}, hostile={"token": TOO_LONG}),
     ("accounts:invitation-decline", ""): Case("outsider", accepted=False, args=lambda w: [w["invitation"][0]],
@@ -99,7 +105,8 @@ FORMS: dict[tuple[str, str], Case] = {
 
 #: POST buttons whose only input is the URL's <int:pk> (or nothing): no field to be hostile in.
 NO_INPUT = {"accounts:api-token-revoke", "accounts:logout", "accounts:logout-everywhere", "compliance:kyc-submit",
-            "investors:wallet-custody", "investors:wallet-remove", "notifications:open", "notifications:read-all"}
+            "investors:wallet-custody", "investors:wallet-remove",
+            "accounts:staff-invitation-revoke", "notifications:open", "notifications:read-all"}
 
 #: GET pages: hostile query strings only. name -> (persona, args)
 READ_ONLY: dict[str, tuple[str, Callable[[dict], list]]] = {
@@ -127,6 +134,7 @@ STR_SEGMENTS: dict[str, tuple[str, Callable[[dict, str], list]]] = {
     "accounts:api-token-revoke": ("issuer_admin", lambda w, x: [x]),
     "accounts:invitation-open": ("", lambda w, x: [w["invitation"][0], x]),
     "accounts:invitation-signup": ("", lambda w, x: [w["invitation"][0], x]),
+    "accounts:staff-join": ("", lambda w, x: [w["staff_invitation"][0], x]),
 }
 
 
