@@ -147,8 +147,14 @@ def _organization_found(*, name: str, founder: User) -> Membership:
 
 
 def user_signed_in(*, user: User) -> None:
+    """Record the sign-in, and the language the person now uses the site in (their e-mails
+    and notifications follow it)."""
     with transaction.atomic():
         audit_record(action="user.signed_in", actor=user, obj=user)
+        language = _language()
+        if language and language != user.language:
+            User.objects.filter(pk=user.pk).update(language=language)
+            user.language = language
 
 
 def user_sign_in_failed(*, email: str, locked: bool) -> None:

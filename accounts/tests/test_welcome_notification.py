@@ -27,3 +27,10 @@ def test_company_sign_up_is_welcomed_once(django_capture_on_commit_callbacks):
     assert list(Notification.objects.filter(recipient=membership.user).values_list("kind", flat=True)) == [
         Kind.SIGN_UP]
     assert mail.outbox[0].to == ["cfo@sakura.test"] and "Welcome" in mail.outbox[0].subject
+
+
+def test_signing_in_in_japanese_keeps_japanese_for_later_messages(client, outsider, password):
+    assert outsider.language == ""
+    client.post("/accounts/login/", {"email": outsider.email, "password": password}, HTTP_ACCEPT_LANGUAGE="ja")
+    outsider.refresh_from_db()
+    assert outsider.language == "ja"
