@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.tests.factories import MembershipFactory, OrganizationFactory, TOTPDeviceFactory, UserFactory
 from core.models import AuditEvent, OutboxEntry
 from issuance.tests.factories import IssuerFactory, OfferingFactory, SecurityFactory, SubscriptionFactory
-from ledger.services import subscription_settle, tokens_issue
+from ledger.services import subscription_settle
 
 URL = reverse("chain:status")
 HASH = "0x" + "ab" * 32
