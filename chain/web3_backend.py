@@ -531,11 +531,11 @@ class Web3Backend:
     def total_supply(self, token: str) -> int:
         return int(self._call("SecurityToken", token, "totalSupply"))
 
-    def balances_at(self, token: str, wallets: list[str], block: int) -> list[int]:
-        """``balanceOf`` of each wallet as of the end of ``block`` (a past block: the node must
-        keep that state, as archive nodes and anvil do), in ONE round trip, in order (calldata
-        written by hand: chain/uint_reads.py)."""
-        return self._uints_at(block, [(token, balance_of_data(w)) for w in wallets])
+    def balances_at(self, token: str, wallets: list[str], block: int, *, frozen: bool = False) -> list[int]:
+        """``balanceOf`` (``frozenBalanceOf`` with ``frozen``) of each wallet as of the end of ``block`` (a past
+        block: the node must keep that state, as archive nodes and anvil do), in ONE round trip, in order
+        (calldata written by hand: chain/uint_reads.py)."""
+        return self._uints_at(block, [(token, balance_of_data(w, frozen=frozen)) for w in wallets])
 
     def supply_at(self, token: str, block: int) -> int:
         """``totalSupply`` as of the end of ``block``."""

@@ -103,6 +103,9 @@ def test_amount_above_free_balance(agent, investors, deployed, chain_snapshot):
     _, token = deployed
     agent.freeze_tokens(token, ref="pf:1", wallet=investors[0].address, amount=900)
     assert agent.transferable_balance_of(token, investors[0].address) == 100
+    wallets, head = [investors[0].address, investors[1].address], agent.block_number()   # the reconciler's bulk reads
+    assert agent.balances_at(token, wallets, head, frozen=True) == [agent.frozen_balance_of(token, w) for w in wallets]
+    assert agent.balances_at(token, wallets, head, frozen=True)[0] == 900
     with pytest.raises(ChainReverted) as err:
         backend_for(chain_snapshot, investors[0].key.hex()).transfer(token, recipient=investors[1].address, amount=101)
     assert err.value.code == "InsufficientFreeBalance"
