@@ -60,6 +60,11 @@ class OfferingForm(forms.Form):
     #: a post without it keeps the offering's mode (manual, the column's default, for a new one).
     settlement_mode = forms.ChoiceField(label=_("Settlement"), choices=SettlementMode.choices,
                                         initial=SettlementMode.DVP, required=False)
+    is_public = forms.BooleanField(
+        label=_("Advertise on the public home page"), required=False,
+        help_text=_("Only for offerings that may be offered to the public. Never tick this for a private placement "
+                    "such as a Reg D 506(b) offering or an offer to qualified investors only under the FIEA: "
+                    "those must not be advertised."))
 
     def clean(self):
         data = super().clean()
@@ -79,7 +84,8 @@ class OfferingForm(forms.Form):
                 **{f: whole(getattr(offering, f))
                    for f in ("min_subscription", "max_subscription", "target", "hard_cap")},
                 "opens_on": offering.opens_on, "closes_on": offering.closes_on,
-                "payment_instructions": offering.payment_instructions, "settlement_mode": offering.settlement_mode}
+                "payment_instructions": offering.payment_instructions, "settlement_mode": offering.settlement_mode,
+                "is_public": offering.is_public}
 
 
 class OfferingDocumentForm(forms.Form):
