@@ -144,16 +144,18 @@ def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_s
     settled_in = wait_settled(timeout=180, what="chaos settle", may_fail=SETTLEMENT_KINDS)
     paid_in = wait_paid(coupon, timeout=180)
     wait_settled(timeout=120, what="coupon settle", may_fail=SETTLEMENT_KINDS)
+    checks_started = time.monotonic()
     verdict = verify(world=world, entry_ids=entry_ids, expected=expected, backend=backend)
     dvp = dvp_verify(market=market, backend=backend)
     paid = coupon_verify(cw=coupon, backend=backend)
+    checks_in = time.monotonic() - checks_started
     lost, duplicated, breaks = verdict.lost + dvp.lost, verdict.duplicated + dvp.duplicated, verdict.breaks + dvp.breaks
     breaks += paid.breaks
     print(f"chaos: settled {settled_in:.1f}s after the last action; total "
           f"{time.monotonic() - started:.1f}s; broker restarts {chaos_stack.redis.restarts}, anvil pauses "
           f"{chaos_stack.anvil.pauses}, driver sends {chaos_stack.driver.sent} "
           f"(failed {chaos_stack.driver.send_errors})")
-    print(f"chaos: coupon paid {paid_in:.1f}s after the outbox settled")
+    print(f"chaos: coupon paid {paid_in:.1f}s after the outbox settled; the checks took {checks_in:.1f}s")
     for line in verdict.details + dvp.details + paid.details:
         print(f"chaos: {line}")
     actions = verdict.actions + len(market.trades)
