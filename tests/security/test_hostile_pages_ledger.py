@@ -172,7 +172,7 @@ STR_SEGMENTS: dict[str, tuple[str, Callable[[dict, str], list]]] = {
 
 
 @pytest.fixture
-def world(request, settings, tmp_path):
+def world(request, settings, tmp_path, db):  # db: the test database, before any persona
     return world_build(request, settings, tmp_path)
 
 
