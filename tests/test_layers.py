@@ -39,3 +39,11 @@ def test_the_rule_sees_a_wrong_import(tmp_path):
     sample = tmp_path / "sample.py"
     sample.write_text("def f():\n    from chain.models import Break\n", encoding="utf-8")
     assert _imported_apps(sample) == {(2, "chain")}
+
+
+def test_every_app_is_collected():
+    """pytest collects only `testpaths`: an app left out there has tests that never run (cash's did, once)."""
+    import tomllib
+
+    testpaths = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]["testpaths"]
+    assert [app for app in ORDER if app not in testpaths] == []
