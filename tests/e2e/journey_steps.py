@@ -512,3 +512,47 @@ def shows_date(text: str, day: dt.date) -> bool:
     with translation.override("ja"):
         local = formats.date_format(day)
     return day.isoformat() in text or local in text
+
+
+# -- what each step told people (notifications) and how the pages read (axe) -------------------
+
+def assert_notified(j: Journey, person: Person, *kinds: str) -> None:
+    """`person` has exactly one notification of each kind in `kinds` (none sent twice), and an
+    e-mail for each, in Japanese (the language they used on the site)."""
+    from django.core import mail
+
+    from notifications.models import Notification
+
+    for kind in kinds:
+        rows = list(Notification.objects.filter(recipient__email=person.email, kind=kind))
+        assert len(rows) == 1, f"{person.email}: {len(rows)} notifications of kind {kind}"
+    mails = [m for m in mail.outbox if person.email in m.to]
+    assert len(mails) >= len(kinds), [m.subject for m in mails]
+    assert all(JAPANESE.search(m.subject) for m in mails), [m.subject for m in mails]
+
+
+def notifications_listed(j: Journey, person: Person, *kinds: str) -> None:
+    """The person's notification list (from the header link, its unread count shown) names each
+    kind, in Japanese, and opening one marks it read and leads to its page."""
+    page = person.page
+    link = page.get_by_test_id("notifications-link")
+    assert re.search(r"\d", link.inner_text()), link.inner_text()  # the unread count
+    with page.expect_navigation():
+        link.click()
+    assert_japanese_page(page)
+    items = page.get_by_test_id("notifications").locator("li")
+    listed = items.evaluate_all("els => els.map(el => el.dataset.kind)")
+    assert set(kinds) <= set(listed), listed
+    assert all(JAPANESE.search(text) for text in items.all_inner_texts())
+    assert_accessible(page)
+    with page.expect_navigation():
+        items.first.locator("button[type=submit]").click()
+    assert page.locator("html").get_attribute("lang") == "ja"
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds no serious or critical violation on the page as it is now."""
+    from tests.e2e.test_accessibility import _violations
+
+    found = _violations(page)
+    assert not found, f"{page.url}: {found}"
