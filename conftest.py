@@ -15,6 +15,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.db.models.signals import post_migrate
 from django_otp.oath import TOTP
+from hypothesis import settings as hypothesis_settings
 
 from accounts.models import Membership, Role
 from accounts.tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, TOTPDeviceFactory, UserFactory
@@ -23,6 +24,11 @@ from core.models import BusinessClock
 
 # One anvil per test session, evm_snapshot/evm_revert per test (fixtures `anvil`, `chain_snapshot`).
 pytest_plugins = ["chain.testing"]
+
+# Property tests check what a function answers, not how fast: hypothesis' default 200 ms deadline
+# per example turned a pure rule check into a flaky failure on a loaded 2-core machine.
+hypothesis_settings.register_profile("shoken", deadline=None)
+hypothesis_settings.load_profile("shoken")
 
 
 @pytest.fixture(scope="session", autouse=True)
