@@ -91,7 +91,7 @@ def test_investor_transfer_form_refusal(client, bond, issuer_admin, investor_wal
     position = Position.objects.get(wallet=investor_wallet.address)
     response = client.post(reverse("ledger:transfer", args=[position.pk]),
                            {"to_wallet": wallet_of(second_investor).address, "amount": "9"}, follow=True)
-    assert "exceeds the free" in response.content.decode()
+    assert "more than the balance free to move" in response.content.decode()
     assert TokenAction.objects.count() == 1
 
 
