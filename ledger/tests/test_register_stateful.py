@@ -4,7 +4,7 @@ the invariants hold, the register equals a simple model, and a refused operation
 nothing.
 
 `make test` runs 15 examples of 25 steps; `make soak` runs SOAK_EXAMPLES (1,000) with the seed
-SOAK_SEED, printed so a failure can be replayed (README "Soak")."""
+SOAK_SEED, printed so a failure can be replayed (docs/development.md "Soak")."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The one rule for 404 versus 403 (accounts/access.py, README "Who may do what"), shown in
+"""The one rule for 404 versus 403 (accounts/access.py, docs/security.md "Who may do what"), shown in
 every app for an outsider and for an officer (or operator), on pages and in the API:
 
 - 404 `not_found`: an object the actor may not see at all (another tenant's, another
