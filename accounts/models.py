@@ -202,3 +202,12 @@ class StaffInvitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email} as {self.role} ({self.status})"
+
+    @property
+    def status_shown(self) -> str:
+        """The status a person reads: a pending invitation past its expiry can no longer be
+        accepted, so it reads Expired before anything writes that down."""
+        if self.status == self.Status.PENDING and self.expires_at <= timezone.now():
+            return self.Status.EXPIRED.label
+        return self.get_status_display()
+

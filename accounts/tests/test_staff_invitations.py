@@ -190,3 +190,13 @@ def test_the_staff_page_and_the_invitation_e_mail_speak_japanese(client, login_v
 
     assert "スタッフ" in page and "Invite a member of staff" not in page
     assert "招待" in mail.outbox[-1].subject and "二要素認証" in mail.outbox[-1].body
+
+
+def test_a_pending_invitation_past_its_expiry_reads_expired_on_the_staff_page(client, login_verified, operator):
+    live = staff.staff_invite(email="live@shoken.test", role=Role.OPERATOR, actor=operator)
+    late = staff.staff_invite(email="late@shoken.test", role=Role.OPERATOR, actor=operator)
+    StaffInvitation.objects.filter(pk=late.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+    login_verified(operator)
+    rows = {row.email: row for row in client.get(reverse("accounts:staff")).context["invitations"]}
+    assert rows["late@shoken.test"].status_shown == "Expired" and rows["late@shoken.test"].status == "pending"
+    assert rows["live@shoken.test"].status_shown == "Pending" and live.status == "pending"
