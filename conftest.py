@@ -146,6 +146,19 @@ def totp_now(device) -> str:
     return f"{totp.token():0{device.digits}d}"
 
 
+def force_login_verified(client, user):
+    """Sign `client` in as `user` without the password form, then pass 2FA when the account has
+    an authenticator (the crawls and browser tests that start from a session). Returns the client."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    client.force_login(user)
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    if device is not None:
+        response = client.post("/accounts/2fa/verify/", {"token": totp_now(device)})
+        assert response.status_code == 302, f"2FA for {user.email} failed"
+    return client
+
+
 @pytest.fixture
 def issuer_org(db):
     return OrganizationFactory(name="Sakura Robotics K.K.")

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from conftest import totp_now
+from conftest import force_login_verified
 from tests.i18n.world import make_world
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -47,14 +47,7 @@ def _pages(w: dict) -> dict[str, list[str]]:
 def _session_cookie(request, persona: str) -> str | None:
     if not persona:
         return None
-    from django_otp.plugins.otp_totp.models import TOTPDevice
-
-    user = request.getfixturevalue(persona)
-    client = Client()
-    client.force_login(user)
-    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-    if device is not None:
-        assert client.post(reverse("accounts:2fa-verify"), {"token": totp_now(device)}).status_code == 302
+    client = force_login_verified(Client(), request.getfixturevalue(persona))
     return client.cookies[settings.SESSION_COOKIE_NAME].value
 
 

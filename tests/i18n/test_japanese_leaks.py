@@ -24,7 +24,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
-from conftest import totp_now
+from conftest import force_login_verified
 
 #: Roles and their personas (conftest.py); "" is the anonymous visitor.
 PERSONAS = ["", "issuer_admin", "issuer_member", "compliance_officer", "operator", "cash_agent",
@@ -117,16 +117,7 @@ def leaks_in(texts: list[str], allowed: list[str]) -> list[str]:
 def _client(request, persona: str) -> Client:
     client = Client(raise_request_exception=False)  # a server error is reported with the leaks, the crawl goes on
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
-    if persona:
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        user = request.getfixturevalue(persona)
-        client.force_login(user)
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        if device is not None:
-            response = client.post(reverse("accounts:2fa-verify"), {"token": totp_now(device)})
-            assert response.status_code == 302, f"2FA for {persona} failed"
-    return client
+    return force_login_verified(client, request.getfixturevalue(persona)) if persona else client
 
 
 def _shape(path: str) -> str:

@@ -22,7 +22,7 @@ from django.db import connection
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from conftest import totp_now
+from conftest import force_login_verified
 
 NUL = "1\x00"
 LONG = "9" * 10_000
@@ -192,16 +192,7 @@ def later():
 def client_for(request, persona: str) -> Client:
     """A client signed in as `persona` with 2FA passed (anonymous for "")."""
     client = Client()
-    if persona:
-        from django_otp.plugins.otp_totp.models import TOTPDevice
-
-        user = request.getfixturevalue(persona)
-        client.force_login(user)
-        device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
-        if device is not None:
-            response = client.post(reverse("accounts:2fa-verify"), {"token": totp_now(device)})
-            assert response.status_code == 302, f"2FA for {persona} failed"
-    return client
+    return force_login_verified(client, request.getfixturevalue(persona)) if persona else client
 
 
 def fingerprint() -> str:
