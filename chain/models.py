@@ -263,6 +263,15 @@ class Reconciliation(models.Model):
     error = models.TextField(blank=True)
     actor = models.ForeignKey("accounts.User", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
+    class Mode(models.TextChoices):
+        FULL = "full", "full"                       # every wallet of every token
+        INCREMENTAL = "incremental", "incremental"  # only wallets touched since the last run's block
+
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.FULL)
+    #: The chain block every read of this run was pinned to (None: the run read nothing).
+    block = models.PositiveBigIntegerField(null=True, blank=True)
+    wallets_checked = models.PositiveIntegerField(default=0)
+
     class Meta:
         ordering = ["-started_at", "-id"]
 
@@ -278,6 +287,9 @@ class SeenWallet(models.Model):
     chain_id = models.PositiveBigIntegerField()
     wallet = models.CharField(max_length=42)
     first_block = models.PositiveBigIntegerField()
+    #: The last block at which the indexer saw an event touching this wallet on this token
+    #: (an incremental reconciliation checks wallets touched after its last run's block).
+    last_block = models.PositiveBigIntegerField(null=True, blank=True, db_index=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["contract", "chain_id", "wallet"],
