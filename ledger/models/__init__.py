@@ -1,6 +1,7 @@
 """The register's models: securities' positions and actions (register.py), cash held in
 trust (cash.py), delivery-versus-payment settlements and the trading board (settlement.py)."""
 
+from .captable import Holder, SnapshotHolder, SnapshotPosition
 from .register import (
     TOKEN_AMOUNT,
     CapTableSnapshot,
@@ -17,8 +18,11 @@ __all__ = [
     "CapTableSnapshot",
     "ComplianceRequest",
     "ControlBook",
+    "Holder",
     "Position",
     "Settlement",
+    "SnapshotHolder",
+    "SnapshotPosition",
     "TokenAction",
     "TradeOffer",
     "TransferRequest",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Collate, Lower
 from django.utils.translation import gettext_lazy as _
 
 TOKEN_AMOUNT = {"max_digits": 78, "decimal_places": 0}
@@ -94,6 +95,10 @@ class Position(models.Model):
     class Meta:
         ordering = ["security_id", "wallet"]
         verbose_name = _("position")
+        indexes = [  # the cap table: a page's wallets by holder, and the wallet prefix search (case-insensitive)
+            models.Index(fields=["security", "investor"], name="ledger_position_holder"),
+            models.Index(F("security"), Collate(Lower("wallet"), "C"), name="ledger_position_wallet_ci"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["security", "wallet"], name="ledger_position_security_wallet_unique"),
             models.CheckConstraint(condition=Q(balance__gte=0), name="ledger_position_balance_nonnegative"),
@@ -211,7 +216,10 @@ class CapTableSnapshot(models.Model):
 
     security = models.ForeignKey("issuance.Security", on_delete=models.PROTECT, related_name="+")
     as_of = models.DateField(_("as of"))
+    #: Legacy form (and servicing tests' hand-made snapshots): {wallet: [investor, balance, frozen]}.
     positions = models.JSONField(default=dict)
+    #: True once the day's rows are in SnapshotPosition / SnapshotHolder (ledger.snapshots, bulk).
+    bulk = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
