@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import zlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import connection, connections, models
 
@@ -121,3 +123,46 @@ def in_transaction(using: str = "default") -> bool:
     and its own durable check reads the same mark), so code behaves in tests as it does
     outside them."""
     return any(not block._from_testcase for block in connections[using].atomic_blocks)
+
+
+# ---------------------------------------------------------------- the read replica (issue 16)
+
+#: The database alias of the streaming read replica (settings: DATABASE_REPLICA_URL adds it).
+REPLICA = "replica"
+
+_REPLICA_READS: ContextVar[bool] = ContextVar("shoken_replica_reads", default=False)
+
+
+@contextmanager
+def replica_reads() -> Iterator[None]:
+    """Reads in this block may lag: config.db_router.ReplicaRouter sends them to the "replica"
+    database when one is configured (else to "default"). Writes, reads inside an application
+    transaction, and reads of the grounds of access (users, sessions, tokens, memberships, 2FA
+    devices) still use the primary. Nests; the previous state comes back at the end of the block."""
+    token = _REPLICA_READS.set(True)
+    try:
+        yield
+    finally:
+        _REPLICA_READS.reset(token)
+
+
+def replica_reads_active() -> bool:
+    """Whether the code runs inside a replica_reads() block."""
+    return _REPLICA_READS.get()
+
+
+def replica_reads_view(view: Callable) -> Callable:
+    """A view whose reads may lag (cap tables, histories, dashboards): its body runs inside
+    replica_reads(). The signed-in user and the session are loaded from the primary first, so a
+    sign-out or a revoked session is never undone by the replica's lag. For class-based views:
+    ``method_decorator(replica_reads_view, name="get")``. Only for views that do not write."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = getattr(request, "user", None)
+        if user is not None:
+            _ = user.is_authenticated   # evaluates the lazy user: reads the session, on the primary
+        with replica_reads():
+            return view(request, *args, **kwargs)
+
+    return wrapped

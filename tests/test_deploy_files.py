@@ -20,7 +20,7 @@ def _compose_config(env: dict) -> subprocess.CompletedProcess:
 
 def test_docker_compose_file_validates_and_has_health_checks():
     result = _compose_config({"SECRET_KEY": "s", "POSTGRES_PASSWORD": "p", "CHAIN_SIGNER_KEY": "0x01",
-                              "FIELD_ENCRYPTION_KEYS": "k"})
+                              "FIELD_ENCRYPTION_KEYS": "k", "POSTGRES_REPLICATION_PASSWORD": "r"})
     assert result.returncode == 0, result.stderr
     config = result.stdout
     for service in ("postgres:", "redis:", "anvil:", "web:", "worker:", "beat:"):

@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from django.utils.translation import gettext_lazy as _
 
+from config import celery_routes
+
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
@@ -89,6 +91,14 @@ DATABASES = {"default": env.db("DATABASE_URL", default="postgresql://postgres:@l
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# A streaming read replica (issue 16), optional: reads that may lag opt in with core.db.replica_reads()
+# and config/db_router.py sends them there; writes and every other read use "default". Tests mirror
+# it onto the test database (no second test database is created).
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    DATABASES["replica"].update(ATOMIC_REQUESTS=False, CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
+                                CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
+DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")
@@ -235,6 +245,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Queues by kind of work: relay sweeps per signer lane, confirming, indexing, reconciling, payments,
+# e-mail, the rest on "celery" (config/celery_routes.py). A queue named by the sender wins. Time
+# limits and the broker's visibility timeout: end of this file.
+CELERY_TASK_ROUTES = celery_routes.ROUTES
+CELERY_TASK_DEFAULT_QUEUE = celery_routes.DEFAULT_QUEUE
 # Celery's Django fixup closes every database connection before and after each task unless
 # this is set (then only every 2 x this many task signals). A new connection per task cost
 # the relay and confirmer a PostgreSQL backend start and cold catalog caches per sweep; so
@@ -470,3 +485,25 @@ CELERY_BEAT_SCHEDULE["servicing.sweep"] = {"task": "servicing.sweep", "schedule"
 # commit, so what became due is paid at once (a task name: core never imports servicing; "" =
 # wait for beat).
 BUSINESS_DATE_CHANGED_TASK = env("BUSINESS_DATE_CHANGED_TASK", default="servicing.sweep")
+
+# --- Celery time limits and the broker's visibility timeout (issue 16) --------------------------
+# Every task has a hard time limit (the worker kills it past that) and a soft one at 90% (the task
+# gets SoftTimeLimitExceeded first, so its finally blocks release locks). Tasks are acknowledged
+# late (after they ran); Redis hands a message nobody acknowledged within the visibility timeout to
+# another worker, so the timeout is above the longest limit (tests/scale/test_celery_routes.py),
+# else a task still running would run twice. A relay or confirm task loops for its *_TASK_SECONDS,
+# then finishes its last sweep, which CHAIN_SWEEP_LIMIT_SECONDS bounds.
+CHAIN_SWEEP_LIMIT_SECONDS = env.float("CHAIN_SWEEP_LIMIT_SECONDS", default=120.0)
+CELERY_TASK_LIMITS = {
+    "chain.relay_sweep": CHAIN_RELAY_TASK_SECONDS + CHAIN_SWEEP_LIMIT_SECONDS,
+    "chain.confirm_sweep": CHAIN_CONFIRM_TASK_SECONDS + CHAIN_SWEEP_LIMIT_SECONDS,
+    "chain.index_sweep": env.float("CHAIN_INDEX_LIMIT_SECONDS", default=600.0),
+    "chain.reconcile": env.float("CHAIN_RECONCILE_LIMIT_SECONDS", default=1800.0),
+    "servicing.sweep": env.float("SERVICING_SWEEP_LIMIT_SECONDS", default=1800.0),
+}
+CELERY_TASK_TIME_LIMIT = env.float("CELERY_TASK_TIME_LIMIT", default=1800.0)   # every other task
+CELERY_TASK_SOFT_TIME_LIMIT = 0.9 * CELERY_TASK_TIME_LIMIT
+CELERY_TASK_ANNOTATIONS = {name: {"time_limit": limit, "soft_time_limit": 0.9 * limit}
+                           for name, limit in CELERY_TASK_LIMITS.items()}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": int(max(CELERY_TASK_TIME_LIMIT, *CELERY_TASK_LIMITS.values())) + 300}
