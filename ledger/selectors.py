@@ -4,8 +4,6 @@ and raises a 404 through issuance's selectors)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from decimal import Decimal
 
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
@@ -22,7 +20,6 @@ from issuance.selectors import security_get_for
 
 from .facts import facts_for, holding_for, rules_for
 from .models import ComplianceRequest, ControlBook, Position, TokenAction
-from .snapshots import positions_as_of
 
 
 def register_positions(*, security: Security) -> dict[str, tuple[int, int]]:
@@ -56,38 +53,6 @@ def securities_by_name() -> QuerySet[Security]:
 def ledger_security_get_for(*, user: User, pk: int) -> Security:
     """Issuer members, compliance and operators may read a security's register."""
     return security_get_for(user=user, pk=pk)
-
-
-@dataclass
-class CapTableRow:
-    investor: User
-    wallets: list[str]
-    balance: int
-    frozen: int
-    percent: Decimal
-
-
-def cap_table(*, security: Security, as_of: date | None = None) -> list[CapTableRow]:
-    """Holders by investor, largest first: wallets, balance, frozen, percent of outstanding."""
-    by_investor: dict[int, dict] = {}
-    if as_of is None or as_of >= business_today():
-        rows = (Position.objects.filter(security=security, balance__gt=0)
-                .values_list("investor_id", "wallet", "balance", "frozen"))
-    else:  # the day's snapshot (ledger.snapshots)
-        rows = [(inv, w, b, f) for w, (inv, b, f) in positions_as_of(security=security, as_of=as_of).items() if b > 0]
-    for investor_id, wallet, balance, frozen in rows:
-        entry = by_investor.setdefault(investor_id, {"wallets": [], "balance": 0, "frozen": 0})
-        entry["wallets"].append(wallet)
-        entry["balance"] += int(balance)
-        entry["frozen"] += int(frozen)
-    total = sum(e["balance"] for e in by_investor.values())
-    users = User.objects.in_bulk(list(by_investor))
-    table = [
-        CapTableRow(investor=users[pk], wallets=sorted(e["wallets"]), balance=e["balance"], frozen=e["frozen"],
-                    percent=(Decimal(e["balance"] * 100) / total).quantize(Decimal("0.01")) if total else Decimal(0))
-        for pk, e in by_investor.items()
-    ]
-    return sorted(table, key=lambda r: (-r.balance, r.investor.email))
 
 
 def actions_of_security(*, security: Security, limit: int) -> QuerySet[TokenAction]:

@@ -5,10 +5,11 @@ parses input, calls one service or selector, renders."""
 from __future__ import annotations
 
 from datetime import date
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -22,7 +23,7 @@ from core.money import to_base_units
 from core.views import run_with_message
 from issuance.selectors import issuer_for, securities_for, subscription_get_for_issuer
 
-from . import selectors, services
+from . import captable_selectors, selectors, services
 from .charts import price_chart
 from .forms import RegisterInput
 from .trade_selectors import trades_of_security
@@ -72,32 +73,60 @@ def ledger_home(request):
 
 @login_required
 def cap_table(request, pk: int):
+    """One page of holders (keyset: ?sort=balance|name, ?q= investor or 0x wallet prefix,
+    ?cursor=), the totals and the ownership chart; a bad sort, search or cursor shows the
+    first page again with the error (400)."""
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
     as_of = _as_of(request)
-    rows = selectors.cap_table(security=security, as_of=as_of)
+    query = {k: request.GET.get(k, "") for k in ("sort", "q", "cursor")}
+    error = None
+    try:
+        page = captable_selectors.cap_table_page(security=security, as_of=as_of, sort=query["sort"],
+                                                 search=query["q"], cursor=query["cursor"])
+    except captable_selectors.CapTableInputError as refused:
+        error = refused
+        page = captable_selectors.cap_table_page(security=security, as_of=as_of)
     context = {
-        "security": security, "rows": rows, "as_of": as_of or business_today(),
+        "security": security, "page": page, "rows": page.rows, "as_of": as_of or business_today(),
+        "query_error": error, "sort": query["sort"] if error is None else page.sort,
+        "q": query["q"][:captable_selectors.SEARCH_MAX],
         "book": selectors.control_book_for(security=security),
         "ready": selectors.subscriptions_ready(security=security),
         "actions": selectors.actions_of_security(security=security, limit=200),
-        "positions": selectors.register_positions(security=security),
     }
+    base = {"as_of": page.as_of.isoformat() if page.as_of else "", "sort": page.sort, "q": page.search}
+    context.update({f"link_{k}": "?" + urlencode(base | {"cursor": c}) for k, c in
+                    (("next", page.next), ("previous", page.previous)) if c})
     history = trades_of_security(security=security)
     context.update(trades=list(reversed(history)), chart=price_chart(history))
-    return render(request, "ledger/cap_table.html", context)
+    return render(request, "ledger/cap_table.html", context, status=400 if error else 200)
+
+
+class _Echo:
+    """A file-like object whose write() hands the line back (the csv module writes to it)."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv_lines(rows, as_of: date):
+    writer = csvsafe.writer(_Echo())  # names and e-mails are investors' text: no formulas
+    yield writer.writerow(["investor", "name", "wallets", "balance_base_units", "frozen_base_units", "percent",
+                           "as_of"])
+    day = as_of.isoformat()
+    for row in rows:
+        yield writer.writerow([row.email, row.full_name, " ".join(row.wallets),
+                               row.balance, row.frozen, row.percent, day])
 
 
 @login_required
 def cap_table_csv(request, pk: int):
+    """Every holder, streamed (a server-side cursor feeds the response as it is sent)."""
     security = selectors.ledger_security_get_for(user=request.user, pk=pk)
     as_of = _as_of(request) or business_today()
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    rows = captable_selectors.cap_table_rows(security=security, as_of=as_of)
+    response = StreamingHttpResponse(_csv_lines(rows, as_of), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="cap-table-{security.symbol}-{as_of}.csv"'
-    writer = csvsafe.writer(response)  # names and e-mails are investors' text: no formulas
-    writer.writerow(["investor", "name", "wallets", "balance_base_units", "frozen_base_units", "percent", "as_of"])
-    for row in selectors.cap_table(security=security, as_of=as_of):
-        writer.writerow([row.investor.email, row.investor.full_name, " ".join(row.wallets), row.balance, row.frozen,
-                         row.percent, as_of.isoformat()])
     return response
 
 

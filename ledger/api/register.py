@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from core.errors import ApplicationError
 from issuance.selectors import subscription_get_for_issuer
 
-from .. import selectors, services
+from .. import captable_selectors, selectors, services
 from .base import READ_ERRORS, TAG, WRITE_ERRORS, Base, client_key, control_schema, valid
 from .serializers import (
     ActionOutput,
@@ -29,18 +29,27 @@ from .serializers import (
 
 class CapTableApi(Base):
     @extend_schema(tags=[TAG], operation_id="ledger_cap_table", parameters=[CapTableQuery],
+                   description="One page of the security's holders (keyset pagination: follow `next` and "
+                               "`previous`), the totals of every holder and the control book.",
                    responses={200: CapTableOutput, **READ_ERRORS})
     def get(self, request, pk: int):
         security = selectors.ledger_security_get_for(user=request.user, pk=pk)
-        as_of = valid(CapTableQuery, request.query_params.dict()).get("as_of")
+        query = valid(CapTableQuery, request.query_params.dict())
+        page = captable_selectors.cap_table_page(security=security, as_of=query.get("as_of"), sort=query["sort"],
+                                                 search=query.get("q", ""), cursor=query.get("cursor", ""),
+                                                 limit=query["limit"], chart_top=0)
         book = selectors.control_book_for(security=security)
-        rows = selectors.cap_table(security=security, as_of=as_of)
+        totals = page.totals
         return Response(CapTableOutput({
-            "security": security.pk, "as_of": as_of,
+            "security": security.pk, "as_of": query.get("as_of"),
             "control_book": {k: str(int(getattr(book, k))) for k in ("authorized", "issued", "redeemed", "outstanding")}
             | {"paused": book.paused},
-            "holders": [{"investor": r.investor.pk, "email": r.investor.email, "wallets": r.wallets,
-                         "balance": str(r.balance), "frozen": str(r.frozen), "percent": str(r.percent)} for r in rows],
+            "totals": {"holders": totals.holders, "outstanding": str(totals.outstanding),
+                       "frozen": str(totals.frozen), "held": str(totals.held)},
+            "holders": [{"investor": r.investor_id, "email": r.email, "wallets": r.wallets,
+                         "balance": str(r.balance), "frozen": str(r.frozen), "percent": str(r.percent)}
+                        for r in page.rows],
+            "next": page.next, "previous": page.previous,
         }).data)
 
 

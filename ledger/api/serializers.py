@@ -99,11 +99,21 @@ class HolderOutput(serializers.Serializer):
     percent = serializers.CharField(help_text="share of the outstanding units, two decimals")
 
 
+class CapTableTotalsOutput(serializers.Serializer):
+    holders = serializers.IntegerField(help_text="investors with units (every page, not this page)")
+    outstanding = serializers.CharField(help_text="base units held by all holders")
+    frozen = serializers.CharField(help_text="base units")
+    held = serializers.CharField(help_text="base units held for settlements in flight (0 for a past day)")
+
+
 class CapTableOutput(serializers.Serializer):
     security = serializers.IntegerField()
     as_of = serializers.DateField(allow_null=True)
     control_book = ControlBookOutput()
+    totals = CapTableTotalsOutput()
     holders = HolderOutput(many=True)
+    next = serializers.CharField(allow_null=True, help_text="cursor of the next page (pass as ?cursor=), or null")
+    previous = serializers.CharField(allow_null=True, help_text="cursor of the previous page, or null")
 
 
 
@@ -111,6 +121,17 @@ class CapTableOutput(serializers.Serializer):
 
 class CapTableQuery(serializers.Serializer):
     as_of = DateField(required=False, help_text="YYYY-MM-DD: the register at the end of that day")
+    sort = serializers.ChoiceField(choices=["balance", "name"], required=False, default="balance",
+                                   help_text="balance: largest first (ties: investor id, largest first); "
+                                             "name: display name (full name, else e-mail), then investor id")
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100, trim_whitespace=True,
+                              help_text="search: a name or e-mail prefix, or 0x and a wallet address prefix "
+                                        "(any letter case)")
+    cursor = serializers.CharField(required=False, allow_blank=True, max_length=600,
+                                   help_text="`next` or `previous` of an earlier page, with the same sort, q "
+                                             "and as_of (else 400 invalid_cursor)")
+    limit = serializers.IntegerField(required=False, min_value=1, max_value=200, default=50,
+                                     help_text="holders per page, 1 to 200")
 
 
 class ControlInput(StrictInput):

@@ -36,7 +36,7 @@ def test_csv_export(client, login_verified, bond, issuer_admin, investor_wallet,
     tokens_issue(security=bond, wallet=investor_wallet, amount=8, actor=issuer_admin, reason="")
     login_verified(issuer_admin)
     response = client.get(reverse("ledger:cap-table-csv", args=[bond.pk]))
-    lines = response.content.decode().splitlines()
+    lines = b"".join(response.streaming_content).decode().splitlines()
     assert response["Content-Type"].startswith("text/csv")
     assert lines[0].startswith("investor,name,wallets,balance_base_units")
     assert lines[1].startswith(f"{verified_investor.email},") and ",8,0,100.00," in lines[1]

@@ -7,8 +7,8 @@ import datetime as dt
 import pytest
 
 from core.clock import business_today
+from ledger.captable_selectors import cap_table
 from ledger.models import CapTableSnapshot
-from ledger.selectors import cap_table
 from ledger.services import tokens_freeze, tokens_issue
 from ledger.snapshots import replay, snapshot_sweep, snapshot_take
 from ledger.tasks import snapshot_sweep_task
