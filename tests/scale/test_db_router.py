@@ -1,0 +1,81 @@
+"""The database router without a replica server (config/db_router.py): what goes where, and the
+view decorator. The real streaming replica is tests/scale/test_read_replica.py's."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.db import connections
+from django.http import HttpResponse
+from django.test import RequestFactory
+from django.utils.functional import SimpleLazyObject
+
+from accounts.models import User
+from config.db_router import ReplicaRouter
+from core.db import REPLICA, replica_reads, replica_reads_active, replica_reads_view
+from ledger.models import Position
+
+
+@pytest.fixture
+def replica_alias():
+    """A "replica" alias in the settings (no server behind it: nothing here connects)."""
+    connections.settings[REPLICA] = {**connections["default"].settings_dict, "TEST": {"MIRROR": "default"}}
+    yield
+    del connections.settings[REPLICA]
+
+
+def test_without_a_replica_every_read_uses_the_primary():
+    router = ReplicaRouter()
+    with replica_reads():
+        assert router.db_for_read(Position) == "default"
+
+
+def test_reads_in_the_block_go_to_the_replica_the_rest_to_the_primary(replica_alias):
+    router = ReplicaRouter()
+    assert router.db_for_read(Position) == "default"
+    with replica_reads():
+        assert replica_reads_active()
+        assert router.db_for_read(Position) == REPLICA
+        assert router.db_for_read(User) == "default"   # grounds of access
+        assert router.db_for_write(Position) == "default"
+        with replica_reads():
+            pass
+        assert replica_reads_active()   # nesting restores the outer state
+    assert not replica_reads_active()
+    assert router.db_for_read(Position) == "default"
+
+
+def test_migrations_run_on_the_primary_only():
+    router = ReplicaRouter()
+    assert router.allow_migrate(REPLICA, "ledger") is False
+    assert router.allow_migrate("default", "ledger") is None
+
+
+def test_objects_of_the_primary_and_the_replica_may_be_related():
+    router = ReplicaRouter()
+    one, other = Position(), Position()
+    one._state.db, other._state.db = "default", REPLICA
+    assert router.allow_relation(one, other) is True
+    other._state.db = "elsewhere"
+    assert router.allow_relation(one, other) is None
+
+
+def test_the_view_decorator_loads_the_user_first_and_reads_in_a_replica_block():
+    """The signed-in user (and so the session) is read before the block opens: a sign-out or a
+    revoked session never comes back through the replica's lag."""
+    seen = []
+
+    def load_user():
+        seen.append(("user", replica_reads_active()))
+        return AnonymousUser()
+
+    @replica_reads_view
+    def view(request):
+        seen.append(("view", replica_reads_active()))
+        return HttpResponse("ok")
+
+    request = RequestFactory().get("/")
+    request.user = SimpleLazyObject(load_user)
+    assert view(request).status_code == 200
+    assert seen == [("user", False), ("view", True)]
+    assert not replica_reads_active()
