@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from core.db import replica_reads_view
+
 from . import views
 from .urls_staff import urlpatterns as _staff
 
@@ -16,7 +18,7 @@ urlpatterns = [
     path("security/tokens/<str:digest>/revoke/", views.api_token_revoke, name="api-token-revoke"),
     path("2fa/enrol/", views.two_factor_enrol, name="2fa-enrol"),
     path("2fa/verify/", views.two_factor_verify, name="2fa-verify"),
-    path("dashboard/", views.dashboard, name="dashboard"),
+    path("dashboard/", replica_reads_view(views.dashboard), name="dashboard"),   # its panels may lag (replica)
     path("organizations/new/", views.organization_create, name="organization-create"),
     path("organizations/<int:pk>/", views.organization_detail, name="organization"),
     path("password-reset/", views.PasswordReset.as_view(), name="password-reset"),

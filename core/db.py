@@ -155,7 +155,9 @@ def replica_reads_view(view: Callable) -> Callable:
     """A view whose reads may lag (cap tables, histories, dashboards): its body runs inside
     replica_reads(). The signed-in user and the session are loaded from the primary first, so a
     sign-out or a revoked session is never undone by the replica's lag. For class-based views:
-    ``method_decorator(replica_reads_view, name="get")``. Only for views that do not write."""
+    ``method_decorator(replica_reads_view, name="get")``. A streamed response (a CSV) reads
+    while it is sent, after the view returned: each chunk is produced in a replica block too.
+    Only for views that do not write (a write would still go to the primary)."""
 
     @functools.wraps(view)
     def wrapped(request, *args, **kwargs):
@@ -163,6 +165,22 @@ def replica_reads_view(view: Callable) -> Callable:
         if user is not None:
             _ = user.is_authenticated   # evaluates the lazy user: reads the session, on the primary
         with replica_reads():
-            return view(request, *args, **kwargs)
+            response = view(request, *args, **kwargs)
+        if getattr(response, "streaming", False) and not getattr(response, "is_async", False):
+            response.streaming_content = _chunks_in_replica_block(response.streaming_content)
+        return response
 
     return wrapped
+
+
+def _chunks_in_replica_block(chunks: Iterator) -> Iterator:
+    """Each next() of ``chunks`` inside replica_reads(); the block is closed again before the
+    chunk is handed on (a context variable must not stay set across a generator's yield)."""
+    chunks = iter(chunks)
+    while True:
+        with replica_reads():
+            try:
+                chunk = next(chunks)
+            except StopIteration:
+                return
+        yield chunk

@@ -2,12 +2,15 @@
 
 from django.urls import path
 
+from core.db import replica_reads_view
+
 from .api import board, compliance, holdings, register
 
 app_name = "ledger-api"
 
 urlpatterns = [
-    path("securities/<int:pk>/cap-table/", register.CapTableApi.as_view(), name="cap-table"),
+    # Reads that may lag come from the read replica when there is one (core.db.replica_reads_view).
+    path("securities/<int:pk>/cap-table/", replica_reads_view(register.CapTableApi.as_view()), name="cap-table"),
     path("securities/<int:pk>/actions/", register.ActionsApi.as_view(), name="actions"),
     path("securities/<int:pk>/issue/", register.IssueApi.as_view(), name="issue"),
     path("securities/<int:pk>/transfer/", register.TransferApi.as_view(), name="transfer-tokens"),
@@ -19,9 +22,9 @@ urlpatterns = [
     path("securities/<int:pk>/pause/", register.PauseApi.as_view(), name="pause"),
     path("securities/<int:pk>/unpause/", register.UnpauseApi.as_view(), name="unpause"),
     path("settle/", register.SettleApi.as_view(), name="settle"),
-    path("holdings/", holdings.HoldingsApi.as_view(), name="holdings"),
+    path("holdings/", replica_reads_view(holdings.HoldingsApi.as_view()), name="holdings"),
     path("holdings/<int:pk>/transfer/", holdings.TransferRequestApi.as_view(), name="transfer"),
-    path("history/", holdings.HistoryApi.as_view(), name="history"),
+    path("history/", replica_reads_view(holdings.HistoryApi.as_view()), name="history"),
     path("requests/", compliance.ComplianceRequestsApi.as_view(), name="requests"),
     path("requests/<int:pk>/approve/", compliance.ComplianceApproveApi.as_view(), name="request-approve"),
     path("requests/<int:pk>/reject/", compliance.ComplianceRejectApi.as_view(), name="request-reject"),

@@ -2,19 +2,22 @@
 
 from django.urls import path
 
+from core.db import replica_reads_view
+
 from . import views, views_trading
 
 app_name = "ledger"
 
 urlpatterns = [
     path("", views.ledger_home, name="home"),
-    path("securities/<int:pk>/", views.cap_table, name="cap-table"),
-    path("securities/<int:pk>/cap-table.csv", views.cap_table_csv, name="cap-table-csv"),
+    # Reads that may lag come from the read replica when there is one (core.db.replica_reads_view).
+    path("securities/<int:pk>/", replica_reads_view(views.cap_table), name="cap-table"),
+    path("securities/<int:pk>/cap-table.csv", replica_reads_view(views.cap_table_csv), name="cap-table-csv"),
     path("securities/<int:pk>/settle/", views.subscriptions_settle, name="settle-bulk"),
     path("securities/<int:pk>/board/", views_trading.board, name="board"),
     path("securities/<int:pk>/<str:op>/", views.control, name="control"),
     path("subscriptions/<int:pk>/settle/", views.subscription_settle, name="settle"),
-    path("holdings/", views.holdings, name="holdings"),
+    path("holdings/", replica_reads_view(views.holdings), name="holdings"),
     path("holdings/<int:pk>/transfer/", views.transfer_request, name="transfer"),
     path("board/", views_trading.boards, name="boards"),
     path("offers/<int:pk>/", views_trading.offer, name="offer"),

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.db import connections
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.test import RequestFactory
 from django.utils.functional import SimpleLazyObject
 
@@ -79,3 +79,23 @@ def test_the_view_decorator_loads_the_user_first_and_reads_in_a_replica_block():
     assert view(request).status_code == 200
     assert seen == [("user", False), ("view", True)]
     assert not replica_reads_active()
+
+
+def test_a_streamed_response_reads_each_chunk_in_a_replica_block():
+    """A CSV streams after the view returned: its rows are still read in a replica block, and
+    the block is closed between chunks."""
+    def rows():
+        for number in range(3):
+            yield f"{number},{replica_reads_active()}\n"
+
+    @replica_reads_view
+    def view(request):
+        return StreamingHttpResponse(rows(), content_type="text/csv")
+
+    response = view(RequestFactory().get("/"))
+    assert not replica_reads_active()
+    chunks = []
+    for chunk in response.streaming_content:
+        chunks.append(chunk)
+        assert not replica_reads_active()
+    assert b"".join(chunks) == b"0,True\n1,True\n2,True\n"
