@@ -3,7 +3,7 @@
 lost, duplicated, breaks, and (issue 13) dvp_settled, dvp_failed, half_settled for the
 delivery-versus-payment trades among the actions (tests/chaos/dvp.py).
 
-  CHAOS_ACTIONS (default 1000), CHAOS_SECONDS, CHAOS_WORKERS, CHAOS_SEED: see the test.
+  CHAOS_ACTIONS (default 1000), CHAOS_SECONDS, CHAOS_KILLS, CHAOS_WORKERS, CHAOS_SEED: see the test.
   TEST_DB_NAME / TEST_CACHE_REDIS_DB default to test_chaos / 10 (parallel runs must differ).
 
 Exit status: pytest's (0 when lost, duplicated, breaks and half_settled are all 0 and at

@@ -14,8 +14,9 @@ the workers' servicing.sweep (sent like beat would) records it and pays it in ba
 token transfers; at the end every line is paid exactly once (paid_twice = unpaid = 0).
 
 CHAOS_ACTIONS (default 1000), CHAOS_SECONDS (the actions are fed in over at least this long,
-faults are injected while they are; default 20), CHAOS_WORKERS (default 3), CHAOS_SEED
-(default: random, printed) tune a run."""
+faults are injected while they are; default 20), CHAOS_KILLS (worker kills spread over the run by
+its progress, default 15), CHAOS_WORKERS (default 3), CHAOS_SEED (default: random, printed) tune a
+run."""
 
 from __future__ import annotations
 
@@ -36,17 +37,28 @@ ACTIONS = int(os.environ.get("CHAOS_ACTIONS", "1000"))
 SECONDS = float(os.environ.get("CHAOS_SECONDS", "20"))
 INVESTORS = 8
 COUPON_HOLDERS = int(os.environ.get("CHAOS_COUPON_HOLDERS", "1000"))
+KILLS = int(os.environ.get("CHAOS_KILLS", "15"))
 ANVIL_PAUSE_SECONDS = 4.0
 
 
-class Chaos(threading.Thread):
-    """While the actions are fed in: kills a random worker every 1-3 s (and starts it
-    again); restarts the broker when 25% and 70% of the actions are in; stops anvil (SIGSTOP,
-    state kept) for a few seconds at 45%."""
+def kill_points(rng: random.Random, kills: int, *, first: float = 0.02, last: float = 0.95) -> list[float]:
+    """Where (as a share of the actions fed in) the ``kills`` worker kills fall: one at a random
+    point of each of ``kills`` equal slices of [first, last], so the count is fixed (a slow box
+    gets the same faults as a fast one, not more) and the moments stay random."""
+    width = (last - first) / kills
+    return [first + width * (i + rng.uniform(0.1, 0.9)) for i in range(kills)]
 
-    def __init__(self, stack, *, rng: random.Random, progress) -> None:
+
+class Chaos(threading.Thread):
+    """While the actions are fed in: kills a random worker (and starts it again) at KILLS
+    random points spread over the actions' progress (:func:`kill_points`); restarts the broker
+    when 25% and 70% of the actions are in; stops anvil (SIGSTOP, state kept) for a few seconds
+    at 45%."""
+
+    def __init__(self, stack, *, rng: random.Random, progress, kills: int = KILLS) -> None:
         super().__init__(daemon=True, name="chaos")
         self.stack, self.rng, self.progress = stack, rng, progress
+        self.kill_at = kill_points(rng, kills)
         self.stopping = threading.Event()
         self.log: list[str] = []
         self.error: BaseException | None = None
@@ -60,10 +72,10 @@ class Chaos(threading.Thread):
     def _run(self) -> None:
         start = time.monotonic()
         events = [(0.25, "redis"), (0.45, "anvil"), (0.70, "redis")]
-        next_kill = start + self.rng.uniform(1.0, 3.0)
-        while not self.stopping.is_set():
-            now = time.monotonic()
-            if events and self.progress() >= events[0][0]:
+        kill_at = list(self.kill_at)
+        while not self.stopping.is_set() or (kill_at and self.progress() >= kill_at[0]):   # due kills happen
+            now, progress = time.monotonic(), self.progress()
+            if events and progress >= events[0][0]:
                 _, what = events.pop(0)
                 if what == "redis":
                     self.stack.redis.restart()
@@ -74,10 +86,10 @@ class Chaos(threading.Thread):
                     time.sleep(ANVIL_PAUSE_SECONDS)   # the fault's duration
                     self.stack.anvil.resume()
                     self.log.append(f"{time.monotonic() - start:5.1f}s anvil resumed")
-            if now >= next_kill:
+            elif kill_at and progress >= kill_at[0]:   # one fault per pass: kills never pile up
+                kill_at.pop(0)
                 index = self.stack.workers.kill_random_and_restart(self.rng)
-                self.log.append(f"{now - start:5.1f}s worker {index} SIGKILLed and restarted")
-                next_kill = now + self.rng.uniform(1.0, 3.0)
+                self.log.append(f"{now - start:5.1f}s ({progress:4.0%}) worker {index} SIGKILLed and restarted")
             self.stopping.wait(0.05)
 
 
@@ -165,6 +177,7 @@ def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_s
                 f"unpaid={paid.unpaid}")
     assert actions >= ACTIONS
     assert chaos_stack.workers.kills > 0
+    assert chaos_stack.workers.kills == len(chaos.kill_at), chaos.log   # the fixed count, however slow the box
     assert (lost, duplicated, breaks) == (0, 0, 0), verdict.details + dvp.details + paid.details
     assert paid.payment_lines >= COUPON_HOLDERS, paid.details
     assert (paid.paid_twice, paid.unpaid) == (0, 0), paid.details
