@@ -23,7 +23,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.core import signing
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Q, QuerySet, Sum
 from django.db.models.functions import Collate, Lower
 from django.utils.translation import gettext as _
 
@@ -31,7 +31,7 @@ from core.clock import business_today
 from core.errors import ApplicationError
 from issuance.models import Security
 
-from .models import CapTableSnapshot, Holder, Position, SnapshotHolder, SnapshotPosition
+from .models import CapTableSnapshot, ControlBook, Holder, Position, SnapshotHolder, SnapshotPosition
 from .snapshots import snapshot_take
 
 SORTS = ("balance", "name")
@@ -157,7 +157,7 @@ def _cursor_error() -> CapTableInputError:
     return CapTableInputError(message, code="invalid_cursor", fields={"cursor": [message]})
 
 
-def _encode(*, sort: str, search: str, as_of: date | None, direction: str, row: HolderRow) -> str:
+def encode_cursor(*, sort: str, search: str, as_of: date | None, direction: str, row: HolderRow) -> str:
     key = str(row.balance) if sort == "balance" else row.name_key
     return signing.dumps({"s": sort, "q": search, "t": as_of.isoformat() if as_of else "", "d": direction,
                           "k": key, "i": row.investor_id}, salt=_SALT, compress=False)
@@ -237,7 +237,7 @@ def cap_table_page(*, security: Security, as_of: date | None = None, sort: str |
     day = None if live else as_of
     position = _decode(cursor or "", sort=sort, search=search, as_of=day)
     source, snapshot = _source(security, day)
-    totals = cap_table_totals_of(source.holders)
+    totals = _totals(security, snapshot)
     ordered, backwards = _keyset(_searched(source.holders.filter(balance__gt=0), source.positions, search),
                                  sort, position)
     rows = _rows(ordered, source.positions, totals.outstanding, limit + 1)
@@ -250,7 +250,7 @@ def cap_table_page(*, security: Security, as_of: date | None = None, sort: str |
                         snapshot=snapshot)
     if rows:
         def link(direction, row):
-            return _encode(sort=sort, search=search, as_of=day, direction=direction, row=row)
+            return encode_cursor(sort=sort, search=search, as_of=day, direction=direction, row=row)
         if (more and not backwards) or (backwards and position):
             page.next = link("a", rows[-1])
         if (position and not backwards) or (backwards and more):
@@ -260,11 +260,19 @@ def cap_table_page(*, security: Security, as_of: date | None = None, sort: str |
 
 # --- aggregates ----------------------------------------------------------------------------------
 
-def cap_table_totals_of(holders: QuerySet) -> Totals:
-    sums = holders.aggregate(n=Count("pk", filter=Q(balance__gt=0)), balance=Sum("balance"), frozen=Sum("frozen"),
-                             **({"held": Sum("held")} if holders.model is Holder else {}))
-    return Totals(holders=sums["n"] or 0, outstanding=int(sums["balance"] or 0), frozen=int(sums["frozen"] or 0),
-                  held=int(sums.get("held") or 0))
+def _totals(security: Security, snapshot: CapTableSnapshot | None) -> Totals:
+    """A past day's totals were kept with its snapshot. Today's: the outstanding units from the
+    control book (ledger.invariants: the positions always sum to it), the number of holders by
+    counting the balance index's entries, and the frozen and held units from the few holders
+    that have any (partial indexes): no query reads every holder's row."""
+    if snapshot is not None:
+        return Totals(holders=snapshot.holders, outstanding=int(snapshot.outstanding), frozen=int(snapshot.frozen),
+                      held=0)
+    holders = Holder.objects.filter(security=security)
+    outstanding = ControlBook.objects.filter(security=security).values_list("outstanding", flat=True).first()
+    return Totals(holders=holders.filter(balance__gt=0).count(), outstanding=int(outstanding or 0),
+                  frozen=int(holders.filter(frozen__gt=0).aggregate(n=Sum("frozen"))["n"] or 0),
+                  held=int(holders.filter(held__gt=0).aggregate(n=Sum("held"))["n"] or 0))
 
 
 def _chart(holders: QuerySet, total: int, top: int) -> list[ChartSlice]:
@@ -281,7 +289,7 @@ def _chart(holders: QuerySet, total: int, top: int) -> list[ChartSlice]:
 
 def cap_table_totals(*, security: Security, as_of: date | None = None) -> Totals:
     day = None if as_of is None or as_of >= business_today() else as_of
-    return cap_table_totals_of(_source(security, day)[0].holders)
+    return _totals(security, _source(security, day)[1])
 
 
 # --- every row (the CSV) -------------------------------------------------------------------------
@@ -291,8 +299,8 @@ def cap_table_rows(*, security: Security, as_of: date | None = None) -> Iterator
     their wallets are two ordered streams merged on the investor (no query per holder). The day's
     snapshot and the total are read now; the rows as the iterator is consumed (a streamed CSV)."""
     day = None if as_of is None or as_of >= business_today() else as_of
-    source, _snapshot = _source(security, day)
-    return _stream(source, cap_table_totals_of(source.holders).outstanding)
+    source, snapshot = _source(security, day)
+    return _stream(source, _totals(security, snapshot).outstanding)
 
 
 def _stream(source: _Source, total: int) -> Iterator[HolderRow]:

@@ -111,8 +111,12 @@ def _build(snapshot: CapTableSnapshot, *, legacy: bool) -> None:
             " lower(coalesce(nullif(u.full_name, ''), u.email)), lower(u.email)"
             " FROM ledger_snapshotposition p JOIN accounts_user u ON u.id = p.investor_id"
             " WHERE p.snapshot_id = %s GROUP BY p.investor_id, u.full_name, u.email", [snapshot.pk, snapshot.pk])
+        cursor.execute(
+            "SELECT count(*) FILTER (WHERE balance > 0), coalesce(sum(balance), 0), coalesce(sum(frozen), 0)"
+            " FROM ledger_snapshotholder WHERE snapshot_id = %s", [snapshot.pk])
+        snapshot.holders, snapshot.outstanding, snapshot.frozen = cursor.fetchone()
     snapshot.bulk = True
-    snapshot.save(update_fields=["bulk"])
+    snapshot.save(update_fields=["bulk", "holders", "outstanding", "frozen"])
 
 
 def _array(values: list) -> str:

@@ -71,6 +71,10 @@ def ledger_home(request):
     return render(request, "ledger/home.html", {"securities": securities})
 
 
+#: The latest actions under the cap table (the whole history: GET /api/ledger/securities/<id>/actions/).
+ACTIONS_SHOWN = 50
+
+
 @login_required
 def cap_table(request, pk: int):
     """One page of holders (keyset: ?sort=balance|name, ?q= investor or 0x wallet prefix,
@@ -92,7 +96,7 @@ def cap_table(request, pk: int):
         "q": query["q"][:captable_selectors.SEARCH_MAX],
         "book": selectors.control_book_for(security=security),
         "ready": selectors.subscriptions_ready(security=security),
-        "actions": selectors.actions_of_security(security=security, limit=200),
+        "actions": selectors.actions_of_security(security=security, limit=ACTIONS_SHOWN),
     }
     base = {"as_of": page.as_of.isoformat() if page.as_of else "", "sort": page.sort, "q": page.search}
     context.update({f"link_{k}": "?" + urlencode(base | {"cursor": c}) for k, c in

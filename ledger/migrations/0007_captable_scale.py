@@ -122,6 +122,21 @@ class Migration(migrations.Migration):
             name='bulk',
             field=models.BooleanField(default=False),
         ),
+        migrations.AddField(
+            model_name='captablesnapshot',
+            name='frozen',
+            field=models.DecimalField(decimal_places=0, default=0, max_digits=78),
+        ),
+        migrations.AddField(
+            model_name='captablesnapshot',
+            name='holders',
+            field=models.PositiveIntegerField(default=0),
+        ),
+        migrations.AddField(
+            model_name='captablesnapshot',
+            name='outstanding',
+            field=models.DecimalField(decimal_places=0, default=0, max_digits=78),
+        ),
         migrations.AddIndex(
             model_name='position',
             index=models.Index(fields=['security', 'investor'], name='ledger_position_holder'),
@@ -171,6 +186,14 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='holder',
             index=models.Index(condition=models.Q(('balance__gt', 0)), fields=['security', 'email_key'], name='ledger_holder_by_email'),
+        ),
+        migrations.AddIndex(
+            model_name='holder',
+            index=models.Index(condition=models.Q(('frozen__gt', 0)), fields=['security', 'frozen'], name='ledger_holder_frozen'),
+        ),
+        migrations.AddIndex(
+            model_name='holder',
+            index=models.Index(condition=models.Q(('held__gt', 0)), fields=['security', 'held'], name='ledger_holder_held'),
         ),
         migrations.AddConstraint(
             model_name='holder',

@@ -49,6 +49,9 @@ class Holder(models.Model):
                          name="ledger_holder_by_name"),
             models.Index(fields=["security", "email_key"], condition=Q(balance__gt=0),
                          name="ledger_holder_by_email"),
+            # The totals without reading every holder: few hold frozen or held units.
+            models.Index(fields=["security", "frozen"], condition=Q(frozen__gt=0), name="ledger_holder_frozen"),
+            models.Index(fields=["security", "held"], condition=Q(held__gt=0), name="ledger_holder_held"),
         ]
 
     def __str__(self) -> str:

@@ -220,6 +220,10 @@ class CapTableSnapshot(models.Model):
     positions = models.JSONField(default=dict)
     #: True once the day's rows are in SnapshotPosition / SnapshotHolder (ledger.snapshots, bulk).
     bulk = models.BooleanField(default=False)
+    #: The day's totals, kept with the rows: investors with units, and the units held and frozen.
+    holders = models.PositiveIntegerField(default=0)
+    outstanding = models.DecimalField(default=0, **TOKEN_AMOUNT)
+    frozen = models.DecimalField(default=0, **TOKEN_AMOUNT)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
