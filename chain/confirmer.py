@@ -1,8 +1,9 @@
 """The confirmer: follows our transactions until the chain has decided.
 
-One sweep (:func:`confirm_sweep`) reads the head block and the signer's mined nonce count
-FIRST, then the receipts of the live transactions (PREPARED, BROADCAST, MINED) in one round
-trip, grouped by nonce (an original and its fee bumps):
+One sweep (:func:`confirm_sweep`) goes over every signer lane (chain/lanes.py), one after the
+other, each on its own: for a lane it reads the head block and the lane signer's mined nonce
+count FIRST, then the receipts of its live transactions (PREPARED, BROADCAST, MINED) in one
+round trip, grouped by nonce (an original and its fee bumps):
 
 * one of the group has a receipt -> it won; the others become REPLACED. With fewer than
   ``CHAIN_CONFIRMATIONS`` it is MINED; then status 1 -> CONFIRMED (the entry moves to its next
@@ -50,6 +51,7 @@ from notifications import hooks
 from .backend import get_backend
 from .batches import batch_call_for
 from .calls import DECIDED_FUNCTIONS, MULTI_STEP_KINDS, BadPayload, TargetNotDeployed, payload_of, step_count
+from .lanes import lane_count
 from .models import ChainTransaction, DeployedContract, token_contract_name
 from .outcomes import entry_decided
 from .port import ChainBackend, ChainUnavailable, Receipt
@@ -73,7 +75,30 @@ class ConfirmResult:
 
 
 def confirm_sweep(*, backend: ChainBackend | None = None, batch_size: int | None = None) -> ConfirmResult:
-    backend = backend or get_backend()
+    """Follow the live transactions of every signer lane (of ``backend``'s signer only when it
+    is given), each lane with its own reads and its own ``batch_size``: a lane whose
+    transactions do not mine does not hold up the others. A lane the node cannot be asked
+    about does not stop the others either; the first such error is raised at the end."""
+    if backend is not None:
+        return confirm_signer(backend=backend, batch_size=batch_size)
+    result = ConfirmResult()
+    problem: ChainUnavailable | None = None
+    for lane in range(lane_count()):
+        try:
+            lane_result = confirm_signer(backend=get_backend(lane), batch_size=batch_size)
+        except ChainUnavailable as exc:
+            log.warning("confirming lane %d: %s", lane, exc.message)
+            problem = problem or exc
+            continue
+        for name, value in vars(lane_result).items():
+            setattr(result, name, getattr(result, name) + value)
+    if problem is not None:
+        raise problem
+    return result
+
+
+def confirm_signer(*, backend: ChainBackend, batch_size: int | None = None) -> ConfirmResult:
+    """One sweep over the live transactions of ``backend``'s signer (see module doc)."""
     result = ConfirmResult()
     live = list(ChainTransaction.objects.filter(status__in=ChainTransaction.LIVE, signer=backend.address,
                                                 chain_id=backend.chain_id())

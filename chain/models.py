@@ -1,5 +1,5 @@
-"""What the mirror knows about the chain: the platform's deployed contracts, the signer's
-nonces, and every transaction the relay signed."""
+"""What the mirror knows about the chain: the platform's deployed contracts, the signers'
+nonces and lanes, and every transaction the relay signed."""
 
 from __future__ import annotations
 
@@ -48,6 +48,20 @@ class SignerNonce(models.Model):
 
     def __str__(self) -> str:
         return f"{self.signer}@{self.chain_id}: next {self.next_nonce}"
+
+
+class SignerLane(models.Model):
+    """Which signer lane sends the actions on one contract (chain/lanes.py): ``target`` is
+    ``security:<id>`` (its token; a cash token is a security too), ``registry`` or
+    ``settlement``. Chosen the first time an action needs it and never moved afterwards: the
+    lane's key deployed the token, so it alone holds the token's agent role."""
+
+    target = models.CharField(max_length=64, unique=True)
+    lane = models.PositiveSmallIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.target}: lane {self.lane}"
 
 
 class ChainTransactionQuerySet(models.QuerySet):

@@ -1,14 +1,18 @@
 """The relay: sends each pending outbox action to the chain exactly once.
 
-One sweep (:func:`relay_sweep`, run by the ``chain.relay_sweep`` task and by beat):
+One sweep (:func:`relay_sweep`, run by the ``chain.relay_sweep`` task and by beat) works on
+ONE signer lane's rows with that lane's key (chain/lanes.py; a single lane unless
+CHAIN_SIGNER_KEYS is set):
 
 1. **Finish what a crash left**: PREPARED transactions older than
    ``CHAIN_REBROADCAST_AFTER_SECONDS`` are rebroadcast from their stored raw bytes (never
    re-signed). The node answering "already known" / "nonce too low" is fine: the confirmer
    tells whether our hash is the one that mined.
-2. **Claim** up to ``CHAIN_RELAY_BATCH_SIZE`` PENDING entries whose ``available_at`` has come,
-   with SELECT ... FOR UPDATE SKIP LOCKED, and lease them (``available_at`` pushed
-   ``CHAIN_CLAIM_LEASE_SECONDS`` ahead) so other workers skip them while this one works.
+2. **Claim** up to ``CHAIN_RELAY_BATCH_SIZE`` PENDING entries of the lane whose ``available_at``
+   has come, with SELECT ... FOR UPDATE SKIP LOCKED, and lease them (``available_at`` pushed
+   ``CHAIN_CLAIM_LEASE_SECONDS`` ahead) so other workers skip them while this one works. With
+   several lanes, those whose earlier related action is on another lane, not confirmed yet,
+   wait for it (chain/lanes.py).
 3. For each: build the call for its next step (chain/calls.py); a contract not deployed yet
    makes the action wait. **Estimate gas outside any DB transaction**: a revert there is a
    permanent failure with the decoded custom error, and no nonce is used (unless an earlier
@@ -57,6 +61,7 @@ from core.outbox_payloads import OutboxKind
 from .backend import get_backend
 from .batches import plan_batches, relay_batch
 from .calls import BadPayload, TargetNotDeployed, actions_touching, securities_of
+from .lanes import hold_back
 from .port import ChainBackend, ChainReverted, ChainUnavailable, ContractCall
 from .retries import entry_fail, entry_retry_later, entry_wait
 from .sending import (
@@ -104,19 +109,27 @@ def depends_on_group(entry: OutboxEntry, group: list[OutboxEntry]) -> bool:
     return False
 
 
-def relay_sweep(*, backend: ChainBackend | None = None, batch_size: int | None = None) -> RelayResult:
-    """One pass of the relay (see module doc). Raises ChainUnavailable when the node cannot
-    be reached, after putting the rest of the claim back with backoff.
+def relay_sweep(*, backend: ChainBackend | None = None, batch_size: int | None = None,
+                lane: int = 0) -> RelayResult:
+    """One pass of the relay over ``lane``'s rows, signed with that lane's key (see module
+    doc; ``backend`` defaults to the lane's). Raises ChainUnavailable when the node cannot be
+    reached, after putting the rest of the claim back with backoff.
+
+    With several lanes, claimed entries whose earlier related action is on another lane and
+    not confirmed yet wait for it first (chain/lanes.py ``hold_back``, one query a sweep).
 
     The claimed single actions are cut into groups of independent ones (:func:`depends_on_group`),
     in claim order; each group is estimated in one round trip, prepared in ONE transaction
     (nonces, signatures, rows) and broadcast in one round trip, in nonce order, before the next
     group is estimated. A batch unit goes out between groups, in its place in the order."""
-    backend = backend or get_backend()
+    backend = backend or get_backend(lane)
     result = RelayResult()
     result.rebroadcast = rebroadcast_prepared(backend=backend)
-    claimed = claim_pending(batch_size=batch_size or settings.CHAIN_RELAY_BATCH_SIZE)
+    claimed = claim_pending(batch_size=batch_size or settings.CHAIN_RELAY_BATCH_SIZE, lane=lane)
     result.claimed = len(claimed)
+    held = len(claimed)
+    claimed = hold_back(claimed, lane=lane)
+    result.waiting += held - len(claimed)
     units = plan_batches(claimed)   # [id] for a single action, [id, id, ...] for a batchMint
     loaded = OutboxEntry.objects.in_bulk([i for unit in units if len(unit) == 1 for i in unit])
     ctx = SweepContext(backend)
@@ -164,13 +177,13 @@ def relay_sweep(*, backend: ChainBackend | None = None, batch_size: int | None =
     return result
 
 
-def claim_pending(*, batch_size: int) -> list[int]:
-    """Ids of up to ``batch_size`` due PENDING entries, leased to this worker."""
+def claim_pending(*, batch_size: int, lane: int = 0) -> list[int]:
+    """Ids of up to ``batch_size`` due PENDING entries of ``lane``, leased to this worker."""
     now = timezone.now()
     with transaction.atomic(durable=True):
         ids = list(
             OutboxEntry.objects.select_for_update(skip_locked=True)
-            .filter(status=OutboxEntry.Status.PENDING, available_at__lte=now)
+            .filter(status=OutboxEntry.Status.PENDING, lane=lane, available_at__lte=now)
             .order_by("id").values_list("id", flat=True)[:batch_size]
         )
         if ids:

@@ -17,8 +17,9 @@ _RETRY = {"acks_late": True, "reject_on_worker_lost": True, "autoretry_for": (Ch
 
 
 @shared_task(bind=True, name=scheduling.RELAY_TASK, **_RETRY)
-def relay_sweep_task(self: Any) -> dict:
-    return scheduling.relay_task_run(self)
+def relay_sweep_task(self: Any, lane: int | None = None) -> dict:
+    """One signer lane's relay (chain/lanes.py); without ``lane`` (beat): every lane."""
+    return scheduling.relay_task_run(self, lane)
 
 
 @shared_task(bind=True, name=scheduling.CONFIRM_TASK, **_RETRY)

@@ -41,8 +41,8 @@ class AuditEvent(models.Model):
 class OutboxEntry(models.Model):
     """An action the chain must mirror, written in the register's transaction.
 
-    The relay in chain/ claims PENDING rows with SELECT ... FOR UPDATE SKIP LOCKED; the
-    idempotency key makes a retried use case write nothing twice.
+    The relay in chain/ claims PENDING rows of its lane with SELECT ... FOR UPDATE SKIP LOCKED;
+    the idempotency key makes a retried use case write nothing twice.
     """
 
     class Status(models.TextChoices):
@@ -71,10 +71,13 @@ class OutboxEntry(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # The signer lane that sends it (chain/lanes.py; set at insert through settings.OUTBOX_LANE_OF):
+    # each lane's relay claims its own rows.
+    lane = models.PositiveSmallIntegerField(default=0)
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["status", "available_at"], name="outbox_pending_idx")]
+        indexes = [models.Index(fields=["status", "lane", "available_at"], name="outbox_pending_idx")]
 
     def __str__(self) -> str:
         return f"{self.kind} [{self.status}] {self.idempotency_key}"

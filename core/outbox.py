@@ -15,6 +15,7 @@ import json
 import logging
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -51,39 +52,53 @@ def outbox_put_many(items: Sequence[tuple[OutboxPayload, str]]) -> list[OutboxEn
     if not wanted:
         return []
     now = timezone.now()
-    created = _insert(wanted, now)
-    entries = {key: _entry(pk, key, *wanted[key], now) for key, pk in created.items()}
+    lanes = dict(zip(wanted, _lanes_of(list(wanted.values())), strict=True))
+    created = _insert(wanted, lanes, now)
+    entries = {key: _entry(pk, key, *wanted[key], lanes[key], now) for key, pk in created.items()}
     if len(created) < len(wanted):
         entries |= _existing(wanted, created)
     if created:
-        transaction.on_commit(_kick_relay)
+        transaction.on_commit(functools.partial(_kick_relay, sorted({lanes[key] for key in created})))
     return [entries[key] for _payload, key in items]
 
 
 _INSERT = (
     "INSERT INTO core_outboxentry (kind, payload, idempotency_key, status, attempts, available_at, last_error,"
-    " tx_hash, block_number, confirmed_at, created_at, updated_at) VALUES {rows}"
+    " tx_hash, block_number, confirmed_at, created_at, updated_at, lane) VALUES {rows}"
     " ON CONFLICT (idempotency_key) DO NOTHING RETURNING idempotency_key, id"
 )
-_ROW = "(%s, %s::jsonb, %s, %s, 0, %s, '', '', NULL, NULL, %s, %s)"
+_ROW = "(%s, %s::jsonb, %s, %s, 0, %s, '', '', NULL, NULL, %s, %s, %s)"
 
 
-def _insert(wanted: dict[str, tuple[str, dict]], now: datetime) -> dict[str, int]:
+def _lanes_of(actions: list[tuple[str, dict]]) -> list[int]:
+    """The signer lane of each (kind, payload): settings.OUTBOX_LANE_OF (a dotted path, core
+    never imports chain; "" = lane 0), called once per row, or once for all of them when the
+    hook has a ``many`` attribute (chain.lanes.lane_for: one or two queries for a bulk put)."""
+    path = getattr(settings, "OUTBOX_LANE_OF", "")
+    if not path:
+        return [0] * len(actions)
+    hook = _after_commit_hook(path)
+    many = getattr(hook, "many", None)
+    return list(many(actions)) if many is not None else [hook(kind, payload) for kind, payload in actions]
+
+
+def _insert(wanted: dict[str, tuple[str, dict]], lanes: dict[str, int], now: datetime) -> dict[str, int]:
     """Insert the keys not used yet, with the model's defaults (pending, no attempts,
-    available now); {key: id} of the rows created."""
+    available now) and their lanes; {key: id} of the rows created."""
     params = []
     for key, (kind, payload) in wanted.items():
-        params += [kind, json.dumps(payload), key, OutboxEntry.Status.PENDING, now, now, now]
+        params += [kind, json.dumps(payload), key, OutboxEntry.Status.PENDING, now, now, now, lanes[key]]
     with connection.cursor() as cursor:
         cursor.execute(_INSERT.format(rows=", ".join([_ROW] * len(wanted))), params)
         return dict(cursor.fetchall())
 
 
-def _entry(pk: int, key: str, kind: str, payload: dict, now: datetime) -> OutboxEntry:
+def _entry(pk: int, key: str, kind: str, payload: dict, lane: int, now: datetime) -> OutboxEntry:
     """The model instance of a row just inserted, as the database holds it."""
     values = {"id": pk, "kind": kind, "payload": payload, "idempotency_key": key,
               "status": OutboxEntry.Status.PENDING, "attempts": 0, "available_at": now, "last_error": "",
-              "tx_hash": "", "block_number": None, "confirmed_at": None, "created_at": now, "updated_at": now}
+              "tx_hash": "", "block_number": None, "confirmed_at": None, "created_at": now, "updated_at": now,
+              "lane": lane}
     return OutboxEntry.from_db(connection.alias, list(values), list(values.values()))
 
 
@@ -110,15 +125,16 @@ logger = logging.getLogger(__name__)
 
 
 @functools.lru_cache(maxsize=8)
-def _after_commit_hook(path: str) -> Callable[[], None]:
+def _after_commit_hook(path: str) -> Callable[..., Any]:
     return import_string(path)
 
 
-def _kick_relay() -> None:
+def _kick_relay(lanes: list[int]) -> None:
     """After a commit that wrote outbox rows, call settings.OUTBOX_AFTER_COMMIT, a dotted path
-    ("" = nothing; chain.scheduling.relay_kick asks a worker to relay now): resolved through
-    settings because core never imports chain. A hook that cannot be loaded is logged, not
-    raised: the row is committed and the periodic sweep will pick it up."""
+    ("" = nothing; chain.scheduling.relay_kick asks a worker to relay now), with the lanes of
+    the rows created (``lanes=[...]``): resolved through settings because core never imports
+    chain. A hook that cannot be loaded is logged, not raised: the row is committed and the
+    periodic sweep will pick it up."""
     path = getattr(settings, "OUTBOX_AFTER_COMMIT", "")
     if not path:
         return
@@ -127,4 +143,4 @@ def _kick_relay() -> None:
     except ImportError:
         logger.exception("outbox: cannot load OUTBOX_AFTER_COMMIT %r; the periodic sweep will relay", path)
         return
-    hook()
+    hook(lanes=lanes)

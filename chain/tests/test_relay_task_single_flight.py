@@ -1,7 +1,7 @@
-"""The relay task runs CHAIN_RELAY_CONCURRENCY sweeps at a time: one triggered while the
-"chain.relay" slot is held by another database connection returns {"skipped": ...} at once
-and leaves the outbox's kick flag set (the running sweep re-kicks); with the slot free it
-clears the flag before it claims."""
+"""The relay task runs CHAIN_RELAY_CONCURRENCY sweeps per lane at a time: one triggered while
+lane 0's relay slot ("chain.relay.lane.0") is held by another database connection returns
+{"skipped": ...} at once and leaves the outbox's kick flag set (the running sweep re-kicks);
+with the slot free it clears the flag before it claims."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from chain.scheduling import KICK_FLAG, broker_redis, flag_key
+from chain.scheduling import KICK_FLAG, broker_redis, flag_key, relay_lock
 from chain.tasks import relay_sweep_task
 from config.celery import app
 from core.db import single_flight
@@ -19,7 +19,7 @@ from core.db import single_flight
 
 @contextmanager
 def relay_slot_held_elsewhere(slots: int = 1) -> Iterator[None]:
-    """Hold a "chain.relay" slot from another thread, i.e. on another database connection."""
+    """Hold lane 0's relay slot from another thread, i.e. on another database connection."""
     entered, release = threading.Event(), threading.Event()
     got: list[bool] = []
 
@@ -27,7 +27,7 @@ def relay_slot_held_elsewhere(slots: int = 1) -> Iterator[None]:
         from django.db import connection
 
         try:
-            with single_flight("chain.relay", slots=slots) as mine:
+            with single_flight(relay_lock(0), slots=slots) as mine:
                 got.append(mine)
                 entered.set()
                 release.wait(10)

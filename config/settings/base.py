@@ -272,9 +272,17 @@ OUTBOX_KICK_DEDUP_SECONDS = env.float("OUTBOX_KICK_DEDUP_SECONDS", default=2.0)
 # The kicked sweep starts this much later, so the rows committed in that moment go out in one
 # sweep (one estimate/send round trip, one prepare transaction) instead of one sweep each.
 OUTBOX_KICK_DELAY_SECONDS = env.float("OUTBOX_KICK_DELAY_SECONDS", default=0.05)
+# The signer lane of a new outbox row (a dotted path called with (kind, payload); core never
+# imports chain). Empty: lane 0.
+OUTBOX_LANE_OF = env("OUTBOX_LANE_OF", default="chain.lanes.lane_for")
 
 CHAIN_RPC_URL = env("CHAIN_RPC_URL", default="")
 CHAIN_SIGNER_KEY = env("CHAIN_SIGNER_KEY", default="")  # the platform's agent key (hex)
+# Signer lanes (chain/lanes.py): several agent keys, comma-separated hex, each with its own nonce
+# sequence; lane k signs with CHAIN_SIGNER_KEYS[k]. Each security's token, the registry and the DvP
+# contract are assigned to one lane for good. Empty: one lane, signing with CHAIN_SIGNER_KEY. The
+# first key deploys the shared contracts (chain_deploy): make it CHAIN_SIGNER_KEY; only append keys.
+CHAIN_SIGNER_KEYS = env.list("CHAIN_SIGNER_KEYS", default=[])
 CHAIN_CONFIRMATIONS = env.int("CHAIN_CONFIRMATIONS", default=0)
 # A block explorer (e.g. "https://etherscan.io"): pages link hashes to <url>/tx/<hash> and
 # addresses to <url>/address/<address> (core/chain_display.py). Blank: no links (a local node).
