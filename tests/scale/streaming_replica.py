@@ -5,7 +5,8 @@ scripts/devservices.py, or whichever DATABASE_URL names) into a temporary direct
 starts, with the binaries of the `pgserver` wheel, as a hot standby on a unix socket directory
 of its own and follows the primary's WAL over a replication connection. PostgreSQL refuses to run
 as root: as root, the replica runs as the system user the embedded server runs as ("pgserver").
-The copy is a throwaway: fsync is off (no minutes-long sync of the copied files at start)."""
+The copy is a throwaway: in memory when there is room, fsync off (no long sync of the copied files
+at start)."""
 
 from __future__ import annotations
 
@@ -62,12 +63,25 @@ class StreamingReplica:
         self.primary = {"HOST": params.get("host"), "PORT": params.get("port"), "USER": params.get("user"),
                         "PASSWORD": params.get("password")}
         self.user = _system_user()
-        self.root = Path(tempfile.mkdtemp(prefix="shoken-replica-"))   # short: a socket path has 107 bytes
+        self.root = Path(tempfile.mkdtemp(prefix="shoken-replica-", dir=self._scratch(params)))
         self.data = self.root / "data"
         self.socket_dir = self.root / "sock"
         self.log = self.root / "replica.log"
         self.started = False
         self.timings: dict[str, float] = {}
+
+    @staticmethod
+    def _scratch(params: dict) -> str | None:
+        """Where the copy goes: memory (/dev/shm) when it has room for the whole cluster a few
+        times over (a loaded disk made the copy and its replay take tens of seconds), else the
+        temporary directory. Both keep the socket path short (at most 107 bytes)."""
+        memory = Path("/dev/shm")
+        if not (memory.is_dir() and os.access(memory, os.W_OK)):
+            return None
+        keys = ("host", "port", "user", "password", "dbname")
+        with psycopg.connect(**{key: params[key] for key in keys if params.get(key)}, autocommit=True) as conn:
+            size = conn.execute("SELECT sum(pg_database_size(oid)) FROM pg_database").fetchone()[0]
+        return str(memory) if shutil.disk_usage(memory).free > 4 * int(size) + (512 << 20) else None
 
     def _run(self, *command: str, timeout: float) -> subprocess.CompletedProcess:
         primary = {"PGHOST": self.primary.get("HOST"), "PGPORT": self.primary.get("PORT"),
@@ -127,7 +141,7 @@ class StreamingReplica:
     def stop(self) -> None:
         try:
             if self.started:
-                self._run(pg_bin("pg_ctl"), "--pgdata", str(self.data), "--mode=immediate", "--wait", "stop",
+                self._run(pg_bin("pg_ctl"), "--pgdata", str(self.data), "--mode=fast", "--wait", "stop",
                           timeout=60)
         finally:
             shutil.rmtree(self.root, ignore_errors=True)

@@ -78,7 +78,8 @@ def holding(issuer_org, issuer_admin, verified_investor):
     return bond, wallet, issuer_admin
 
 
-def test_reads_in_a_replica_block_lag_while_the_register_reads_and_writes_the_primary(replica, holding):
+def test_reads_in_a_replica_block_lag_while_the_register_reads_and_writes_the_primary(replica, holding,
+                                                                                      verified_investor):
     """One test (a transactional test's flush costs seconds): the replica follows the primary;
     with its replay paused, reads in a replica block show the old register while the register's
     own reads, writes in the block, reads in a transaction and reads of the grounds of access
@@ -86,8 +87,11 @@ def test_reads_in_a_replica_block_lag_while_the_register_reads_and_writes_the_pr
     from django.db import transaction
 
     from accounts.models import User
+    from ledger.tests.api_client import Api
 
     bond, wallet, admin = holding
+    api = Api()
+    api.force_authenticate(verified_investor)
     tokens_issue(security=bond, wallet=wallet, amount=7, actor=admin, reason="placement")
     _catch_up(replica)
     with replica_reads():
@@ -99,6 +103,8 @@ def test_reads_in_a_replica_block_lag_while_the_register_reads_and_writes_the_pr
     try:
         tokens_issue(security=bond, wallet=wallet, amount=5, actor=admin, reason="top-up")
         assert register_positions(security=bond) == {wallet.address: (12, 0)}   # outside the block: primary
+        # The investor's holdings API opts in (ledger/api_urls.py): it shows the replica's balance.
+        assert [row["balance"] for row in api.get("/api/ledger/holdings/").json()] == ["7"]
         with replica_reads():
             assert register_positions(security=bond) == {wallet.address: (7, 0)}   # the replica, behind
             position = Position.objects.get(security=bond)
@@ -117,3 +123,4 @@ def test_reads_in_a_replica_block_lag_while_the_register_reads_and_writes_the_pr
     _catch_up(replica)
     with replica_reads():
         assert register_positions(security=bond) == {wallet.address: (15, 0)}
+    assert [row["balance"] for row in api.get("/api/ledger/holdings/").json()] == ["15"]
