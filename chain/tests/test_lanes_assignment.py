@@ -167,3 +167,75 @@ def test_waiters_are_released_when_something_confirms(db, two_lanes):
     assert lane_waiters_release() == [1]   # due now, and still its lane's relay's to look at
     OutboxEntry.objects.filter(pk=waiting.pk).update(status=OutboxEntry.Status.SUBMITTED)
     assert lane_waiters_release() == []   # nothing waits for another lane now
+
+
+# ---------------------------------------------------------------- backends, kicks, follow-ups
+
+def test_each_lane_has_its_own_cached_backend(two_lanes):
+    from chain.backend import get_backend
+    from chain.port import ChainUnavailable
+
+    two_lanes.CHAIN_RPC_URL = "http://127.0.0.1:1"   # nothing is sent: building connects nowhere
+    first, second = get_backend(0), get_backend(1)
+    assert get_backend() is first and get_backend(1) is second
+    assert first.address != second.address
+    with pytest.raises(ChainUnavailable) as refused:
+        get_backend(2)
+    assert refused.value.code == "not_configured"
+
+
+class FakeApp:
+    def __init__(self) -> None:
+        self.conf = type("Conf", (), {"task_default_queue": "celery"})()
+        self.sent: list[tuple[str, dict]] = []
+
+    def send_task(self, name: str, **options) -> None:
+        self.sent.append((name, options))
+
+
+def fake_task(queue: str):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(app=FakeApp(), request=SimpleNamespace(delivery_info={"routing_key": queue}))
+
+
+def test_beats_sweep_fans_out_one_task_per_lane_on_a_private_queue(two_lanes):
+    from chain.scheduling import relay_task_run
+
+    task = fake_task("lanes-test-queue")
+    assert relay_task_run(task) == {"lanes": 2}
+    assert task.app.sent == [("chain.relay_sweep", {"queue": "lanes-test-queue", "kwargs": {"lane": 0}}),
+                             ("chain.relay_sweep", {"queue": "lanes-test-queue", "kwargs": {"lane": 1}})]
+
+
+@pytest.mark.parametrize("queue", ["chain.send.0", "celery"])
+def test_a_follow_up_from_a_routed_queue_is_routed_again(queue):
+    """A lane's relay sent from lane 0's queue (beat's sweep) goes where the routes send lane 1."""
+    from chain.scheduling import _send_relay
+
+    task = fake_task(queue)
+    _send_relay(task, [1])
+    assert task.app.sent == [("chain.relay_sweep", {"kwargs": {"lane": 1}})]
+
+
+def test_a_commit_kicks_each_lane_that_got_rows(transactional_db, two_lanes):
+    import base64
+    import json
+    import uuid
+
+    import redis
+
+    queue = f"lanes-kick-test-{uuid.uuid4().hex[:8]}"
+    two_lanes.OUTBOX_KICK_TASK = "chain.relay_sweep"
+    two_lanes.OUTBOX_KICK_QUEUE = queue
+    two_lanes.OUTBOX_KICK_DEDUP_SECONDS = 0
+    client = redis.Redis.from_url(two_lanes.REDIS_URL)   # the broker
+    try:
+        with transaction.atomic():
+            outbox_put_many([(TokenPause(security_id=sid), f"lanes:kick:{queue}:{sid}") for sid in (81, 82, 83)])
+        sent = [json.loads(raw) for raw in client.lrange(queue, 0, -1)]
+    finally:
+        client.delete(queue)
+        client.close()
+    lanes = sorted(json.loads(base64.b64decode(m["body"]))[1]["lane"] for m in sent)   # (args, kwargs, embed)
+    assert lanes == [0, 1]   # three rows on two lanes: one kick per lane
