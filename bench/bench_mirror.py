@@ -412,31 +412,34 @@ def main() -> int:
         "CELERY_BROKER_URL": redis.celery_url,
         "CELERY_RESULT_BACKEND": "",
     })
-    anvil = None
+    anvil = lane_databases = None
     try:
         import django
 
         django.setup()
         import lanes_run  # bench/lanes_run.py (this script's directory is on sys.path)
+        from django.db import connections
         from django.test.utils import setup_databases, teardown_databases
 
-        if os.environ.get("BENCH_MIRROR", "1") == "0":   # the lanes run alone (while working on it)
-            result = ("RESULT n=0 raw_tps=nan mirror_tps=nan batched_tps=nan mirror_vs_raw=nan batched_vs_raw=nan "
-                      "p50_latency_ms=nan")
-        else:
-            databases = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
-            try:
+        databases = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
+        try:
+            if lanes_run.enabled():   # copies of the migrated database, for the lanes run
+                lane_databases = lanes_run.Databases()
+            if os.environ.get("BENCH_MIRROR", "1") == "0":   # the lanes run alone (while working on it)
+                result = ("RESULT n=0 raw_tps=nan mirror_tps=nan batched_tps=nan mirror_vs_raw=nan "
+                          "batched_vs_raw=nan p50_latency_ms=nan")
+            else:
                 anvil = PrivateAnvil()
                 result = run(redis=redis, anvil=anvil)
-            finally:
-                from django.db import connections
-
-                connections.close_all()
-                teardown_databases(databases, verbosity=0)
-            anvil.close()   # the lanes run has nodes of its own
-            anvil = None
-        lanes = lanes_run.run(redis=redis)
+                anvil.close()   # the lanes run has nodes of its own
+                anvil = None
+        finally:
+            connections.close_all()
+            teardown_databases(databases, verbosity=0)
+        lanes = lanes_run.run(redis=redis, databases=lane_databases)
     finally:
+        if lane_databases is not None:
+            lane_databases.drop()
         if anvil is not None:
             anvil.close()
         redis.close()

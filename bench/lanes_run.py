@@ -55,7 +55,8 @@ from collections.abc import Callable
 LANES = 4
 BLOCK_SECONDS = 1
 INVESTORS = 8
-N = int(os.environ.get("BENCH_LANES_N", "800"))
+N = int(os.environ.get("BENCH_LANES_N", "500"))
+ROUNDS = int(os.environ.get("BENCH_LANES_ROUNDS", "2"))
 WORKERS = int(os.environ.get("BENCH_LANES_WORKERS", "6"))
 PACE = float(os.environ.get("BENCH_LANES_PACE", "0.5"))
 STUCK_SECONDS = float(os.environ.get("BENCH_LANES_STUCK_SECONDS", "30"))
@@ -248,45 +249,53 @@ def rows_of(ids: list[int]) -> list[tuple]:
     return list(OutboxEntry.objects.filter(pk__in=ids).values_list("lane", "created_at", "confirmed_at"))
 
 
+def stages(ids: list[int], *, lanes: set[int]) -> str:
+    """Where the latency of these entries (on ``lanes``) goes, p50 of each stage: commit ->
+    broadcast of the transaction that confirmed it -> seen mined by the confirmer -> the entry
+    confirmed."""
+    from chain.models import ChainTransaction
+
+    txs = (ChainTransaction.objects.filter(entry_id__in=ids, entry__lane__in=lanes, status="confirmed")
+           .values_list("entry__created_at", "broadcast_at", "mined_at", "entry__confirmed_at"))
+    parts: list[list[float]] = [[], [], []]
+    for created, broadcast, mined, confirmed in txs:
+        if None in (created, broadcast, mined, confirmed):
+            continue
+        for i, (a, b) in enumerate(((created, broadcast), (broadcast, mined), (mined, confirmed))):
+            parts[i].append((b - a).total_seconds() * 1000)
+    names = ("commit->broadcast", "broadcast->seen mined", "seen mined->confirmed")
+    return ", ".join(f"{name} p50 {p50(v):.0f} ms" for name, v in zip(names, parts, strict=True))
+
+
 # ---------------------------------------------------------------- a world
 
 class LaneWorld:
     """A throwaway database, a 1-second-block anvil, WORKERS workers with ``lanes`` signer
     keys, and a world of 4 securities (one issuer, INVESTORS registered investors)."""
 
-    def __init__(self, *, lanes: int, redis, with_lanes: bool) -> None:
-        from django.conf import settings
+    def __init__(self, *, lanes: int, redis, with_lanes: bool, database: str) -> None:
         from django.db import connection
-        from django.test.utils import setup_databases
 
         from chain.web3_backend import Web3Backend
         from tests.chaos.harness import Driver, Workers, security_add, worker_env, world_setup
 
-        self.lanes, self.label = lanes, f"lanes{lanes}"
-        self._settings = {name: getattr(settings, name, None) for name in (
-            "CHAIN_RPC_URL", "CHAIN_SIGNER_KEY", "CHAIN_SIGNER_KEYS", "CHAIN_CONFIRMATIONS", "OUTBOX_KICK_TASK",
-            "OUTBOX_KICK_QUEUE")}
-        self._test_name = connection.settings_dict["TEST"].get("NAME")
-        connection.settings_dict["TEST"]["NAME"] = f"{os.environ.get('BENCH_DB_NAME', 'bench_mirror')}_{self.label}"
+        self.lanes, self.label, self.database = lanes, f"lanes{lanes}", database
         started = time.monotonic()
-        self.databases = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
         self.anvil = self.workers = self.driver = None
+        steps = []
         try:
             self.anvil = BlockAnvil()
-            keys = list(self.anvil.keys[:lanes])
-            settings.CHAIN_RPC_URL, settings.CHAIN_SIGNER_KEY = self.anvil.rpc_url, keys[0]
-            settings.CHAIN_SIGNER_KEYS = keys   # the writers' lane_for reads it (lane_count)
-            settings.CHAIN_CONFIRMATIONS = 0
-            self.keys = keys
+            self.keys = keys = list(self.anvil.keys[:lanes])
             self.queue = f"bench-{self.label}-{os.getpid()}"
+            self.activate()
             env = worker_env(database=connection.settings_dict, redis=redis, anvil=self.anvil,
                              CHAIN_SIGNER_KEYS=",".join(keys), CHAIN_BATCH_MINTS="false",
                              CHAIN_CONFIRM_POLL_SECONDS=POLL, CHAIN_STUCK_AFTER_SECONDS="60")
             self.workers = Workers(queue=self.queue, env=env, count=WORKERS)
             self.driver = Driver(redis=redis, queue=self.queue, period=1.0, max_depth=2)
-            settings.OUTBOX_KICK_TASK, settings.OUTBOX_KICK_QUEUE = "chain.relay_sweep", self.queue
             self.workers.start_all()
             self.workers.wait_ready(timeout=120)
+            steps.append(f"workers {time.monotonic() - started:.0f}s")
             self.driver.start()
             backend = Web3Backend(self.anvil.rpc_url, keys[0], timeout=10)
             self.world = world_setup(backend=backend, investors=INVESTORS, settle_timeout=180)
@@ -296,9 +305,24 @@ class LaneWorld:
         except BaseException:
             self.close()
             raise
-        say(f"{self.label}: world ready in {time.monotonic() - started:.0f}s ({WORKERS} workers, "
+        say(f"{self.label}: world ready in {time.monotonic() - started:.0f}s ({', '.join(steps)}; {WORKERS} workers, "
             f"{len(self.securities)} securities, 1 block/{BLOCK_SECONDS}s, batching off); lanes of the securities: "
             + ", ".join(f"security {pk} -> lane {lane}" for pk, lane in self.lane_of.items()))
+
+    def activate(self) -> None:
+        """Make this process (and the writers it forks) use this world: its database, its
+        node and keys (the writers' lane_for reads CHAIN_SIGNER_KEYS), its workers' queue for
+        the relay kicks. Both worlds live at once, so their bursts can alternate."""
+        from django.conf import settings
+        from django.db import connection
+
+        if connection.settings_dict["NAME"] != self.database:
+            connection.close()
+            connection.settings_dict["NAME"] = self.database   # a copy of the migrated bench database
+        settings.CHAIN_RPC_URL, settings.CHAIN_SIGNER_KEY = self.anvil.rpc_url, self.keys[0]
+        settings.CHAIN_SIGNER_KEYS = list(self.keys)
+        settings.CHAIN_CONFIRMATIONS = 0
+        settings.OUTBOX_KICK_TASK, settings.OUTBOX_KICK_QUEUE = "chain.relay_sweep", self.queue
 
     def assignment(self) -> dict[int, int]:
         """security id -> its lane, from the lanes of its outbox rows (its token's deployment);
@@ -338,26 +362,25 @@ class LaneWorld:
             return ids
         return job
 
-    def throughput(self, n: int) -> float:
-        """n issuances from one writer per security, back to back: actions/s from the first
-        commit to the last confirmation."""
+    def throughput(self, n: int, *, tag: str) -> float:
+        """n issuances from one writer per security, back to back; returns the seconds from
+        the first commit to the last confirmation."""
+        self.activate()
         shares = [(t * n // LANES, (t + 1) * n // LANES) for t in range(LANES)]
-        jobs = [self.issue_job(security=s, tag=f"{self.label}-tp", count=b - a, first=a)
+        jobs = [self.issue_job(security=s, tag=f"{self.label}-{tag}", count=b - a, first=a)
                 for s, (a, b) in zip(self.securities, shares, strict=True)]
         started = time.monotonic()
         ids = [i for part in fork_writers(jobs, timeout=120 + n) for i in part]
         committed = time.monotonic() - started
         wait_confirmed(ids, timeout=120 + n)
         rows = rows_of(ids)
-        first, last = min(r[1] for r in rows), max(r[2] for r in rows)
-        tps = n / (last - first).total_seconds()
-        by_lane = {}
+        seconds = (max(r[2] for r in rows) - min(r[1] for r in rows)).total_seconds()
+        by_lane: dict[int, int] = {}
         for lane, _c, _f in rows:
             by_lane[lane] = by_lane.get(lane, 0) + 1
-        say(f"{self.label}: throughput {tps:.1f} actions/s ({n} issuances; register commits "
-            f"{n / committed:.1f}/s; last confirmed {(last - first).total_seconds():.1f}s after the first commit; "
-            f"actions per lane {dict(sorted(by_lane.items()))}; {self.signers()})")
-        return tps
+        say(f"{self.label} {tag}: {n / seconds:.1f} actions/s ({n} issuances; register commits {n / committed:.1f}/s; "
+            f"last confirmed {seconds:.1f}s after the first commit; actions per lane {dict(sorted(by_lane.items()))})")
+        return seconds
 
     def signers(self) -> str:
         from django.db.models import Count
@@ -365,17 +388,18 @@ class LaneWorld:
 
         from chain.models import ChainTransaction
 
+        self.activate()
         lane_of_address = {Account.from_key(k).address.lower(): i for i, k in enumerate(self.keys)}
         counts = (ChainTransaction.objects.filter(status="confirmed").values("signer").annotate(n=Count("id"))
                   .values_list("signer", "n"))
         per = {lane_of_address.get(s.lower(), s): n for s, n in counts}
         return "confirmed transactions per lane key " + str(dict(sorted(per.items(), key=str)))
 
-    def window(self, *, tag: str, stuck_lane: int | None) -> tuple[list[tuple], float | None]:
+    def window(self, *, tag: str, stuck_lane: int | None) -> tuple[list[int], list[tuple], float | None]:
         """One writer per security, one issuance every PACE seconds for STUCK_SECONDS; with
         ``stuck_lane``, that lane's next nonce is held for the window and released after it.
-        Returns the rows of the window's actions, and (stuck) when the stuck tx was replaced
-        (seconds from the window's start)."""
+        Returns the window's entry ids, their rows (:func:`rows_of`), and (stuck) when the
+        stuck tx was replaced (seconds from the window's start)."""
         from tests.chaos.harness import wait_settled
 
         wait_settled(timeout=120, what=f"{tag}: before the window")
@@ -403,7 +427,7 @@ class LaneWorld:
                 f"{replacement[:10]}..")
         ids = [i for part in ids_future.result() for i in part]
         wait_confirmed(ids, timeout=STUCK_SECONDS + 120)
-        return rows_of(ids), released
+        return ids, rows_of(ids), released
 
     def _lane_idle(self, stuck: StuckTx) -> None:
         """Nothing in flight on the lane and the platform's counter at the node's count: the
@@ -418,23 +442,63 @@ class LaneWorld:
             raise AssertionError(f"lane key {stuck.account.address}: platform counter {counter}, node {pending}")
 
     def close(self) -> None:
-        from django.conf import settings
-        from django.db import connection, connections
-        from django.test.utils import teardown_databases
+        """Stop the workers and the node; the database is dropped by :class:`Databases`."""
+        if self.driver is not None:
+            self.driver.stop()
+        if self.workers is not None:
+            self.workers.close()
+        if self.anvil is not None:
+            self.anvil.close()
+        self.driver = self.workers = self.anvil = None
 
-        try:
-            if self.driver is not None:
-                self.driver.stop()
-            if self.workers is not None:
-                self.workers.close()
-            if self.anvil is not None:
-                self.anvil.close()
-        finally:
-            for name, value in self._settings.items():
-                setattr(settings, name, value)
-            connections.close_all()
-            teardown_databases(self.databases, verbosity=0)
-            connection.settings_dict["TEST"]["NAME"] = self._test_name
+
+class SavedSettings:
+    """The settings and database name the worlds change (:meth:`LaneWorld.activate`), put back
+    at the end."""
+
+    NAMES = ("CHAIN_RPC_URL", "CHAIN_SIGNER_KEY", "CHAIN_SIGNER_KEYS", "CHAIN_CONFIRMATIONS", "OUTBOX_KICK_TASK",
+             "OUTBOX_KICK_QUEUE")
+
+    def __init__(self) -> None:
+        from django.conf import settings
+        from django.db import connection
+
+        self.values = {name: getattr(settings, name, None) for name in self.NAMES}
+        self.database = connection.settings_dict["NAME"]
+
+    def restore(self) -> None:
+        from django.conf import settings
+        from django.db import connection
+
+        for name, value in self.values.items():
+            setattr(settings, name, value)
+        connection.close()
+        connection.settings_dict["NAME"] = self.database
+
+
+class Databases:
+    """The lanes run's two throwaway databases: copies (CREATE DATABASE ... TEMPLATE, what
+    Django's parallel test runner does) of the bench's freshly migrated database, made right
+    after it is created (a copy takes a moment, migrating again ~half a minute), dropped at
+    the end."""
+
+    LABELS = ("lanes1", "lanes4")
+
+    def __init__(self) -> None:
+        from django.db import connection
+
+        self.names = {}
+        for label in self.LABELS:
+            connection.creation.clone_test_db(suffix=label, verbosity=0)
+            self.names[label] = connection.creation.get_test_db_clone_settings(label)["NAME"]
+
+    def drop(self) -> None:
+        from django.db import connection
+
+        connection.close()
+        for name in self.names.values():
+            connection.creation._destroy_test_db(name, verbosity=0)
+        self.names = {}
 
 
 class _Background:
@@ -464,11 +528,12 @@ class _Background:
 # ---------------------------------------------------------------- the run
 
 def isolation(world: LaneWorld) -> float:
+    """The isolation windows; returns lanes_isolation."""
     stuck_lane = world.lane_of[world.securities[-1].pk]
     others = {lane for pk, lane in world.lane_of.items() if lane != stuck_lane}
     results = {}
     for label, lane in (("baseline", None), ("stuck", stuck_lane)):
-        rows, released = world.window(tag=f"iso-{label}", stuck_lane=lane)
+        ids, rows, released = world.window(tag=f"iso-{label}", stuck_lane=lane)
         lat = {}
         for row_lane, created, confirmed in rows:
             lat.setdefault(row_lane, []).append((confirmed - created).total_seconds() * 1000)
@@ -477,7 +542,7 @@ def isolation(world: LaneWorld) -> float:
         per_lane = ", ".join(f"lane {k}{' (stuck)' if k == lane else ''} p50 {p50(v):.0f} ms max {max(v):.0f} ms"
                              for k, v in sorted(lat.items()))
         say(f"isolation {label}: {len(rows)} actions in {STUCK_SECONDS:.0f}s; {per_lane}; other lanes p50 "
-            f"{results[label]:.0f} ms")
+            f"{results[label]:.0f} ms ({stages(ids, lanes=others)})")
         if lane is not None:
             first_done = min(confirmed for row_lane, _c, confirmed in rows if row_lane == lane)
             window_start = min(created for _l, created, _f in rows)
@@ -490,29 +555,50 @@ def isolation(world: LaneWorld) -> float:
     return results["stuck"] / results["baseline"]
 
 
-def run(*, redis) -> dict[str, float]:
+def enabled() -> bool:
+    return os.environ.get("BENCH_LANES", "1") != "0"
+
+
+def run(*, redis, databases: Databases | None) -> dict[str, float]:
+    """The lanes run, on ``databases`` (None: skipped)."""
     nan = float("nan")
     result = {"lanes_isolation": nan, "lanes_throughput_4": nan}
-    if os.environ.get("BENCH_LANES", "1") == "0":
+    if databases is None:
         say("skipped (BENCH_LANES=0)")
         return result
     with_lanes = lanes_available()
     say(f"n={N} workers={WORKERS} pace={PACE}s window={STUCK_SECONDS:.0f}s block time {BLOCK_SECONDS}s; "
         f"signer lanes in the platform: {'yes' if with_lanes else 'NO (1-lane parts only)'}")
-    world = LaneWorld(lanes=1, redis=redis, with_lanes=with_lanes)
+    parts = os.environ.get("BENCH_LANES_PARTS", "throughput,isolation").split(",")
+    saved = SavedSettings()
+    worlds: dict[int, LaneWorld] = {}
     try:
-        tps_1 = world.throughput(N)
+        if "throughput" in parts:
+            worlds[1] = LaneWorld(lanes=1, redis=redis, with_lanes=with_lanes, database=databases.names["lanes1"])
+        if with_lanes:
+            worlds[LANES] = LaneWorld(lanes=LANES, redis=redis, with_lanes=True, database=databases.names["lanes4"])
+        if "throughput" in parts and with_lanes:
+            # Both worlds are up; their bursts alternate (1, 4, 4, 1, 1, 4, ...), so a change in
+            # the machine's load (other work on the box) falls on both alike.
+            seconds = {1: 0.0, LANES: 0.0}
+            order = [w for r in range(ROUNDS) for w in ((1, LANES) if r % 2 == 0 else (LANES, 1))]
+            for i, lanes in enumerate(order):
+                seconds[lanes] += worlds[lanes].throughput(N, tag=f"tp{i}")
+            tps = {lanes: ROUNDS * N / s for lanes, s in seconds.items()}
+            result["lanes_throughput_4"] = tps[LANES] / tps[1]
+            say(f"throughput over {ROUNDS} bursts each: 1 lane {tps[1]:.1f} actions/s, {LANES} lanes "
+                f"{tps[LANES]:.1f} actions/s; {worlds[LANES].signers()}")
+        elif "throughput" in parts:
+            worlds[1].throughput(N, tag="tp0")
+        if 1 in worlds:
+            worlds.pop(1).close()
+        if "isolation" in parts and with_lanes:
+            worlds[LANES].activate()
+            result["lanes_isolation"] = isolation(worlds[LANES])
     finally:
-        world.close()
-    if not with_lanes:
-        return result
-    world = LaneWorld(lanes=LANES, redis=redis, with_lanes=True)
-    try:
-        tps_4 = world.throughput(N)
-        result["lanes_throughput_4"] = tps_4 / tps_1
-        result["lanes_isolation"] = isolation(world)
-    finally:
-        world.close()
+        for world in worlds.values():
+            world.close()
+        saved.restore()
     say(f"throughput 4 lanes / 1 lane = {result['lanes_throughput_4']:.2f}; isolation (other lanes' p50, stuck / "
         f"free) = {result['lanes_isolation']:.2f}")
     return result
