@@ -222,3 +222,17 @@ def test_another_organizations_issuer_gets_404(client, api, login_verified, bond
     login_verified(other)
     assert client.get(reverse("ledger:cap-table-csv", args=[bond.pk])).status_code == 404
     assert client.get(reverse("ledger:cap-table", args=[bond.pk]), {"sort": "name"}).status_code == 404
+
+
+def test_the_schema_documents_the_paging_parameters():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    [operation] = [op for item in schema["paths"].values() for op in item.values()
+                   if isinstance(op, dict) and op.get("operationId") == "ledger_cap_table"]
+    params = {p["name"]: p for p in operation["parameters"] if p["in"] == "query"}
+    assert {"as_of", "sort", "q", "cursor", "limit"} <= set(params)
+    assert params["sort"]["schema"]["enum"] == ["balance", "name"]
+    assert (params["limit"]["schema"]["minimum"], params["limit"]["schema"]["maximum"]) == (1, 200)
+    output = schema["components"]["schemas"]["CapTableOutput"]["properties"]
+    assert {"next", "previous", "totals", "holders"} <= set(output)
