@@ -7,14 +7,14 @@ Always the primary, even inside a replica block:
 - every read inside an application transaction (core.db.in_transaction): it must see the
   transaction's own rows and may lock (SELECT ... FOR UPDATE is refused by a standby);
 - reads of the grounds of access (PRIMARY_ONLY_APPS: users, sessions, API tokens, memberships,
-  2FA devices), so a revoked role or session is never honoured because the replica lags.
+  2FA devices), so a revoked role or session is never honoured because the replica lags;
+- reads of a person who sent a write request in the last DATABASE_REPLICA_STICKY_SECONDS (read
+  your own writes: core.db.PrimaryAfterWriteMiddleware).
 Migrations run on the primary only; the replica follows them through the WAL."""
 
 from __future__ import annotations
 
-from django.db import connections
-
-from core.db import REPLICA, in_transaction, replica_reads_active
+from core.db import REPLICA, in_transaction, replica_configured, replica_reads_active
 
 DEFAULT = "default"
 #: Apps whose rows decide who may see what: read from the primary wherever the read happens.
@@ -22,15 +22,10 @@ PRIMARY_ONLY_APPS = frozenset({"accounts", "auth", "sessions", "contenttypes", "
                                "otp_static", "admin"})
 
 
-def replica_configured() -> bool:
-    """Whether the "replica" alias exists (settings, or a test fixture that added it)."""
-    return REPLICA in connections.settings
-
-
 class ReplicaRouter:
     def db_for_read(self, model, **hints) -> str:
-        if (replica_reads_active() and model._meta.app_label not in PRIMARY_ONLY_APPS
-                and replica_configured() and not in_transaction(DEFAULT)):
+        if (model._meta.app_label not in PRIMARY_ONLY_APPS and replica_configured() and replica_reads_active()
+                and not in_transaction(DEFAULT)):
             return REPLICA
         return DEFAULT
 

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import functools
+import logging
 import zlib
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, connections, models
+
+logger = logging.getLogger(__name__)
 
 
 def append_only_sql(table: str) -> tuple[str, str]:
@@ -129,17 +134,47 @@ def in_transaction(using: str = "default") -> bool:
 
 #: The database alias of the streaming read replica (settings: DATABASE_REPLICA_URL adds it).
 REPLICA = "replica"
+#: Read your own writes: after a person's write request, their reads stay on the primary this long.
+_WROTE_KEY = "shoken:db:wrote:{}"
 
-_REPLICA_READS: ContextVar[bool] = ContextVar("shoken_replica_reads", default=False)
+
+class _Block:
+    """An open replica_reads() block; with the request of an opted-in view, it keeps the reads
+    on the primary when the signed-in person wrote within DATABASE_REPLICA_STICKY_SECONDS (the
+    replica may not have their write yet). Asked at the first routed read, when an API view has
+    authenticated its caller (Django REST framework sets request.user then)."""
+
+    __slots__ = ("request", "_primary")
+
+    def __init__(self, request: object = None) -> None:
+        self.request = request
+        self._primary: bool | None = None
+
+    def primary(self) -> bool:
+        if self._primary is None:
+            user = getattr(self.request, "user", None)
+            if user is None or not user.is_authenticated:
+                return False   # not known yet (an API view authenticates later): ask again next time
+            self._primary = wrote_lately(user.pk)
+        return self._primary
+
+
+_REPLICA_READS: ContextVar[_Block | None] = ContextVar("shoken_replica_reads", default=None)
+
+
+def replica_configured() -> bool:
+    """Whether the "replica" alias exists (DATABASE_REPLICA_URL, or a test fixture that added it)."""
+    return REPLICA in connections.settings
 
 
 @contextmanager
-def replica_reads() -> Iterator[None]:
+def replica_reads(*, request: object = None) -> Iterator[None]:
     """Reads in this block may lag: config.db_router.ReplicaRouter sends them to the "replica"
     database when one is configured (else to "default"). Writes, reads inside an application
     transaction, and reads of the grounds of access (users, sessions, tokens, memberships, 2FA
-    devices) still use the primary. Nests; the previous state comes back at the end of the block."""
-    token = _REPLICA_READS.set(True)
+    devices) still use the primary; so does everything when ``request``'s user wrote lately.
+    Nests; the previous state comes back at the end of the block."""
+    token = _REPLICA_READS.set(_Block(request))
     try:
         yield
     finally:
@@ -147,8 +182,43 @@ def replica_reads() -> Iterator[None]:
 
 
 def replica_reads_active() -> bool:
-    """Whether the code runs inside a replica_reads() block."""
-    return _REPLICA_READS.get()
+    """Whether reads here may go to the replica: inside a replica_reads() block, and not for a
+    person who wrote lately."""
+    block = _REPLICA_READS.get()
+    return block is not None and not block.primary()
+
+
+def wrote_lately(user_id: int) -> bool:
+    """Whether this user sent a write request within DATABASE_REPLICA_STICKY_SECONDS (marked by
+    PrimaryAfterWriteMiddleware). A cache failure counts as yes: the primary is always right."""
+    try:
+        return cache.get(_WROTE_KEY.format(user_id)) is not None
+    except Exception:
+        logger.warning("replica: could not read the write mark; reading the primary", exc_info=True)
+        return True
+
+
+class PrimaryAfterWriteMiddleware:
+    """Read your own writes: after a request that may have written (any method but GET, HEAD,
+    OPTIONS, TRACE) by a signed-in person, their reads in opted-in views stay on the primary for
+    DATABASE_REPLICA_STICKY_SECONDS, so the page they are sent to next shows what they just did
+    however far the replica lags. Does nothing without a replica."""
+
+    SAFE = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+
+    def __init__(self, get_response: Callable) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if request.method not in self.SAFE and replica_configured():
+            user = getattr(request, "user", None)   # an API view's authenticated caller too
+            if user is not None and user.is_authenticated:
+                try:
+                    cache.set(_WROTE_KEY.format(user.pk), 1, timeout=settings.DATABASE_REPLICA_STICKY_SECONDS)
+                except Exception:
+                    logger.warning("replica: could not mark a write", exc_info=True)
+        return response
 
 
 def replica_reads_view(view: Callable) -> Callable:
@@ -164,21 +234,21 @@ def replica_reads_view(view: Callable) -> Callable:
         user = getattr(request, "user", None)
         if user is not None:
             _ = user.is_authenticated   # evaluates the lazy user: reads the session, on the primary
-        with replica_reads():
+        with replica_reads(request=request):
             response = view(request, *args, **kwargs)
         if getattr(response, "streaming", False) and not getattr(response, "is_async", False):
-            response.streaming_content = _chunks_in_replica_block(response.streaming_content)
+            response.streaming_content = _chunks_in_replica_block(response.streaming_content, request)
         return response
 
     return wrapped
 
 
-def _chunks_in_replica_block(chunks: Iterator) -> Iterator:
+def _chunks_in_replica_block(chunks: Iterator, request: object) -> Iterator:
     """Each next() of ``chunks`` inside replica_reads(); the block is closed again before the
     chunk is handed on (a context variable must not stay set across a generator's yield)."""
     chunks = iter(chunks)
     while True:
-        with replica_reads():
+        with replica_reads(request=request):
             try:
                 chunk = next(chunks)
             except StopIteration:

@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "core.middleware.ApplicationErrorMiddleware",
     "accounts.middleware.RequireTwoFactorMiddleware",
+    "core.db.PrimaryAfterWriteMiddleware",  # read your own writes when a read replica is configured
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -99,6 +100,9 @@ if env("DATABASE_REPLICA_URL", default=""):
     DATABASES["replica"].update(ATOMIC_REQUESTS=False, CONN_MAX_AGE=DATABASES["default"]["CONN_MAX_AGE"],
                                 CONN_HEALTH_CHECKS=True, TEST={"MIRROR": "default"})
 DATABASE_ROUTERS = ["config.db_router.ReplicaRouter"]
+# After a person's write request, their opted-in reads stay on the primary this long (read your own
+# writes; the replica may not have the write yet). Above the replica's usual lag.
+DATABASE_REPLICA_STICKY_SECONDS = env.float("DATABASE_REPLICA_STICKY_SECONDS", default=10.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="redis://localhost:6379/0")

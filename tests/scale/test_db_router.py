@@ -99,3 +99,43 @@ def test_a_streamed_response_reads_each_chunk_in_a_replica_block():
         chunks.append(chunk)
         assert not replica_reads_active()
     assert b"".join(chunks) == b"0,True\n1,True\n2,True\n"
+
+
+def test_after_a_write_request_the_persons_reads_stay_on_the_primary(replica_alias):
+    """Read your own writes: after a POST, that person's opted-in reads use the primary for
+    DATABASE_REPLICA_STICKY_SECONDS; another person's still go to the replica."""
+    from types import SimpleNamespace
+
+    from core.db import PrimaryAfterWriteMiddleware, wrote_lately
+
+    writer, other = SimpleNamespace(pk=901, is_authenticated=True), SimpleNamespace(pk=902, is_authenticated=True)
+    middleware = PrimaryAfterWriteMiddleware(lambda request: HttpResponse("ok"))
+    for method, user in (("get", other), ("post", writer)):
+        request = getattr(RequestFactory(), method)("/somewhere/")
+        request.user = user
+        middleware(request)
+    assert wrote_lately(writer.pk) and not wrote_lately(other.pk)   # a GET marks nothing
+
+    routed = []
+
+    @replica_reads_view
+    def view(request):
+        routed.append(ReplicaRouter().db_for_read(Position))
+        return HttpResponse("ok")
+
+    for user in (writer, other):
+        request = RequestFactory().get("/cap-table/")
+        request.user = user
+        view(request)
+    assert routed == ["default", REPLICA]
+
+
+def test_without_a_replica_a_write_request_marks_nothing():
+    from types import SimpleNamespace
+
+    from core.db import PrimaryAfterWriteMiddleware, wrote_lately
+
+    request = RequestFactory().post("/somewhere/")
+    request.user = SimpleNamespace(pk=903, is_authenticated=True)
+    PrimaryAfterWriteMiddleware(lambda request: HttpResponse("ok"))(request)
+    assert not wrote_lately(903)
