@@ -1,4 +1,4 @@
-"""The mirror benchmark (issue 6, `make bench-mirror`). On ONE private anvil (automine):
+"""The mirror benchmark (issue 6, `make bench-mirror`). (a)-(d) on ONE private anvil (automine):
 
   (a) raw:     a plain web3.py loop (contract.functions.mint(...).build_transaction, the
                account's sign_transaction, send_raw_transaction, wait_for_transaction_receipt
@@ -35,6 +35,15 @@
                commit (OutboxEntry.created_at) -> OutboxEntry.confirmed_at. p50_latency_ms is
                the median of these.
 
+  (e) lanes:   signer lanes (issue 16), bench/lanes_run.py (its docstring has the details): on
+               an anvil of their own with a one-second block time, the same issuances with 1
+               signer lane and with 4 (CHAIN_SIGNER_KEYS = 1 or 4 funded dev keys, 4 securities
+               on 4 different lanes, asserted): lanes_throughput_4 = tps(4) / tps(1); then, with
+               4 lanes, one issuance per security every 0.5 s for 30 s, once with every lane
+               free and once with one lane's next nonce held by a transaction the node never
+               mines (replaced after the 30 s): lanes_isolation = p50 commit -> confirmed latency
+               of the other three lanes' actions, stuck / free.
+
 Every action of (b)/(c)/(d) goes register first, then outbox, relay, confirmer, real worker
 processes; nothing is pre-signed or skipped. For (b) and (c) a timeline line says when the
 last action was committed, prepared, broadcast and confirmed (where the mirror falls behind).
@@ -49,8 +58,10 @@ the end, so the bench never touches the dev database or another engineer's test 
 Environment: BENCH_N (default 1000), BENCH_WORKERS (4), BENCH_WRITERS (4), BENCH_SECURITIES
 (= writers), BENCH_ISSUE_CHUNK (100), BENCH_RELAY_BATCH_SIZE (unset: platform default),
 BENCH_LATENCY_N (30), BENCH_DB_NAME; platform settings (CHAIN_*, OUTBOX_*) from the
-environment reach the workers too.
+environment reach the workers too. BENCH_LANES_* (bench/lanes_run.py; BENCH_LANES=0 skips (e):
+nan); BENCH_MIRROR=0 skips (a)-(d) (their keys nan), to work on (e) alone.
 Last line: RESULT n=.. raw_tps=.. mirror_tps=.. batched_tps=.. mirror_vs_raw=.. batched_vs_raw=.. p50_latency_ms=..
+lanes_isolation=.. lanes_throughput_4=..
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """The signer-lanes run of `make bench-mirror` (issue 16), called by bench/bench_mirror.py after
 its own phases. Two worlds, each with a throwaway database of its own (BENCH_DB_NAME + "_lanes1"
-/ "_lanes4", created and dropped like the main one), a private anvil mining one block a second
+/ "_lanes4", dropped at the end like the main one), a private anvil mining one block a second
 (``--block-time 1``, the ``test`` profile of chain/node_config.py otherwise), the bench's
 private Redis, and BENCH_LANES_WORKERS (6) real Celery worker processes on a queue of their own
 (the platform's settings, batching off: one transaction per action, so every action takes a
@@ -10,10 +10,14 @@ nonce of its lane; the env reaches the workers):
   4 lanes: CHAIN_SIGNER_KEYS = the first four. The world's 4 securities (one issuer, tokens
            deployed through the outbox) must sit on 4 different lanes (asserted, printed).
 
-  throughput: BENCH_LANES_N (800) issuances, 4 writer processes (forked), writer t issuing its
+  throughput: BENCH_LANES_N (500) issuances, 4 writer processes (forked), writer t issuing its
            contiguous share back to back on security t (ledger.services.tokens_issue each),
-           timed from the first OutboxEntry.created_at to the last confirmed_at, in each world.
-           lanes_throughput_4 = tps(4 lanes) / tps(1 lane); goal >= 0.9.
+           timed from the first OutboxEntry.created_at to the last confirmed_at. Both worlds
+           are up at once and their bursts alternate, BENCH_LANES_ROUNDS (2) each, in the order
+           1, 4, 4, 1, ... (a change in the machine's load falls on both alike), the idle
+           world's workers stopped (SIGSTOP) meanwhile. tps = all issuances of a world / the
+           sum of its bursts' times; lanes_throughput_4 = tps(4 lanes) / tps(1 lane); goal
+           >= 0.9.
   isolation (4-lane world): one writer per security, each issuing one action every
            BENCH_LANES_PACE (0.5) s for BENCH_LANES_STUCK_SECONDS (30) s, twice: first with every
            lane free (baseline), then with the last security's lane stuck for the whole window.
@@ -37,9 +41,21 @@ queued ones). After the window the bench replaces it (same nonce, fees doubled, 
 restores the gas limit; the lane drains. The run checks that the stuck transaction was still
 unmined at the replacement and that no action of the stuck lane confirmed before it.
 
-Environment: BENCH_LANES (1; 0 skips the run: nan), BENCH_LANES_N (800), BENCH_LANES_WORKERS
-(6), BENCH_LANES_PACE (0.5), BENCH_LANES_STUCK_SECONDS (30), BENCH_LANES_POLL (0.1: the
-workers' CHAIN_CONFIRM_POLL_SECONDS on a 1-second chain).
+Per-stage latencies (commit -> broadcast -> seen mined -> confirmed) of the other lanes are
+printed for both windows: where a stuck lane costs the others time. anvil drops the stuck
+lane's later transactions from its pool at every block (they are ready behind the held nonce,
+and invalid when executed), so the platform's confirmer rebroadcasts them while the lane is
+stuck; a real node keeps them queued.
+
+The databases are copies (CREATE DATABASE ... TEMPLATE) of the bench's freshly migrated one,
+made by :class:`Databases` right after bench_mirror creates it (migrating twice more would cost
+~half a minute each).
+
+Environment: BENCH_LANES (1; 0 skips the run: nan), BENCH_LANES_N (500), BENCH_LANES_ROUNDS
+(2), BENCH_LANES_WORKERS (6), BENCH_LANES_PACE (0.5), BENCH_LANES_STUCK_SECONDS (30),
+BENCH_LANES_POLL (0.1: the workers' CHAIN_CONFIRM_POLL_SECONDS on a 1-second chain),
+BENCH_LANES_PARTS ("throughput,isolation": either alone while working on it). Without signer
+lanes in the platform (no chain.lanes), only the 1-lane burst runs and both keys are nan.
 Returns {"lanes_isolation": x, "lanes_throughput_4": x} (nan for what could not run).
 """
 
@@ -579,11 +595,17 @@ def run(*, redis, databases: Databases | None) -> dict[str, float]:
             worlds[LANES] = LaneWorld(lanes=LANES, redis=redis, with_lanes=True, database=databases.names["lanes4"])
         if "throughput" in parts and with_lanes:
             # Both worlds are up; their bursts alternate (1, 4, 4, 1, 1, 4, ...), so a change in
-            # the machine's load (other work on the box) falls on both alike.
+            # the machine's load (other work on the box) falls on both alike. The idle world's
+            # workers are stopped (SIGSTOP) meanwhile: its empty sweeps would cost the other CPU.
             seconds = {1: 0.0, LANES: 0.0}
             order = [w for r in range(ROUNDS) for w in ((1, LANES) if r % 2 == 0 else (LANES, 1))]
             for i, lanes in enumerate(order):
-                seconds[lanes] += worlds[lanes].throughput(N, tag=f"tp{i}")
+                idle = worlds[1 if lanes == LANES else LANES].workers
+                idle.pause()
+                try:
+                    seconds[lanes] += worlds[lanes].throughput(N, tag=f"tp{i}")
+                finally:
+                    idle.resume()
             tps = {lanes: ROUNDS * N / s for lanes, s in seconds.items()}
             result["lanes_throughput_4"] = tps[LANES] / tps[1]
             say(f"throughput over {ROUNDS} bursts each: 1 lane {tps[1]:.1f} actions/s, {LANES} lanes "
