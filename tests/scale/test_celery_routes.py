@@ -155,3 +155,9 @@ def test_docker_compose_runs_a_worker_service_for_every_queue():
     for name in ("web", "worker-confirm", "worker-send-0", "beat"):
         assert "replica" in services[name]["environment"]["DATABASE_REPLICA_URL"]
         assert "@postgres:" in services[name]["environment"]["DATABASE_URL"]
+    mounted = [volume.split(":")[0] for service in services.values() for volume in service.get("volumes", [])
+               if volume.startswith("./")]
+    assert mounted and all((ROOT / path).is_file() for path in mounted), mounted
+    replica = services["postgres-replica"]
+    assert replica["entrypoint"][-1] == "/deploy/replica-entrypoint.sh"
+    assert "pg_basebackup" in (ROOT / "deploy/postgres/replica-entrypoint.sh").read_text()
