@@ -31,7 +31,7 @@ from core.clock import business_today
 from core.errors import ApplicationError
 from issuance.models import Security
 
-from .models import CapTableSnapshot, ControlBook, Holder, Position, SnapshotHolder, SnapshotPosition
+from .models import CapTableSnapshot, ControlBook, Holder, HolderCount, Position, SnapshotHolder, SnapshotPosition
 from .snapshots import snapshot_take
 
 SORTS = ("balance", "name")
@@ -262,15 +262,16 @@ def cap_table_page(*, security: Security, as_of: date | None = None, sort: str |
 
 def _totals(security: Security, snapshot: CapTableSnapshot | None) -> Totals:
     """A past day's totals were kept with its snapshot. Today's: the outstanding units from the
-    control book (ledger.invariants: the positions always sum to it), the number of holders by
-    counting the balance index's entries, and the frozen and held units from the few holders
+    control book (ledger.invariants: the positions always sum to it), the number of holders from
+    ledger.HolderCount (kept by the triggers), and the frozen and held units from the few holders
     that have any (partial indexes): no query reads every holder's row."""
     if snapshot is not None:
         return Totals(holders=snapshot.holders, outstanding=int(snapshot.outstanding), frozen=int(snapshot.frozen),
                       held=0)
     holders = Holder.objects.filter(security=security)
     outstanding = ControlBook.objects.filter(security=security).values_list("outstanding", flat=True).first()
-    return Totals(holders=holders.filter(balance__gt=0).count(), outstanding=int(outstanding or 0),
+    count = HolderCount.objects.filter(security=security).values_list("holders", flat=True).first()
+    return Totals(holders=count or 0, outstanding=int(outstanding or 0),
                   frozen=int(holders.filter(frozen__gt=0).aggregate(n=Sum("frozen"))["n"] or 0),
                   held=int(holders.filter(held__gt=0).aggregate(n=Sum("held"))["n"] or 0))
 

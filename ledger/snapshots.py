@@ -98,25 +98,47 @@ def _build(snapshot: CapTableSnapshot, *, legacy: bool) -> None:
     with connection.cursor() as cursor:
         if legacy:
             _insert_positions(cursor, snapshot, snapshot.positions)
-        elif not TokenAction.objects.filter(security=security, created_at__gte=_day_end(as_of)).exists():
-            cursor.execute(
-                "INSERT INTO ledger_snapshotposition (snapshot_id, investor_id, wallet, balance, frozen)"
-                " SELECT %s, investor_id, wallet, balance, frozen FROM ledger_position"
-                " WHERE security_id = %s AND (balance > 0 OR frozen > 0)", [snapshot.pk, security.pk])
-        else:
+            _insert_holders(cursor, snapshot)
+        elif not _copy_register(cursor, snapshot):
             _insert_positions(cursor, snapshot, replay(security=security, as_of=as_of))
-        cursor.execute(
-            "INSERT INTO ledger_snapshotholder (snapshot_id, investor_id, balance, frozen, name_key, email_key)"
-            " SELECT %s, p.investor_id, sum(p.balance), sum(p.frozen),"
-            " lower(coalesce(nullif(u.full_name, ''), u.email)), lower(u.email)"
-            " FROM ledger_snapshotposition p JOIN accounts_user u ON u.id = p.investor_id"
-            " WHERE p.snapshot_id = %s GROUP BY p.investor_id, u.full_name, u.email", [snapshot.pk, snapshot.pk])
+            _insert_holders(cursor, snapshot)
         cursor.execute(
             "SELECT count(*) FILTER (WHERE balance > 0), coalesce(sum(balance), 0), coalesce(sum(frozen), 0)"
             " FROM ledger_snapshotholder WHERE snapshot_id = %s", [snapshot.pk])
         snapshot.holders, snapshot.outstanding, snapshot.frozen = cursor.fetchone()
     snapshot.bulk = True
     snapshot.save(update_fields=["bulk", "holders", "outstanding", "frozen"])
+
+
+def _copy_register(cursor, snapshot: CapTableSnapshot) -> bool:
+    """The register as it is now, when nothing happened to the security since the day ended:
+    two INSERT ... SELECT (positions, and holders with their keys). The check comes after the
+    copies, so an action committed before either copy is seen and the copies are dropped."""
+    security_id = snapshot.security_id
+    if TokenAction.objects.filter(security_id=security_id, created_at__gte=_day_end(snapshot.as_of)).exists():
+        return False
+    cursor.execute(
+        "INSERT INTO ledger_snapshotposition (snapshot_id, investor_id, wallet, balance, frozen)"
+        " SELECT %s, investor_id, wallet, balance, frozen FROM ledger_position"
+        " WHERE security_id = %s AND (balance > 0 OR frozen > 0) ORDER BY investor_id", [snapshot.pk, security_id])
+    cursor.execute(
+        "INSERT INTO ledger_snapshotholder (snapshot_id, investor_id, balance, frozen, name_key, email_key)"
+        " SELECT %s, investor_id, balance, frozen, name_key, email_key FROM ledger_holder"
+        " WHERE security_id = %s AND (balance > 0 OR frozen > 0) ORDER BY investor_id", [snapshot.pk, security_id])
+    if TokenAction.objects.filter(security_id=security_id, created_at__gte=_day_end(snapshot.as_of)).exists():
+        cursor.execute("DELETE FROM ledger_snapshotposition WHERE snapshot_id = %s", [snapshot.pk])
+        cursor.execute("DELETE FROM ledger_snapshotholder WHERE snapshot_id = %s", [snapshot.pk])
+        return False
+    return True
+
+
+def _insert_holders(cursor, snapshot: CapTableSnapshot) -> None:
+    cursor.execute(
+        "INSERT INTO ledger_snapshotholder (snapshot_id, investor_id, balance, frozen, name_key, email_key)"
+        " SELECT %s, p.investor_id, sum(p.balance), sum(p.frozen),"
+        " lower(coalesce(nullif(u.full_name, ''), u.email)), lower(u.email)"
+        " FROM ledger_snapshotposition p JOIN accounts_user u ON u.id = p.investor_id"
+        " WHERE p.snapshot_id = %s GROUP BY p.investor_id, u.full_name, u.email", [snapshot.pk, snapshot.pk])
 
 
 def _array(values: list) -> str:
@@ -132,7 +154,8 @@ def _insert_positions(cursor, snapshot: CapTableSnapshot, positions: dict[str, l
         return
     cursor.execute(
         "INSERT INTO ledger_snapshotposition (snapshot_id, investor_id, wallet, balance, frozen)"
-        " SELECT %s, i, w, b, f FROM unnest(%s::bigint[], %s::text[], %s::numeric[], %s::numeric[]) AS t(i, w, b, f)",
+        " SELECT %s, i, w, b, f FROM unnest(%s::bigint[], %s::text[], %s::numeric[], %s::numeric[]) AS t(i, w, b, f)"
+        " ORDER BY i",
         [snapshot.pk, _array([v[0] for _w, v in items]), _array([w for w, _v in items]),
          _array([v[1] for _w, v in items]), _array([v[2] for _w, v in items])])
 

@@ -16,22 +16,38 @@ BACKFILL = f"""
 INSERT INTO ledger_holder (security_id, investor_id, balance, frozen, held, name_key, email_key)
 SELECT p.security_id, p.investor_id, sum(p.balance), sum(p.frozen), sum(p.held), {NAME_KEY}, lower(u.email)
 FROM ledger_position p JOIN accounts_user u ON u.id = p.investor_id
-GROUP BY p.security_id, p.investor_id, u.full_name, u.email
+GROUP BY p.security_id, p.investor_id, u.full_name, u.email;
+INSERT INTO ledger_holdercount (security_id, holders)
+SELECT security_id, count(*) FILTER (WHERE balance > 0) FROM ledger_holder GROUP BY security_id;
 """
 
 
 def _upsert(source: str) -> str:
+    """The statement's deltas per (security, investor), added to the holders in that order; then
+    the holders whose balance crossed zero, added to the count (from the rows as updated, under
+    their locks: the sums are right whatever else commits meanwhile)."""
     return f"""
-    INSERT INTO ledger_holder (security_id, investor_id, balance, frozen, held, name_key, email_key)
-    SELECT d.security_id, d.investor_id, d.balance, d.frozen, d.held, {NAME_KEY}, lower(u.email)
-    FROM (SELECT security_id, investor_id, sum(balance) AS balance, sum(frozen) AS frozen, sum(held) AS held
-          FROM ({source}) AS s GROUP BY security_id, investor_id
-          HAVING sum(balance) <> 0 OR sum(frozen) <> 0 OR sum(held) <> 0) AS d
-    JOIN accounts_user u ON u.id = d.investor_id
-    ORDER BY d.security_id, d.investor_id
-    ON CONFLICT (security_id, investor_id) DO UPDATE SET balance = ledger_holder.balance + EXCLUDED.balance,
-        frozen = ledger_holder.frozen + EXCLUDED.frozen, held = ledger_holder.held + EXCLUDED.held;"""
-
+    WITH d AS (
+        SELECT security_id, investor_id, sum(balance) AS balance, sum(frozen) AS frozen, sum(held) AS held
+        FROM ({source}) AS s GROUP BY security_id, investor_id
+        HAVING sum(balance) <> 0 OR sum(frozen) <> 0 OR sum(held) <> 0),
+    up AS (
+        INSERT INTO ledger_holder (security_id, investor_id, balance, frozen, held, name_key, email_key)
+        SELECT d.security_id, d.investor_id, d.balance, d.frozen, d.held, {NAME_KEY}, lower(u.email)
+        FROM d JOIN accounts_user u ON u.id = d.investor_id
+        ORDER BY d.security_id, d.investor_id
+        ON CONFLICT (security_id, investor_id) DO UPDATE SET balance = ledger_holder.balance + EXCLUDED.balance,
+            frozen = ledger_holder.frozen + EXCLUDED.frozen, held = ledger_holder.held + EXCLUDED.held
+        RETURNING security_id, investor_id, balance),
+    crossed AS (
+        SELECT up.security_id, sum(CASE WHEN up.balance > 0 AND up.balance - d.balance <= 0 THEN 1
+                                        WHEN up.balance <= 0 AND up.balance - d.balance > 0 THEN -1
+                                        ELSE 0 END) AS n
+        FROM up JOIN d ON d.security_id = up.security_id AND d.investor_id = up.investor_id
+        GROUP BY up.security_id)
+    INSERT INTO ledger_holdercount (security_id, holders)
+    SELECT security_id, n FROM crossed WHERE n <> 0 ORDER BY security_id
+    ON CONFLICT (security_id) DO UPDATE SET holders = ledger_holdercount.holders + EXCLUDED.holders;"""
 
 PLUS = "SELECT security_id, investor_id, balance, frozen, held FROM new_rows"
 MINUS = "SELECT security_id, investor_id, -balance, -frozen, -held FROM old_rows"
@@ -99,6 +115,13 @@ class Migration(migrations.Migration):
             },
         ),
         migrations.CreateModel(
+            name='HolderCount',
+            fields=[
+                ('security', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, primary_key=True, related_name='+', serialize=False, to='issuance.security')),
+                ('holders', models.IntegerField(default=0)),
+            ],
+        ),
+        migrations.CreateModel(
             name='SnapshotHolder',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
@@ -163,7 +186,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='snapshotholder',
             name='snapshot',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ledger.captablesnapshot'),
+            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='ledger.captablesnapshot'),
         ),
         migrations.AddField(
             model_name='snapshotposition',
@@ -173,7 +196,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='snapshotposition',
             name='snapshot',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='ledger.captablesnapshot'),
+            field=models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='ledger.captablesnapshot'),
         ),
         migrations.AddIndex(
             model_name='holder',
@@ -211,10 +234,6 @@ class Migration(migrations.Migration):
             model_name='snapshotholder',
             index=models.Index(condition=models.Q(('balance__gt', 0)), fields=['snapshot', 'email_key'], name='ledger_snapholder_by_email'),
         ),
-        migrations.AddConstraint(
-            model_name='snapshotholder',
-            constraint=models.UniqueConstraint(fields=('snapshot', 'investor'), name='ledger_snapholder_unique'),
-        ),
         migrations.AddIndex(
             model_name='snapshotposition',
             index=models.Index(fields=['snapshot', 'investor'], name='ledger_snapposition_investor'),
@@ -222,10 +241,6 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='snapshotposition',
             index=models.Index(models.F('snapshot'), django.db.models.functions.comparison.Collate(django.db.models.functions.text.Lower('wallet'), 'C'), name='ledger_snapposition_wallet_ci'),
-        ),
-        migrations.AddConstraint(
-            model_name='snapshotposition',
-            constraint=models.UniqueConstraint(fields=('snapshot', 'wallet'), name='ledger_snapposition_unique'),
         ),
         migrations.RunSQL(BACKFILL, migrations.RunSQL.noop),
         migrations.RunSQL(TRIGGERS, UNTRIGGER),

@@ -1,7 +1,7 @@
 """The register's models: securities' positions and actions (register.py), cash held in
 trust (cash.py), delivery-versus-payment settlements and the trading board (settlement.py)."""
 
-from .captable import Holder, SnapshotHolder, SnapshotPosition
+from .captable import Holder, HolderCount, SnapshotHolder, SnapshotPosition
 from .register import (
     TOKEN_AMOUNT,
     CapTableSnapshot,
@@ -19,6 +19,7 @@ __all__ = [
     "ComplianceRequest",
     "ControlBook",
     "Holder",
+    "HolderCount",
     "Position",
     "Settlement",
     "SnapshotHolder",

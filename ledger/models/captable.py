@@ -58,8 +58,23 @@ class Holder(models.Model):
         return f"{self.security_id}/{self.investor_id}: {self.balance}"
 
 
+class HolderCount(models.Model):
+    """How many investors hold units of a security (balance > 0), kept by the same triggers:
+    a statement adds the holders whose balance it took above zero and takes away those it took
+    to zero, so the page's count reads one row. It changes only when a holder comes or goes."""
+
+    security = models.OneToOneField("issuance.Security", on_delete=models.PROTECT, primary_key=True,
+                                    related_name="+")
+    holders = models.IntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.security_id}: {self.holders} holders"
+
+
 class SnapshotHolder(models.Model):
-    snapshot = models.ForeignKey("ledger.CapTableSnapshot", on_delete=models.CASCADE, related_name="+")
+    # No foreign-key checks row by row on a 100,000-row bulk insert: the builder writes both.
+    snapshot = models.ForeignKey("ledger.CapTableSnapshot", on_delete=models.DO_NOTHING, related_name="+",
+                                 db_constraint=False)
     investor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
                                  db_constraint=False)
     balance = models.DecimalField(default=0, **TOKEN_AMOUNT)
@@ -68,7 +83,6 @@ class SnapshotHolder(models.Model):
     email_key = models.CharField(**KEY)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["snapshot", "investor"], name="ledger_snapholder_unique")]
         indexes = [
             models.Index(fields=["snapshot", "balance", "investor"], condition=Q(balance__gt=0),
                          name="ledger_snapholder_by_balance"),
@@ -83,7 +97,8 @@ class SnapshotHolder(models.Model):
 
 
 class SnapshotPosition(models.Model):
-    snapshot = models.ForeignKey("ledger.CapTableSnapshot", on_delete=models.CASCADE, related_name="+")
+    snapshot = models.ForeignKey("ledger.CapTableSnapshot", on_delete=models.DO_NOTHING, related_name="+",
+                                 db_constraint=False)
     investor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
                                  db_constraint=False)
     wallet = models.CharField(max_length=42, db_collation="C")
@@ -91,7 +106,6 @@ class SnapshotPosition(models.Model):
     frozen = models.DecimalField(default=0, **TOKEN_AMOUNT)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["snapshot", "wallet"], name="ledger_snapposition_unique")]
         indexes = [
             models.Index(fields=["snapshot", "investor"], name="ledger_snapposition_investor"),
             models.Index(F("snapshot"), Collate(Lower("wallet"), "C"), name="ledger_snapposition_wallet_ci"),

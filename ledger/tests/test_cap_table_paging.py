@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.models import Membership, Role, User
 from accounts.tests.factories import MembershipFactory, OrganizationFactory, TOTPDeviceFactory, UserFactory
 from ledger.captable_selectors import CapTableInputError, cap_table_page
-from ledger.models import ControlBook, Holder, Position
+from ledger.models import ControlBook, Holder, HolderCount, Position
 
 NAMES = ["Sato Haruto", "sato aoi", "Suzuki Ren", "", "田中 陽翔", "Tanaka Yui", "Ito Sota", "", "山本 蒼", "Kato Hina"]
 
@@ -62,6 +62,7 @@ def test_pages_cover_every_holder_once_in_both_sorts(bond):
     users = _holders(bond, 23)
     expected_balance = sorted(Holder.objects.filter(security=bond), key=lambda h: (-h.balance, -h.investor_id))
     by_balance = _walk(bond, "balance")
+    assert cap_table_page(security=bond).totals.holders == 23
     assert [r.investor_id for r in by_balance] == [h.investor_id for h in expected_balance]
     assert sorted(r.investor_id for r in by_balance) == sorted(u.pk for u in users)
     by_name = _walk(bond, "name")
@@ -194,7 +195,7 @@ def test_the_page_pages_and_searches(client, login_verified, bond, issuer_admin)
 
 def test_holders_follow_every_write_and_rename(bond, issuer_admin, compliance_officer, investor_wallet,
                                                verified_investor):
-    from ledger.services import tokens_freeze, tokens_issue, tokens_redeem
+    from ledger.services import tokens_freeze, tokens_issue, tokens_redeem, tokens_unfreeze
 
     tokens_issue(security=bond, wallet=investor_wallet, amount=9, actor=issuer_admin, reason="")
     tokens_freeze(security=bond, wallet=investor_wallet.address, amount=2, reason="dispute", actor=compliance_officer)
@@ -210,6 +211,12 @@ def test_holders_follow_every_write_and_rename(bond, issuer_admin, compliance_of
                        " GROUP BY 1, 2 EXCEPT"
                        " SELECT security_id, investor_id, balance, frozen, held FROM ledger_holder")
         assert cursor.fetchall() == []
+        cursor.execute("SELECT security_id, count(*) FILTER (WHERE balance > 0) FROM ledger_holder GROUP BY 1"
+                       " EXCEPT SELECT security_id, holders FROM ledger_holdercount")
+        assert cursor.fetchall() == []
+    tokens_unfreeze(security=bond, wallet=investor_wallet.address, amount=2, reason="settled", actor=compliance_officer)
+    tokens_redeem(security=bond, wallet=investor_wallet.address, amount=6, reason="call", actor=issuer_admin)
+    assert HolderCount.objects.get(security=bond).holders == 0 and cap_table_page(security=bond).rows == []
 
 
 def test_another_organizations_issuer_gets_404(client, api, login_verified, bond, issuer_admin):
