@@ -2,6 +2,7 @@
 real PostgreSQL and Redis as `make run`."""
 
 from .base import *  # noqa: F403
+from .base import DATABASES as _databases
 from .base import env, redis_db
 
 DEBUG = False
@@ -12,6 +13,9 @@ CACHES["default"]["KEY_PREFIX"] = "shoken-test"  # noqa: F405
 # Parallel test runs on one machine (several developers' shells) each set their own
 # TEST_DB_NAME and TEST_CACHE_REDIS_DB so they never drop each other's database.
 DATABASES["default"]["TEST"] = {"NAME": env("TEST_DB_NAME", default="test_shoken")}  # noqa: F405
+# No read replica in tests, whatever DATABASE_REPLICA_URL says (a test that does not list the alias
+# may not query it): tests/scale/test_read_replica.py starts a real one and adds the alias itself.
+_databases.pop("replica", None)
 CACHES["default"]["LOCATION"] = redis_db(REDIS_URL, env.int("TEST_CACHE_REDIS_DB", default=2))  # noqa: F405
 
 # Serve static files straight from the finders (no collectstatic in development and tests).

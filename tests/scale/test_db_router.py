@@ -19,11 +19,28 @@ from ledger.models import Position
 @pytest.fixture
 def replica_alias():
     """A "replica" alias in the settings (no server behind it: nothing here connects)."""
+    before = connections.settings.get(REPLICA)
     connections.settings[REPLICA] = {**connections["default"].settings_dict, "TEST": {"MIRROR": "default"}}
     yield
-    del connections.settings[REPLICA]
+    _restore(before)
 
 
+@pytest.fixture
+def no_replica():
+    """No "replica" alias, even when DATABASE_REPLICA_URL configured one for this run."""
+    before = connections.settings.pop(REPLICA, None)
+    yield
+    _restore(before)
+
+
+def _restore(before: dict | None) -> None:
+    if before is None:
+        connections.settings.pop(REPLICA, None)
+    else:
+        connections.settings[REPLICA] = before
+
+
+@pytest.mark.usefixtures("no_replica")
 def test_without_a_replica_every_read_uses_the_primary():
     router = ReplicaRouter()
     with replica_reads():
@@ -130,6 +147,7 @@ def test_after_a_write_request_the_persons_reads_stay_on_the_primary(replica_ali
     assert routed == ["default", REPLICA]
 
 
+@pytest.mark.usefixtures("no_replica")
 def test_without_a_replica_a_write_request_marks_nothing():
     from types import SimpleNamespace
 

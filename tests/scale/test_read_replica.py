@@ -23,19 +23,29 @@ CATCH_UP_SECONDS = 30.0
 
 @pytest.fixture(scope="module")
 def replica(django_db_setup, django_db_blocker):
-    """The streaming replica, reachable as the "replica" alias while this module runs (removed
-    after it, so no other test routes a read there)."""
+    """The streaming replica, reachable as the "replica" alias while this module runs; afterwards
+    the alias is what it was before (none, or DATABASE_REPLICA_URL's mirror of the test database),
+    so no other test routes a read to this server."""
     server = StreamingReplica(connections["default"])
+    configured = connections.settings.get(REPLICA)   # DATABASE_REPLICA_URL's (a mirror in tests), if any
     try:
         server.start()
+        _drop_alias()
         connections.settings[REPLICA] = server.settings_dict()
         yield server
     finally:
-        if REPLICA in connections.settings:
-            connections[REPLICA].close()
-            del connections[REPLICA]
-            del connections.settings[REPLICA]
+        _drop_alias()
+        if configured is not None:
+            connections.settings[REPLICA] = configured
         server.stop()
+
+
+def _drop_alias() -> None:
+    """Close and forget this thread's "replica" connection and the alias."""
+    if REPLICA in connections.settings:
+        connections[REPLICA].close()
+        del connections[REPLICA]
+        del connections.settings[REPLICA]
 
 
 def _primary_lsn() -> str:
