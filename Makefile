@@ -15,7 +15,7 @@ MO_FILES := $(PO_FILES:.po=.mo)
 DEV := DJANGO_SETTINGS_MODULE=config.settings.dev
 TEST := DJANGO_SETTINGS_MODULE=config.settings.test
 
-.PHONY: run test bootstrap services migrate demo stop lint contracts contracts-check forge-test slither soak bench-gas chaos bench-mirror bench-distribution system-packages
+.PHONY: run test bootstrap services migrate demo stop lint contracts contracts-check forge-test slither soak bench-gas chaos bench-mirror bench-distribution bench-reconcile system-packages
 
 run: bootstrap
 	$(DEV) $(PY) manage.py demo_data
@@ -63,6 +63,11 @@ bench-mirror: bootstrap
 # holder against a plain cash-token transfer (bench/distribution.py). Not part of `make test`.
 bench-distribution: bootstrap
 	$(TEST) $(PY) bench/distribution.py
+
+# Reconciliation at 100,000 holders (BENCH_HOLDERS): full, incremental after 1,000 transfers, and
+# two eth_calls per wallet on a sample, scaled (bench/reconcile.py). Not part of `make test`.
+bench-reconcile: bootstrap
+	$(TEST) $(PY) bench/reconcile.py
 
 bootstrap: $(VENV_STAMP) $(NODE_STAMP) $(VENDOR_STAMP) $(MO_FILES) services migrate
 

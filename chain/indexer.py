@@ -15,8 +15,11 @@ per ``SecurityToken:<id>`` on this chain:
 * records it with ``ledger.services.chain_transfer_record`` (idempotent on tx hash + log
   index, so re-reading blocks, after a reorg or a crash, records nothing twice); a wallet the
   register does not know is logged and left to the reconciler;
-* remembers every wallet seen (``SeenWallet``) and moves the cursor (``IndexCursor``) after
-  the window is handled, so a crash re-reads, never skips.
+* remembers every wallet an event touches (``SeenWallet``: transfers, mints, burns, forced
+  transfers, recoveries, freezes and payments; ``last_block`` is the latest block with such an
+  event, never moved back by a re-read, so an incremental reconciliation checks exactly the
+  wallets touched after its last block) and moves the cursor (``IndexCursor``) after the window
+  is handled, so a crash re-reads, never skips.
 
 A reorg deeper than ``CHAIN_REORG_DEPTH`` is not undone here: the reconciler reports it.
 """
@@ -27,7 +30,7 @@ import logging
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 
 from core.audit import audit_record
 from core.errors import ApplicationError
@@ -40,6 +43,11 @@ log = logging.getLogger(__name__)
 ZERO = "0x" + "0" * 40
 AGENT_EVENTS = {"ForcedTransfer", "WalletRecovered", "Minted", "Burned", "BatchMinted", "BatchBurned", "BatchPaid"}
 TOKEN_PREFIX = "SecurityToken:"
+#: The arguments of each token event that name a holder's wallet (its balance or frozen amount
+#: may have changed): SeenWallet.last_block follows them.
+WALLET_ARGS = {"Transfer": ("from", "to"), "Minted": ("to",), "Burned": ("from",), "ForcedTransfer": ("from", "to"),
+               "WalletRecovered": ("lost", "replacement"), "WalletFreezeChanged": ("wallet",),
+               "TokensFrozen": ("wallet",), "TokensUnfrozen": ("wallet",), "BatchPaid": ("from",)}
 
 
 @dataclass
@@ -61,10 +69,12 @@ def security_id_of(contract: DeployedContract) -> int:
     return int(contract.name.removeprefix(TOKEN_PREFIX))
 
 
-def index_sweep(*, backend=None) -> IndexResult:
+def index_sweep(*, backend=None, head: int | None = None) -> IndexResult:
+    """One pass over every token up to ``head`` (the node's head when None; the reconciler
+    passes the block its reads are pinned to)."""
     backend = backend or get_backend()
     result = IndexResult()
-    head = backend.block_number()
+    head = backend.block_number() if head is None else head
     for contract in token_contracts(backend.chain_id()):
         index_token(contract=contract, head=head, backend=backend, result=result)
     return result
@@ -109,13 +119,13 @@ def index_token(*, contract: DeployedContract, head: int, backend, result: Index
 
 
 def _handle(*, contract: DeployedContract, events: list[ChainEvent], result: IndexResult) -> None:
+    _remember_wallets(contract=contract, events=events)
     transfers = [e for e in events if e.name == "Transfer"]
     if not transfers:
         return
     hashes = {e.tx_hash for e in transfers}
     ours = set(ChainTransaction.objects.filter(tx_hash__in=hashes).values_list("tx_hash", flat=True))
     agent = {e.tx_hash for e in events if e.name in AGENT_EVENTS}
-    _remember_wallets(contract=contract, transfers=transfers)
     security = None
     for event in sorted(transfers, key=lambda e: (e.block_number, e.log_index)):
         sender, recipient = str(event.args.get("from")), str(event.args.get("to"))
@@ -145,17 +155,34 @@ def _handle(*, contract: DeployedContract, events: list[ChainEvent], result: Ind
             result.recorded += 1
 
 
-def _remember_wallets(*, contract: DeployedContract, transfers: list[ChainEvent]) -> None:
-    first: dict[str, int] = {}
-    for event in transfers:
-        for key in ("from", "to"):
+_REMEMBER = (
+    "INSERT INTO {table} (contract, chain_id, wallet, first_block, last_block) VALUES {rows}"
+    " ON CONFLICT (contract, chain_id, wallet) DO UPDATE SET"
+    " first_block = LEAST({table}.first_block, EXCLUDED.first_block),"
+    " last_block = GREATEST(COALESCE({table}.last_block, 0), EXCLUDED.last_block)"
+)
+_REMEMBER_CHUNK = 1000
+
+
+def _remember_wallets(*, contract: DeployedContract, events: list[ChainEvent]) -> None:
+    """Every wallet the events touch: first and last block, in one upsert per chunk."""
+    blocks: dict[str, tuple[int, int]] = {}
+    for event in events:
+        for key in WALLET_ARGS.get(event.name, ()):
             wallet = str(event.args.get(key))
-            if wallet.lower() != ZERO:
-                first[wallet] = min(first.get(wallet, event.block_number), event.block_number)
-    known = set(SeenWallet.objects.filter(contract=contract.name, chain_id=contract.chain_id, wallet__in=first)
-                .values_list("wallet", flat=True))
-    new = [SeenWallet(contract=contract.name, chain_id=contract.chain_id, wallet=w, first_block=b)
-           for w, b in first.items() if w not in known]
-    if new:
-        with transaction.atomic(durable=True):
-            SeenWallet.objects.bulk_create(new, ignore_conflicts=True)
+            if wallet.lower() == ZERO or len(wallet) != 42:
+                continue
+            first, last = blocks.get(wallet, (event.block_number, event.block_number))
+            blocks[wallet] = (min(first, event.block_number), max(last, event.block_number))
+    if not blocks:
+        return
+    rows = sorted(blocks.items())   # one order for every writer: no deadlock between two sweeps
+    table = connection.ops.quote_name(SeenWallet._meta.db_table)
+    with transaction.atomic(durable=True), connection.cursor() as cursor:
+        for start in range(0, len(rows), _REMEMBER_CHUNK):
+            chunk = rows[start:start + _REMEMBER_CHUNK]
+            params: list = []
+            for wallet, (first, last) in chunk:
+                params += [contract.name, contract.chain_id, wallet, first, last]
+            cursor.execute(_REMEMBER.format(table=table, rows=", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))),
+                           params)

@@ -281,11 +281,12 @@ def index_run() -> dict:
     return vars(index_sweep())
 
 
-def reconcile_task_run() -> dict:
-    """One reconciliation (beat): what the task reports."""
-    run = reconcile_run()
+def reconcile_task_run(*, mode: str = "full") -> dict:
+    """One reconciliation (beat: incremental or full, chain/reconciler.py): what the task reports."""
+    run = reconcile_run(mode=mode)
     return {"id": run.pk, "securities_checked": run.securities_checked, "breaks_found": run.breaks_found,
-            "breaks_new": run.breaks_new, "error": run.error}
+            "breaks_new": run.breaks_new, "error": run.error, "mode": run.mode, "block": run.block,
+            "wallets_checked": run.wallets_checked}
 
 
 def _add(total: Any, result: Any) -> None:

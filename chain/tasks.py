@@ -33,5 +33,6 @@ def index_sweep_task(self: Any) -> dict:
 
 
 @shared_task(bind=True, name="chain.reconcile", acks_late=True, reject_on_worker_lost=True)
-def reconcile_task(self: Any) -> dict:
-    return scheduling.reconcile_task_run()
+def reconcile_task(self: Any, mode: str = "full") -> dict:
+    """Beat sends mode "incremental" every CHAIN_RECONCILE_SECONDS and "full" every CHAIN_RECONCILE_FULL_SECONDS."""
+    return scheduling.reconcile_task_run(mode=mode)

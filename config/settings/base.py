@@ -394,9 +394,15 @@ CHAIN_REORG_DEPTH = env.int("CHAIN_REORG_DEPTH", default=12)            # blocks
 CHAIN_INDEX_WINDOW = env.int("CHAIN_INDEX_WINDOW", default=2000)        # blocks per eth_getLogs window
 CHAIN_INDEX_MAX_BLOCKS = env.int("CHAIN_INDEX_MAX_BLOCKS", default=20000)  # blocks per contract per pass (bounded work)
 CHAIN_INDEX_SECONDS = env.float("CHAIN_INDEX_SECONDS", default=10.0)
+# Reconciliation (chain/reconciler.py): an incremental run (wallets touched since the last run's
+# block) every CHAIN_RECONCILE_SECONDS, a full run (every wallet) every CHAIN_RECONCILE_FULL_SECONDS.
 CHAIN_RECONCILE_SECONDS = env.float("CHAIN_RECONCILE_SECONDS", default=300.0)
+CHAIN_RECONCILE_FULL_SECONDS = env.float("CHAIN_RECONCILE_FULL_SECONDS", default=3600.0)
 CELERY_BEAT_SCHEDULE["chain.index_sweep"] = {"task": "chain.index_sweep", "schedule": CHAIN_INDEX_SECONDS}
-CELERY_BEAT_SCHEDULE["chain.reconcile"] = {"task": "chain.reconcile", "schedule": CHAIN_RECONCILE_SECONDS}
+CELERY_BEAT_SCHEDULE["chain.reconcile"] = {"task": "chain.reconcile", "schedule": CHAIN_RECONCILE_SECONDS,
+                                           "kwargs": {"mode": "incremental"}}
+CELERY_BEAT_SCHEDULE["chain.reconcile_full"] = {"task": "chain.reconcile", "schedule": CHAIN_RECONCILE_FULL_SECONDS,
+                                                "kwargs": {"mode": "full"}}
 
 # --- ledger: the register (issue 6) ------------------------------------------------------
 # Each night just after midnight, keep yesterday's cap table of every security as a
