@@ -385,18 +385,34 @@ class LaneWorld:
         shares = [(t * n // LANES, (t + 1) * n // LANES) for t in range(LANES)]
         jobs = [self.issue_job(security=s, tag=f"{self.label}-{tag}", count=b - a, first=a)
                 for s, (a, b) in zip(self.securities, shares, strict=True)]
+        cpu_before = self.workers_cpu()
         started = time.monotonic()
         ids = [i for part in fork_writers(jobs, timeout=120 + n) for i in part]
         committed = time.monotonic() - started
         wait_confirmed(ids, timeout=120 + n)
+        cpu = self.workers_cpu() - cpu_before
         rows = rows_of(ids)
         seconds = (max(r[2] for r in rows) - min(r[1] for r in rows)).total_seconds()
         by_lane: dict[int, int] = {}
         for lane, _c, _f in rows:
             by_lane[lane] = by_lane.get(lane, 0) + 1
         say(f"{self.label} {tag}: {n / seconds:.1f} actions/s ({n} issuances; register commits {n / committed:.1f}/s; "
-            f"last confirmed {seconds:.1f}s after the first commit; actions per lane {dict(sorted(by_lane.items()))})")
+            f"last confirmed {seconds:.1f}s after the first commit; actions per lane {dict(sorted(by_lane.items()))}; "
+            f"worker CPU {1000 * cpu / n:.1f} ms per action)")
         return seconds
+
+    def workers_cpu(self) -> float:
+        """CPU seconds (user + system) the worker processes have used so far."""
+        import psutil
+
+        total = 0.0
+        for proc in self.workers.procs.values():
+            try:
+                times = psutil.Process(proc.pid).cpu_times()
+            except psutil.Error:
+                continue
+            total += times.user + times.system
+        return total
 
     def signers(self) -> str:
         from django.db.models import Count
