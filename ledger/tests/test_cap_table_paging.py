@@ -243,3 +243,23 @@ def test_the_schema_documents_the_paging_parameters():
     assert (params["limit"]["schema"]["minimum"], params["limit"]["schema"]["maximum"]) == (1, 200)
     output = schema["components"]["schemas"]["CapTableOutput"]["properties"]
     assert {"next", "previous", "totals", "holders"} <= set(output)
+
+
+def test_the_csv_streams_every_holder_once(client, login_verified, bond, issuer_admin, monkeypatch):
+    import csv
+    import io
+
+    from ledger import views
+
+    monkeypatch.setattr(views, "CSV_BATCH", 5)     # several pieces
+    users = _holders(bond, 12)
+    login_verified(issuer_admin)
+    response = client.get(reverse("ledger:cap-table-csv", args=[bond.pk]))
+    assert response.status_code == 200 and response.streaming
+    pieces = list(response.streaming_content)
+    rows = list(csv.reader(io.StringIO(b"".join(pieces).decode())))
+    assert len(pieces) == 3 and rows[0] == ["investor", "name", "wallets", "balance_base_units", "frozen_base_units",
+                                            "percent", "as_of"]
+    assert sorted(r[0] for r in rows[1:]) == sorted(u.email for u in users)
+    five = next(r for r in rows if r[0] == "h005@cap.test")
+    assert five[1:5] == [NAMES[5], f"0x{5:040x} 0xAB{5:038x}", "14", "0"]
