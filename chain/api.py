@@ -10,7 +10,7 @@ from core.api import ApiView
 from core.schema import ReasonField
 
 from . import selectors, services
-from .models import Break
+from .models import Break, Reconciliation
 
 
 class FailureOutput(serializers.Serializer):
@@ -101,6 +101,9 @@ class ReconciliationOutput(serializers.Serializer):
     breaks_new = serializers.IntegerField()
     skipped_in_flight = serializers.IntegerField()
     error = serializers.CharField()
+    mode = serializers.ChoiceField(choices=Reconciliation.Mode.choices)   # full | incremental (chain/reconciler.py)
+    block = serializers.IntegerField(allow_null=True)                     # every read of the run was pinned to it
+    wallets_checked = serializers.IntegerField()
 
 
 class BreakQuery(serializers.Serializer):

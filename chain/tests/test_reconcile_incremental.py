@@ -10,6 +10,7 @@ from django.conf import settings
 from eth_account import Account
 
 from chain import reconciler
+from chain.api import ReconciliationOutput
 from chain.indexer import _remember_wallets
 from chain.models import Break, DeployedContract, Reconciliation, SeenWallet
 from chain.port import ChainEvent
@@ -69,6 +70,8 @@ def test_incremental_checks_only_touched_wallets(mirrored_bond, backend, no_marg
     assert (again.wallets_checked, again.breaks_found, again.breaks_new) == (1, 2, 0)
     full = reconcile_run(backend=backend)
     assert (full.mode, full.wallets_checked, full.breaks_found, full.breaks_new) == ("full", 2, 2, 0)
+    shown = ReconciliationOutput(full).data
+    assert (shown["mode"], shown["block"], shown["wallets_checked"]) == ("full", full.block, 2)
 
 
 def test_incremental_catches_a_register_change_without_a_chain_event(mirrored_bond, backend, no_margin):
