@@ -207,12 +207,15 @@ def run() -> str:
             query["cursor"] = deep_cursor(security, sort, search, as_of, rng)
         return query
 
+    sql_ms: dict[str, list[float]] = {page_url: [], api_url: []}
+
     def timed(url: str, query: dict, expect_ok: bool = True) -> tuple[float, int]:
         with CaptureQueriesContext(connection) as queries:
             start = time.perf_counter()
             response = client.get(url, query)
             elapsed = (time.perf_counter() - start) * 1000
         assert response.status_code == 200 or not expect_ok, (url, query, response.status_code)
+        sql_ms[url].append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
         return elapsed, len(queries)
 
     for _ in range(5):   # warm up (templates, caches, plans): not counted
@@ -230,6 +233,10 @@ def run() -> str:
         f"queries {min(page_queries)}..{max(page_queries)}")
     say(f"API: p50 {pct(api_ms, 0.5):.1f} ms, p95 {pct(api_ms, 0.95):.1f} ms, max {max(api_ms):.1f} ms; "
         f"queries {min(api_queries)}..{max(api_queries)}")
+    say(f"time in SQL per request (as the client measured it): page p50 {pct(sql_ms[page_url], 0.5):.1f} ms, "
+        f"p95 {pct(sql_ms[page_url], 0.95):.1f} ms; API p50 {pct(sql_ms[api_url], 0.5):.1f} ms, "
+        f"p95 {pct(sql_ms[api_url], 0.95):.1f} ms")
+    say(f"machine load while measuring: {os.getloadavg()[0]:.1f} (1-minute average; {os.cpu_count()} CPUs)")
 
     start = time.perf_counter()
     response = client.get(reverse("ledger:cap-table-csv", args=[security.pk]))
