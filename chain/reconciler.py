@@ -36,7 +36,8 @@ wallets whose register position changed since shortly before that run started
 the run read the register), which catches a register that changed with no chain event; and wallets
 with an open balance or frozen break (seen again or not). The registry part checks wallets added
 or removed in the register since then; a registry changed on chain by hand is the full run's
-catch. The first run (no clean run before) is full, whatever was asked.
+catch. The first run (no clean run before) is full, whatever was asked, and so is a run whose
+head is below the last clean run's block (a node reset or a deep reorg).
 
 **Bulk reads.** The balances and frozen amounts come from ``Web3Backend.holdings_at``: one
 ``eth_call`` answers 4,000 wallets through ``BalanceReader.balancesOf`` (platform/src), whose code
@@ -275,6 +276,8 @@ def reconcile_run(*, backend=None, actor=None, index_first: bool = True,
     try:
         backend = backend or get_backend()
         head = backend.block_number()
+        if since is not None and head < since.block:   # a chain that went back (a reset node): all of it
+            mode, since = Reconciliation.Mode.FULL, None
         if index_first:
             index_sweep(backend=backend, head=head)
         block = head

@@ -88,6 +88,15 @@ def test_incremental_catches_a_register_change_without_a_chain_event(mirrored_bo
     assert kinds["balance"] == b.second and "invariant" in kinds   # positions no longer sum to outstanding
 
 
+def test_a_chain_behind_the_last_run_gets_a_full_run(mirrored_bond, backend, no_margin):
+    last = reconcile_run(backend=backend)
+    Reconciliation.objects.filter(pk=last.pk).update(block=last.block + 100)   # as if the node was reset since
+
+    run = reconcile_run(backend=backend, mode="incremental")
+
+    assert (run.mode, run.wallets_checked, run.breaks_found) == ("full", 2, 0)
+
+
 def test_an_unknown_mode_is_refused(db):
     with pytest.raises(ValueError, match="unknown reconciliation mode"):
         reconcile_run(mode="sometimes")
