@@ -54,6 +54,8 @@ made by :class:`Databases` right after bench_mirror creates it (migrating twice 
 Environment: BENCH_LANES (1; 0 skips the run: nan), BENCH_LANES_N (500), BENCH_LANES_ROUNDS
 (2), BENCH_LANES_WORKERS (6), BENCH_LANES_PACE (0.5), BENCH_LANES_STUCK_SECONDS (30),
 BENCH_LANES_POLL (0.1: the workers' CHAIN_CONFIRM_POLL_SECONDS on a 1-second chain),
+BENCH_LANES_GATHER (0.25: the workers' CHAIN_RELAY_GATHER_SECONDS, a quarter of the block time,
+the same in both worlds),
 BENCH_LANES_PARTS ("throughput,isolation": either alone while working on it). Without signer
 lanes in the platform (no chain.lanes), only the 1-lane burst runs and both keys are nan.
 Returns {"lanes_isolation": x, "lanes_throughput_4": x} (nan for what could not run).
@@ -77,6 +79,7 @@ WORKERS = int(os.environ.get("BENCH_LANES_WORKERS", "6"))
 PACE = float(os.environ.get("BENCH_LANES_PACE", "0.5"))
 STUCK_SECONDS = float(os.environ.get("BENCH_LANES_STUCK_SECONDS", "30"))
 POLL = os.environ.get("BENCH_LANES_POLL", "0.1")
+GATHER = os.environ.get("BENCH_LANES_GATHER", "0.25")
 GWEI = 10**9
 
 
@@ -306,7 +309,8 @@ class LaneWorld:
             self.activate()
             env = worker_env(database=connection.settings_dict, redis=redis, anvil=self.anvil,
                              CHAIN_SIGNER_KEYS=",".join(keys), CHAIN_BATCH_MINTS="false",
-                             CHAIN_CONFIRM_POLL_SECONDS=POLL, CHAIN_STUCK_AFTER_SECONDS="60")
+                             CHAIN_CONFIRM_POLL_SECONDS=POLL, CHAIN_STUCK_AFTER_SECONDS="60",
+                             CHAIN_RELAY_GATHER_SECONDS=GATHER)
             self.workers = Workers(queue=self.queue, env=env, count=WORKERS)
             self.driver = Driver(redis=redis, queue=self.queue, period=1.0, max_depth=2)
             self.workers.start_all()

@@ -34,6 +34,17 @@ class RefusedOutput(serializers.Serializer):
     updated_at = serializers.DateTimeField()
 
 
+class LaneOutput(serializers.Serializer):
+    lane = serializers.IntegerField()
+    signer = serializers.CharField()
+    pending = serializers.IntegerField()
+    submitted = serializers.IntegerField()
+    in_flight_transactions = serializers.IntegerField()
+    oldest_pending_seconds = serializers.FloatField(allow_null=True)
+    targets = serializers.IntegerField()
+    balance_wei = serializers.CharField(allow_null=True)  # uint256 as a decimal string
+
+
 class MirrorStatusOutput(serializers.Serializer):
     depth = serializers.DictField(child=serializers.IntegerField())
     oldest_pending_seconds = serializers.FloatField(allow_null=True)
@@ -45,6 +56,7 @@ class MirrorStatusOutput(serializers.Serializer):
     signer_balance_wei = serializers.CharField(allow_null=True)  # uint256 as a decimal string
     block_number = serializers.IntegerField(allow_null=True)
     chain_error = serializers.CharField()
+    lanes = LaneOutput(many=True)
 
 
 class OutboxEntryOutput(serializers.Serializer):
@@ -61,6 +73,8 @@ class MirrorStatusApi(ApiView):
         status = selectors.mirror_status()
         data = MirrorStatusOutput(status).data
         data["signer_balance_wei"] = None if status.signer_balance_wei is None else str(status.signer_balance_wei)
+        for row, lane in zip(data["lanes"], status.lanes, strict=True):
+            row["balance_wei"] = None if lane.balance_wei is None else str(lane.balance_wei)
         return Response(data)
 
 

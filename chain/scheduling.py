@@ -240,10 +240,23 @@ def relay_task_run(task: Any, lane: int | None = None) -> dict:
             if result.claimed == result.waiting or time.monotonic() > deadline:
                 break   # claimed rows are leased or settled, so a claim never repeats at once;
                 # all of them waiting (for a deployment, another lane): their wait ends later
+            gather_pause(result.claimed)
     flag_clear(task.app, flag)
     if _has_due(lane):
         _send_relay(task, [lane])
     return vars(total)
+
+
+def gather_pause(claimed: int) -> None:
+    """Between two sweeps of a looping relay task: after a sweep that claimed less than a full
+    batch, wait CHAIN_RELAY_GATHER_SECONDS (default 0: no wait) so the rows committed meanwhile
+    go out together. On a chain whose blocks come every second or more, sending 50 times a
+    second instead of 5 gains nothing but costs a sweep's fixed work (claim, estimate batch,
+    prepare, broadcast) each time, per lane: with several signer lanes that CPU comes out of
+    the writers (measured in bench/lanes_run.py). Set it to a fraction of the block time."""
+    pause = float(getattr(settings, "CHAIN_RELAY_GATHER_SECONDS", 0) or 0)
+    if pause > 0 and claimed < settings.CHAIN_RELAY_BATCH_SIZE:
+        time.sleep(pause)
 
 
 def confirm_task_run(task: Any) -> dict:

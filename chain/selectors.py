@@ -48,6 +48,21 @@ class Refused:
 
 
 @dataclass
+class LaneStatus:
+    """One signer lane (chain/lanes.py): its key's address and gas balance, its outbox rows
+    waiting or on their way, its transactions not yet mined, how many contracts it serves."""
+
+    lane: int
+    signer: str
+    pending: int = 0
+    submitted: int = 0
+    in_flight_transactions: int = 0
+    oldest_pending_seconds: float | None = None
+    targets: int = 0
+    balance_wei: int | None = None
+
+
+@dataclass
 class MirrorStatus:
     depth: dict[str, int]
     oldest_pending_seconds: float | None
@@ -59,6 +74,7 @@ class MirrorStatus:
     signer_balance_wei: int | None = None
     block_number: int | None = None
     chain_error: str = ""
+    lanes: list[LaneStatus] = field(default_factory=list)
 
 
 def operator_required(*, user: User, what: str = "chain.mirror") -> None:
@@ -102,7 +118,49 @@ def mirror_status(*, backend=None, failures: int = 50) -> MirrorStatus:
         status.block_number = backend.block_number()
     except ChainError as exc:
         status.chain_error = exc.message
+    status.lanes = lane_statuses(now=now, read_balances=not status.chain_error, lane0=status)
     return status
+
+
+def lane_statuses(*, now, read_balances: bool = True, lane0: MirrorStatus | None = None) -> list[LaneStatus]:
+    """Every signer lane, so an operator sees which one is held up (three queries whatever
+    the number of lanes, plus one balance read per further lane when the node answers).
+    ``lane0``: the status already read for lane 0's signer (its address and balance)."""
+    from .backend import get_backend
+    from .lanes import lane_count
+    from .models import SignerLane
+
+    lanes = []
+    for lane in range(lane_count()):
+        if lane == 0 and lane0 is not None and lane0.signer:
+            lanes.append(LaneStatus(lane=0, signer=lane0.signer, balance_wei=lane0.signer_balance_wei))
+            continue
+        try:
+            lanes.append(LaneStatus(lane=lane, signer=get_backend(lane=lane).address))
+        except ChainError:
+            lanes.append(LaneStatus(lane=lane, signer=""))
+    by_lane = {item.lane: item for item in lanes}
+    counts = (OutboxEntry.objects.filter(status__in=[OutboxEntry.Status.PENDING, OutboxEntry.Status.SUBMITTED])
+              .values_list("lane", "status").annotate(n=Count("id"), oldest=Min("created_at")))
+    for lane, row_status, n, oldest in counts:
+        item = by_lane.get(lane)
+        if item is None:
+            continue
+        setattr(item, row_status, n)
+        if row_status == OutboxEntry.Status.PENDING and oldest is not None:
+            item.oldest_pending_seconds = (now - oldest).total_seconds()
+    live = dict(ChainTransaction.objects.filter(status__in=ChainTransaction.LIVE).values_list("signer")
+                .annotate(n=Count("id")).values_list("signer", "n"))
+    targets = dict(SignerLane.objects.values_list("lane").annotate(n=Count("id")).values_list("lane", "n"))
+    for item in lanes:
+        item.in_flight_transactions = live.get(item.signer, 0)
+        item.targets = targets.get(item.lane, 0)
+        if read_balances and item.signer and item.balance_wei is None:
+            try:
+                item.balance_wei = get_backend(lane=item.lane).native_balance()
+            except ChainError:
+                item.balance_wei = None
+    return lanes
 
 
 def refused_transactions(*, limit: int = 50) -> list[Refused]:

@@ -375,6 +375,11 @@ CHAIN_CONFIRM_POLL_SECONDS = env.float("CHAIN_CONFIRM_POLL_SECONDS", default=1.0
 # CHAIN_CONFIRM_TASK_SECONDS (chain/scheduling.py). A steady flow of actions is then carried by one
 # looping task of each kind instead of a task message per sweep.
 CHAIN_RELAY_TASK_SECONDS = env.float("CHAIN_RELAY_TASK_SECONDS", default=5.0)
+# A looping relay task's pause after a sweep that claimed less than a full batch, so the commits
+# of that moment go out together (chain/scheduling.py gather_pause). 0 (default): none, for a
+# node that mines at once (anvil automine); on a chain with blocks every few seconds, a fraction
+# of the block time saves each signer lane's sweeps without delaying any block.
+CHAIN_RELAY_GATHER_SECONDS = env.float("CHAIN_RELAY_GATHER_SECONDS", default=0.0)
 CHAIN_CONFIRM_TASK_SECONDS = env.float("CHAIN_CONFIRM_TASK_SECONDS", default=2.0)
 # relay tasks running at once (chain/scheduling.py)
 CHAIN_RELAY_CONCURRENCY = env.int("CHAIN_RELAY_CONCURRENCY", default=1)
@@ -513,7 +518,7 @@ BUSINESS_DATE_CHANGED_TASK = env("BUSINESS_DATE_CHANGED_TASK", default="servicin
 # then finishes its last sweep, which CHAIN_SWEEP_LIMIT_SECONDS bounds.
 CHAIN_SWEEP_LIMIT_SECONDS = env.float("CHAIN_SWEEP_LIMIT_SECONDS", default=120.0)
 CELERY_TASK_LIMITS = {
-    "chain.relay_sweep": CHAIN_RELAY_TASK_SECONDS + CHAIN_SWEEP_LIMIT_SECONDS,
+    "chain.relay_sweep": CHAIN_RELAY_TASK_SECONDS + CHAIN_RELAY_GATHER_SECONDS + CHAIN_SWEEP_LIMIT_SECONDS,
     "chain.confirm_sweep": CHAIN_CONFIRM_TASK_SECONDS + CHAIN_SWEEP_LIMIT_SECONDS,
     "chain.index_sweep": env.float("CHAIN_INDEX_LIMIT_SECONDS", default=600.0),
     "chain.reconcile": env.float("CHAIN_RECONCILE_LIMIT_SECONDS", default=1800.0),
