@@ -34,9 +34,14 @@ def chaos_stack(transactional_db, settings) -> Iterator[Stack]:
     anvil = PrivateAnvil()
     settings.CHAIN_RPC_URL = anvil.rpc_url
     settings.CHAIN_SIGNER_KEY = anvil.signer_key
+    # Signer lanes (chain/lanes.py): the tokens spread over CHAOS_LANES agent keys, so kills and
+    # restarts also hit one lane's sender while another's runs, and DvP trades and payments
+    # wait for related actions on other lanes.
+    lanes = ",".join(anvil.node.keys[:int(os.environ.get("CHAOS_LANES", "2"))])
+    settings.CHAIN_SIGNER_KEYS = lanes.split(",")
     settings.CHAIN_CONFIRMATIONS = 0
     queue = f"chaos-{os.environ.get('TEST_DB_NAME', 'test')}-{os.getpid()}"
-    env = worker_env(database=connection.settings_dict, redis=redis, anvil=anvil)
+    env = worker_env(database=connection.settings_dict, redis=redis, anvil=anvil, CHAIN_SIGNER_KEYS=lanes)
     workers = Workers(queue=queue, env=env, count=int(os.environ.get("CHAOS_WORKERS", "3")))
     driver = Driver(redis=redis, queue=queue)
     try:

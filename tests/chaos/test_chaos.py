@@ -15,8 +15,9 @@ token transfers; at the end every line is paid exactly once (paid_twice = unpaid
 
 CHAOS_ACTIONS (default 1000), CHAOS_SECONDS (the actions are fed in over at least this long,
 faults are injected while they are; default 20), CHAOS_KILLS (worker kills spread over the run by
-its progress, default 15), CHAOS_WORKERS (default 3), CHAOS_SEED (default: random, printed) tune a
-run."""
+its progress, default 15), CHAOS_WORKERS (default 3), CHAOS_LANES (signer lanes, default 2: the
+tokens spread over two agent keys, and every lane must have carried confirmed transactions),
+CHAOS_SEED (default: random, printed) tune a run."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ import threading
 import time
 
 import pytest
+
+from chain.models import ChainTransaction
 
 from .coupon import coupon_setup, coupon_start, coupon_verify, wait_paid
 from .dvp import SETTLEMENT_KINDS, TradeFeeder, dvp_verify, market_setup, plan
@@ -93,7 +96,7 @@ class Chaos(threading.Thread):
             self.stopping.wait(0.05)
 
 
-def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_stack, result_line):
+def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_stack, result_line, settings):
     seed = int(os.environ.get("CHAOS_SEED", random.randrange(2**32)))
     rng = random.Random(seed)
     backend = chaos_stack.backend()
@@ -171,6 +174,9 @@ def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_s
     for line in verdict.details + dvp.details + paid.details:
         print(f"chaos: {line}")
     actions = verdict.actions + len(market.trades)
+    signers = set(ChainTransaction.objects.filter(status=ChainTransaction.Status.CONFIRMED)
+                  .values_list("signer", flat=True))
+    print(f"chaos: {len(signers)} signer lanes sent confirmed transactions")
     result_line(f"RESULT actions={actions} kills={chaos_stack.workers.kills} lost={lost} "
                 f"duplicated={duplicated} breaks={breaks} dvp_settled={dvp.settled} dvp_failed={dvp.failed} "
                 f"half_settled={dvp.half_settled} payment_lines={paid.payment_lines} paid_twice={paid.paid_twice} "
@@ -183,4 +189,5 @@ def test_actions_survive_worker_kills_broker_restarts_and_a_stopped_node(chaos_s
     assert (paid.paid_twice, paid.unpaid) == (0, 0), paid.details
     assert dvp.settled + dvp.failed >= ACTIONS // 5 and dvp.settled and dvp.failed, dvp.details
     assert dvp.half_settled == 0, dvp.details
+    assert len(signers) == len(settings.CHAIN_SIGNER_KEYS or [None])   # every lane carried actions
     assert dvp.unexpected == 0, dvp.details
