@@ -208,6 +208,8 @@ def run() -> str:
         return query
 
     sql_ms: dict[str, list[float]] = {page_url: [], api_url: []}
+    slowest: dict[str, tuple] = {}   # url -> (ms, query, SQL ms, its slowest statement): where a stall went
+
 
     def timed(url: str, query: dict, expect_ok: bool = True) -> tuple[float, int]:
         with CaptureQueriesContext(connection) as queries:
@@ -216,11 +218,15 @@ def run() -> str:
             elapsed = (time.perf_counter() - start) * 1000
         assert response.status_code == 200 or not expect_ok, (url, query, response.status_code)
         sql_ms[url].append(sum(float(q["time"]) for q in queries.captured_queries) * 1000)
+        if elapsed > slowest.get(url, (0,))[0]:
+            worst = max(queries.captured_queries, key=lambda q: float(q["time"]), default={"time": 0, "sql": ""})
+            slowest[url] = (elapsed, query, sql_ms[url][-1], float(worst["time"]) * 1000, worst["sql"][:300])
         return elapsed, len(queries)
 
     for _ in range(5):   # warm up (templates, caches, plans): not counted
         timed(page_url, random_query())
         timed(api_url, random_query())
+    slowest.clear()
     page_ms, api_ms, page_queries, api_queries = [], [], [], []
     for _ in range(PAGES):
         ms, n = timed(page_url, random_query())
@@ -236,6 +242,9 @@ def run() -> str:
     say(f"time in SQL per request (as the client measured it): page p50 {pct(sql_ms[page_url], 0.5):.1f} ms, "
         f"p95 {pct(sql_ms[page_url], 0.95):.1f} ms; API p50 {pct(sql_ms[api_url], 0.5):.1f} ms, "
         f"p95 {pct(sql_ms[api_url], 0.95):.1f} ms")
+    for url, (ms, query, sql, worst_ms, worst_sql) in slowest.items():
+        say(f"slowest {'page' if url == page_url else 'API'} request: {ms:.1f} ms, {sql:.1f} ms of it in SQL "
+            f"(slowest statement {worst_ms:.1f} ms: {worst_sql}); query {query}")
     say(f"machine load while measuring: {os.getloadavg()[0]:.1f} (1-minute average; {os.cpu_count()} CPUs)")
 
     start = time.perf_counter()

@@ -15,7 +15,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.access import is_officer, is_staff_reader
+from accounts.access import is_officer, is_staff_reader, member_role
+from accounts.policy import Action, policy_allows
 from core import csvsafe
 from core.clock import business_today
 from core.errors import ApplicationError
@@ -74,6 +75,15 @@ def ledger_home(request):
 
 #: The latest actions under the cap table (the whole history: GET /api/ledger/securities/<id>/actions/).
 ACTIONS_SHOWN = 50
+# what the page offers (accounts/policy.py), read with one query for the member's role
+PAGE_ACTIONS = {"settle": "subscription.settle", "transfer": "tokens.transfer", "redeem": "tokens.redeem",
+                "freeze": "tokens.freeze", "freeze_wallet": "wallet.freeze", "pause": "security.pause"}
+
+
+def _may(user, organization_id: int) -> dict[str, bool]:
+    role = member_role(user, organization_id)
+    return {k: policy_allows(user, Action(a), organization_id=organization_id, member_role=role)
+            for k, a in PAGE_ACTIONS.items()}
 
 
 @login_required
@@ -98,6 +108,7 @@ def cap_table(request, pk: int):
         "book": selectors.control_book_for(security=security),
         "ready": selectors.subscriptions_ready(security=security),
         "actions": selectors.actions_of_security(security=security, limit=ACTIONS_SHOWN),
+        "may": _may(request.user, security.issuer.organization_id),
     }
     base = {"as_of": page.as_of.isoformat() if page.as_of else "", "sort": page.sort, "q": page.search}
     context.update({f"link_{k}": "?" + urlencode(base | {"cursor": c}) for k, c in

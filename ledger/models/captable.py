@@ -72,9 +72,10 @@ class HolderCount(models.Model):
 
 
 class SnapshotHolder(models.Model):
-    # No foreign-key checks row by row on a 100,000-row bulk insert: the builder writes both.
+    # No foreign-key checks row by row on a 100,000-row bulk insert: the builder writes both. No
+    # index of its own on `snapshot` either (every index below starts with it: one less to fill).
     snapshot = models.ForeignKey("ledger.CapTableSnapshot", on_delete=models.DO_NOTHING, related_name="+",
-                                 db_constraint=False)
+                                 db_constraint=False, db_index=False)
     investor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
                                  db_constraint=False)
     balance = models.DecimalField(default=0, **TOKEN_AMOUNT)
@@ -98,7 +99,7 @@ class SnapshotHolder(models.Model):
 
 class SnapshotPosition(models.Model):
     snapshot = models.ForeignKey("ledger.CapTableSnapshot", on_delete=models.DO_NOTHING, related_name="+",
-                                 db_constraint=False)
+                                 db_constraint=False, db_index=False)   # the indexes below start with it
     investor = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+",
                                  db_constraint=False)
     wallet = models.CharField(max_length=42, db_collation="C")

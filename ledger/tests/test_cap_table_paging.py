@@ -100,6 +100,39 @@ def test_search_by_name_email_or_wallet_prefix(bond):
     assert ids("nobody") == set()
 
 
+@pytest.mark.parametrize("sort", ["balance", "name"])
+def test_an_investor_search_merges_name_and_email_matches_once_in_order(bond, sort):
+    """The name and e-mail arms are read apart and merged: a holder both find (no name: the name
+    key is the e-mail) comes once, pages keep the sort's order both ways."""
+    _holders(bond, 12)
+    rows = _walk(bond, sort, limit=3, search="h00")
+    keys = [(-r.balance, -r.investor_id) if sort == "balance" else (r.name_key, r.investor_id) for r in rows]
+    assert len(rows) == 10 and len({r.investor_id for r in rows}) == 10 and keys == sorted(keys)
+    last = cap_table_page(security=bond, sort=sort, search="h00", limit=3,
+                          cursor=_walk_cursor(bond, sort, "h00", limit=3)).previous
+    back = _walk_back_search(bond, sort, last, "h00", limit=3)
+    assert [r.investor_id for r in back] == [r.investor_id for r in rows[:9]]   # pages of 3, 3, 3 and 1
+
+
+def _walk_cursor(security, sort: str, search: str, limit: int) -> str:
+    """The `next` link of the last page but one (the cursor that opens the last page)."""
+    cursor, opening = "", ""
+    while True:
+        page = cap_table_page(security=security, sort=sort, search=search, cursor=cursor, limit=limit)
+        if not page.next:
+            return opening
+        opening, cursor = page.next, page.next
+
+
+def _walk_back_search(security, sort: str, cursor: str, search: str, limit: int) -> list:
+    rows = []
+    while cursor:
+        page = cap_table_page(security=security, sort=sort, search=search, cursor=cursor, limit=limit)
+        rows = page.rows + rows
+        cursor = page.previous
+    return rows
+
+
 def test_the_chart_is_the_largest_holders_and_everyone_else(bond):
     _holders(bond, 8)
     page = cap_table_page(security=bond, chart_top=3)
