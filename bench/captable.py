@@ -263,35 +263,9 @@ def run() -> str:
 
 
 def main() -> int:
-    from tests.chaos.harness import PrivateRedis
+    from bench.isolation import run_isolated
 
-    redis = PrivateRedis()
-    redis.start()
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "TEST_DB_NAME": os.environ.get("BENCH_DB_NAME", "bench_captable"),
-        "REDIS_URL": redis.url,
-        "CELERY_BROKER_URL": redis.celery_url,
-        "CELERY_RESULT_BACKEND": "",
-        "ALLOWED_HOSTS": "testserver",            # the Django test Client's host
-    })
-    try:
-        import django
-
-        django.setup()
-        from django.test.utils import setup_databases, teardown_databases
-
-        databases = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
-        try:
-            result = run()
-        finally:
-            from django.db import connections
-
-            connections.close_all()
-            teardown_databases(databases, verbosity=0)
-    finally:
-        redis.close()
-    print(result, flush=True)
+    print(run_isolated(lambda redis: run(), database="bench_captable", env={"ALLOWED_HOSTS": "testserver"}), flush=True)
     return 0
 
 

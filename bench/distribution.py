@@ -221,39 +221,9 @@ def run(*, redis, anvil) -> str:
 
 
 def main() -> int:
-    from tests.chaos.harness import PrivateAnvil, PrivateRedis
+    from bench.isolation import run_isolated
 
-    redis = PrivateRedis()
-    redis.start()
-    os.environ.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "TEST_DB_NAME": os.environ.get("BENCH_DB_NAME", "bench_distribution"),
-        "REDIS_URL": redis.url,
-        "CELERY_BROKER_URL": redis.celery_url,
-        "CELERY_RESULT_BACKEND": "",
-    })
-    anvil = None
-    result = ""
-    try:
-        import django
-
-        django.setup()
-        from django.test.utils import setup_databases, teardown_databases
-
-        databases = setup_databases(verbosity=0, interactive=False, serialized_aliases=[])
-        try:
-            anvil = PrivateAnvil()
-            result = run(redis=redis, anvil=anvil)
-        finally:
-            from django.db import connections
-
-            connections.close_all()
-            teardown_databases(databases, verbosity=0)
-    finally:
-        if anvil is not None:
-            anvil.close()
-        redis.close()
-    print(result, flush=True)
+    print(run_isolated(run, database="bench_distribution", with_anvil=True), flush=True)
     return 0
 
 
