@@ -1,6 +1,9 @@
-"""What every app shares: the append-only, hash-chained audit trail and the chain outbox."""
+"""What every app shares: the append-only, hash-chained audit trail, the chain outbox and the
+events for webhooks."""
 
 from __future__ import annotations
+
+import uuid
 
 from django.conf import settings
 from django.db import models
@@ -95,3 +98,32 @@ class BusinessClock(models.Model):
 
     def __str__(self) -> str:
         return f"business date offset {self.offset_days:+d} days"
+
+
+class Event(models.Model):
+    """Something that happened which systems outside the platform may want to hear about
+    (core/events.py), written in the transaction of the change it reports. The webhooks app
+    fans each row out to the endpoints that chose its type; the row itself never changes
+    except for `fanned_out_at`.
+
+    `organization_id` names the organization it concerns (an issuer's organization) or is
+    null for platform-wide happenings; it is a plain id because core sits below accounts."""
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)  # the id receivers deduplicate on
+    type = models.CharField(max_length=40)
+    # What happened, once ("kyc.decided:12"): emitting the same key again adds nothing.
+    key = models.CharField(max_length=200, unique=True)
+    organization_id = models.BigIntegerField(null=True, blank=True)
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(default=timezone.now)
+    fanned_out_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(fanned_out_at__isnull=True), name="core_event_pending_idx"),
+            models.Index(fields=["organization_id", "type", "id"], name="core_event_org_type_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.type} {self.key} ({self.uid})"

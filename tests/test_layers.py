@@ -9,7 +9,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 ORDER = ("core", "accounts", "notifications", "investors", "compliance", "issuance", "ledger", "cash", "servicing",
-         "chain")
+         "chain", "webhooks")
 RANK = {app: rank for rank, app in enumerate(ORDER)}
 
 

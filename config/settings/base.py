@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "cash",
     "servicing",
     "chain",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -266,6 +267,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
 # After a commit that wrote outbox rows, core/outbox.py calls this (a dotted path; core never
 # imports chain): chain/scheduling.py's relay kick. Empty: no call.
 OUTBOX_AFTER_COMMIT = env("OUTBOX_AFTER_COMMIT", default="chain.scheduling.relay_kick")
+# After a commit that wrote events (core/events.py), the hook that asks a worker to fan them
+# out to webhook endpoints (a dotted path; empty: wait for the periodic sweep).
+EVENTS_AFTER_COMMIT = env("EVENTS_AFTER_COMMIT", default="webhooks.tasks.fan_out_kick")
 # The relay kick sends this Celery task so the relay runs at once (empty: wait for beat's
 # periodic sweep).
 OUTBOX_KICK_TASK = env("OUTBOX_KICK_TASK", default="chain.relay_sweep")
