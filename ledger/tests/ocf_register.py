@@ -1,0 +1,59 @@
+"""A small equity register built through the real ledger services, for the export tests
+(lots, OCF, JOCF): two issuances to one investor, one to another, a transfer spanning two lots,
+a forced transfer, a redemption and a move between one investor's own wallets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from accounts.models import User
+from issuance.models import Security
+from issuance.tests.factories import SecurityFactory
+from ledger.services import (
+    compliance_request_approve,
+    forced_transfer_request,
+    tokens_issue,
+    tokens_redeem,
+    tokens_transfer,
+)
+
+from .factories import approved_investor
+
+
+@dataclass
+class EquityRegister:
+    security: Security
+    alice: User
+    bob: User
+    carol: User
+
+
+def equity_security(*, issuer, created_by, **terms) -> Security:
+    values = {"kind": Security.Kind.EQUITY, "name": "Sakura Robotics common stock", "symbol": "SKRC",
+              "share_class": "Common", "par_value": None, "authorized_shares": 1_000_000, "face_value": None,
+              "coupon_rate": None, "coupon_frequency": "", "day_count": "", "maturity_date": None,
+              "redemption_price": None, "lockup_until": None}
+    values.update(terms)
+    return SecurityFactory(issuer=issuer, created_by=created_by, **values)
+
+
+def equity_register_build(*, issuer, issuer_admin, compliance_officer, second_officer,
+                          security: Security | None = None) -> EquityRegister:
+    """alice: 100 + 50 issued, 120 transferred to bob (all of the first lot and 20 of the second),
+    5 redeemed; bob: 30 issued + 120 received, 10 forced to carol (court order)."""
+    security = security or equity_security(issuer=issuer, created_by=issuer_admin)
+    alice, (a1, a2) = approved_investor(email="alice@example.test", wallets=2)
+    bob, (b1,) = approved_investor(email="bob@example.test")
+    carol, (c1,) = approved_investor(email="carol@example.test")
+    tokens_issue(security=security, wallet=a1, amount=100, actor=issuer_admin, reason="Seed round")
+    tokens_issue(security=security, wallet=a1, amount=50, actor=issuer_admin, reason="Series A")
+    tokens_issue(security=security, wallet=b1, amount=30, actor=issuer_admin, reason="Series A")
+    tokens_transfer(security=security, from_wallet=a1.address, to_wallet=b1.address, amount=120, actor=issuer_admin,
+                    reason="Secondary sale")
+    tokens_transfer(security=security, from_wallet=a1.address, to_wallet=a2.address, amount=10, actor=issuer_admin,
+                    reason="Own wallets")
+    request = forced_transfer_request(security=security, from_wallet=b1.address, to_wallet=c1.address, amount=10,
+                                      reason="Court order 2026-123", actor=compliance_officer)
+    compliance_request_approve(request=request, actor=second_officer)
+    tokens_redeem(security=security, wallet=a2.address, amount=5, actor=issuer_admin, reason="Buy-back")
+    return EquityRegister(security=security, alice=alice, bob=bob, carol=carol)
