@@ -48,6 +48,7 @@ from core.models import OutboxEntry
 from core.outbox_payloads import OutboxKind
 from notifications import hooks
 
+from . import events
 from .backend import get_backend
 from .batches import batch_call_for
 from .calls import DECIDED_FUNCTIONS, MULTI_STEP_KINDS, BadPayload, TargetNotDeployed, payload_of, step_count
@@ -279,6 +280,7 @@ def _settle_locked(*, winner: ChainTransaction, receipt: Receipt, group: list[Ch
     OutboxEntry.objects.filter(pk=entry.pk).update(last_error=error_text(code, message), updated_at=now)
     transition(entry, to=OutboxEntry.Status.FAILED, actor=None, reason=code)
     hooks.action_failed(entry, action=f"#{entry.pk} {entry.kind}", error=code)
+    events.action_failed(entry, code=code)
     return "failed"
 
 

@@ -64,6 +64,7 @@ from core.audit import audit_record
 from core.models import OutboxEntry
 from notifications import hooks
 
+from . import events
 from .backend import get_backend
 from .calls import actions_touching
 from .indexer import index_sweep, security_id_of, token_contracts
@@ -223,6 +224,7 @@ def record_differences(*, security, differences: list[Difference], now) -> tuple
                          new={"security_id": security.pk if security else None, "wallet": diff.wallet,
                               "kind": diff.kind, "register": diff.register_value, "chain": diff.chain_value})
             hooks.break_found(brk, security=security.name if security else "", wallet=diff.wallet or "-")
+            events.break_found(brk)
             new += 1
     return len(differences), new
 

@@ -28,6 +28,7 @@ from core.lifecycle import transition
 from core.models import OutboxEntry
 from notifications import hooks
 
+from . import events
 from .outcomes import entry_decided
 
 DEAD_LETTER = "dead_letter"
@@ -81,6 +82,7 @@ def entry_retry_later(entry_id: int, *, message: str) -> bool:
             transition(entry, to=OutboxEntry.Status.FAILED, actor=None, reason=DEAD_LETTER)
             audit_record(action="chain.dead_letter", obj=entry, new={"attempts": attempts, "error": message})
             hooks.action_failed(entry, action=f"#{entry.pk} {entry.kind}", error=DEAD_LETTER)
+            events.action_failed(entry, code=DEAD_LETTER)
             return True
         OutboxEntry.objects.filter(pk=entry_id).update(
             attempts=attempts, available_at=timezone.now() + timedelta(seconds=backoff_seconds(attempts)),
@@ -99,3 +101,4 @@ def entry_fail(entry_id: int, *, code: str, message: str) -> None:
                                                        updated_at=timezone.now())
         transition(entry, to=OutboxEntry.Status.FAILED, actor=None, reason=code)
         hooks.action_failed(entry, action=f"#{entry.pk} {entry.kind}", error=code)
+        events.action_failed(entry, code=code)

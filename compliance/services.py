@@ -29,7 +29,7 @@ from investors.selectors import missing_items
 from investors.services import profile_get_or_create
 from notifications import hooks
 
-from . import sanctions
+from . import events, sanctions
 from .models import KycReview, SanctionsEntry
 
 Status = KycReview.Status
@@ -201,6 +201,7 @@ def review_approve(*, review_id: int, reason: str, actor: User, expires_on: obje
         transition(profile, to=Kyc.APPROVED, actor=actor, reason=reason, field="kyc_status")
         registry.update_investor(profile=profile, cause=f"kyc:{review.pk}:approve")
         hooks.kyc_decided(review, investor_id=profile.user_id, outcome="approved")
+        events.kyc_decided(review, investor_id=profile.user_id, outcome="approved")
     return review
 
 
@@ -220,6 +221,7 @@ def _close(review_id: int, reason: str, actor: User, *, review_to: str, profile_
             hooks.kyc_more_info(review, investor_id=profile.user_id, reason=reason)
         else:
             hooks.kyc_decided(review, investor_id=profile.user_id, outcome="rejected", reason=reason)
+            events.kyc_decided(review, investor_id=profile.user_id, outcome="rejected")
     return review
 
 

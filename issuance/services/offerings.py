@@ -23,6 +23,7 @@ from core.outbox import outbox_put
 from core.outbox_payloads import TokenDeploy, TokenRules
 
 from .. import storage
+from ..events import subscription_changed
 from ..models import Offering, OfferingDocument, Security, Subscription
 from ..models.offerings import SettlementMode
 from ._common import invalid, required
@@ -270,7 +271,9 @@ def offering_cancel(*, offering: Offering, reason: str, actor: User) -> Offering
     transition(offering, to=Offering.Status.CANCELLED, actor=actor, reason=reason)
     open_states = [s for s in Subscription.ACTIVE if s != Subscription.Status.SETTLED]
     for sub in offering.subscriptions.select_for_update().filter(status__in=open_states).order_by("pk"):
+        previous = sub.status
         transition(sub, to=Subscription.Status.REJECTED, actor=actor, reason=reason)
         Subscription.objects.filter(pk=sub.pk).update(rejection_reason=reason, decided_at=timezone.now(),
                                                       decided_by=actor)
+        subscription_changed(sub, previous=previous)
     return offering

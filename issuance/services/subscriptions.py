@@ -25,6 +25,7 @@ from core.money import to_base_units
 from notifications import hooks
 
 from .. import eligibility
+from ..events import subscription_changed
 from ..models import Offering, OfferingDocument, Subscription
 from ..templatetags.issuance import units as units_text
 from ._common import invalid, required
@@ -73,6 +74,7 @@ def subscription_create(*, offering: Offering, units, actor: User, today: date |
                  new={"offering": offering.pk, "units": str(base), "amount": str(amount.amount),
                       "currency": amount.currency})
     hooks.subscription_received(sub, units=units_text(base, offering))
+    subscription_changed(sub, previous=None)
     return sub
 
 
@@ -92,6 +94,7 @@ def subscription_agreement_accept(*, subscription: Subscription, agreement_sha25
     if doc is None or doc.sha256 != (agreement_sha256 or "").strip().lower():
         raise ConflictError(_("The subscription agreement has changed; read it again."), code="agreement_mismatch")
     transition(sub, to=S.SIGNED, actor=actor)
+    subscription_changed(sub, previous=S.PENDING)
     fields = {"agreement_accepted_at": timezone.now(), "agreement_ip": normalize_ip(context.client_ip.get()),
               "agreement_sha256": doc.sha256}
     Subscription.objects.filter(pk=sub.pk).update(**fields)
@@ -103,7 +106,10 @@ def subscription_agreement_accept(*, subscription: Subscription, agreement_sha25
 @transaction.atomic(durable=True)
 def subscription_cancel(*, subscription: Subscription, actor: User) -> Subscription:
     sub = _own(subscription, actor)
-    return transition(sub, to=S.CANCELLED, actor=actor)
+    previous = sub.status
+    transition(sub, to=S.CANCELLED, actor=actor)
+    subscription_changed(sub, previous=previous)
+    return sub
 
 
 def _issuer_side(sub: Subscription, actor: User, action: Action) -> Subscription:
@@ -115,7 +121,9 @@ def _issuer_side(sub: Subscription, actor: User, action: Action) -> Subscription
 def _mark_funded(sub: Subscription, reference: str, actor: User) -> None:
     if sub.status not in (S.SIGNED, S.ACCEPTED):
         raise ConflictError(_("Only a signed subscription can be marked funded."), code="invalid_transition")
+    previous = sub.status
     transition(sub, to=S.FUNDED if sub.status == S.SIGNED else S.READY_TO_SETTLE, actor=actor)
+    subscription_changed(sub, previous=previous)
     fields = {"funded_at": timezone.now(), "funding_reference": reference}
     Subscription.objects.filter(pk=sub.pk).update(**fields)
     audit_record(action="subscription.funds_received", actor=actor, obj=sub, new=fields)
@@ -126,7 +134,9 @@ def _accept(sub: Subscription, actor: User) -> None:
         raise ConflictError(_("Subscription %(ref)s cannot be accepted in its state (%(status)s).")
                             % {"ref": sub.payment_reference, "status": sub.get_status_display()},
                             code="invalid_transition")
+    previous = sub.status
     transition(sub, to=S.READY_TO_SETTLE if sub.status == S.FUNDED else S.ACCEPTED, actor=actor)
+    subscription_changed(sub, previous=previous)
     Subscription.objects.filter(pk=sub.pk).update(decided_at=timezone.now(), decided_by=actor)
     hooks.subscription_accepted(sub, units=units_text(sub.units, sub.offering))
 
@@ -136,7 +146,9 @@ def _reject(sub: Subscription, reason: str, actor: User) -> None:
         raise ConflictError(_("Subscription %(ref)s cannot be rejected in its state (%(status)s).")
                             % {"ref": sub.payment_reference, "status": sub.get_status_display()},
                             code="invalid_transition")
+    previous = sub.status
     transition(sub, to=S.REJECTED, actor=actor, reason=reason)
+    subscription_changed(sub, previous=previous)
     Subscription.objects.filter(pk=sub.pk).update(decided_at=timezone.now(), decided_by=actor,
                                                   rejection_reason=reason)
 

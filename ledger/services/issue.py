@@ -15,6 +15,7 @@ from core.clock import business_today
 from core.errors import ApplicationError, ConflictError, NotFoundError
 from core.lifecycle import transition_many
 from investors.models import Wallet
+from issuance.events import subscriptions_changed
 from issuance.models import Security, Subscription
 from notifications import hooks
 
@@ -272,7 +273,9 @@ def _settle(pks: Iterable[int], actor: User, wallet: Wallet | None) -> list[Toke
             for sub, address in items])
         for (sub, _address), action in zip(items, actions, strict=True):
             results[sub.pk] = action
+        previous = [sub.status for sub, _address in items]
         transition_many([sub for sub, _address in items], to=Subscription.Status.SETTLED, actor=actor)
+        subscriptions_changed(zip([sub for sub, _address in items], previous, strict=True))
         hooks.subscriptions_settled([(sub, whole(sub.units, security)) for sub, _address in items])
     return [results[pk] for pk in pks]
 

@@ -30,9 +30,11 @@ from core.outbox_payloads import SettlementDvp, SettlementPrimary
 from investors.authorization import signature_check
 from investors.custody import custody_sign
 from investors.models import Wallet
+from issuance.events import subscription_changed
 from issuance.models import Offering, SettlementMode, Subscription
 from notifications import hooks
 
+from .. import events
 from ..facts import facts_for, holding_for, rules_for
 from ..models import ControlBook, Position, Settlement, TokenAction, TradeOffer
 from ..settlement_selectors import cash_security_for, deadline_seconds, settlement_typed_data
@@ -351,6 +353,7 @@ def settlement_outcome(*, settlement_id: int, settled: bool, code: str = "", mes
         _legs_apply(settlement, sec_book, sec, cash)
         _actions_write(settlement)
         transition_many([settlement], to=Settlement.Status.SETTLED, actor=None, also={"decided_at": now})
+        events.settlement_settled(settlement, offer_id=offer.pk if offer is not None else None)
         if settlement.subscription_id is not None:
             _subscription_settled(settlement)
         if offer is not None:
@@ -376,7 +379,9 @@ def _subscription_settled(settlement: Settlement) -> None:
     the issuer to resolve."""
     subscription = Subscription.objects.select_for_update().get(pk=settlement.subscription_id)
     if Subscription.Status.SETTLED in Subscription.TRANSITIONS.get(subscription.status, set()):
+        previous = subscription.status
         transition(subscription, to=Subscription.Status.SETTLED, actor=None, reason=f"settlement:{settlement.pk}")
+        subscription_changed(subscription, previous=previous)
         hooks.subscription_settled(subscription, units=whole(subscription.units, settlement.security))
         return
     audit_record(action="settlement.subscription_not_settled", obj=subscription,

@@ -52,6 +52,7 @@ from ledger.settlement_selectors import cash_security_for
 from ledger.templatetags.trading import in_currency, whole
 from notifications import hooks
 
+from .. import events
 from ..models import CorporateAction, EntitlementLine, PaymentBatch
 from . import notices, redemption
 from .actions import action_move
@@ -368,6 +369,7 @@ def batch_decided(*, batch_id: int, confirmed: bool, tx_hash: str = "", reason: 
             status=L.PAID, paid_reference=tx_hash or "", paid_at=now)
         transition_many([batch], to=PaymentBatch.Status.PAID, actor=None, reason=tx_hash or "",
                         also={"decided_at": now})
+        events.batch_paid(action, batch, cash=cash)
         paid: dict[int, int] = {}
         for line in lines:
             paid[line.investor_id] = paid.get(line.investor_id, 0) + amounts[line.wallet]
@@ -487,6 +489,7 @@ def lines_mark_paid(*, action: CorporateAction, reference: str, line_ids: list[i
             "investor_id", "net", "investor__language"):
         paid[holder] = paid.get(holder, Decimal(0)) + net
         languages[holder] = language
+    events.lines_paid(action, line_ids=[line.pk for line in lines], net_total=sum(paid.values(), Decimal(0)))
     _tell_paid(action, {holder: f"{in_currency(net, action.currency):,} {action.currency}"
                         for holder, net in paid.items()}, languages)
     action_finish(action, actor=actor)
