@@ -10,7 +10,9 @@ Transaction, SecurityTransaction, Issuance, Transfer and Repurchase; the types N
 Monetary, Name, Date, CurrencyCode and Md5). JOCF publishes no version number: ``main`` is
 the version, and JOCF_SCHEMA_BASE names it in the package.
 
-The package (``<issuer>-<date>.jocf.zip``) holds three JOCF files and one file of ours:
+The package (``<issuer slug or symbol>-<as of>.jocf.zip``, the same bytes for the same register:
+fixed zip entry times, ``generated_at`` the time of the latest action exported) holds three
+JOCF files and one file of ours:
 - ``SecurityHoldersFile.jocf.json`` (file_type JOCF_SECURITY_HOLDERS_FILE): every investor who
   ever held a lot, named as the register names them (the KYC legal name, which for Japanese
   investors is their Japanese name, else the name on the account), INDIVIDUAL or INSTITUTION.
@@ -47,10 +49,9 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date
 from decimal import Decimal
 
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
@@ -256,12 +257,21 @@ class _Transactions:
 
 # -- package ---------------------------------------------------------------------------------
 
-@dataclass
+ZIP_TIME = (1980, 1, 1, 0, 0, 0)   # no wall clock in the bytes: the same register gives the same zip
+CONTENT_TYPE = "application/zip"
+
+
+@dataclass(frozen=True)
 class JocfPackage:
+    """Shaped like ledger.exports.ocf.ExportFile (filename, content_type, body, summary), so the
+    export service treats both formats alike; plus the manifest and the parsed JOCF files."""
+
     filename: str
-    content: bytes
+    body: bytes
     manifest: dict
-    files: dict[str, dict]          # JOCF file name -> its parsed content
+    files: dict[str, dict]          # JOCF file name -> its content
+    summary: dict
+    content_type: str = CONTENT_TYPE
 
 
 def _md5(body: bytes) -> str:
@@ -294,15 +304,21 @@ def jocf_documents(issuer: Issuer, securities: list[Security]) -> tuple[dict[str
     }, left_out
 
 
-def jocf_package(*, issuer: Issuer, securities: list[Security] | None = None, as_of: date | None = None,
-                 ) -> JocfPackage:
-    """Build the JOCF zip of `issuer` (all its securities, or `securities` of it). Refuses an
-    issuer outside Japan (jocf_allowed). Reads only: the caller checks access and audits."""
+def jocf_package(*, issuer: Issuer, security: Security | None = None, securities: list[Security] | None = None,
+                 as_of: date | None = None) -> JocfPackage:
+    """Build the JOCF zip of `issuer`: all its securities, or `security` (or `securities`) of it.
+    Refuses an issuer outside Japan (jocf_allowed). Reads only: the caller checks access and
+    audits. Deterministic: `generated_at` is the time of the latest register action exported."""
     jocf_allowed(issuer)
+    if security is not None:
+        securities = [security]
     if securities is None:
         securities = list(issuer.securities.exclude(kind=Security.Kind.CASH).order_by("id"))
     as_of = as_of or business_today()
     documents, left_out = jocf_documents(issuer, securities)
+    equity = [s for s in securities if s.kind == Security.Kind.EQUITY]
+    latest = (TokenAction.objects.filter(security__in=equity).order_by("-id").values_list("created_at", flat=True)
+              .first()) if equity else None
     raw = {name: _dump(doc) for name, doc in documents.items()}
     manifest = {
         "format": "JOCF",
@@ -311,22 +327,26 @@ def jocf_package(*, issuer: Issuer, securities: list[Security] | None = None, as
         "comment": "JOCF defines no manifest: this file of the exporting platform lists each JOCF file with its "
                    "MD5 (JOCF's File type) and the issuer, which JOCF has no object for.",
         "as_of": as_of.isoformat(),
-        "generated_at": timezone.now().replace(microsecond=0).isoformat(),
+        "generated_at": (latest or issuer.created_at).astimezone(UTC).replace(microsecond=0).isoformat(),
         "issuer": {"legal_name": issuer.legal_name, "registration_number": issuer.registration_number,
                    "jurisdiction": issuer.jurisdiction.upper()},
-        "files": [{"filepath": name, "file_type": FILE_TYPES[name], "md5": _md5(body)}
-                  for name, body in raw.items()],
-        "securities": [{"symbol": s.symbol, "name": s.name, "stock_class_id": class_id(s)}
-                       for s in securities if s.kind == Security.Kind.EQUITY],
+        "files": [{"filepath": name, "file_type": FILE_TYPES[name], "md5": _md5(body)} for name, body in raw.items()],
+        "securities": [{"symbol": s.symbol, "name": s.name, "stock_class_id": class_id(s)} for s in equity],
         "left_out": [{"symbol": s.symbol, "name": s.name, "kind": s.kind,
                       "why": "JOCF has no object for a straight bond or for fund units; left out, not forced "
                              "into another type."} for s in left_out],
     }
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(MANIFEST_FILE, _dump(manifest))
-        for name, body in raw.items():
-            archive.writestr(name, body)
-    slug = slugify(issuer.legal_name) or f"issuer-{issuer.pk}"
-    return JocfPackage(filename=f"{slug}-{as_of.isoformat()}.jocf.zip", content=buffer.getvalue(),
-                       manifest=manifest, files=documents)
+        for name, body in {MANIFEST_FILE: _dump(manifest), **raw}.items():
+            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            archive.writestr(info, body)
+    stem = security.symbol if security is not None else (slugify(issuer.legal_name) or f"issuer-{issuer.pk}")
+    summary = {"format": "jocf", "jocf_version": JOCF_VERSION, "as_of": as_of.isoformat(),
+               "securities": [s.pk for s in equity], "left_out": [s.pk for s in left_out],
+               "security_holders": len(documents[HOLDERS_FILE]["items"]),
+               "transactions": len(documents[TRANSACTIONS_FILE]["items"])}
+    return JocfPackage(filename=f"{stem}-{as_of.isoformat()}.jocf.zip", body=buffer.getvalue(), manifest=manifest,
+                       files=documents, summary=summary)

@@ -60,7 +60,7 @@ def _by_type(files, kind):
 
 def test_the_package_meets_every_jocf_requirement_we_check(issuer, register):
     package = jocf_package(issuer=issuer)
-    raw = _unzip(package.content)
+    raw = _unzip(package.body)
     assert set(raw) == {MANIFEST_FILE, HOLDERS_FILE, CLASSES_FILE, TRANSACTIONS_FILE}
     files = {name: json.loads(raw[name]) for name in (HOLDERS_FILE, CLASSES_FILE, TRANSACTIONS_FILE)}
     assert files == package.files
@@ -72,7 +72,7 @@ def test_the_package_meets_every_jocf_requirement_we_check(issuer, register):
 
 def test_the_manifest_names_each_file_with_a_matching_md5_the_issuer_and_the_schema_base(issuer, register):
     package = jocf_package(issuer=issuer)
-    raw = _unzip(package.content)
+    raw = _unzip(package.body)
     manifest = json.loads(raw[MANIFEST_FILE])
     assert manifest["schema_base"] == JOCF_SCHEMA_BASE and manifest["as_of"] == business_today().isoformat()
     assert manifest["issuer"] == {"legal_name": issuer.legal_name, "registration_number": issuer.registration_number,
@@ -138,7 +138,7 @@ def test_holders_are_named_as_the_register_names_them_in_japanese_where_it_has_i
     assert holders[f"holder-{register.carol.pk}"]["security_holder_type"] == "INSTITUTION"
     assert holders[f"holder-{register.alice.pk}"]["security_holder_type"] == "INDIVIDUAL"
     assert holders[f"holder-{verified_investor.pk}"]["name"] == {"legal_name": "Hanako Yamada"}
-    raw = _unzip(jocf_package(issuer=issuer).content)[HOLDERS_FILE]
+    raw = _unzip(jocf_package(issuer=issuer).body)[HOLDERS_FILE]
     assert "山田 花子".encode() in raw           # UTF-8 as written, not \\u escapes
 
 
@@ -159,8 +159,18 @@ def test_bonds_are_left_out_and_said_so(issuer, register, issuer_admin):
     assert [c["name"] for c in package.files[CLASSES_FILE]["items"]] == ["Common"]
 
 
-def test_the_same_register_gives_the_same_files(issuer, register):
-    assert jocf_package(issuer=issuer).files == jocf_package(issuer=issuer).files
+def test_the_same_register_gives_the_same_bytes(issuer, register):
+    first, again = jocf_package(issuer=issuer), jocf_package(issuer=issuer)
+    assert first.body == again.body and first.files == again.files
+    assert first.summary["format"] == "jocf" and first.summary["securities"] == [register.security.pk]
+
+
+def test_one_security_alone(issuer, register, issuer_admin):
+    other = equity_security(issuer=issuer, created_by=issuer_admin, share_class="A種優先株式", symbol="SKRA")
+    package = jocf_package(issuer=issuer, security=register.security)
+    assert [c["id"] for c in package.files[CLASSES_FILE]["items"]] == [f"stock-class-{register.security.pk}"]
+    assert package.filename == f"SKRC-{business_today().isoformat()}.jocf.zip"
+    assert package_problems(jocf_package(issuer=issuer, security=other).files) == []   # an empty register
 
 
 def test_an_issuer_outside_japan_is_refused_with_a_code(issuer, register):
