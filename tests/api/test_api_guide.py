@@ -326,3 +326,33 @@ def test_worked_example(name, request, settings, tmp_path):
     client = Client()
     for exchange in exchanges:
         run_exchange(client, exchange, values)
+
+
+# --- the guide's signature check, as a receiver would paste it --------------------------------
+
+def guide_signature_check() -> Callable[..., bool]:
+    """The ```python block of docs/api.md that defines shoken_signature_ok, executed."""
+    blocks = [fence[2] for fence in _FENCE.finditer(GUIDE.read_text(encoding="utf-8"))
+              if fence[1].split()[:1] == ["python"] and "def shoken_signature_ok" in fence[2]]
+    assert len(blocks) == 1, "docs/api.md must show one shoken_signature_ok snippet"
+    namespace: dict = {}
+    exec(compile(blocks[0], str(GUIDE), "exec"), namespace)   # our own documentation's code
+    return namespace["shoken_signature_ok"]
+
+
+def test_the_guides_signature_check_accepts_what_the_spec_signs_and_nothing_else():
+    import hashlib
+    import hmac
+
+    verify = guide_signature_check()
+    secret, stamp = "whsec_guide-test", 1796212800
+    body = b'{"id": "5f0c1e9a", "type": "break.found", "data": {"break": 1}}'
+    good = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    assert verify(secret, body, f"t={stamp},v1={good}", now=stamp + 10)
+    assert verify(secret, body, f"t={stamp},v1={'0' * 64},v1={good}", now=stamp)    # a rotation's overlap
+    assert not verify(secret, body + b" ", f"t={stamp},v1={good}", now=stamp)      # body changed
+    assert not verify("whsec_other", body, f"t={stamp},v1={good}", now=stamp)      # another secret
+    assert not verify(secret, body, f"t={stamp},v1={good}", now=stamp + 301)       # an old capture
+    assert not verify(secret, body, f"t={stamp + 1},v1={good}", now=stamp)         # timestamp changed
+    assert not verify(secret, body, f"t={stamp}", now=stamp)                       # no signature
+    assert not verify(secret, body, f"v1={good}", now=stamp)                       # no timestamp
