@@ -356,3 +356,12 @@ def test_the_guides_signature_check_accepts_what_the_spec_signs_and_nothing_else
     assert not verify(secret, body, f"t={stamp + 1},v1={good}", now=stamp)         # timestamp changed
     assert not verify(secret, body, f"t={stamp}", now=stamp)                       # no signature
     assert not verify(secret, body, f"v1={good}", now=stamp)                       # no timestamp
+
+
+def test_the_guides_signature_check_accepts_the_platforms_deliveries():
+    signing = pytest.importorskip("webhooks.signing")
+    verify = guide_signature_check()
+    body, stamp = b'{"created":"2026-12-02T12:00:00Z","data":{},"id":"x","organization":null,"type":"kyc.decided"}', 1
+    header = signing.signature_header(["whsec_new", "whsec_previous"], stamp, body)   # during a rotation
+    assert verify("whsec_new", body, header, now=stamp) and verify("whsec_previous", body, header, now=stamp)
+    assert not verify("whsec_other", body, header, now=stamp)
