@@ -244,6 +244,13 @@ def world_operator(request) -> dict:
     from chain.tests.factories import BreakFactory
 
     brk = BreakFactory()
+    # The guide's receiver, oncall.example.com, resolves to a public address (no DNS in the test).
+    from webhooks import targets
+
+    real_resolve = targets.resolve
+    request.getfixturevalue("monkeypatch").setattr(
+        targets, "resolve", lambda host, port: ["93.184.215.14"] if host == "oncall.example.com"
+        else real_resolve(host, port))
     return {**_person(request.getfixturevalue("operator")), "break_id": brk.pk, "security_id": brk.security_id}
 
 
