@@ -4,7 +4,7 @@ from django.urls import path
 
 from core.db import replica_reads_view
 
-from .api import board, compliance, holdings, register
+from .api import board, compliance, exports, holdings, register
 
 app_name = "ledger-api"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     # Reads that may lag come from the read replica when there is one (core.db.replica_reads_view).
     path("securities/<int:pk>/cap-table/", replica_reads_view(register.CapTableApi.as_view()), name="cap-table"),
     path("securities/<int:pk>/actions/", register.ActionsApi.as_view(), name="actions"),
+    path("securities/<int:pk>/exports/<str:export_format>/", exports.SecurityExportApi.as_view(),
+         name="security-export"),
+    path("issuers/<int:pk>/exports/<str:export_format>/", exports.IssuerExportApi.as_view(), name="issuer-export"),
     path("securities/<int:pk>/issue/", register.IssueApi.as_view(), name="issue"),
     path("securities/<int:pk>/transfer/", register.TransferApi.as_view(), name="transfer-tokens"),
     path("securities/<int:pk>/redeem/", register.RedeemApi.as_view(), name="redeem"),

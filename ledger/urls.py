@@ -4,7 +4,7 @@ from django.urls import path
 
 from core.db import replica_reads_view
 
-from . import views, views_trading
+from . import views, views_exports, views_trading
 
 app_name = "ledger"
 
@@ -13,6 +13,7 @@ urlpatterns = [
     # Reads that may lag come from the read replica when there is one (core.db.replica_reads_view).
     path("securities/<int:pk>/", replica_reads_view(views.cap_table), name="cap-table"),
     path("securities/<int:pk>/cap-table.csv", replica_reads_view(views.cap_table_csv), name="cap-table-csv"),
+    path("issuers/<int:pk>/export/<str:export_format>/", views_exports.issuer_export, name="issuer-export"),
     path("securities/<int:pk>/settle/", views.subscriptions_settle, name="settle-bulk"),
     path("securities/<int:pk>/board/", views_trading.board, name="board"),
     path("securities/<int:pk>/<str:op>/", views.control, name="control"),
