@@ -158,6 +158,9 @@ class _Replay:
         units = int(action.amount)
         if not units or action.kind not in MOVING_KINDS:
             return
+        receiver_missing = action.kind != K.REDEEM and action.to_investor_id is None
+        if receiver_missing or (action.kind != K.ISSUE and action.from_investor_id is None):
+            raise LotReplayError(f"action {action.pk} ({action.kind}) of security {self.security.pk} names no investor")
         day = business_date_of(action.created_at)
         counter = [0]
         events = self.history.events
@@ -188,6 +191,7 @@ def lots_replay(security: Security) -> LotHistory:
     """The security's lots, FIFO, from its whole action log (in id order)."""
     replay = _Replay(security)
     fields = ("id", "kind", "from_investor_id", "to_investor_id", "amount", "reason", "created_at")
-    for action in TokenAction.objects.filter(security=security, kind__in=MOVING_KINDS).order_by("id").only(*fields):
+    actions = TokenAction.objects.filter(security=security, kind__in=MOVING_KINDS).order_by("id").only(*fields)
+    for action in actions.iterator(chunk_size=5000):
         replay.apply(action)
     return replay.finish()
