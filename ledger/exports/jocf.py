@@ -53,7 +53,7 @@ from datetime import UTC, date
 from decimal import Decimal
 
 from django.utils.text import slugify
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.clock import business_today

@@ -21,6 +21,7 @@ from core.audit import audit_record
 from core.errors import ApplicationError
 from issuance.models import Issuer, Security
 
+from .jocf import jocf_package
 from .ocf import ExportFile, ocf_package
 
 #: The formats an export may take (the API's path parameter, the page's links).
@@ -53,6 +54,8 @@ def clean_format(value: object) -> str:
 def _build(fmt: str, *, issuer: Issuer, security: Security | None, as_of: date | None) -> ExportFile:
     if fmt == "ocf":
         return ocf_package(issuer=issuer, security=security, as_of=as_of)
+    if fmt == "jocf":   # Japanese issuers only: any other is a 400 jocf_not_japanese_issuer
+        return jocf_package(issuer=issuer, security=security, as_of=as_of)
     raise ApplicationError(_("This export format is not available yet."), code="unknown_export_format")
 
 
