@@ -8,15 +8,19 @@ files SecurityHoldersFile, StockClassesFile and TransactionsFile; the objects Se
 StockClass, StockIssuance, StockTransfer and StockRepurchase with the primitives Object,
 Transaction, SecurityTransaction, Issuance, Transfer and Repurchase; the types Numeric,
 Monetary, Name, Date, CurrencyCode and Md5). JOCF publishes no version number: ``main`` is
-the version, and JOCF_SCHEMA_BASE names it in the package.
+the version, and JOCF_SCHEMA_BASE names it in the package. The versions read were those of
+the repository commits 3396886 (TransactionsFile: the one whose items include StockRepurchase),
+f425dcd (StockClass, ObjectType), 1cfa271 (StockIssuance), 0087be4 (StockTransfer, Numeric),
+b5e7617 (StockRepurchase) and ecea80d/945b6bc (SecurityHoldersFile).
 
 The package (``<issuer slug or symbol>-<as of>.jocf.zip``, the same bytes for the same register:
 fixed zip entry times, ``generated_at`` the time of the latest action exported) holds three
 JOCF files and one file of ours:
 - ``SecurityHoldersFile.jocf.json`` (file_type JOCF_SECURITY_HOLDERS_FILE): every investor who
-  ever held a lot, named as the register names them (the KYC legal name, which for Japanese
-  investors is their Japanese name, else the name on the account), INDIVIDUAL or INSTITUTION.
-  Addresses and contacts stay out: the cap table does not show them either.
+  ever held a lot (id ``investor-<id>``, as in the OCF export), named as the register names them
+  (the KYC legal name, which for Japanese investors is their Japanese name, else the name on the
+  account, else "Investor <id>": never an e-mail), INDIVIDUAL or INSTITUTION. Addresses and
+  contacts stay out: the cap table does not show them either.
 - ``StockClassesFile.jocf.json`` (JOCF_STOCK_CLASSES_FILE): one class per equity security.
 - ``TransactionsFile.jocf.json`` (JOCF_TRANSACTIONS_FILE): from the FIFO lots of
   ledger.exports.lots, in register order: one TX_STOCK_ISSUANCE per lot (JOCF numbers every
@@ -110,7 +114,8 @@ def monetary(amount: Decimal | int | str, currency: str) -> dict:
 
 
 def holder_id(user_id: int) -> str:
-    return f"holder-{user_id}"
+    """The same id as the OCF export's stakeholder, so the two packages cross-walk."""
+    return f"investor-{user_id}"
 
 
 def class_id(security: Security) -> str:
@@ -160,7 +165,7 @@ class _Prices:
 
 def security_holder(user: User) -> dict:
     profile = getattr(user, "investor_profile", None)
-    name = (profile.legal_name if profile else "") or user.full_name or user.email
+    name = ((profile.legal_name if profile else "") or user.full_name).strip() or f"Investor {user.pk}"  # no e-mail
     entity = profile is not None and profile.kind == profile.Kind.ENTITY
     return {"object_type": "SECURITY_HOLDER", "id": holder_id(user.pk), "name": {"legal_name": name},
             "security_holder_type": "INSTITUTION" if entity else "INDIVIDUAL"}

@@ -89,10 +89,10 @@ def test_open_lots_equal_the_register_positions(issuer, register, verified_inves
     positions: dict[str, int] = {}
     for investor, balance in Position.objects.filter(security=register.security).values_list("investor", "balance"):
         if balance:
-            positions[f"holder-{investor}"] = positions.get(f"holder-{investor}", 0) + int(balance)
+            positions[f"investor-{investor}"] = positions.get(f"investor-{investor}", 0) + int(balance)
     assert open_lots(files) == positions
-    assert positions == {f"holder-{register.alice.pk}": 25, f"holder-{register.bob.pk}": 140,
-                         f"holder-{register.carol.pk}": 10, f"holder-{verified_investor.pk}": 7}
+    assert positions == {f"investor-{register.alice.pk}": 25, f"investor-{register.bob.pk}": 140,
+                         f"investor-{register.carol.pk}": 10, f"investor-{verified_investor.pk}": 7}
 
 
 def test_the_transfer_spanning_two_lots_names_resulting_and_balance_lots(issuer, register):
@@ -103,10 +103,10 @@ def test_the_transfer_spanning_two_lots_names_resulting_and_balance_lots(issuer,
     whole, partial = sale
     assert "balance_security_id" not in whole
     balance = issuances[partial["balance_security_id"]]
-    assert balance["quantity"] == "30" and balance["securityholder_id"] == f"holder-{register.alice.pk}"
+    assert balance["quantity"] == "30" and balance["securityholder_id"] == f"investor-{register.alice.pk}"
     for tx in sale:
         (resulting,) = tx["resulting_security_ids"]
-        assert issuances[resulting]["securityholder_id"] == f"holder-{register.bob.pk}"
+        assert issuances[resulting]["securityholder_id"] == f"investor-{register.bob.pk}"
         assert issuances[resulting]["quantity"] == tx["quantity"] and issuances[resulting]["date"] == tx["date"]
 
 
@@ -117,7 +117,7 @@ def test_the_forced_transfer_carries_its_legal_reason(issuer, register):
     assert any("Court order 2026-123" in comment for comment in forced["comments"])
     issuances = {tx["security_id"]: tx for tx in _by_type(files, "TX_STOCK_ISSUANCE")}
     (resulting,) = forced["resulting_security_ids"]
-    assert issuances[resulting]["securityholder_id"] == f"holder-{register.carol.pk}"
+    assert issuances[resulting]["securityholder_id"] == f"investor-{register.carol.pk}"
     assert issuances[forced["balance_security_id"]]["quantity"] == "20"
 
 
@@ -128,24 +128,33 @@ def test_the_redemption_is_a_repurchase_of_the_oldest_lot_with_its_balance(issue
     assert repurchase["price"] == {"amount": "0", "currency": "JPY"}     # the register records no price
     issuances = {tx["security_id"]: tx for tx in _by_type(files, "TX_STOCK_ISSUANCE")}
     assert issuances[repurchase["balance_security_id"]]["quantity"] == "25"   # alice kept 30 of her second lot
-    assert issuances[repurchase["security_id"]]["securityholder_id"] == f"holder-{register.alice.pk}"
+    assert issuances[repurchase["security_id"]]["securityholder_id"] == f"investor-{register.alice.pk}"
 
 
 def test_holders_are_named_as_the_register_names_them_in_japanese_where_it_has_it(issuer, register,
                                                                                     verified_investor):
     holders = {h["id"]: h for h in jocf_package(issuer=issuer).files[HOLDERS_FILE]["items"]}
-    assert holders[f"holder-{register.alice.pk}"]["name"] == {"legal_name": "山田 花子"}
-    assert holders[f"holder-{register.carol.pk}"]["security_holder_type"] == "INSTITUTION"
-    assert holders[f"holder-{register.alice.pk}"]["security_holder_type"] == "INDIVIDUAL"
-    assert holders[f"holder-{verified_investor.pk}"]["name"] == {"legal_name": "Hanako Yamada"}
+    assert holders[f"investor-{register.alice.pk}"]["name"] == {"legal_name": "山田 花子"}
+    assert holders[f"investor-{register.carol.pk}"]["security_holder_type"] == "INSTITUTION"
+    assert holders[f"investor-{register.alice.pk}"]["security_holder_type"] == "INDIVIDUAL"
+    assert holders[f"investor-{verified_investor.pk}"]["name"] == {"legal_name": "Hanako Yamada"}
     raw = _unzip(jocf_package(issuer=issuer).body)[HOLDERS_FILE]
     assert "山田 花子".encode() in raw           # UTF-8 as written, not \\u escapes
+
+
+def test_a_holder_with_no_name_is_never_named_by_e_mail(issuer, register):
+    InvestorProfile.objects.filter(user=register.bob).update(legal_name="")
+    type(register.bob).objects.filter(pk=register.bob.pk).update(full_name="")
+    raw = _unzip(jocf_package(issuer=issuer).body)[HOLDERS_FILE]
+    holders = {h["id"]: h for h in json.loads(raw)["items"]}
+    assert holders[f"investor-{register.bob.pk}"]["name"] == {"legal_name": f"Investor {register.bob.pk}"}
+    assert b"@" not in raw
 
 
 def test_a_settled_subscription_is_issued_at_its_price_and_a_direct_issuance_says_it_has_none(issuer, register,
                                                                                              verified_investor):
     issuances = _by_type(jocf_package(issuer=issuer).files, "TX_STOCK_ISSUANCE")
-    (subscribed,) = [tx for tx in issuances if tx["securityholder_id"] == f"holder-{verified_investor.pk}"]
+    (subscribed,) = [tx for tx in issuances if tx["securityholder_id"] == f"investor-{verified_investor.pk}"]
     assert subscribed["share_price"] == {"amount": "1200", "currency": "JPY"} and subscribed["quantity"] == "7"
     seed = next(tx for tx in issuances if tx.get("description", "").startswith("Seed round"))
     assert seed["share_price"]["amount"] == "0" and "no price recorded" in seed["description"]
