@@ -92,6 +92,8 @@ class Action(StrEnum):
     CORPORATE_ACTION_PAY = "corporate_action.pay"
     CORPORATE_ACTION_READ = "corporate_action.read"
     STAFF_INVITE = "staff.invite"
+    WEBHOOK_MANAGE = "webhook.manage"
+    WEBHOOK_PLATFORM = "webhook.platform"
 
 
 @dataclass(frozen=True)
@@ -225,6 +227,18 @@ POLICY: dict[Action, Rule] = {
     Action.STAFF_INVITE: Rule(frozenset({A.OPERATOR}), PLATFORM, True, (
         "accounts.staff.staff_invite", "accounts.staff.staff_invitation_revoke"),
         Refusal(403, "operator_required", _("Only operators may invite staff."))),
+    # Webhooks (webhooks/): an organization's endpoints (create, rotate the secret, disable,
+    # delete, read deliveries, replay) are its admins' (the signing secret and the payloads are
+    # theirs); the platform's endpoints, which hear every organization's events, are operators'.
+    Action.WEBHOOK_MANAGE: Rule(_ADMIN, ISSUER, True, (
+        "webhooks.services.endpoint_create", "webhooks.services.endpoint_rotate",
+        "webhooks.services.endpoint_disable", "webhooks.services.endpoint_delete",
+        "webhooks.services.delivery_replay")),
+    Action.WEBHOOK_PLATFORM: Rule(frozenset({A.OPERATOR}), PLATFORM, True, (
+        "webhooks.services.endpoint_create", "webhooks.services.endpoint_rotate",
+        "webhooks.services.endpoint_disable", "webhooks.services.endpoint_delete",
+        "webhooks.services.delivery_replay"),
+        Refusal(403, "operator_required", _("Only operators may manage the platform's webhooks."))),
 }
 
 #: Desk actions a cash agent takes only on a cash token (the services say which: cash_token=).

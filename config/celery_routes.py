@@ -10,6 +10,7 @@ route under the sender's options).
   chain.reconcile                  chain.reconcile
   servicing.*                      servicing.payments
   notifications.*                  notifications.email
+  webhooks.*                       webhooks.deliver     fan-out, deliveries, retries, the sweep
   everything else                  celery
 
 ``python -m config.celery_routes`` prints every queue, comma-separated, for ``celery worker -Q``
@@ -31,6 +32,7 @@ KIND_QUEUES = {
     "chain.reconcile": "chain.reconcile",
     "servicing.*": "servicing.payments",
     "notifications.*": "notifications.email",
+    "webhooks.*": "webhooks.deliver",
 }
 
 

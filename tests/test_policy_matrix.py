@@ -49,6 +49,8 @@ from ledger.tests.factories import approved_investor
 from servicing import selectors as servicing_selectors
 from servicing import services as servicing_services
 from servicing.models import CorporateAction, EntitlementLine
+from webhooks import services as webhook_services
+from webhooks.models import WebhookEndpoint
 
 pytestmark = pytest.mark.django_db
 
@@ -353,6 +355,16 @@ EXERCISES: dict[Action, Exercise] = {
         lambda env: None,
         lambda _ctx, actor: staff.staff_invite(email="new.officer@shoken.test", role="compliance", actor=actor),
         lambda _ctx: StaffInvitation.objects.count()),
+    Action.WEBHOOK_MANAGE: Exercise(
+        lambda env: env.org,
+        lambda org, actor: webhook_services.endpoint_create(
+            actor=actor, organization=org, url="http://127.0.0.1:9/hooks", event_types=["subscription.changed"]),
+        lambda org: WebhookEndpoint.objects.filter(organization=org).count()),
+    Action.WEBHOOK_PLATFORM: Exercise(
+        lambda env: None,
+        lambda _ctx, actor: webhook_services.endpoint_create(
+            actor=actor, url="http://127.0.0.1:9/hooks", event_types=["kyc.decided"]),
+        lambda _ctx: WebhookEndpoint.objects.filter(organization__isnull=True).count()),
 }
 
 

@@ -347,6 +347,28 @@ CELERY_BEAT_SCHEDULE["notifications.send_pending"] = {
     "schedule": env.int("NOTIFICATIONS_SWEEP_SECONDS", default=30),
 }
 
+# --- webhooks (issue 17, webhooks/): signed deliveries of core.Event rows to registered endpoints ---
+# Private targets (loopback, private, link-local, CGNAT, reserved; http://) are refused unless this
+# is on (dev and test turn it on for receivers on 127.0.0.1; production never should).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+# Seconds to wait before each retry of a failed delivery; one attempt more than delays, then it fails.
+WEBHOOK_RETRY_DELAYS = env.list("WEBHOOK_RETRY_DELAYS", cast=float, default=[10, 60, 300, 1800, 7200, 21600])
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = env.float("WEBHOOK_CONNECT_TIMEOUT_SECONDS", default=3.0)
+WEBHOOK_READ_TIMEOUT_SECONDS = env.float("WEBHOOK_READ_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RESPONSE_EXCERPT_BYTES = env.int("WEBHOOK_RESPONSE_EXCERPT_BYTES", default=1024)
+# After a rotation the previous secret signs too (a second v1) for this long.
+WEBHOOK_SECRET_OVERLAP_SECONDS = env.int("WEBHOOK_SECRET_OVERLAP_SECONDS", default=24 * 60 * 60)
+# A retry this soon is sent as a Celery countdown; a later one waits for the sweep (a message held
+# past the broker's visibility timeout would be handed to a second worker).
+WEBHOOK_COUNTDOWN_MAX_SECONDS = env.float("WEBHOOK_COUNTDOWN_MAX_SECONDS", default=600.0)
+WEBHOOK_SWEEP_SECONDS = env.float("WEBHOOK_SWEEP_SECONDS", default=30.0)
+WEBHOOK_SWEEP_BATCH = env.int("WEBHOOK_SWEEP_BATCH", default=50)
+# The queue the after-commit fan-out kick goes to ("" = the routes: webhooks.deliver).
+WEBHOOK_KICK_QUEUE = env("WEBHOOK_KICK_QUEUE", default="")
+# CA bundle for https receivers ("" = the system's).
+WEBHOOK_CA_BUNDLE = env("WEBHOOK_CA_BUNDLE", default="")
+CELERY_BEAT_SCHEDULE["webhooks.sweep"] = {"task": "webhooks.sweep", "schedule": WEBHOOK_SWEEP_SECONDS}
+
 # --- issuance (issue 5) ----------------------------------------------------------------
 # Offering and KYB documents are stored here, outside the web root, and served only
 # through permission-checked views. ISSUANCE_SITE_URL prefixes the set-password link in

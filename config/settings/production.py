@@ -37,3 +37,6 @@ if env("CHAIN_RPC_URL", default="") and not env("CHAIN_SIGNER_KEY", default=""):
 # Investors and KYC (issue 4): personal data cannot be stored without an encryption key.
 if not FIELD_ENCRYPTION_KEYS:  # noqa: F405
     raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set in production (Fernet keys, comma-separated).")
+
+# Webhooks (issue 17): only https URLs whose every address is public (no SSRF), whatever the env says.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = False

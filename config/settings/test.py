@@ -31,4 +31,9 @@ FIELD_ENCRYPTION_KEYS = ["dGVzdC1vbmx5LWZpZWxkLWtleS0wMDAwMDAwMDAwMDA=", "b2xkLX
 OUTBOX_KICK_TASK = ""
 # Events wait for the fan-out a test runs itself (webhooks tests start their own worker).
 EVENTS_AFTER_COMMIT = ""
+# Webhook receivers in tests run on 127.0.0.1 (the SSRF tests turn this off); retries come fast.
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+WEBHOOK_RETRY_DELAYS = [0.2, 0.4]
+WEBHOOK_CONNECT_TIMEOUT_SECONDS = 2.0
+WEBHOOK_READ_TIMEOUT_SECONDS = 5.0
 BUSINESS_DATE_CHANGED_TASK = ""

@@ -39,6 +39,9 @@ def _queue(name: str, kwargs: dict | None = None, **options) -> str:
     ("servicing.sweep", {}, "servicing.payments"),
     ("servicing.anything_new", {}, "servicing.payments"),
     ("notifications.send_pending", {}, "notifications.email"),
+    ("webhooks.deliver", {}, "webhooks.deliver"),
+    ("webhooks.fan_out", {}, "webhooks.deliver"),
+    ("webhooks.sweep", {}, "webhooks.deliver"),
     ("ledger.snapshot_sweep", {}, "celery"),
     ("compliance.expire_kyc", {}, "celery"),
     ("core.ping", {}, "celery"),
@@ -78,7 +81,7 @@ def test_every_task_has_a_time_limit_below_the_visibility_timeout():
     visibility = app.conf.broker_transport_options["visibility_timeout"]
     ours = {name: task for name, task in app.tasks.items() if not name.startswith("celery.")}
     assert {"chain.relay_sweep", "chain.confirm_sweep", "chain.index_sweep", "chain.reconcile", "servicing.sweep",
-            "notifications.send_pending", "ledger.snapshot_sweep"} <= set(ours)
+            "notifications.send_pending", "ledger.snapshot_sweep", "webhooks.deliver", "webhooks.sweep"} <= set(ours)
     for name, task in ours.items():
         hard = task.time_limit or app.conf.task_time_limit
         soft = task.soft_time_limit or app.conf.task_soft_time_limit
@@ -104,7 +107,8 @@ def test_all_queues_lists_every_queue_the_routes_produce(settings):
     queues = set(celery_routes.all_queues(lanes))
     produced = {_queue("chain.relay_sweep", {"lane": lane}) for lane in range(lanes)}
     produced |= {_queue(name) for name in ("chain.confirm_sweep", "chain.index_sweep", "chain.reconcile",
-                                           "servicing.sweep", "notifications.send_pending", "core.ping")}
+                                           "servicing.sweep", "notifications.send_pending", "webhooks.deliver",
+                                           "core.ping")}
     assert produced == queues
     settings.CHAIN_SIGNER_KEYS = []
     assert celery_routes.all_queues(celery_routes.lane_count_from_settings())[:2] == ["celery", "chain.send.0"]
@@ -151,7 +155,7 @@ def test_docker_compose_runs_a_worker_service_for_every_queue():
         assert consumed[f"chain.send.{lane}"] == [f"worker-send-{lane}"]
         assert _worker_queues(services[f"worker-send-{lane}"]) == [f"chain.send.{lane}"]
     assert {"postgres", "postgres-replica", "redis", "anvil", "web", "beat", "worker-confirm",
-            "worker-index-reconcile", "worker-payments", "worker-email", "worker"} <= set(services)
+            "worker-index-reconcile", "worker-payments", "worker-email", "worker-webhooks", "worker"} <= set(services)
     for name in ("web", "worker-confirm", "worker-send-0", "beat"):
         assert "replica" in services[name]["environment"]["DATABASE_REPLICA_URL"]
         assert "@postgres:" in services[name]["environment"]["DATABASE_URL"]
