@@ -16,8 +16,10 @@ FORMAT = OpenApiParameter(
     "export_format", OpenApiTypes.STR, OpenApiParameter.PATH, enum=list(FORMATS),
     description="ocf: an Open Cap Table Format 1.2.0 package (*.ocf.zip: the manifest with each file's MD5, "
                 "stakeholders, stock classes, stock legend templates, transactions). jocf: the Japanese extension "
-                "(Japanese issuers only). Equity only: OCF has no object for a straight bond or fund units, which "
-                "are left out and named in the manifest's comments. Any other value is a 400 unknown_export_format.")
+                "(*.jocf.zip: security holders, stock classes, transactions, and a manifest of ours with each file's "
+                "MD5; issuers whose jurisdiction is JP only, any other is a 400 jocf_not_japanese_issuer). "
+                "Equity only: neither format has an object for a straight bond or fund units, which "
+                "are left out and named in the manifest. Any other value is a 400 unknown_export_format.")
 DESCRIPTION = ("The cap table as a zip package, built from the register (lots first in, first out: each transfer "
                "names its resulting and balance securities). The same register gives the same bytes on the same "
                "business day. Every export is recorded in the audit trail. Another organization's issuer, or one "
