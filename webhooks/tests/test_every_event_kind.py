@@ -50,8 +50,9 @@ QUEUE = f"test-webhooks-{os.environ.get('TEST_DB_NAME', 'test')}-{os.getpid()}-{
 TOLERANCE = 300   # seconds between the signature's timestamp and the receiver's clock
 
 
-class Receiver:
-    """An HTTP server on 127.0.0.1 that accepts a POST only when its signature checks out."""
+class SigningReceiver:
+    """An HTTP server on 127.0.0.1 that accepts a POST only when its signature checks out, by its
+    own check (webhooks/tests/conftest.py's `receiver` checks with webhooks.signing.verify)."""
 
     def __init__(self) -> None:
         self.secret = ""
@@ -97,8 +98,8 @@ class Receiver:
 
 
 @pytest.fixture
-def receiver():
-    found = Receiver()
+def signed_receiver():
+    found = SigningReceiver()
     found.thread.start()
     try:
         yield found
@@ -107,7 +108,7 @@ def receiver():
         found.server.server_close()
 
 
-def _wait_for(receiver: Receiver, expected: set[str], *, timeout: float = 90.0) -> list[dict]:
+def _wait_for(receiver: SigningReceiver, expected: set[str], *, timeout: float = 90.0) -> list[dict]:
     """Poll until every event in `expected` (uids) has a verified delivery, or the deadline."""
     deadline = time.monotonic() + timeout
     while True:
@@ -144,8 +145,8 @@ def _pay_a_coupon(m, backend, approver) -> None:         # noqa: F811
 
 
 def test_every_event_kind_reaches_a_platform_endpoint_signed(chain_market, backend, operator,  # noqa: F811
-                                                              compliance_officer, receiver, settings):
-    m = chain_market
+                                                              compliance_officer, signed_receiver, settings):
+    m, receiver = chain_market, signed_receiver
     _endpoint, receiver.secret = endpoint_create(actor=operator, url=receiver.url, event_types=list(EventType.values),
                                                  description="every kind")
     settings.EVENTS_AFTER_COMMIT = "webhooks.tasks.fan_out_kick"
