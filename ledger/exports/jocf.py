@@ -137,9 +137,12 @@ class _Prices:
     by_action: dict[int, Decimal | None] = field(default_factory=dict)
 
     @classmethod
-    def load(cls, security: Security, action_ids: set[int]) -> _Prices:
+    def load(cls, security: Security) -> _Prices:
+        """Issuances and settled trades are the actions that can carry a price."""
         prices = cls(security=security)
-        actions = TokenAction.objects.filter(pk__in=action_ids).values_list("pk", "cause", "settlement_id")
+        actions = (TokenAction.objects.filter(security=security, kind__in=(TokenAction.Kind.ISSUE,
+                                                                            TokenAction.Kind.DVP_DELIVERY))
+                   .values_list("pk", "cause", "settlement_id"))
         subs: dict[int, int] = {}
         settles: dict[int, int] = {}
         for pk, cause, settlement_id in actions:
@@ -149,15 +152,16 @@ class _Prices:
             elif (cause or "").startswith("subscription:") and cause.split(":", 1)[1].isdigit():
                 subs[pk] = int(cause.split(":", 1)[1])
         whole = Decimal(10) ** security.decimals
-        for sub in Subscription.objects.filter(pk__in=set(subs.values())).only("pk", "amount", "units"):
-            for pk, sub_id in subs.items():
-                if sub_id == sub.pk and sub.units:
-                    prices.by_action[pk] = Decimal(sub.amount) / (Decimal(sub.units) / whole)
-        for s in Settlement.objects.filter(pk__in=set(settles.values())).select_related("cash"):
-            for pk, settlement_id in settles.items():
-                if settlement_id == s.pk and s.units:
-                    cash = Decimal(s.price).scaleb(-s.cash.decimals)
-                    prices.by_action[pk] = cash / (Decimal(s.units) / whole)
+        sub_price = {sub.pk: Decimal(sub.amount) / (Decimal(sub.units) / whole)
+                     for sub in Subscription.objects.filter(pk__in=set(subs.values())).only("pk", "amount", "units")
+                     if sub.units}
+        trade_price = {s.pk: Decimal(s.price).scaleb(-s.cash.decimals) / (Decimal(s.units) / whole)
+                       for s in Settlement.objects.filter(pk__in=set(settles.values())).select_related("cash")
+                       .only("pk", "price", "units", "cash__decimals") if s.units}
+        for pk, sub_id in subs.items():
+            prices.by_action[pk] = sub_price.get(sub_id)
+        for pk, settlement_id in settles.items():
+            prices.by_action[pk] = trade_price.get(settlement_id)
         return prices
 
 
@@ -190,7 +194,7 @@ class _Transactions:
         self.security = security
         self.history = history
         self.currency = security.currency
-        self.prices = _Prices.load(security, {lot.action_id for lot in history.lots.values()})
+        self.prices = _Prices.load(security)
         self.lot_price: dict[str, Decimal | None] = {}
         self.items: list[dict] = []
 
