@@ -10,7 +10,11 @@
          authenticator asks for credentials, 403 otherwise and for every refusal by role);
     404  the path names an object (ids and action names) or matches nothing under /api/, or
          the caller's role has no such thing (an operator's queue for an investor);
-    409  a write (a transition not allowed from the object's state, a reused key, ...);
+    409  a write (a transition not allowed from the object's state, a reused key, a request under
+         the same Idempotency-Key still running, ...);
+    422  a write core's Idempotency-Key replay covers (idempotency_key_reused), whose
+         `Idempotency-Key` header parameter is added here too unless the view declares its own
+         (core/idempotency.py; the ledger's register actions keep their service-level key);
     413  an upload (multipart body), refused by size;
     429  the view throttles.
 - `add_links` (SPECTACULAR_SETTINGS["POSTPROCESSING_HOOKS"]) adds OpenAPI links, which
@@ -21,6 +25,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.plumbing import force_instance
@@ -29,8 +34,26 @@ from rest_framework import serializers
 
 from .api_fields import DECIMAL_PATTERN, StrictCharField
 from .api_schema import error_responses
+from .idempotency import HEADER, KEY_MAX_LENGTH, KEY_PATTERN, REPLAY
 
 WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def idempotency_key_parameter() -> dict:
+    """The Idempotency-Key header of a write core's replay covers (core/idempotency.py)."""
+    return {
+        "in": "header", "name": HEADER, "required": False,
+        "schema": {"type": "string", "pattern": KEY_PATTERN, "maxLength": KEY_MAX_LENGTH},
+        "description": (
+            f"Your own key for this request (1 to {KEY_MAX_LENGTH} visible ASCII characters), yours alone. The "
+            f"same request (method, path with its query, body) sent again under it within "
+            f"{settings.IDEMPOTENCY_KEY_TTL_HOURS} hours answers what the first one answered, with the header "
+            "`Idempotent-Replayed: true`, and does nothing twice. Another request under it: 422 "
+            "idempotency_key_reused. While the first one still runs: 409 idempotency_key_in_progress "
+            "(Retry-After). Answers 5xx and 429 are not kept: retry under the same key."),
+    }
+
+
 # Request text as CharField takes it: no NUL anywhere; NON_BLANK_TEXT also needs a character
 # that is neither a space nor NUL (CharField trims spaces, then refuses blank).
 TEXT = r"^[^\u0000]*$"
@@ -42,6 +65,10 @@ class AutoSchema(SpectacularAutoSchema):
         operation = super().get_operation(*args, **kwargs)
         if operation is None:
             return None
+        if self.idempotency_replays(operation):
+            parameters = operation.setdefault("parameters", [])
+            if not any(p.get("in") == "header" and p.get("name") == HEADER for p in parameters):
+                parameters.append(idempotency_key_parameter())
         responses = operation.setdefault("responses", {})
         for status in self.error_statuses(operation):
             if str(status) not in responses:
@@ -82,6 +109,15 @@ class AutoSchema(SpectacularAutoSchema):
         fields = getattr(serializer, "fields", {}) if isinstance(serializer, serializers.Serializer) else {}
         return any(isinstance(field, serializers.FileField) for field in fields.values())
 
+    def idempotency_replays(self, operation: dict) -> bool:
+        """Whether core's Idempotency-Key replay covers the operation (core/idempotency.py): a
+        write of an API view that leaves it on (not "service": the ledger's register actions
+        document their own key; not "none") for a signed-in caller (anonymous ones are not
+        covered)."""
+        security = operation.get("security") or []
+        return (self.method in WRITE_METHODS and getattr(self.view, "idempotency", None) == REPLAY
+                and bool(security) and {} not in security)
+
     def error_statuses(self, operation: dict) -> list[int]:
         """The error statuses `operation` can answer (see the module docstring)."""
         parameters = operation.get("parameters", [])
@@ -99,6 +135,8 @@ class AutoSchema(SpectacularAutoSchema):
             statuses.add(404)
         if write:
             statuses.add(409)
+        if self.idempotency_replays(operation):
+            statuses.add(422)
         if body and any(media.startswith("multipart/") for media in body.get("content", {})):
             statuses.add(413)
         if getattr(self.view, "throttle_classes", None):

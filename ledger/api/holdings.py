@@ -35,6 +35,7 @@ class HistoryApi(Base):
 
 
 class TransferRequestApi(Base):
+    idempotency = "service"   # the service records the Idempotency-Key (client_keys), not core's replay
     @extend_schema(tags=[TAG], operation_id="ledger_holding_transfer", request=TransferRequestInput,
                    description="Move units from one of your holdings; the transfer rules decide at once.",
                    parameters=[IDEMPOTENCY_KEY],

@@ -61,6 +61,7 @@ class ActionsApi(Base):
 
 
 class IssueApi(Base):
+    idempotency = "service"   # the service records the Idempotency-Key (client_keys), not core's replay
     @control_schema("ledger_issue", IssueInput, "Issue (mint) units to an investor's wallet (issuer admin).",
                      keyed=True)
     def post(self, request, pk: int):
@@ -76,6 +77,7 @@ class IssueApi(Base):
 
 
 class TransferApi(Base):
+    idempotency = "service"   # the service records the Idempotency-Key (client_keys), not core's replay
     @control_schema("ledger_transfer", TransferInput,
                      "Move units between two registered wallets (issuer admin), under the transfer rules.", keyed=True)
     def post(self, request, pk: int):
@@ -88,6 +90,7 @@ class TransferApi(Base):
 
 
 class RedeemApi(Base):
+    idempotency = "service"   # the service records the Idempotency-Key (client_keys), not core's replay
     @control_schema("ledger_redeem", RedeemInput, "Redeem (burn) units held in a wallet (issuer admin).",
                      keyed=True)
     def post(self, request, pk: int):
