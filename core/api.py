@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from . import idempotency as idem
 from .audit import audit_refused_access
 from .errors import ApplicationError
 
@@ -51,12 +52,36 @@ def exception_handler(exc, context):
 class ApiView(APIView):
     """Base of the API views: a write (POST, PUT, PATCH, DELETE) has its body parsed once the
     caller is authenticated and allowed, even when the view reads no body, so a malformed body
-    or one that is not a JSON object is refused (400) instead of ignored while the action runs."""
+    or one that is not a JSON object is refused (400) instead of ignored while the action runs.
+
+    A write with the Idempotency-Key header is claimed next, before the handler runs, and its
+    answer kept or replayed (core/idempotency.py). `idempotency`: "replay" (the default),
+    "service" (the view's service records the client's key itself) or "none" (not covered)."""
+
+    idempotency = idem.REPLAY
+
+    def dispatch(self, request, *args, **kwargs):
+        idem.view_read_body(self, request)
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            idem.view_abandon(self)
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         if request.method in ("POST", "PUT", "PATCH", "DELETE"):
             request.data  # noqa: B018  (parsing is what refuses)
+        idem.view_begin(self, request)
+
+    def handle_exception(self, exc):
+        if isinstance(exc, idem.Answered):
+            return exc.response
+        return super().handle_exception(exc)
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        idem.view_end(self, response)
+        return response
 
 
 def api_not_found(request, exception=None):

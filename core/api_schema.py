@@ -16,7 +16,9 @@ _DESCRIPTIONS = {
     401: "Not signed in.",
     403: "Not signed in, or not allowed to do this (e.g. `admin_required`, `two_factor_required`).",
     404: "Not found, or not visible to you (no hint which).",
-    409: "Conflicts with the current state (e.g. `unchanged`, `idempotency_conflict`).",
+    409: "Conflicts with the current state (e.g. `unchanged`, `idempotency_conflict`), or a request under the same "
+         "Idempotency-Key is still running (`idempotency_key_in_progress`, with Retry-After).",
+    422: "The Idempotency-Key was already used for a different request (`idempotency_key_reused`).",
     413: "The request body is too large.",
     415: "Unsupported content type: send application/json.",
     429: "Too many requests.",

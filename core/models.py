@@ -1,5 +1,5 @@
-"""What every app shares: the append-only, hash-chained audit trail, the chain outbox and the
-events for webhooks."""
+"""What every app shares: the append-only, hash-chained audit trail, the chain outbox, the
+events for webhooks and the API's idempotency keys."""
 
 from __future__ import annotations
 
@@ -127,3 +127,33 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.key} ({self.uid})"
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key on an API write, claimed before the view runs and holding its
+    answer once it ran (core/idempotency.py has the rules). One per (user, key); expired rows
+    are claimed afresh and purged by beat."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "running"
+        DONE = "done", "done"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=128)
+    # sha256 of method, full path with query, user and the body's sha256: "the same request".
+    fingerprint = models.CharField(max_length=64)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=2000)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.RUNNING)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    content_type = models.CharField(max_length=100, blank=True)
+    body = models.TextField(blank=True)
+    request_id = models.CharField(max_length=64, blank=True)   # the first request's X-Request-Id
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="core_idempotencykey_user_key")]
+
+    def __str__(self) -> str:
+        return f"{self.key} [{self.state}] {self.method} {self.path}"

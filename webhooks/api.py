@@ -101,6 +101,9 @@ def _valid(serializer_class, request) -> dict:
 
 
 class EndpointListApi(ApiView):
+    # Not covered by core's Idempotency-Key replay: the answer carries the secret, never stored elsewhere.
+    idempotency = "none"
+
     @paginated(EndpointOutput, tags=[TAG], description="Your endpoints (an operator's: the platform's), newest first.")
     def get(self, request):
         return cursor_paginate(request, selectors.endpoints_for(actor=request.user), EndpointOutput,
@@ -126,6 +129,9 @@ class EndpointDetailApi(ApiView):
 
 
 class EndpointRotateApi(ApiView):
+    # Not covered by core's Idempotency-Key replay: the answer carries the secret, never stored elsewhere.
+    idempotency = "none"
+
     @extend_schema(tags=[TAG], request=None, responses=EndpointSecretOutput,
                    description="A new signing secret (in this answer only); the previous one keeps signing beside "
                                "it until previous_secret_expires_at.")

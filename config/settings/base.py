@@ -225,6 +225,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["core.parsers.JSONObjectParser"],
     "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "600/min"},
 }
+# Idempotency-Key on API writes (core/idempotency.py): a key's first answer is replayed this long,
+# then the key is free again; beat purges expired keys.
+IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shoken API",
     "DESCRIPTION": "Security-token issuance platform: register first, chain as its mirror.",
@@ -263,6 +266,8 @@ CELERY_TASK_DEFAULT_QUEUE = celery_routes.DEFAULT_QUEUE
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=5000)
 CELERY_BEAT_SCHEDULE: dict = {}
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / ".var" / "celerybeat-schedule")
+CELERY_BEAT_SCHEDULE["core.idempotency_purge"] = {  # expired Idempotency-Keys (IDEMPOTENCY_KEY_TTL_HOURS)
+    "task": "core.idempotency_purge", "schedule": env.int("IDEMPOTENCY_PURGE_SECONDS", default=60 * 60)}
 
 # After a commit that wrote outbox rows, core/outbox.py calls this (a dotted path; core never
 # imports chain): chain/scheduling.py's relay kick. Empty: no call.

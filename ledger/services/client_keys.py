@@ -8,43 +8,18 @@ services namespace the key (they know the actor and the security), never the vie
 
 from __future__ import annotations
 
-import re
-
-from django.utils.translation import gettext as _
-
 from accounts.models import User
-from core.errors import ApplicationError
+from core.idempotency import KEY_MAX_LENGTH as CLIENT_KEY_MAX_LENGTH
+from core.idempotency import KEY_PATTERN as CLIENT_KEY_PATTERN
+from core.idempotency import key_clean as client_key_clean
+from core.idempotency import key_from_header as client_key_from_header
 
-CLIENT_KEY_MAX_LENGTH = 128
-CLIENT_KEY_PATTERN = r"^[\x21-\x7e]{1,128}$"   # visible ASCII: no space, control or non-ASCII character
-_CLIENT_KEY = re.compile(CLIENT_KEY_PATTERN)
+# The key's rule (1 to 128 visible ASCII characters) is core.idempotency's, the one definition
+# shared with the Idempotency-Key of every other API write.
+__all__ = ["CLIENT_KEY_MAX_LENGTH", "CLIENT_KEY_PATTERN", "CLIENT_ORG", "CLIENT_USER", "client_key_clean",
+           "client_key_from_header", "client_key_stored"]
 CLIENT_ORG = "client:org:"
 CLIENT_USER = "client:user:"
-
-
-def client_key_clean(key: object) -> str | None:
-    """A client's idempotency key as sent (None or "" when none): 1 to 128 visible ASCII
-    characters (no spaces, no control characters), or a 400 invalid_idempotency_key."""
-    if key is None or key == "":
-        return None
-    if not isinstance(key, str) or not _CLIENT_KEY.fullmatch(key):
-        raise _invalid()
-    return key
-
-
-def _invalid() -> ApplicationError:
-    message = _("The idempotency key must be 1 to 128 visible ASCII characters (no spaces).")
-    return ApplicationError(message, code="invalid_idempotency_key", fields={"Idempotency-Key": [message]})
-
-
-def client_key_from_header(value: str | None) -> str | None:
-    """The Idempotency-Key header as sent: None when absent; present, it must be a valid key
-    (an empty header is refused like any other malformed one, not taken as "no key")."""
-    if value is None:
-        return None
-    if value == "":
-        raise _invalid()
-    return client_key_clean(value)
 
 
 def client_key_stored(key: object, *, actor: User | None, organization_id: int | None) -> str | None:
