@@ -117,7 +117,7 @@ def test_the_page_links_to_jocf_for_a_japanese_issuer_in_both_languages(client, 
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "ja"
     japanese = client.get(url).content.decode()
     assert link in japanese and "証券保有者、株式種類、トランザクション" in japanese
-    assert "security holders, stock classes and transactions" not in japanese
+    assert "security holders, stock classes and transactions" not in japanese and "Japan Open Cap" not in japanese
 
 
 def test_the_page_has_no_jocf_link_for_an_issuer_outside_japan(client, login_verified, issuer_admin, issuer,
