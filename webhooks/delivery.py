@@ -168,9 +168,10 @@ def _claim(pk: int, *, now: dt.datetime, due_only: bool) -> WebhookDelivery | No
     return WebhookDelivery.objects.select_related("endpoint", "event").get(pk=pk)
 
 
-def _record(delivery: WebhookDelivery, result: Result, *, started: dt.datetime, now: dt.datetime, manual: bool,
+def _record(delivery: WebhookDelivery, result: Result, *, started: dt.datetime, manual: bool,
             actor=None) -> tuple[WebhookDelivery, WebhookAttempt]:
-    """Inside a transaction: the attempt row and the delivery's new state."""
+    """Inside a transaction: the attempt row and the delivery's new state (a retry is due its
+    delay after this attempt ended)."""
     delivery = WebhookDelivery.objects.select_for_update().get(pk=delivery.pk)
     number = (delivery.attempt_rows.aggregate(n=Max("number"))["n"] or 0) + 1
     attempt = WebhookAttempt.objects.create(
@@ -187,7 +188,7 @@ def _record(delivery: WebhookDelivery, result: Result, *, started: dt.datetime, 
     elif not manual:
         delays = retry_delays()
         if attempts <= len(delays):
-            changes["next_attempt_at"] = now + dt.timedelta(seconds=delays[attempts - 1])
+            changes["next_attempt_at"] = timezone.now() + dt.timedelta(seconds=delays[attempts - 1])
         else:
             changes.update(status=WebhookDelivery.Status.FAILED, next_attempt_at=None)
     WebhookDelivery.objects.filter(pk=delivery.pk).update(**changes)
@@ -209,7 +210,7 @@ def delivery_send(pk: int, *, now: dt.datetime | None = None) -> Outcome:
         WebhookDelivery.objects.filter(pk=pk).update(claimed_until=None)
         raise
     with transaction.atomic():
-        delivery, _attempt = _record(delivery, result, started=started, now=now, manual=False)
+        delivery, _attempt = _record(delivery, result, started=started, manual=False)
     return Outcome(pk, sent=True, succeeded=result.succeeded,
                    retry_at=delivery.next_attempt_at if delivery.status == WebhookDelivery.Status.PENDING else None)
 
@@ -248,7 +249,7 @@ def replay_attempt(delivery: WebhookDelivery, *, actor, now: dt.datetime | None 
         WebhookDelivery.objects.filter(pk=delivery.pk).update(claimed_until=None)
         raise
     with transaction.atomic():
-        claimed, attempt = _record(claimed, result, started=started, now=now, manual=True, actor=actor)
+        claimed, attempt = _record(claimed, result, started=started, manual=True, actor=actor)
         if audit is not None:
             audit(claimed, attempt)
     return attempt
