@@ -208,3 +208,27 @@ def test_a_bond_alone_is_not_forced_into_a_stock_class(issuer, issuer_admin):
     bond = SecurityFactory(issuer=issuer, created_by=issuer_admin)
     files = read_package(ocf_package(issuer=issuer, security=bond).body)
     assert files["StockClasses.ocf.json"]["items"] == []
+
+
+def test_the_number_of_queries_does_not_grow_with_the_holders(issuer, issuer_admin, register):
+    """A few queries per equity security, whatever the number of holders or lots."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from ledger.services import tokens_issue
+
+    from .factories import approved_investor
+
+    with CaptureQueriesContext(connection) as before:
+        ocf_package(issuer=issuer)
+    for n in range(5):
+        _user, (wallet,) = approved_investor(email=f"holder{n}@example.test")
+        tokens_issue(security=register.security, wallet=wallet, amount=1 + n, actor=issuer_admin, reason="")
+    with CaptureQueriesContext(connection) as after:
+        files = read_package(ocf_package(issuer=issuer).body)
+    assert len(files["Stakeholders.ocf.json"]["items"]) == 8
+
+    def counted(capture):   # the business-date offset is cached for seconds: its reads come and go
+        return [q for q in capture.captured_queries if "core_businessclock" not in q["sql"]]
+
+    assert len(counted(after)) == len(counted(before)) <= 12
