@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from core.api import ApiView
 from core.api_fields import StrictCharField, StrictInput, StrictIntegerField
 from core.api_schema import error_responses
+from core.pagination import cursor_paginate, paginated
 
 from . import memberships
 from .models import Membership
@@ -65,11 +66,11 @@ def _active_state(user) -> dict:
 
 
 class MyInvitationsApi(ApiView):
-    @extend_schema(responses={200: InvitationOutput(many=True), **error_responses(403)},
-                   summary="Your pending invitations",
-                   description="Invitations to your e-mail address that can still be answered.")
+    @paginated(InvitationOutput, responses=error_responses(403), summary="Your pending invitations",
+               description="Invitations to your e-mail address that can still be answered, newest first.")
     def get(self, request):
-        return Response(InvitationOutput(memberships.invitations_pending_for(user=request.user), many=True).data)
+        return cursor_paginate(request, memberships.invitations_pending_for(user=request.user), InvitationOutput,
+                               ordering=("-created_at", "-id"))
 
 
 class InvitationAnswerApi(ApiView):

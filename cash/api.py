@@ -5,17 +5,19 @@ permission accounts.permissions.TwoFactorSatisfied)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api import ApiView
 from core.api_fields import DecimalStringField, StrictCharField, StrictInput, StrictIntegerField
+from core.pagination import cursor_paginate, paginated
 from core.schema import ReasonField
 from issuance.models import Issuer
 from issuance.models.securities import CASH_DECIMALS
 
 from . import selectors, services
+from .models import CashDeposit, CashWithdrawal
 
 
 class BalanceOutput(serializers.Serializer):
@@ -109,16 +111,29 @@ def _issuer(pk: int) -> Issuer:
                                                                                  flat=True).first())
 
 
+def _status_filter(model, what: str) -> OpenApiParameter:
+    return OpenApiParameter("status", str, enum=list(model.Status.values),
+                            description=f"Only the {what} in this status.")
+
+
+def _by_status(request, rows):
+    status = request.query_params.get("status")
+    return rows.filter(status=status) if status else rows
+
+
 class BalancesApi(ApiView):
-    @extend_schema(responses=BalanceOutput(many=True))
+    @paginated(BalanceOutput, description="Your cash per currency and wallet, by currency then wallet.")
     def get(self, request):
-        return Response(BalanceOutput(selectors.balances_of(holder=request.user), many=True).data)
+        return cursor_paginate(request, selectors.balances_of(holder=request.user), BalanceOutput,
+                               key=lambda r: (r.currency, r.wallet))
 
 
 class DepositListApi(ApiView):
-    @extend_schema(responses=DepositOutput(many=True))
+    @paginated(DepositOutput, filters=[_status_filter(CashDeposit, "deposits")],
+               description="The deposits you may see (a cash agent: every one), newest first.")
     def get(self, request):
-        return Response(DepositOutput(selectors.deposits_visible(actor=request.user)[:200], many=True).data)
+        rows = _by_status(request, selectors.deposits_visible(actor=request.user))
+        return cursor_paginate(request, rows, DepositOutput, ordering=("-id",))
 
     @extend_schema(request=MoneyInput, responses={201: DepositOutput})
     def post(self, request):
@@ -162,9 +177,11 @@ class DepositCancelApi(ApiView):
 
 
 class WithdrawalListApi(ApiView):
-    @extend_schema(responses=WithdrawalOutput(many=True))
+    @paginated(WithdrawalOutput, filters=[_status_filter(CashWithdrawal, "withdrawals")],
+               description="The withdrawals you may see (a cash agent: every one), newest first.")
     def get(self, request):
-        return Response(WithdrawalOutput(selectors.withdrawals_visible(actor=request.user)[:200], many=True).data)
+        rows = _by_status(request, selectors.withdrawals_visible(actor=request.user))
+        return cursor_paginate(request, rows, WithdrawalOutput, ordering=("-id",))
 
     @extend_schema(request=WithdrawalInput, responses={201: WithdrawalOutput})
     def post(self, request):
@@ -183,9 +200,10 @@ class WithdrawalPaidApi(ApiView):
 
 
 class TrustApi(ApiView):
-    @extend_schema(responses=TrustOutput(many=True))
+    @paginated(TrustOutput, description="Each trust account against its cash token's control book, by currency.")
     def get(self, request):
-        return Response(TrustOutput(selectors.trust_overview(actor=request.user), many=True).data)
+        return cursor_paginate(request, selectors.trust_overview(actor=request.user), TrustOutput,
+                               key=lambda r: (r.account.currency,))
 
     @extend_schema(request=CurrencyInput, responses={201: TrustOutput})
     def post(self, request):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api import ApiView
+from core.pagination import cursor_paginate, paginated
 from core.schema import ReasonField
 
 from . import selectors, services
@@ -125,14 +126,16 @@ class BreakQuery(serializers.Serializer):
 
 
 class BreakListApi(ApiView):
-    @extend_schema(parameters=[BreakQuery], responses=BreakOutput(many=True),
-                   summary="Breaks between chain and register (?status=open|resolved|all)")
+    @paginated(BreakOutput, filters=[OpenApiParameter(
+                   "status", str, enum=[*Break.Status.values, "all"], default=Break.Status.OPEN,
+                   description="Breaks in this status (default open; all: every one).")],
+               summary="Breaks between chain and register (?status=open|resolved|all), newest first")
     def get(self, request):
         query = BreakQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         status = query.validated_data["status"]
-        rows = selectors.break_list(user=request.user, status=None if status == "all" else status)
-        return Response(BreakOutput(rows, many=True).data)
+        rows = selectors.breaks_of(user=request.user, status=None if status == "all" else status)
+        return cursor_paginate(request, rows, BreakOutput, ordering=("-detected_at", "-id"))
 
 
 class BreakResolveApi(ApiView):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max, Min, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -179,12 +179,17 @@ def break_desk_required(*, user: User, what: str = "chain.break") -> None:
     desk_ensure(user, Action.CHAIN_BREAK_RESOLVE, object_type=what)
 
 
-def break_list(*, user: User, status: str | None = Break.Status.OPEN, limit: int = 200) -> list[Break]:
+def breaks_of(*, user: User, status: str | None = Break.Status.OPEN) -> QuerySet[Break]:
+    """The breaks in `status` (None: every one), newest first (the API pages it by keyset)."""
     break_desk_required(user=user)
     rows = Break.objects.select_related("security", "resolved_by")
     if status:
         rows = rows.filter(status=status)
-    return list(rows.order_by("-detected_at", "-id")[:limit])
+    return rows.order_by("-detected_at", "-id")
+
+
+def break_list(*, user: User, status: str | None = Break.Status.OPEN, limit: int = 200) -> list[Break]:
+    return list(breaks_of(user=user, status=status)[:limit])
 
 
 def break_get_for(*, user: User, pk: int) -> Break:

@@ -5,12 +5,13 @@ against a TOTP code, see accounts.api.TokenApi)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api import ApiView
 from core.api_fields import StrictCharField
+from core.pagination import cursor_paginate, paginated
 from core.schema import ReasonField
 
 from . import selectors, services
@@ -57,14 +58,26 @@ class QueueFilter(serializers.Serializer):
     min_age_days = serializers.IntegerField(required=False, min_value=0, max_value=3650)
 
 
+QUEUE_FILTERS = [
+    OpenApiParameter("status", str, enum=[*KycReview.Status.values, "all"],
+                     description="Reviews in this status; all: every one (default: the open ones, pending or "
+                                 "awaiting a second approval)."),
+    OpenApiParameter("country", str, description="Two-letter country code of the investor (ISO 3166-1 alpha-2)."),
+    OpenApiParameter("risk", str, enum=KycReview.Risk.values, description="Reviews of this risk rating."),
+    OpenApiParameter("min_age_days", {"type": "integer", "minimum": 0, "maximum": 3650},
+                     description="Only reviews submitted at least this many days ago."),
+]
+
+
 class ReviewListApi(ApiView):
 
-    @extend_schema(parameters=[QueueFilter], responses=ReviewOutput(many=True))
+    @paginated(ReviewOutput, filters=QUEUE_FILTERS,
+               description="The KYC review queue, oldest submission first (compliance officers).")
     def get(self, request):
         filters = QueueFilter(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        reviews = selectors.reviews_queue(actor=request.user, **filters.validated_data)
-        return Response(ReviewOutput(reviews, many=True).data)
+        reviews = selectors.reviews_filtered(actor=request.user, **filters.validated_data)
+        return cursor_paginate(request, reviews, ReviewOutput, ordering=("submitted_at", "id"))
 
 
 class ReviewDetailApi(ApiView):

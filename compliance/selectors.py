@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.access import desk_ensure
@@ -58,7 +59,15 @@ def profile_facts(profile: InvestorProfile, *, investor_id: int, wallet_register
 def reviews_queue(
     *, actor: User, status: str = "", country: str = "", risk: str = "", min_age_days: int | None = None,
 ) -> list[KycReview]:
-    """The desk's queue, oldest first. Default: the open reviews. Officers only."""
+    """The desk's queue, oldest first (the first 500). Default: the open reviews. Officers only."""
+    return list(reviews_filtered(actor=actor, status=status, country=country, risk=risk,
+                                 min_age_days=min_age_days)[:500])
+
+
+def reviews_filtered(
+    *, actor: User, status: str = "", country: str = "", risk: str = "", min_age_days: int | None = None,
+) -> QuerySet[KycReview]:
+    """reviews_queue's rows as a QuerySet, oldest first (the API pages it by keyset)."""
     desk_ensure(actor, Action.KYC_DECIDE, object_type="compliance.queue")
     qs = KycReview.objects.select_related("profile__user", "first_approved_by")
     if status == "all":
@@ -73,7 +82,7 @@ def reviews_queue(
         qs = qs.filter(risk=risk)
     if min_age_days:
         qs = qs.filter(submitted_at__lte=timezone.now() - timedelta(days=min_age_days))
-    return list(qs.order_by("submitted_at", "id")[:500])
+    return qs.order_by("submitted_at", "id")
 
 
 def latest_review_for(*, user: User) -> KycReview | None:

@@ -238,14 +238,16 @@ def _page_of_list(rows: Iterable, key: Callable, reverse: bool, position, limit:
 
 def cursor_paginate(request, rows, serializer: type[serializers.BaseSerializer] | None, *,
                     ordering: Sequence[str] = (), key: Callable | None = None, reverse: bool = False,
-                    extra: dict | None = None, context: dict | None = None, salt: str = "") -> Response:
+                    extra: dict | None = None, context: dict | None = None, salt: str = "",
+                    render: Callable[[list], list] | None = None) -> Response:
     """One page of `rows` as {"results", "next", "previous", **extra}.
 
     A QuerySet is paged in SQL by `ordering` (model field paths, "-" for descending; the primary
     key is added as the last tie-breaker when not given); a list (or any iterable) by `key`
     (row -> tuple of non-null values, unique per row), descending when `reverse`. `serializer`
     renders the page's rows (None: rows are given as they should be answered). `salt` separates
-    the cursors of two lists answered at the same path (default: the path alone)."""
+    the cursors of two lists answered at the same path (default: the path alone). `render` turns
+    the page's rows into what `serializer` takes (work done for the page's rows only)."""
     limit = page_limit(request)
     if isinstance(rows, QuerySet) and key is None:
         fields = _normalized(ordering)
@@ -282,6 +284,8 @@ def cursor_paginate(request, rows, serializer: type[serializers.BaseSerializer] 
             next_cursor = _encode_cursor("a" if page else "A", last, digest, cursor_salt)
         if (forward and position is not None) or (not forward and more):
             previous_cursor = _encode_cursor("b" if page else "B", first, digest, cursor_salt)
+    if render is not None:
+        page = list(render(page))
     results = serializer(page, many=True, context=context or {}).data if serializer is not None else page
     return Response({"results": results, "next": next_cursor, "previous": previous_cursor, **(extra or {})})
 
@@ -339,6 +343,8 @@ def _check_filters(request, filters: Sequence[OpenApiParameter]) -> None:
             continue
         values = request.query_params.getlist(param.name)
         for value in values:
+            if value == "":
+                continue   # an empty filter (a form's unset field) is no filter
             if param.enum and value not in [str(e) for e in param.enum]:
                 message = _("Choose one of: %(choices)s.") % {"choices": ", ".join(str(e) for e in param.enum)}
             elif param.type in (int, OpenApiTypes.INT) and not (value.isascii() and value.isdigit()
@@ -349,6 +355,21 @@ def _check_filters(request, filters: Sequence[OpenApiParameter]) -> None:
             else:
                 continue
             raise PaginationError(message, code="invalid_filter", fields={param.name: [message]})
+
+
+def enum_filter(name: str, choices, description: str) -> OpenApiParameter:
+    """A documented query filter taking one of `choices` (a TextChoices class or values)."""
+    values = list(choices.values) if hasattr(choices, "values") else list(choices)
+    return OpenApiParameter(name, str, OpenApiParameter.QUERY, enum=values, description=description)
+
+
+def filter_rows(request, rows: QuerySet, **lookups: str) -> QuerySet:
+    """`rows` filtered by each query parameter given (not empty): filter_rows(request, qs, status="status")."""
+    for param, lookup in lookups.items():
+        value = request.query_params.get(param)
+        if value:
+            rows = rows.filter(**{lookup: value})
+    return rows
 
 
 def paginated(output: type[serializers.BaseSerializer], *, filters: Sequence[OpenApiParameter] = (),

@@ -75,6 +75,21 @@ class AutoSchema(SpectacularAutoSchema):
                 responses[str(status)] = self._get_response_for_code(error_responses(status)[status], str(status))
         return operation
 
+    def get_operation_id(self):
+        """A list paged by core.pagination answers an object (the envelope), not an array: its
+        operation keeps the `_list` name drf-spectacular gives a list (cash_deposits_list)."""
+        handler = getattr(self.view, self.method.lower(), None)
+        if self.method == "GET" and getattr(handler, "paginated_filters", None) is not None:
+            self._paged_list = True
+            try:
+                return super().get_operation_id()
+            finally:
+                self._paged_list = False
+        return super().get_operation_id()
+
+    def _is_list_view(self, serializer=None):
+        return getattr(self, "_paged_list", False) or super()._is_list_view(serializer)
+
     def _map_serializer_field(self, field, direction, bypass_extensions=False):
         """A text field of a request says what CharField refuses: NUL (always) and, where blank
         is refused, a value of only spaces (trimmed to blank). Fields with their own pattern or

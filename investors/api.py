@@ -11,6 +11,7 @@ from rest_framework.response import Response
 
 from core.api import ApiView
 from core.api_fields import StrictCharField, StrictIntegerField
+from core.pagination import cursor_paginate, paginated
 
 from . import custody, selectors, services
 from .downloads import document_response
@@ -89,9 +90,10 @@ class DocumentListApi(ApiView):
     parser_classes = [MultiPartParser]
     upload_max_bytes = "KYC_DOCUMENT_MAX_BYTES"  # core.upload_limits: refused (413) before the body is read
 
-    @extend_schema(responses=DocumentOutput(many=True))
+    @paginated(DocumentOutput, description="Your KYC documents, oldest first.")
     def get(self, request):
-        return Response(DocumentOutput(selectors.documents_for(user=request.user), many=True).data)
+        return cursor_paginate(request, selectors.documents_for(user=request.user), DocumentOutput,
+                               key=lambda d: (d.pk,))
 
     @extend_schema(request={"multipart/form-data": DocumentInput}, responses={201: DocumentOutput})
     def post(self, request):
@@ -139,9 +141,9 @@ class VerifyInput(serializers.Serializer):
 
 
 class WalletListApi(ApiView):
-    @extend_schema(responses=WalletOutput(many=True))
+    @paginated(WalletOutput, description="Your active wallets, oldest first.")
     def get(self, request):
-        return Response(WalletOutput(selectors.wallets_for(user=request.user), many=True).data)
+        return cursor_paginate(request, selectors.wallets_for(user=request.user), WalletOutput, key=lambda w: (w.pk,))
 
 
 class WalletChallengeApi(ApiView):

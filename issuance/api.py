@@ -15,6 +15,7 @@ from compliance.rules import InvestorType
 from core.api import ApiView
 from core.api_fields import DecimalStringField, StrictBooleanField, StrictCharField, StrictIntegerField
 from core.errors import NotFoundError
+from core.pagination import cursor_paginate, enum_filter, filter_rows, paginated
 
 from . import selectors, services
 from .forms import CURRENCIES, ISSUABLE_KINDS
@@ -277,11 +278,16 @@ class IssuerDecisionApi(Base):
 
 # --- securities and offerings --------------------------------------------------------------
 
+SUBSCRIPTION_STATUS = enum_filter("status", Subscription.Status, "Only subscriptions in this status.")
+
+
 class SecurityListApi(Base):
-    @extend_schema(responses=SecurityOutput(many=True))
+    @paginated(SecurityOutput, filters=[enum_filter("kind", Security.Kind, "Only securities of this kind.")],
+               description="Your issuer's securities, newest first.")
     def get(self, request):
         issuer = selectors.issuer_require(user=request.user)
-        return Response(SecurityOutput(selectors.securities_for(issuer=issuer), many=True).data)
+        rows = filter_rows(request, selectors.securities_for(issuer=issuer), kind="kind")
+        return cursor_paginate(request, rows, SecurityOutput, ordering=("-id",))
 
     @extend_schema(request=SecurityInput, responses=SecurityOutput)
     def post(self, request):
@@ -291,10 +297,12 @@ class SecurityListApi(Base):
 
 
 class OfferingListApi(Base):
-    @extend_schema(responses=OfferingOutput(many=True))
+    @paginated(OfferingOutput, filters=[enum_filter("status", Offering.Status, "Only offerings in this status.")],
+               description="Your issuer's offerings, newest first.")
     def get(self, request):
         issuer = selectors.issuer_require(user=request.user)
-        return Response(OfferingOutput(selectors.offerings_for_issuer(issuer=issuer), many=True).data)
+        rows = filter_rows(request, selectors.offerings_for_issuer(issuer=issuer), status="status")
+        return cursor_paginate(request, rows, OfferingOutput, ordering=("-id",))
 
     @extend_schema(request=OfferingInput, responses=OfferingOutput)
     def post(self, request):
@@ -354,10 +362,12 @@ class OfferingActionApi(Base):
 
 
 class OfferingSubscriptionsApi(Base):
-    @extend_schema(responses=SubscriptionOutput(many=True))
+    @paginated(SubscriptionOutput, filters=[SUBSCRIPTION_STATUS],
+               description="The offering's subscriptions, newest first.")
     def get(self, request, pk: int):
         offering = selectors.offering_get_for(user=request.user, pk=pk)
-        return Response(SubscriptionOutput(selectors.subscriptions_of_offering(offering=offering), many=True).data)
+        rows = filter_rows(request, selectors.subscriptions_of_offering(offering=offering), status="status")
+        return cursor_paginate(request, rows, SubscriptionOutput, ordering=("-id",))
 
 
 class SubscriptionsBulkApi(Base):
@@ -395,11 +405,14 @@ class SubscriptionActionApi(Base):
 # --- investors -----------------------------------------------------------------------------
 
 class MarketApi(Base):
-    @extend_schema(responses=MarketOfferingOutput(many=True))
+    @paginated(MarketOfferingOutput, description="The published offerings, closing soonest first, each with "
+                                                 "whether you may subscribe and why not.")
     def get(self, request):
-        rows = selectors.offerings_for_investor(user=request.user)
-        rows = [{"offering": r.offering, "eligible": r.eligible, "reasons": r.reasons} for r in rows]
-        return Response(MarketOfferingOutput(rows, many=True).data)
+        def render(page):
+            rows = selectors.offerings_with_eligibility(user=request.user, offerings=page)
+            return [{"offering": r.offering, "eligible": r.eligible, "reasons": r.reasons} for r in rows]
+        return cursor_paginate(request, selectors.offerings_published(), MarketOfferingOutput,
+                               ordering=("closes_on", "id"), render=render)
 
 
 class SubscribeApi(Base):
@@ -412,9 +425,10 @@ class SubscribeApi(Base):
 
 
 class MySubscriptionsApi(Base):
-    @extend_schema(responses=SubscriptionOutput(many=True))
+    @paginated(SubscriptionOutput, filters=[SUBSCRIPTION_STATUS], description="Your subscriptions, newest first.")
     def get(self, request):
-        return Response(SubscriptionOutput(selectors.subscriptions_of_investor(user=request.user), many=True).data)
+        rows = filter_rows(request, selectors.subscriptions_of_investor(user=request.user), status="status")
+        return cursor_paginate(request, rows, SubscriptionOutput, ordering=("-id",))
 
 
 class AgreementAcceptApi(Base):

@@ -13,6 +13,7 @@ from accounts.policy import Action, policy_ensure
 from core.api import ApiView
 from core.api_fields import StrictInput
 from core.api_schema import error_responses
+from core.pagination import cursor_paginate, enum_filter, filter_rows, paginated
 
 from . import selectors, services
 
@@ -36,13 +37,15 @@ class IssuerInvitationOutput(serializers.Serializer):
 
 
 class InvitationListApi(ApiView):
-    @extend_schema(responses={200: IssuerInvitationOutput(many=True), **error_responses(403, 404, 409)},
-                   operation_id="issuance_invitations_list", summary="Your organization's invitations (admins)")
+    @paginated(IssuerInvitationOutput, filters=[enum_filter("status", Invitation.Status,
+                                                            "Only invitations in this status.")],
+               responses=error_responses(403, 404, 409), operation_id="issuance_invitations_list",
+               summary="Your organization's invitations (admins), newest first")
     def get(self, request):
         issuer = selectors.issuer_require(user=request.user)
         policy_ensure(request.user, Action.MEMBER_INVITE, organization_id=issuer.organization_id)
-        qs = selectors.invitations_of(issuer=issuer)
-        return Response(IssuerInvitationOutput(qs, many=True).data)
+        qs = filter_rows(request, selectors.invitations_of(issuer=issuer, limit=None), status="status")
+        return cursor_paginate(request, qs, IssuerInvitationOutput, ordering=("-id",))
 
     @extend_schema(request=InvitationInput,
                    responses={201: IssuerInvitationOutput, **error_responses(400, 403, 404, 409)},

@@ -186,9 +186,14 @@ class OfferingForInvestor:
 
 def offerings_for_investor(*, user: User, today: date | None = None) -> list[OfferingForInvestor]:
     """Every published offering, each with whether this investor may subscribe and why not."""
+    return offerings_with_eligibility(user=user, offerings=offerings_published(), today=today)
+
+
+def offerings_with_eligibility(*, user: User, offerings, today: date | None = None) -> list[OfferingForInvestor]:
+    """The given offerings, each with whether this investor may subscribe and why not."""
     today = today or business_today()
     result = []
-    for offering in offerings_published():
+    for offering in offerings:
         verdict = eligibility.eligibility_for(user=user, security=offering.security, today=today)
         result.append(OfferingForInvestor(offering, verdict.allowed, eligibility.reason_messages(verdict)))
     return result
@@ -243,10 +248,12 @@ def members_of(*, issuer: Issuer) -> QuerySet[Membership]:
             .order_by("user__email"))
 
 
-def invitations_of(*, issuer: Issuer) -> QuerySet[Invitation]:
-    """The organization's invitations, newest first (the members page, for admins)."""
-    return (Invitation.objects.filter(organization_id=issuer.organization_id).select_related("invited_by")
-            .order_by("-id")[:200])
+def invitations_of(*, issuer: Issuer, limit: int | None = 200) -> QuerySet[Invitation]:
+    """The organization's invitations, newest first (the members page, for admins; the API pages
+    every one: limit=None)."""
+    rows = (Invitation.objects.filter(organization_id=issuer.organization_id).select_related("invited_by")
+            .order_by("-id"))
+    return rows[:limit] if limit is not None else rows
 
 
 def membership_get_for(*, user: User, issuer: Issuer, pk: int) -> Membership:

@@ -55,10 +55,11 @@ def ledger_security_get_for(*, user: User, pk: int) -> Security:
     return security_get_for(user=user, pk=pk)
 
 
-def actions_of_security(*, security: Security, limit: int) -> QuerySet[TokenAction]:
-    """The security's latest `limit` actions, newest first."""
-    return (TokenAction.objects.filter(security=security)
-            .select_related("outbox", "actor", "from_investor", "to_investor").order_by("-id")[:limit])
+def actions_of_security(*, security: Security, limit: int | None) -> QuerySet[TokenAction]:
+    """The security's latest `limit` actions (None: every one), newest first."""
+    rows = (TokenAction.objects.filter(security=security)
+            .select_related("outbox", "actor", "from_investor", "to_investor").order_by("-id"))
+    return rows[:limit] if limit is not None else rows
 
 
 def holdings_of_investor(*, user: User) -> QuerySet[Position]:
@@ -66,10 +67,11 @@ def holdings_of_investor(*, user: User) -> QuerySet[Position]:
             .select_related("security__issuer").order_by("security__name", "wallet"))
 
 
-def actions_of_investor(*, user: User, limit: int) -> QuerySet[TokenAction]:
-    """The latest `limit` actions to or from the investor, newest first."""
-    return (TokenAction.objects.filter(Q(from_investor=user) | Q(to_investor=user))
-            .select_related("security", "outbox").order_by("-id")[:limit])
+def actions_of_investor(*, user: User, limit: int | None) -> QuerySet[TokenAction]:
+    """The latest `limit` actions (None: every one) to or from the investor, newest first."""
+    rows = (TokenAction.objects.filter(Q(from_investor=user) | Q(to_investor=user))
+            .select_related("security", "outbox").order_by("-id"))
+    return rows[:limit] if limit is not None else rows
 
 
 def position_get_for_investor(*, user: User, pk: int) -> Position:

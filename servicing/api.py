@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from core.api import ApiView
 from core.api_fields import DecimalStringField, StrictCharField, StrictInput, StrictIntegerField
 from core.api_schema import error_responses
+from core.pagination import cursor_paginate, enum_filter, filter_rows, paginated
 from core.schema import ReasonField
 from ledger.api.fields import DateField
 
@@ -72,17 +73,7 @@ class EntitlementLineOutput(serializers.ModelSerializer):
                   "tax_rate", "tax_category", "residence", "status", "paid_reference", "paid_at"]
 
 
-class EntitlementLinesPage(serializers.Serializer):
-    count = serializers.IntegerField()
-    page = serializers.IntegerField()
-    pages = serializers.IntegerField()
-    results = EntitlementLineOutput(many=True)
-
-
-class EntitlementLinesQuery(serializers.Serializer):
-    page = StrictIntegerField(required=False, min_value=1, max_value=10**9)
-    page_size = StrictIntegerField(required=False, min_value=1, max_value=reads.MAX_LINES_PER_PAGE)
-    status = serializers.ChoiceField(required=False, choices=EntitlementLine.Status.choices)
+LINES_EXTRA = {"count": serializers.IntegerField(help_text="lines matching the filter, over every page")}
 
 
 class CorporateActionDeclareInput(StrictInput):
@@ -116,10 +107,15 @@ def _valid(serializer_class, data) -> dict:
 
 
 class SecurityActionsApi(ApiView):
-    @extend_schema(tags=[TAG], operation_id="servicing_actions_list", responses=CorporateActionOutput(many=True))
+    @paginated(CorporateActionOutput, filters=[
+                   enum_filter("status", CorporateAction.Status, "Only actions in this status."),
+                   enum_filter("kind", CorporateAction.Kind, "Only actions of this kind.")],
+               tags=[TAG], operation_id="servicing_actions_list",
+               description="The security's corporate actions, by payment date.")
     def get(self, request, pk: int):
         security = reads.security_get_for(user=request.user, pk=pk)
-        return Response(CorporateActionOutput(reads.actions_of(security=security)[:500], many=True).data)
+        rows = filter_rows(request, reads.actions_of(security=security), status="status", kind="kind")
+        return cursor_paginate(request, rows, CorporateActionOutput, ordering=("payment_date", "id"))
 
     @extend_schema(tags=[TAG], operation_id="servicing_actions_declare", request=CorporateActionDeclareInput,
                    responses={201: CorporateActionOutput})
@@ -138,15 +134,15 @@ class ActionDetailApi(ApiView):
 
 
 class ActionLinesApi(ApiView):
-    @extend_schema(tags=[TAG], operation_id="servicing_action_lines", parameters=[EntitlementLinesQuery],
-                   responses=EntitlementLinesPage)
+    @paginated(EntitlementLineOutput, filters=[enum_filter("status", EntitlementLine.Status,
+                                                           "Only lines in this status.")],
+               extra=LINES_EXTRA, tags=[TAG], operation_id="servicing_action_lines",
+               description="The action's entitlement lines, by line id, with their count over every page.")
     def get(self, request, pk: int):
         action = reads.action_get_for(user=request.user, pk=pk)
-        query = _valid(EntitlementLinesQuery, request.query_params.dict())
-        page = reads.lines_page(action=action, page=query.get("page"), per_page=query.get("page_size"),
-                                status=query.get("status", ""))
-        return Response(EntitlementLinesPage({"count": page.paginator.count, "page": page.number,
-                                   "pages": page.paginator.num_pages, "results": list(page)}).data)
+        lines = filter_rows(request, reads.lines_of(action=action), status="status")
+        return cursor_paginate(request, lines, EntitlementLineOutput, ordering=("id",),
+                               extra={"count": lines.count()})
 
 
 def _action_answer(request, pk: int) -> Response:

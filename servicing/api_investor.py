@@ -7,8 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.core.paginator import Paginator
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.response import Response
 
@@ -17,6 +16,7 @@ from core.api import ApiView
 from core.api_fields import AddressField, StrictIntegerField
 from core.api_schema import error_responses
 from core.money import MINOR_UNITS
+from core.pagination import cursor_paginate, enum_filter, paginated
 
 from . import selectors_income as income
 from .models import CorporateAction, EntitlementLine
@@ -39,8 +39,15 @@ class IncomeQuery(serializers.Serializer):
     security = StrictIntegerField(required=False, min_value=1, help_text="one of your securities (its id)")
     wallet = WalletQueryField(required=False, help_text="one of your wallets")
     status = serializers.ChoiceField(choices=EntitlementLine.Status.choices, required=False)
-    page = StrictIntegerField(required=False, min_value=1, max_value=1_000_000, default=1)
-    page_size = StrictIntegerField(required=False, min_value=1, max_value=PAGE_SIZE_MAX, default=50)
+
+
+INCOME_FILTERS = [
+    OpenApiParameter("security", {"type": "integer", "minimum": 1}, description="Only lines of this security of "
+                     "yours (its id)."),
+    OpenApiParameter("wallet", {"type": "string", "pattern": "^0x[0-9a-fA-F]{40}$"},
+                     description="Only lines of this wallet of yours."),
+    enum_filter("status", EntitlementLine.Status, "Only lines in this status."),
+]
 
 
 class SecurityRef(serializers.Serializer):
@@ -112,13 +119,10 @@ class TotalOutput(serializers.Serializer):
         return money_text(total.net, total.currency)
 
 
-class IncomePageOutput(serializers.Serializer):
-    count = serializers.IntegerField()
-    page = serializers.IntegerField()
-    pages = serializers.IntegerField()
-    page_size = serializers.IntegerField()
-    results = IncomeLineOutput(many=True)
-    totals = TotalOutput(many=True, help_text="per currency, over every page of the filtered lines")
+INCOME_EXTRA = {
+    "count": serializers.IntegerField(help_text="lines matching the filters, over every page"),
+    "totals": TotalOutput(many=True, help_text="per currency, over every page of the filtered lines"),
+}
 
 
 class TaxStatementOutput(serializers.Serializer):
@@ -132,10 +136,11 @@ class TaxStatementOutput(serializers.Serializer):
 
 
 class IncomeApi(ApiView):
-    @extend_schema(tags=[TAG], operation_id="servicing_income_list", parameters=[IncomeQuery],
-                   description="Your entitlement lines (coupons, redemptions, dividends, distributions), newest "
-                               "payment first, with totals per currency. Investors only.",
-                   responses={200: IncomePageOutput, **error_responses(400, 403)})
+    @paginated(IncomeLineOutput, filters=INCOME_FILTERS, extra=INCOME_EXTRA, tags=[TAG],
+               operation_id="servicing_income_list",
+               description="Your entitlement lines (coupons, redemptions, dividends, distributions), newest "
+                           "payment first, with their count and totals per currency over every page. Investors only.",
+               responses=error_responses(400, 403))
     def get(self, request):
         investor_self_ensure(request.user)
         query = IncomeQuery(data=request.query_params.dict())
@@ -143,11 +148,9 @@ class IncomeApi(ApiView):
         data = query.validated_data
         lines = income.income_lines(investor=request.user, security_id=data.get("security"),
                                     wallet=data.get("wallet", ""), status=data.get("status", ""))
-        paginator = Paginator(lines, data["page_size"])
-        page = paginator.get_page(data["page"])
-        body = {"count": paginator.count, "page": page.number, "pages": paginator.num_pages,
-                "page_size": data["page_size"], "results": list(page.object_list), "totals": income.totals_of(lines)}
-        return Response(IncomePageOutput(body).data)
+        totals = TotalOutput(income.totals_of(lines), many=True).data
+        return cursor_paginate(request, lines, IncomeLineOutput, ordering=("-action__payment_date", "-id"),
+                               extra={"count": lines.count(), "totals": totals})
 
 
 class TaxStatementApi(ApiView):

@@ -125,10 +125,15 @@ def funds_check(*, action: CorporateAction) -> FundsCheck:
                       needed=needed, estimated=estimated)
 
 
+def lines_of(*, action: CorporateAction) -> QuerySet[EntitlementLine]:
+    """The action's lines (investor read along), by line id."""
+    return action.lines.select_related("investor").order_by("id")
+
+
 def lines_page(*, action: CorporateAction, page: object = None, per_page: object = None,
                status: str = "") -> Page:
     """One page of the action's lines (investor and batch read along), by line id."""
-    lines = action.lines.select_related("investor").order_by("id")
+    lines = lines_of(action=action)
     if status in EntitlementLine.Status.values:
         lines = lines.filter(status=status)
     size = min(page_int(per_page) or LINES_PER_PAGE, MAX_LINES_PER_PAGE)

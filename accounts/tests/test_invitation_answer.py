@@ -54,7 +54,7 @@ def invitation(issuer_org, issuer_admin, invitee):
 def test_the_invitee_accepts_and_keeps_working_where_they_were(invitation, invitee, issuer_org, home_org):
     inv, token = invitation
     client = signed_in(invitee)
-    assert [i["id"] for i in client.get("/api/accounts/invitations/").json()] == [inv.pk]
+    assert [i["id"] for i in client.get("/api/accounts/invitations/").json()["results"]] == [inv.pk]
     status, body = post(client, f"/api/accounts/invitations/{inv.pk}/accept/", {"token": token})
     assert status == 200 and body["status"] == "accepted" and body["decided_at"]
     assert Membership.objects.get(user=invitee, organization=issuer_org).role == "member"
@@ -63,7 +63,7 @@ def test_the_invitee_accepts_and_keeps_working_where_they_were(invitation, invit
     assert client.get("/api/accounts/organizations/active/").json()["active"]["id"] == home_org.pk
     assert AuditEvent.objects.filter(action="invitation.accepted", object_id=str(inv.pk), actor=invitee).exists()
     assert AuditEvent.objects.filter(action="membership.created", actor=invitee).exists()
-    assert client.get("/api/accounts/invitations/").json() == []
+    assert client.get("/api/accounts/invitations/").json() == {"results": [], "next": None, "previous": None}
     status, body = post(client, f"/api/accounts/invitations/{inv.pk}/accept/", {"token": token})
     assert status == 409 and body["error"]["code"] == "invitation_not_pending"
 

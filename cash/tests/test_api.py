@@ -42,9 +42,9 @@ def test_deposit_receipt_balance_withdraw(jpy, verified_investor, cash_agent, ou
                           content_type="application/json")
     assert response.status_code == 200, response.content
     assert CashDeposit.objects.get().status == CashDeposit.Status.MINTED
-    assert agent.get("/api/cash/trust/").json()[0]["in_balance"] is True
+    assert agent.get("/api/cash/trust/").json()["results"][0]["in_balance"] is True
 
-    [balance] = investor.get("/api/cash/balances/").json()
+    [balance] = investor.get("/api/cash/balances/").json()["results"]
     assert (balance["currency"], balance["balance"], balance["free"]) == ("JPY", "2500", "2500")
     response = investor.post("/api/cash/withdrawals/", {"currency": "JPY", "amount": "2501", "payout_details": "x"},
                              format="json")

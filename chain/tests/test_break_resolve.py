@@ -80,7 +80,7 @@ def test_api_lists_and_resolves_breaks(db, operator, issuer_admin, client):
     brk = BreakFactory()
     token = api_token_for(operator)
     auth = {"HTTP_AUTHORIZATION": f"Token {token}", "content_type": "application/json"}
-    body = client.get(reverse("chain-api:breaks"), **auth).json()
+    body = client.get(reverse("chain-api:breaks"), **auth).json()["results"]
     assert [b["id"] for b in body] == [brk.pk] and body[0]["register_value"] == "100"
 
     refused = client.post(reverse("chain-api:break-resolve", args=[brk.pk]), {"reason": ""}, **auth)
@@ -88,7 +88,7 @@ def test_api_lists_and_resolves_breaks(db, operator, issuer_admin, client):
     done = client.post(reverse("chain-api:break-resolve", args=[brk.pk]), {"reason": "explained"}, **auth)
     assert done.status_code == 200 and done.json()["status"] == "resolved"
     assert done.json()["resolved_by"] == operator.email
-    assert client.get(reverse("chain-api:breaks"), **auth).json() == []
+    assert client.get(reverse("chain-api:breaks"), **auth).json()["results"] == []
 
     other = api_token_for(issuer_admin)
     response = client.get(reverse("chain-api:breaks"), HTTP_AUTHORIZATION=f"Token {other}")

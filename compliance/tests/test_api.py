@@ -39,7 +39,7 @@ def test_incomplete_submission_lists_what_is_missing(api, unverified_investor):
 def test_four_eyes_over_the_api(compliance_officer, second_officer):
     review = KycReviewFactory(risk="high", risk_reasons=["flagged_country:IR"])
     first, second = _officer_api(compliance_officer), _officer_api(second_officer)
-    assert [r["id"] for r in first.get("/api/compliance/reviews/?risk=high").json()] == [review.pk]
+    assert [r["id"] for r in first.get("/api/compliance/reviews/?risk=high").json()["results"]] == [review.pk]
     once = first.post(f"/api/compliance/reviews/{review.pk}/approve/", {"reason": "ok"}, format="json")
     assert once.json()["status"] == "awaiting_second"
     again = first.post(f"/api/compliance/reviews/{review.pk}/approve/", {"reason": "ok"}, format="json")

@@ -42,7 +42,7 @@ def test_document_upload_and_download(api, unverified_investor, outsider):
                         format="multipart")
     assert response.status_code == 201
     doc_id = response.json()["id"]
-    assert len(api.get("/api/investors/documents/").json()) == 1
+    assert len(api.get("/api/investors/documents/").json()["results"]) == 1
     download = api.get(f"/api/investors/documents/{doc_id}/")
     assert download.status_code == 200 and b"".join(download.streaming_content) == PDF_BYTES
     api.force_authenticate(outsider)
@@ -73,7 +73,7 @@ def test_wallet_challenge_verify_remove(api, unverified_investor):
                       {"challenge": challenge["id"], "signature": sign(challenge["message"], key)}, format="json")
     assert replay.status_code == 409 and replay.json()["error"]["code"] == "challenge_used"
     wallet_id = ok.json()["id"]
-    assert [w["id"] for w in api.get("/api/investors/wallets/").json()] == [wallet_id]
+    assert [w["id"] for w in api.get("/api/investors/wallets/").json()["results"]] == [wallet_id]
     assert api.delete(f"/api/investors/wallets/{wallet_id}/").status_code == 204
     assert Wallet.objects.get(pk=wallet_id).status == "removed"
 

@@ -48,7 +48,7 @@ def test_the_api_creates_one_custodied_wallet(verified_investor, unverified_inve
     assert response.status_code == 201
     body = response.json()
     assert body["custody"] == "platform" and body["status"] == "active" and "custody_key" not in body
-    listed = api.get("/api/investors/wallets/").json()
+    listed = api.get("/api/investors/wallets/").json()["results"]
     assert {w["custody"] for w in listed} == {"self", "platform"}
     again = api.post(API, format="json")
     assert again.status_code == 409 and again.json()["error"]["code"] == "custody_wallet_exists"

@@ -46,7 +46,7 @@ def test_other_issuers_offering_is_404(api, issuer_member, other_offering):
 def test_investor_subscribes_signs_and_issuer_settles_the_states(api, verified_investor, issuer_admin, issuer_member,
                                                                   offering, login_verified):
     api.force_authenticate(verified_investor)
-    market = api.get("/api/issuance/market/").json()
+    market = api.get("/api/issuance/market/").json()["results"]
     assert market[0]["eligible"] is True
     r = api.post(f"/api/issuance/market/{offering.pk}/subscribe/", {"units": "2"}, format="json")
     assert r.status_code == 201 and r.json()["amount"] == "200000"

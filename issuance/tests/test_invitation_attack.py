@@ -142,7 +142,7 @@ def test_members_cannot_invite_list_or_revoke(issuer, issuer_admin, issuer_membe
     assert post(member, "/api/issuance/invitations/", {"email": "y@sakura.test", "role": "member"})[0] == 403
     assert member.get("/api/issuance/invitations/").status_code == 403
     assert post(member, f"/api/issuance/invitations/{invitation_id}/revoke/", {})[0] == 403
-    listed = admin.get("/api/issuance/invitations/").json()
+    listed = admin.get("/api/issuance/invitations/").json()["results"]
     assert [(i["email"], i["status"]) for i in listed] == [("x@sakura.test", "pending")]
     status, body = post(admin, f"/api/issuance/invitations/{invitation_id}/revoke/", {})
     assert status == 200 and body["status"] == "revoked"

@@ -9,8 +9,10 @@ from rest_framework import serializers
 
 from core.api import ApiView
 from core.api_schema import error_responses
+from core.pagination import enum_filter
 from core.parsers import JSONObjectParser
 
+from ..models import TokenAction
 from ..services.client_keys import CLIENT_KEY_MAX_LENGTH, CLIENT_KEY_PATTERN, client_key_from_header
 from .serializers import ActionOutput
 
@@ -44,6 +46,7 @@ def client_key(request) -> str | None:
     return client_key_from_header(request.headers.get("Idempotency-Key"))
 
 READ_ERRORS = error_responses(400, 403, 404)
+ACTION_KIND = enum_filter("kind", TokenAction.Kind, "Only actions of this kind.")
 WRITE_ERRORS = error_responses(400, 403, 404, 409)
 
 

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from accounts.access import access_deny
 from core.api_fields import DecimalStringField, StrictCharField, StrictInput
 from core.errors import ApplicationError
+from core.pagination import cursor_paginate, enum_filter, filter_rows, paginated
 from issuance.models import Security
 from issuance.selectors import subscription_get_for_investor
 
@@ -134,11 +135,11 @@ def _security(request, pk: int) -> Security:
 
 
 class BoardApi(Base):
-    @extend_schema(tags=[TAG], operation_id="ledger_board", responses={200: OfferOutput(many=True), **READ_ERRORS},
-                   description="The open offers of a security's board (eligible investors only), cheapest first.")
+    @paginated(OfferOutput, tags=[TAG], operation_id="ledger_board", responses=READ_ERRORS,
+               description="The open offers of a security's board (eligible investors only), cheapest first.")
     def get(self, request, pk: int):
         offers = sel.board_for(user=request.user, security=_security(request, pk))
-        return Response(OfferOutput(offers[:500], many=True).data)
+        return cursor_paginate(request, offers, OfferOutput, ordering=("unit_price", "id"))
 
     @extend_schema(tags=[TAG], operation_id="ledger_offer_create", request=OfferInput,
                    responses={201: OfferOutput, **WRITE_ERRORS},
@@ -153,18 +154,22 @@ class BoardApi(Base):
 
 
 class MyOffersApi(Base):
-    @extend_schema(tags=[TAG], operation_id="ledger_my_offers", responses={200: OfferOutput(many=True), **READ_ERRORS},
-                   description="The offers you made or accepted, newest first.")
+    @paginated(OfferOutput, filters=[enum_filter("status", TradeOffer.Status, "Only offers in this status.")],
+               tags=[TAG], operation_id="ledger_my_offers", responses=READ_ERRORS,
+               description="The offers you made or accepted, newest first.")
     def get(self, request):
-        return Response(OfferOutput(sel.offers_of(user=request.user)[:500], many=True).data)
+        rows = filter_rows(request, sel.offers_of(user=request.user), status="status")
+        return cursor_paginate(request, rows, OfferOutput, ordering=("-id",))
 
 
 class MySettlementsApi(Base):
-    @extend_schema(tags=[TAG], operation_id="ledger_my_settlements",
-                   responses={200: SettlementOutput(many=True), **READ_ERRORS},
-                   description="The settlements you are a party of (trades and paid subscriptions), newest first.")
+    @paginated(SettlementOutput, filters=[enum_filter("status", Settlement.Status, "Only settlements in this status."),
+                                          enum_filter("kind", Settlement.Kind, "Only settlements of this kind.")],
+               tags=[TAG], operation_id="ledger_my_settlements", responses=READ_ERRORS,
+               description="The settlements you are a party of (trades and paid subscriptions), newest first.")
     def get(self, request):
-        return Response(SettlementOutput(sel.settlements_of(user=request.user)[:500], many=True).data)
+        rows = filter_rows(request, sel.settlements_of(user=request.user), status="status", kind="kind")
+        return cursor_paginate(request, rows, SettlementOutput, ordering=("-id",))
 
 
 class OfferApi(Base):

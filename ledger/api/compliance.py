@@ -3,11 +3,12 @@ officer and approved or rejected by a second."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.response import Response
 
 from core.api_schema import error_responses
+from core.pagination import cursor_paginate, paginated
 
 from .. import selectors, services
 from ..models import ComplianceRequest
@@ -24,12 +25,15 @@ from .serializers import (
 
 
 class ComplianceRequestsApi(Base):
-    @extend_schema(tags=[TAG], operation_id="ledger_requests_list", parameters=[ComplianceRequestQuery],
-                   responses={200: RequestOutput(many=True), **error_responses(400, 403, 404)})
+    @paginated(RequestOutput, filters=[OpenApiParameter(
+                   "status", str, enum=ComplianceRequest.Status.values, default=ComplianceRequest.Status.PENDING,
+                   description="Requests in this status (default pending; empty: any status).")],
+               tags=[TAG], operation_id="ledger_requests_list", responses=error_responses(400, 403, 404),
+               description="The compliance desk's forced-transfer and recovery requests, newest first.")
     def get(self, request):
-        wanted = valid(ComplianceRequestQuery, request.query_params.dict())["status"]
-        return Response(RequestOutput(selectors.compliance_requests(actor=request.user, status=wanted, limit=500),
-                                      many=True).data)
+        wanted = valid(ComplianceRequestQuery, {"status": request.query_params.get("status", "pending")})["status"]
+        return cursor_paginate(request, selectors.compliance_requests(actor=request.user, status=wanted),
+                               RequestOutput, ordering=("-id",))
 
     @extend_schema(tags=[TAG], operation_id="ledger_requests_create", request=COMPLIANCE_REQUEST_INPUT,
                    description="Ask for a forced transfer or a wallet recovery (compliance officer); a second "

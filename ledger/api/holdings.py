@@ -8,30 +8,34 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from core.api_schema import error_responses
+from core.pagination import cursor_paginate, filter_rows, paginated
 
 from .. import selectors, services
-from .base import IDEMPOTENCY_KEY, TAG, WRITE_ERRORS, Base, client_key, valid
+from .base import ACTION_KIND, IDEMPOTENCY_KEY, TAG, WRITE_ERRORS, Base, client_key, valid
 from .serializers import ActionOutput, HoldingOutput, TransferRequestInput, TransferRequestOutput
 
 
 class HoldingsApi(Base):
-    @extend_schema(tags=[TAG], operation_id="ledger_holdings", responses={200: HoldingOutput(many=True),
-                                                                          **error_responses(403)})
+    @paginated(HoldingOutput, tags=[TAG], operation_id="ledger_holdings", responses=error_responses(403),
+               description="Your holdings (by security name, then wallet), each with what is transferable now "
+                           "and why not more.")
     def get(self, request):
-        rows = []
-        for p in selectors.holdings_of_investor(user=request.user):
-            can = selectors.transferable_for(position=p)
-            p.transferable_now = str(can.amount)
-            p.reasons = [{"code": c, "message": m} for c, m in can.reasons]
-            rows.append(p)
-        return Response(HoldingOutput(rows, many=True).data)
+        def render(page):
+            for p in page:
+                can = selectors.transferable_for(position=p)
+                p.transferable_now = str(can.amount)
+                p.reasons = [{"code": c, "message": m} for c, m in can.reasons]
+            return page
+        return cursor_paginate(request, selectors.holdings_of_investor(user=request.user), HoldingOutput,
+                               ordering=("security__name", "wallet", "id"), render=render)
 
 
 class HistoryApi(Base):
-    @extend_schema(tags=[TAG], operation_id="ledger_history", responses={200: ActionOutput(many=True),
-                                                                         **error_responses(403)})
+    @paginated(ActionOutput, filters=[ACTION_KIND], tags=[TAG], operation_id="ledger_history",
+               responses=error_responses(403), description="The register's actions to or from you, newest first.")
     def get(self, request):
-        return Response(ActionOutput(selectors.actions_of_investor(user=request.user, limit=500), many=True).data)
+        rows = filter_rows(request, selectors.actions_of_investor(user=request.user, limit=None), kind="kind")
+        return cursor_paginate(request, rows, ActionOutput, ordering=("-id",))
 
 
 class TransferRequestApi(Base):

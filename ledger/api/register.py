@@ -9,10 +9,11 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from core.errors import ApplicationError
+from core.pagination import cursor_paginate, filter_rows, paginated
 from issuance.selectors import subscription_get_for_issuer
 
 from .. import captable_selectors, selectors, services
-from .base import READ_ERRORS, TAG, WRITE_ERRORS, Base, client_key, control_schema, valid
+from .base import ACTION_KIND, READ_ERRORS, TAG, WRITE_ERRORS, Base, client_key, control_schema, valid
 from .serializers import (
     ActionOutput,
     CapTableOutput,
@@ -46,7 +47,7 @@ class CapTableApi(Base):
             | {"paused": book.paused},
             "totals": {"holders": totals.holders, "outstanding": str(totals.outstanding),
                        "frozen": str(totals.frozen), "held": str(totals.held)},
-            "holders": [{"investor": r.investor_id, "email": r.email, "wallets": r.wallets,
+            "results": [{"investor": r.investor_id, "email": r.email, "wallets": r.wallets,
                          "balance": str(r.balance), "frozen": str(r.frozen), "percent": str(r.percent)}
                         for r in page.rows],
             "next": page.next, "previous": page.previous,
@@ -54,10 +55,12 @@ class CapTableApi(Base):
 
 
 class ActionsApi(Base):
-    @extend_schema(tags=[TAG], operation_id="ledger_actions", responses={200: ActionOutput(many=True), **READ_ERRORS})
+    @paginated(ActionOutput, filters=[ACTION_KIND], tags=[TAG], operation_id="ledger_actions",
+               responses=READ_ERRORS, description="The register's actions on this security, newest first.")
     def get(self, request, pk: int):
         security = selectors.ledger_security_get_for(user=request.user, pk=pk)
-        return Response(ActionOutput(selectors.actions_of_security(security=security, limit=500), many=True).data)
+        rows = filter_rows(request, selectors.actions_of_security(security=security, limit=None), kind="kind")
+        return cursor_paginate(request, rows, ActionOutput, ordering=("-id",))
 
 
 class IssueApi(Base):

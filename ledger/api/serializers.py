@@ -111,7 +111,7 @@ class CapTableOutput(serializers.Serializer):
     as_of = serializers.DateField(allow_null=True)
     control_book = ControlBookOutput()
     totals = CapTableTotalsOutput()
-    holders = HolderOutput(many=True)
+    results = HolderOutput(many=True, help_text="this page's holders")
     next = serializers.CharField(allow_null=True, help_text="cursor of the next page (pass as ?cursor=), or null")
     previous = serializers.CharField(allow_null=True, help_text="cursor of the previous page, or null")
 

@@ -16,8 +16,10 @@ def test_settle_then_read_cap_table_and_actions(api, issuer_admin, ready_subscri
     security = ready_subscription.offering.security_id
     table = api.get(f"/api/ledger/securities/{security}/cap-table/").json()
     assert table["control_book"]["outstanding"] == "5"
-    assert table["holders"][0]["wallets"] == [investor_wallet.address] and table["holders"][0]["percent"] == "100.00"
-    assert len(api.get(f"/api/ledger/securities/{security}/actions/").json()) == 1
+    assert table["results"][0]["wallets"] == [investor_wallet.address] and table["results"][0]["percent"] == "100.00"
+    actions = api.get(f"/api/ledger/securities/{security}/actions/").json()
+    assert len(actions["results"]) == 1 and actions["next"] is None
+    assert api.get(f"/api/ledger/securities/{security}/actions/", {"kind": "redeem"}).json()["results"] == []
 
 
 def test_settle_bad_input(api, issuer_admin):
@@ -55,12 +57,12 @@ def test_investor_holdings_history_and_transfer(api, issuer_admin, bond, investo
     api.post(f"/api/ledger/securities/{bond.pk}/issue/", {"wallet": investor_wallet.address, "amount": "10"},
              format="json")
     api.force_authenticate(verified_investor)
-    holdings = api.get("/api/ledger/holdings/").json()
+    holdings = api.get("/api/ledger/holdings/").json()["results"]
     assert holdings[0]["balance"] == "10" and holdings[0]["transferable_now"] == "10"
     r = api.post(f"/api/ledger/holdings/{holdings[0]['id']}/transfer/",
                  {"to_wallet": wallet_of(second_investor).address, "amount": "3"}, format="json")
     assert r.status_code == 201, r.json()
-    assert len(api.get("/api/ledger/history/").json()) == 2
+    assert len(api.get("/api/ledger/history/").json()["results"]) == 2
     r = api.post(f"/api/ledger/holdings/{holdings[0]['id']}/transfer/", {"to_wallet": "nope", "amount": "3"},
                  format="json")
     assert r.status_code == 400 and r.json()["error"]["code"] == "invalid"

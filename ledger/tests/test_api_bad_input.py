@@ -199,4 +199,4 @@ def test_cap_table_bad_date(api, register, issuer_admin, query):
 def test_request_list_bad_status(api, register, compliance_officer, query):
     api.force_authenticate(compliance_officer)
     response = api.get(f"/api/ledger/requests/?{query}")
-    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
+    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid_filter"

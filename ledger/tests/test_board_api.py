@@ -31,7 +31,8 @@ def test_offer_precheck_accept_and_authorize(api, market, unverified_investor):
     assert api.get(f"/api/ledger/offers/{offer['id']}/").status_code == 404
 
     api.force_authenticate(m.buyer)
-    assert [o["id"] for o in api.get(f"/api/ledger/securities/{m.bond.pk}/board/").json()] == [offer["id"]]
+    board = api.get(f"/api/ledger/securities/{m.bond.pk}/board/").json()
+    assert [o["id"] for o in board["results"]] == [offer["id"]]
     check = api.post(f"/api/ledger/offers/{offer['id']}/precheck/", {"wallet": m.buyer_wallet.address},
                      format="json").json()
     assert check == {"ok": True, "code": "success", "message": check["message"], "seller_transferable": "10",
@@ -57,7 +58,9 @@ def test_offer_precheck_accept_and_authorize(api, market, unverified_investor):
     assert Settlement.objects.get(pk=settlement["id"]).outbox.kind == "settlement.dvp"
     cancel = api.post(f"/api/ledger/offers/{offer['id']}/cancel/", {}, format="json")
     assert cancel.status_code == 409 and cancel.json()["error"]["code"] == "not_cancellable"
-    assert [o["status"] for o in api.get("/api/ledger/offers/").json()] == ["submitted"]
-    assert [s["id"] for s in api.get("/api/ledger/settlements/").json()] == [settlement["id"]]
+    assert [o["status"] for o in api.get("/api/ledger/offers/").json()["results"]] == ["submitted"]
+    assert [s["id"] for s in api.get("/api/ledger/settlements/").json()["results"]] == [settlement["id"]]
+    assert api.get("/api/ledger/settlements/", {"status": "settled"}).json()["results"] == []
+    assert api.get("/api/ledger/offers/", {"status": "bogus"}).json()["error"]["code"] == "invalid_filter"
     api.force_authenticate(unverified_investor)
-    assert api.get("/api/ledger/settlements/").json() == []
+    assert api.get("/api/ledger/settlements/").json()["results"] == []

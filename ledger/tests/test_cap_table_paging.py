@@ -160,7 +160,7 @@ def test_a_page_costs_the_same_queries_for_5_or_50_holders(client, api, login_ve
     few = costs()
     _holders(bond, 45, start=5)
     assert costs() == few
-    assert len(api.get(api_url).json()["holders"]) == 50 and few[0] <= 8
+    assert len(api.get(api_url).json()["results"]) == 50 and few[0] <= 8
 
 
 def test_the_api_pages_with_opaque_cursors(api, bond, issuer_admin):
@@ -168,12 +168,12 @@ def test_the_api_pages_with_opaque_cursors(api, bond, issuer_admin):
     api.force_authenticate(issuer_admin)
     url = f"/api/ledger/securities/{bond.pk}/cap-table/"
     first = api.get(url, {"limit": 5, "sort": "name"}).json()
-    assert first["previous"] is None and first["totals"]["holders"] == 7 and len(first["holders"]) == 5
-    assert set(first["holders"][0]) == {"investor", "email", "wallets", "balance", "frozen", "percent"}
+    assert first["previous"] is None and first["totals"]["holders"] == 7 and len(first["results"]) == 5
+    assert set(first["results"][0]) == {"investor", "email", "wallets", "balance", "frozen", "percent"}
     second = api.get(url, {"limit": 5, "sort": "name", "cursor": first["next"]}).json()
-    assert len(second["holders"]) == 2 and second["next"] is None
+    assert len(second["results"]) == 2 and second["next"] is None
     back = api.get(url, {"limit": 5, "sort": "name", "cursor": second["previous"]}).json()
-    assert back["holders"] == first["holders"]
+    assert back["results"] == first["results"]
 
 
 @pytest.mark.parametrize(("query", "code"), [
@@ -275,7 +275,7 @@ def test_the_schema_documents_the_paging_parameters():
     assert params["sort"]["schema"]["enum"] == ["balance", "name"]
     assert (params["limit"]["schema"]["minimum"], params["limit"]["schema"]["maximum"]) == (1, 200)
     output = schema["components"]["schemas"]["CapTableOutput"]["properties"]
-    assert {"next", "previous", "totals", "holders"} <= set(output)
+    assert {"next", "previous", "totals", "results"} <= set(output)
 
 
 def test_the_csv_streams_every_holder_once(client, login_verified, bond, issuer_admin, monkeypatch):

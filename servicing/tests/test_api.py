@@ -44,7 +44,8 @@ def test_issuer_admin_declares_a_dividend_and_lists_it(equity, issuer_admin):
     assert (body["kind"], body["status"], body["per_unit_amount"]) == ("dividend", "scheduled", "50.000000")
     assert body["created_by"] == issuer_admin.email and body["approved_by"] is None
     listed = client.get(f"/api/servicing/securities/{equity.pk}/actions/").json()
-    assert [a["id"] for a in listed] == [body["id"]]
+    assert [a["id"] for a in listed["results"]] == [body["id"]] and listed["next"] is None
+    assert client.get(f"/api/servicing/securities/{equity.pk}/actions/", {"status": "paid"}).json()["results"] == []
 
 
 @pytest.mark.parametrize(("change", "code"), [
@@ -83,14 +84,16 @@ def test_action_and_its_lines_page_by_page(bond_held, holders, issuer_admin):
     client = signed_in(issuer_admin)
     body = client.get(f"/api/servicing/actions/{action.pk}/").json()
     assert (body["line_count"], body["lines_paid"], body["net_total"]) == (3, 0, f"{action.net_total:.2f}")
-    page = client.get(f"/api/servicing/actions/{action.pk}/lines/", {"page_size": 2}).json()
-    assert (page["count"], page["pages"], len(page["results"])) == (3, 2, 2)
-    page2 = client.get(f"/api/servicing/actions/{action.pk}/lines/", {"page_size": 2, "page": 2}).json()
-    assert [r["units"] for r in page2["results"]] == ["30"]
+    page = client.get(f"/api/servicing/actions/{action.pk}/lines/", {"limit": 2}).json()
+    assert (page["count"], len(page["results"]), page["previous"]) == (3, 2, None)
+    page2 = client.get(f"/api/servicing/actions/{action.pk}/lines/", {"limit": 2, "cursor": page["next"]}).json()
+    assert [r["units"] for r in page2["results"]] == ["30"] and page2["next"] is None and page2["count"] == 3
     assert page2["results"][0]["gross"] == "30000.00"
-    for bad in ({"page": "0"}, {"page_size": "100000"}, {"status": "nope"}, {"page": "x"}):
+    for bad, code in (({"limit": "0"}, "invalid_limit"), ({"limit": "100000"}, "invalid_limit"),
+                      ({"status": "nope"}, "invalid_filter"), ({"cursor": "x"}, "invalid_cursor"),
+                      ({"cursor": page["next"], "status": "due"}, "invalid_cursor")):
         response = client.get(f"/api/servicing/actions/{action.pk}/lines/", bad)
-        assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
+        assert response.status_code == 400 and response.json()["error"]["code"] == code
 
 
 def test_others_get_404_for_an_action(bond_held, verified_investor):

@@ -147,13 +147,14 @@ def test_anonymous_is_sent_to_sign_in(client):
 
 def test_the_api_lists_the_investors_lines_paginated_with_totals(client, holders, paid):
     client.force_login(holders.jp)
-    body = client.get(API, {"page_size": 2}).json()
-    assert (body["count"], body["pages"], body["page"]) == (3, 2, 1)
+    body = client.get(API, {"limit": 2}).json()
+    assert body["count"] == 3 and body["previous"] is None and body["next"]
     assert [r["paid_reference"] for r in body["results"]] == ["0xusd", "0xsecond"]   # newest payment first
     assert body["results"][0]["gross"] == "25.00" and body["results"][1]["gross"] == "10000"
     assert {t["currency"]: t["net"] for t in body["totals"]} == {"JPY": "15938", "USD": "19.93"}
-    second = client.get(API, {"page_size": 2, "page": 2}).json()
-    assert [r["paid_reference"] for r in second["results"]] == ["0xfirst"]
+    second = client.get(API, {"limit": 2, "cursor": body["next"]}).json()
+    assert [r["paid_reference"] for r in second["results"]] == ["0xfirst"] and second["next"] is None
+    assert second["count"] == 3 and second["totals"] == body["totals"]        # over every page
     only_usd = client.get(API, {"security": paid["usd_bond"].pk}).json()
     assert only_usd["count"] == 1 and only_usd["results"][0]["currency"] == "USD"
     assert only_usd["results"][0]["income_kind"] == "interest"
@@ -163,18 +164,19 @@ def test_the_api_never_gives_another_investors_line(client, holders, paid):
     client.force_login(holders.jp)
     body = client.get(API, {"wallet": holders.corp_wallet.address}).json()
     assert body["count"] == 0 and body["totals"] == []
-    body = client.get(API, {"page_size": 200}).json()
+    body = client.get(API, {"limit": 200}).json()
     assert paid["corp"].pk not in {r["id"] for r in body["results"]}
 
 
-@pytest.mark.parametrize("query", [
-    {"page": "0"}, {"page": "x"}, {"page_size": "201"}, {"page_size": "0"}, {"security": "abc"},
-    {"wallet": "0x12"}, {"status": "lost"}, {"security": "１"},
+@pytest.mark.parametrize(("query", "code"), [
+    ({"limit": "0"}, "invalid_limit"), ({"limit": "x"}, "invalid_limit"), ({"limit": "201"}, "invalid_limit"),
+    ({"cursor": "x"}, "invalid_cursor"), ({"security": "abc"}, "invalid"),
+    ({"wallet": "0x12"}, "invalid"), ({"status": "lost"}, "invalid_filter"), ({"security": "１"}, "invalid"),
 ])
-def test_bad_api_filters_are_a_400(client, holders, paid, query):
+def test_bad_api_filters_are_a_400(client, holders, paid, query, code):
     client.force_login(holders.jp)
     response = client.get(API, query)
-    assert response.status_code == 400 and response.json()["error"]["code"] == "invalid"
+    assert response.status_code == 400 and response.json()["error"]["code"] == code
 
 
 def test_the_page_links_each_year_with_a_payment_and_the_navigation_has_income(client, holders, paid):
