@@ -42,15 +42,16 @@ class EventType(models.TextChoices):
 
 def event_emit(*, type: EventType | str, key: str, organization_id: int | None, data: dict) -> None:
     """Record one event in the current transaction (RuntimeError outside one). The same key
-    twice records it once (INSERT ... ON CONFLICT DO NOTHING); the fan-out is kicked after
-    commit."""
+    twice records it once (INSERT ... ON CONFLICT DO NOTHING); the fan-out is kicked once after
+    commit, however many events the transaction wrote."""
     if type not in EventType.values:
         raise ValueError(f"unknown event type {type!r}")
     if not connection.in_atomic_block:
         raise RuntimeError("event_emit must run inside the transaction of the change it reports")
     Event.objects.bulk_create(
         [Event(type=str(type), key=key, organization_id=organization_id, data=data)], ignore_conflicts=True)
-    transaction.on_commit(_kick)
+    if not any(entry[1] is _kick for entry in connection.run_on_commit):   # one kick per transaction
+        transaction.on_commit(_kick)
 
 
 @functools.lru_cache(maxsize=4)
