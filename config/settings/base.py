@@ -242,7 +242,10 @@ SPECTACULAR_SETTINGS = {
     # One name for a choice set several components share (else drf-spectacular names it by a hash).
     "ENUM_NAME_OVERRIDES": {"EntitlementLineStatusEnum": "servicing.models.EntitlementLine.Status",
                             "CorporateActionKindEnum": "servicing.models.CorporateAction.Kind",
-                            "DeclarableKindEnum": "servicing.api.DECLARABLE_KINDS"},
+                            "DeclarableKindEnum": "servicing.api.DECLARABLE_KINDS",
+                            "WebhookEndpointStatusEnum": "webhooks.models.WebhookEndpoint.Status",
+                            "WebhookDeliveryStatusEnum": "webhooks.models.WebhookDelivery.Status",
+                            "EventTypeEnum": "core.events.EventType"},
 }
 
 CELERY_BROKER_URL = _celery_url(env("CELERY_BROKER_URL", default=REDIS_URL))
