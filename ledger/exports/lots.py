@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from core.clock import business_date_of
 from issuance.models import Security
@@ -96,6 +96,8 @@ class LotHistory:
     open_lots: list[Lot] = field(default_factory=list)
     #: Every lot ever created, by id (issued, resulting and balance lots), for cross-references.
     lots: dict[str, Lot] = field(default_factory=dict)
+    #: When the latest action replayed was recorded (None: no action): what an export is "as at".
+    last_action_at: datetime | None = None
 
     def holders(self) -> list[int]:
         """Every investor who ever held a lot, in order of first appearance."""
@@ -158,6 +160,7 @@ class _Replay:
         units = int(action.amount)
         if not units or action.kind not in MOVING_KINDS:
             return
+        self.history.last_action_at = action.created_at
         receiver_missing = action.kind != K.REDEEM and action.to_investor_id is None
         if receiver_missing or (action.kind != K.ISSUE and action.from_investor_id is None):
             raise LotReplayError(f"action {action.pk} ({action.kind}) of security {self.security.pk} names no investor")

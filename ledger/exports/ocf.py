@@ -12,7 +12,8 @@ empty and whose comments say that nothing could be exported.
 
 The output is deterministic: the same register on the same business day gives the same bytes
 (objects in register order, keys sorted, fixed zip entry times; `generated_at` is the time of
-the latest register action exported, not the wall clock, and the comments say so).
+the latest register action in the package (LotHistory.last_action_at), not the wall clock, and
+the comments say so).
 """
 
 from __future__ import annotations
@@ -121,7 +122,7 @@ def ocf_package(*, issuer: Issuer, security: Security | None = None, as_of: date
                                                                        board_approval=None))
         items["stock_legend_templates_files"].append(objects.legend_object(s))
         items["transactions_files"].extend(objects.transactions(s, history, _prices(s, history)))
-        latest = TokenAction.objects.filter(security=s).order_by("-id").values_list("created_at", flat=True).first()
+        latest = history.last_action_at
         if latest is not None and (last_action is None or latest > last_action):
             last_action = latest
 

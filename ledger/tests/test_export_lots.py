@@ -61,6 +61,7 @@ def test_lots_follow_the_register_first_in_first_out(register):
     assert redemption == Redemption(source_lot_id=partial.balance_lot_id, holder=alice.pk, units=5,
                                     balance_lot_id=f"{s}-{redeem}-1", date=redemption.date, action_id=redeem,
                                     reason="Buy-back")
+    assert history.last_action_at == TokenAction.objects.get(pk=redeem).created_at
 
 
 def test_open_lots_equal_the_positions_per_investor(register):
