@@ -144,6 +144,7 @@ READ_ONLY: dict[str, tuple[str, Callable[[dict], list]]] = {
     "ledger:home": ("issuer_admin", lambda w: []),
     "ledger:cap-table": ("issuer_admin", lambda w: [w["bond"].pk]),
     "ledger:cap-table-csv": ("issuer_admin", lambda w: [w["bond"].pk]),
+    "ledger:issuer-export": ("issuer_admin", lambda w: [w["bond"].issuer_id, "ocf"]),   # the OCF zip (audited)
     "ledger:holdings": ("verified_investor", lambda w: []),
     "ledger:requests": ("compliance_officer", lambda w: []),
     "ledger:boards": ("verified_investor", lambda w: []),
@@ -167,6 +168,7 @@ GET_PAGES = get_pages(FORMS, READ_ONLY)
 #: Pages with a <str:...> segment: the persona allowed to use them and their other args.
 STR_SEGMENTS: dict[str, tuple[str, Callable[[dict, str], list]]] = {
     "ledger:control": ("issuer_admin", lambda w, x: [w["bond"].pk, x]),
+    "ledger:issuer-export": ("issuer_admin", lambda w, x: [w["bond"].issuer_id, x]),
     "ledger:request-decide": ("second_officer", lambda w, x: [w["request"].pk, x]),
 }
 
