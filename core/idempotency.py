@@ -57,6 +57,7 @@ from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
 from . import context
+from .db import in_transaction
 from .errors import ApplicationError
 
 HEADER = "Idempotency-Key"
@@ -197,6 +198,8 @@ def claim(*, user_id: int, key: str, print_: str, method: str, path: str, now: d
     """Claim `key` of `user_id` for the request whose fingerprint is `print_`, committed at once
     (its own transaction; never inside the caller's), or raise Answered with the answer the
     request gets instead: the stored one, 409 in progress, 422 reused."""
+    if in_transaction(_DB):
+        raise RuntimeError("an idempotency claim commits before the view runs: never inside a transaction")
     now = now or timezone.now()
     expires = now + ttl()
     request_id = context.request_id.get()[:64]
@@ -207,9 +210,9 @@ def claim(*, user_id: int, key: str, print_: str, method: str, path: str, now: d
             cursor.execute(_CLAIM_SQL, [user_id, key, print_, method, path[:2000], request_id, now, expires])
             row = cursor.fetchone()
             if row is not None:
-                locked = row[0] if _try_lock(cursor, row[0]) else None
-                if locked is None:   # a stale lock of a recycled id: an owner of another row's claim
-                    raise RuntimeError("idempotency claim lock taken")
+                if not _try_lock(cursor, row[0]):   # only a claim 2**31 rows away could hold it
+                    raise RuntimeError("the lock of a new idempotency claim is taken")
+                locked = row[0]
                 return Claim(pk=locked)
             cursor.execute(_FIND_SQL, [user_id, key])
             pk, stored_print, state, status, content_type, body, expires_at = cursor.fetchone()

@@ -96,3 +96,15 @@ def test_a_real_worker_runs_the_purge(transactional_db, celery_worker):
     purged = idempotency_purge.apply_async(queue=QUEUE).get(timeout=30)
 
     assert purged == 1 and list(IdempotencyKey.objects.values_list("key", flat=True)) == ["far-future"]
+
+
+def test_a_claim_is_never_made_inside_a_transaction(db):
+    """The claim commits on its own before the view runs; inside a caller's transaction it could
+    not (and the view's durable transactions would then run inside it)."""
+    from django.db import transaction
+
+    user = UserFactory()
+    with transaction.atomic(), pytest.raises(RuntimeError, match="never inside a transaction"):
+        idempotency.claim(user_id=user.pk, key="k", print_="f" * 64, method="POST", path="/api/x/")
+
+    assert not IdempotencyKey.objects.exists()

@@ -20,6 +20,7 @@ from __future__ import annotations
 import copy
 import os
 import re
+import uuid
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,7 @@ from django.test import Client
 
 from accounts.tests.factories import PASSWORD
 from conftest import totp_now
+from core.idempotency import KEY_PATTERN
 
 ROLES = ["verified_investor", "issuer_admin", "issuer_member", "compliance_officer", "operator", "cash_agent",
          "anonymous"]
@@ -171,6 +173,7 @@ def api_schema(db, role, auth_headers, _keep_test_connection, _raw_schema):
 
 
 _ID_PATH = re.compile(r"^(/api/[^{]+/)\{id\}")
+_IDEMPOTENCY_KEY = re.compile(KEY_PATTERN)
 
 
 def _aim_at_world(case, world: dict) -> None:
@@ -184,9 +187,22 @@ def _aim_at_world(case, world: dict) -> None:
         case.path_parameters["id"] = [*pool, value][value % (len(pool) + 1)]
 
 
+def _fresh_idempotency_key(case) -> None:
+    """A client keeps one Idempotency-Key per intended action (docs/api.md#idempotency);
+    schemathesis draws keys from the header's pattern and so sends the same key with different
+    requests, which the API rightly answers 422 idempotency_key_reused (tests/api/
+    test_idempotency.py). A well-formed generated key becomes a fresh one; a malformed one is
+    sent as generated (the API must refuse it: 400 invalid_idempotency_key)."""
+    headers = case.headers or {}
+    name = next((h for h in headers if h.lower() == "idempotency-key"), None)
+    if name is not None and isinstance(headers[name], str) and _IDEMPOTENCY_KEY.fullmatch(headers[name]):
+        case.headers = {**headers, name: uuid.uuid4().hex}
+
+
 @schema.parametrize()
 def test_api_conforms_to_its_schema(case, world):
     _aim_at_world(case, world)
+    _fresh_idempotency_key(case)
     case.call_and_validate()
 
 
@@ -200,6 +216,7 @@ def test_api_links_lead_somewhere_valid(api_schema, world):
     class Links(api_schema.as_state_machine()):
         def before_call(self, case):
             _aim_at_world(case, world)
+            _fresh_idempotency_key(case)
 
     Links.run(settings=settings(max_examples=STATEFUL_EXAMPLES, stateful_step_count=6, derandomize=True, database=None,
                                 deadline=None, suppress_health_check=list(HealthCheck)))
