@@ -357,3 +357,27 @@ def test_the_refusals_speak_japanese(api, issuer_member, bond):
 
     assert reused.json()["error"]["message"].startswith("この冪等キーは別のリクエストですでに使われています。")
     assert malformed.json()["error"]["message"].startswith("冪等キーは1〜128文字")
+
+
+def test_an_upload_is_fingerprinted_by_its_raw_body(api, unverified_investor, settings, tmp_path):
+    """A multipart upload's raw bytes are what is hashed: the same bytes replay, another file
+    under the key is a 422, and only one document is stored."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from investors.models import KycDocument
+    from investors.tests.factories import PDF_BYTES
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    api.force_authenticate(unverified_investor)
+
+    def upload(content: bytes):
+        file = SimpleUploadedFile("p.pdf", content, content_type="application/pdf")
+        return api.post("/api/investors/documents/", {"kind": "passport", "file": file}, format="multipart",
+                        HTTP_IDEMPOTENCY_KEY="scan-1")
+
+    first, again, other = upload(PDF_BYTES), upload(PDF_BYTES), upload(PDF_BYTES + b"%extra\n")
+
+    assert first.status_code == again.status_code == 201 and again.content == first.content
+    assert again["Idempotent-Replayed"] == "true"
+    assert other.status_code == 422 and other.json()["error"]["code"] == "idempotency_key_reused"
+    assert KycDocument.objects.filter(profile__user=unverified_investor).count() == 1
