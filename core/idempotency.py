@@ -26,12 +26,14 @@ The rules (docs/security.md, "Idempotency keys"):
                                          with `Idempotent-Replayed: true`; the view does not run
     same fingerprint, still running ... 409 idempotency_key_in_progress, Retry-After: 1
     another fingerprint ............... 422 idempotency_key_reused (running or finished)
-- What is stored: every answer below 500 that the view's handler gave (a refusal by a service or
-  by its input check included: the operation ran, so its answer is the answer to that request,
-  as Stripe does), except 429. Not stored, the key freed for a retry: 5xx and uncaught errors,
-  429, bodies that are not JSON (or empty), and whatever is refused before the handler runs
-  (authentication, permission, throttling, a malformed body or header: the claim happens after
-  them).
+- What is stored: the status, the content type and the body (encrypted at rest with the
+  personal data's keys, IDEMPOTENCY_CIPHER = investors.fields, since an answer may carry some:
+  a profile's address) of every answer below 500 the view's handler gave, except 429: a refusal
+  by a service or by its input check included (the operation ran, so its answer is the answer
+  to that request, as Stripe does). Not stored, the key freed for a retry: 5xx and uncaught
+  errors, 429, bodies neither JSON nor empty, and whatever is refused before the handler runs
+  (authentication, permission classes, throttling, a malformed body or key: the claim comes
+  after them).
 - A crashed worker: its connection closes, PostgreSQL drops its advisory lock, and the next
   request with the same fingerprint takes the claim over and runs the view (no lease to wait
   for). The only window where that runs a write twice is a crash after the service committed
@@ -48,6 +50,7 @@ import datetime as dt
 import hashlib
 import re
 from dataclasses import dataclass
+from importlib import import_module
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -220,7 +223,7 @@ def claim(*, user_id: int, key: str, print_: str, method: str, path: str, now: d
             if not expired and stored_print != print_:
                 raise Answered(_reused())
             if state == "done" and not expired:
-                raise Answered(_replay(status, content_type, body))
+                raise Answered(_replay(status, content_type, _open(body)))
             # Expired (any state), or running with the same fingerprint: take it over only when
             # nobody holds it (the worker that claimed it finished or died with its connection).
             if not _try_lock(cursor, pk):
@@ -234,10 +237,29 @@ def claim(*, user_id: int, key: str, print_: str, method: str, path: str, now: d
         raise
 
 
+def _cipher():
+    """The module whose encrypt/decrypt keep stored answers encrypted at rest (settings
+    IDEMPOTENCY_CIPHER, a dotted path: core imports no higher app; investors.fields, the
+    personal data's own Fernet keys), or None to store them as they are."""
+    name = getattr(settings, "IDEMPOTENCY_CIPHER", "")
+    return import_module(name) if name else None
+
+
+def _seal(body: str) -> str:
+    cipher = _cipher()
+    return cipher.encrypt(body) if body and cipher is not None else body
+
+
+def _open(body: str) -> str:
+    cipher = _cipher()
+    return cipher.decrypt(body) if body and cipher is not None else body
+
+
 def finish(claim_: Claim, *, status: int, content_type: str, body: str) -> None:
-    """Store the answer of a claimed request and let the claim go."""
+    """Store the answer of a claimed request (its body encrypted: _seal) and let the claim go."""
     claim_.done = True
     try:
+        body = _seal(body)
         with connections[_DB].cursor() as cursor:
             cursor.execute("UPDATE core_idempotencykey SET state = 'done', status_code = %s, content_type = %s, "
                            "body = %s WHERE id = %s", [status, content_type[:100], body, claim_.pk])

@@ -228,6 +228,9 @@ REST_FRAMEWORK = {
 # Idempotency-Key on API writes (core/idempotency.py): a key's first answer is replayed this long,
 # then the key is free again; beat purges expired keys.
 IDEMPOTENCY_KEY_TTL_HOURS = env.int("IDEMPOTENCY_KEY_TTL_HOURS", default=24)
+# The stored answers are encrypted with this module's encrypt/decrypt (a dotted path; "" = stored as
+# they are): the personal data's own keys, FIELD_ENCRYPTION_KEYS, since an answer may carry some.
+IDEMPOTENCY_CIPHER = env("IDEMPOTENCY_CIPHER", default="investors.fields")
 SPECTACULAR_SETTINGS = {
     "TITLE": "Shoken API",
     "DESCRIPTION": "Security-token issuance platform: register first, chain as its mirror.",

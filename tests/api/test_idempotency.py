@@ -69,6 +69,7 @@ def test_the_same_offering_request_replayed_answers_the_first_answer_and_creates
     assert AuditEvent.objects.filter(action="offering.created").count() == 1
     row = IdempotencyKey.objects.get()
     assert (row.user_id, row.key, row.state, row.status_code) == (issuer_member.pk, "order-1", "done", 201)
+    assert row.body.startswith("fernet:") and "Keyed offering" not in row.body   # encrypted at rest
 
 
 def test_without_a_key_each_request_runs(api, issuer_member, bond):
