@@ -54,7 +54,7 @@ import json
 import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -98,15 +98,20 @@ def jocf_allowed(issuer: Issuer) -> None:
 # -- values ----------------------------------------------------------------------------------
 
 def numeric(value: Decimal | int | str) -> str:
-    """A JOCF Numeric: a plain decimal string, no exponent, at most 10 decimals."""
-    d = Decimal(value)
-    if d == d.to_integral_value():
-        return str(d.quantize(Decimal(1)))
-    return format(d.quantize(Decimal("1.0000000000")).normalize(), "f")
+    """A JOCF Numeric: a plain decimal string (no exponent), at most 10 decimals, exact for the
+    register's 78-digit amounts (a context wide enough for them, not the default 28 digits)."""
+    with localcontext() as ctx:
+        ctx.prec = 100
+        d = Decimal(value)
+        if d != d.to_integral_value():
+            d = d.quantize(Decimal("1E-10"))
+        return format(d.normalize() if d else Decimal(0), "f")
 
 
 def units_of(base_units: int, decimals: int) -> str:
-    return numeric(Decimal(base_units).scaleb(-decimals))
+    with localcontext() as ctx:
+        ctx.prec = 100
+        return numeric(Decimal(base_units).scaleb(-decimals))
 
 
 def monetary(amount: Decimal | int | str, currency: str) -> dict:

@@ -205,7 +205,9 @@ def test_every_moving_action_is_in_the_package(issuer, register):
 def test_numerics_are_plain_decimal_strings():
     assert numeric(Decimal("100")) == "100" and numeric(7) == "7" and numeric(Decimal("1E+3")) == "1000"
     assert numeric(Decimal("0.1234560")) == "0.123456"
-    assert units_of(1_500_000, 6) == "1.5" and units_of(30, 0) == "30"
+    assert units_of(1_500_000, 6) == "1.5" and units_of(30, 0) == "30" and units_of(7, 6) == "0.000007"
+    assert numeric(10**30) == str(10**30) and units_of(10**30 + 1, 6) == "1000000000000000000000000.000001"
+    assert numeric(Decimal("1000") / 3) == "333.3333333333" and numeric(0) == "0"
 
 
 def test_a_preferred_class_is_typed_so_and_keeps_authorized_shares_in_its_description(issuer, issuer_admin):
