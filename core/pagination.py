@@ -17,11 +17,11 @@ A view documents and answers it so:
 OFFSET, so page 1,000 costs what page 1 costs) or a list, sorted here by `key` (a tuple of
 non-null values, unique per row: end it with the primary key) in Python.
 
-Cursors are signed JSON (django.core.signing) and opaque to clients. Each names the direction
-and the last key seen, and carries a digest of the endpoint's path, its filter values (every
-query parameter but cursor and limit) and the ordering: a cursor replayed on another endpoint,
-with other filters, or after the ordering changed, a forged or truncated one, is a 400
-`invalid_cursor` (fields.cursor). A limit outside 1..200 is a 400 `invalid_limit`; a filter
+Cursors are signed JSON (django.core.signing, salted with the endpoint's path) and opaque to
+clients. Each names the direction and the last key seen, and carries a digest of the endpoint's
+path, its filter values (every query parameter but cursor and limit) and the ordering: a cursor
+replayed on another endpoint, with other filters, or after the ordering changed, a forged or
+truncated one, is a 400 `invalid_cursor` (fields.cursor). A limit outside 1..200 is a 400 `invalid_limit`; a filter
 value outside its documented enum (or not a number, for a number filter) a 400 `invalid_filter`,
 checked by `paginated` before the view runs.
 
@@ -252,7 +252,7 @@ def cursor_paginate(request, rows, serializer: type[serializers.BaseSerializer] 
     if isinstance(rows, QuerySet) and key is None:
         fields = _normalized(ordering)
         digest = _filter_digest(request, [("-" if d else "") + f for f, d in fields])
-        cursor_salt = _SALT + salt
+        cursor_salt = _SALT + (salt or request.path)
         position = _decode_cursor(request.query_params.get("cursor"), digest, cursor_salt, len(fields))
         page, forward = _page_of_queryset(rows, fields, position, limit)
 
@@ -262,7 +262,7 @@ def cursor_paginate(request, rows, serializer: type[serializers.BaseSerializer] 
         if key is None:
             raise ValueError("cursor_paginate needs `key` for a list")
         digest = _filter_digest(request, ["list", "desc" if reverse else "asc", *ordering])
-        cursor_salt = _SALT + salt
+        cursor_salt = _SALT + (salt or request.path)
         raw = request.query_params.get("cursor")
         position = None
         if raw:
