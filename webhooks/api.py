@@ -47,7 +47,7 @@ class EndpointSecretOutput(EndpointOutput):
 class EndpointInput(StrictInput):
     url = StrictCharField(max_length=2000, help_text="https URL of your receiver (public addresses only)")
     event_types = serializers.ListField(child=serializers.ChoiceField(choices=EventType.choices), allow_empty=False,
-                                        max_length=len(EventType.values))
+                                        min_length=1, max_length=len(EventType.values))
     description = StrictCharField(max_length=200, required=False, allow_blank=True, default="")
 
 

@@ -209,8 +209,11 @@ def delivery_send(pk: int, *, now: dt.datetime | None = None) -> Outcome:
     except Exception:
         WebhookDelivery.objects.filter(pk=pk).update(claimed_until=None)
         raise
-    with transaction.atomic():
-        delivery, _attempt = _record(delivery, result, started=started, manual=False)
+    try:
+        with transaction.atomic():
+            delivery, _attempt = _record(delivery, result, started=started, manual=False)
+    except WebhookDelivery.DoesNotExist:   # the endpoint was deleted while we sent: nothing to record
+        return Outcome(pk, sent=True, succeeded=result.succeeded)
     return Outcome(pk, sent=True, succeeded=result.succeeded,
                    retry_at=delivery.next_attempt_at if delivery.status == WebhookDelivery.Status.PENDING else None)
 
