@@ -144,3 +144,18 @@ def test_the_connection_goes_to_the_checked_address(receiver, dns, issuer_admin,
 ])
 def test_what_counts_as_public(address, public):
     assert is_public(address) is public
+
+
+@pytest.mark.parametrize("url", ["https://127.0.0.1:9/h", "https://[::1]:9/h", "https://[::ffff:10.0.0.5]:9/h",
+                                 "https://2130706433:9/h", "https://169.254.169.254/h"])
+def test_a_private_target_is_refused_at_delivery_too(url, settings, issuer_admin, issuer_org, monkeypatch):
+    """An endpoint registered while private targets were allowed (or before a rule tightened) is
+    checked again at each attempt under the setting then in force."""
+    endpoint_create(actor=issuer_admin, organization=issuer_org, url=url, event_types=["break.found"])
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
+    sent = []
+    monkeypatch.setattr("webhooks.delivery.http_post", lambda *args: sent.append(args))
+    emit(EventType.BREAK_FOUND, key="break:late", organization_id=issuer_org.pk)
+    fan_out_pending()
+    assert deliver_due() == 1 and sent == []
+    assert WebhookAttempt.objects.get().error == "target_refused"
