@@ -14,6 +14,7 @@ after a worker died, or a sweep meeting a countdown task, sends it once.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from celery import current_app, shared_task
@@ -22,6 +23,8 @@ from django.utils import timezone
 
 from .delivery import deliver_due, delivery_send
 from .fanout import fan_out_new, fan_out_pending
+
+logger = logging.getLogger(__name__)
 
 FAN_OUT_TASK = "webhooks.fan_out"
 DELIVER_TASK = "webhooks.deliver"
@@ -43,8 +46,13 @@ def _send(app: Any, name: str, queue: str | None, **options: Any) -> None:
 
 def fan_out_kick() -> None:
     """settings.EVENTS_AFTER_COMMIT: ask a worker to fan the new events out
-    (WEBHOOK_KICK_QUEUE names a queue of its own, e.g. a test's; else the routes decide)."""
-    _send(current_app, FAN_OUT_TASK, getattr(settings, "WEBHOOK_KICK_QUEUE", "") or None)
+    (WEBHOOK_KICK_QUEUE names a queue of its own, e.g. a test's; else the routes decide). It
+    runs after the deciding commit: a broker that cannot be reached is logged, never raised
+    into the request that already committed; beat's sweep fans the events out later."""
+    try:
+        _send(current_app, FAN_OUT_TASK, getattr(settings, "WEBHOOK_KICK_QUEUE", "") or None)
+    except Exception:
+        logger.exception("webhooks: the fan-out kick could not be sent; the periodic sweep will fan out")
 
 
 @shared_task(bind=True, name=FAN_OUT_TASK, acks_late=True, reject_on_worker_lost=True)

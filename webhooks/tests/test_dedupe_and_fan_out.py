@@ -6,9 +6,10 @@ no second delivery."""
 from __future__ import annotations
 
 import pytest
+from django.db import transaction
 
 from accounts.tests.factories import MembershipFactory, OrganizationFactory, TOTPDeviceFactory, UserFactory
-from core.events import EventType
+from core.events import EventType, event_emit
 from core.models import Event
 from webhooks.delivery import deliver_due
 from webhooks.fanout import fan_out_pending
@@ -65,3 +66,21 @@ def test_fanning_out_twice_or_emitting_twice_makes_one_delivery(receiver, issuer
     assert WebhookDelivery.objects.count() == 1
     assert deliver_due() == 1 and deliver_due() == 0
     assert len(receiver.received) == 1
+
+
+def test_a_kick_that_cannot_reach_the_broker_does_not_fail_the_commit(settings, monkeypatch, issuer_org, caplog,
+                                                                     django_capture_on_commit_callbacks):
+    """The hook runs after the deciding commit: a broker outage is logged, the event waits for
+    the sweep, and the business action still answers."""
+    from webhooks import tasks
+
+    def down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    settings.EVENTS_AFTER_COMMIT = "webhooks.tasks.fan_out_kick"
+    monkeypatch.setattr(tasks, "_send", down)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        event_emit(type=EventType.BREAK_FOUND, key="break:kick", organization_id=issuer_org.pk, data={})
+    assert len(callbacks) == 1
+    assert Event.objects.filter(key="break:kick", fanned_out_at__isnull=True).exists()
+    assert "fan-out kick could not be sent" in caplog.text
