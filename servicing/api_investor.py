@@ -22,7 +22,6 @@ from . import selectors_income as income
 from .models import CorporateAction, EntitlementLine
 
 TAG = "servicing"
-PAGE_SIZE_MAX = 200
 
 
 def money_text(value: Decimal, currency: str) -> str:
