@@ -107,6 +107,24 @@ def error_text(code: str) -> str:
     return text % {"detail": detail} if text else code
 
 
+def _budget() -> float:
+    return float(settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS) + float(settings.WEBHOOK_READ_TIMEOUT_SECONDS)
+
+
+def _excerpt(response, cap: int, *, deadline: float) -> bytes:
+    """At most `cap` bytes of the answer, read in small pieces until the time budget is spent (a
+    receiver dripping its body a byte at a time cannot hold the sender for long: each read waits
+    at most the read timeout, and no read starts after the deadline)."""
+    chunks, size = [], 0
+    while size < cap and time.monotonic() < deadline:
+        chunk = response.read1(min(256, cap - size))   # what has arrived, one read at most
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return b"".join(chunks)
+
+
 def http_post(target: Target, headers: dict[str, str], body: bytes) -> Result:
     """POST body to the checked address; never raises for a network failure (it is the Result,
     whose error is a code: http_status:<n>, redirect:<n>, timeout, connection_failed:<kind>)."""
@@ -117,7 +135,7 @@ def http_post(target: Target, headers: dict[str, str], body: bytes) -> Result:
         response = pool.urlopen("POST", target.path, body=body, headers={**headers, "Host": _host_header(target)},
                                 redirect=False, retries=False, preload_content=False, assert_same_host=False)
         try:
-            excerpt = _text(response.read(cap))
+            excerpt = _text(_excerpt(response, cap, deadline=started + _budget()))
         finally:
             response.release_conn()
             response.close()
