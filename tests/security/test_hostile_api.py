@@ -54,6 +54,7 @@ ROLE = {
     "/api/ledger/settlements/": "verified_investor",
     "/api/ledger/subscriptions/": "verified_investor",
     "/api/servicing/": "issuer_admin",
+    "/api/webhooks/": "operator",
 }
 #: Operations left out, each with its reason.
 SKIP: dict[str, str] = {}
