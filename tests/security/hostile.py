@@ -1,5 +1,5 @@
 """The machinery of the hostile-input page tests (issue 11, "Inputs that crash or slip
-through"), split by app into tests/security/test_hostile_pages_{accounts,issuance,ledger}.py:
+through"), split by app into tests/security/test_hostile_pages_{accounts,issuance,ledger,webhooks}.py:
 every HTML page gets the hostile inputs and answers with a 4xx or the page again with an
 error, never a 500, and writes nothing.
 
@@ -40,7 +40,7 @@ NOT_A_WALLET = ["0x" + "g" * 40, "0x" + "1" * 10_000, "0x\x00", "²"]
 WALLET = "0x" + "4" * 40
 
 APPS = ["accounts", "notifications", "investors", "compliance", "issuance", "ledger", "cash", "servicing", "chain",
-        "core"]
+        "core", "webhooks"]
 UNFINGERPRINTED = {"core_auditevent"}   # a refusal may be audited (access_denied, sign-in failed)
 
 

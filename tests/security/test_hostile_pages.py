@@ -2,7 +2,7 @@
 or slip through") and answers with a 4xx or the page again with an error, never a 500, and
 writes nothing.
 
-The tests are split by app (test_hostile_pages_accounts.py, _issuance.py, _ledger.py; the
+The tests are split by app (test_hostile_pages_accounts.py, _issuance.py, _ledger.py, _webhooks.py; the
 machinery is in hostile.py); each module keeps the list of its app's pages (FORMS, NO_INPUT,
 READ_ONLY, STR_SEGMENTS). Here the lists together are checked against the URL conf: a new page
 without an entry fails test_every_page_is_listed.
@@ -10,10 +10,16 @@ without an entry fails test_every_page_is_listed.
 
 from __future__ import annotations
 
-from . import test_hostile_pages_accounts, test_hostile_pages_issuance, test_hostile_pages_ledger
+from . import (
+    test_hostile_pages_accounts,
+    test_hostile_pages_issuance,
+    test_hostile_pages_ledger,
+    test_hostile_pages_webhooks,
+)
 from .hostile import page_names, str_segment_names
 
-MODULES = (test_hostile_pages_accounts, test_hostile_pages_issuance, test_hostile_pages_ledger)
+MODULES = (test_hostile_pages_accounts, test_hostile_pages_issuance, test_hostile_pages_ledger,
+           test_hostile_pages_webhooks)
 
 
 def test_every_page_is_listed():
