@@ -1,6 +1,7 @@
 """Demo data: Sakura Robotics K.K. as an approved issuer with a JPY bond and a published
-offering, advertised on the public home page (idempotent: finds what exists, creates only
-what is missing)."""
+offering, advertised on the public home page, and its common shares (issued to the demo
+investors by ledger/demo.py, so the cap table's OCF and JOCF exports have equity to show).
+Idempotent: finds what exists, creates only what is missing."""
 
 from __future__ import annotations
 
@@ -21,13 +22,16 @@ from .models import Issuer, Offering, OfferingDocument, Security
 from .services.offerings import deploy_payload
 
 DEMO_ORGANIZATION = "Sakura Robotics K.K."
+DEMO_SHARES_SYMBOL = "SKRCS"
 
 
 def demo_lines() -> list[str]:
     offering = load_demo_issuance()
     if offering is None:
         return []
-    return [f"Issuance: {DEMO_ORGANIZATION} (approved) offers '{offering.title}' at /issuance/market/"]
+    return [f"Issuance: {DEMO_ORGANIZATION} (approved) offers '{offering.title}' at /issuance/market/",
+            f"Issuance: {DEMO_ORGANIZATION} common shares ({DEMO_SHARES_SYMBOL}): cap table exports (OCF, JOCF) "
+            "on the register's cap table page"]
 
 
 @transaction.atomic
@@ -70,4 +74,18 @@ def load_demo_issuance() -> Offering | None:
         outbox_put(deploy_payload(security), idempotency_key=f"offering:{offering.pk}:deploy")
         Security.objects.filter(pk=security.pk).update(deploy_requested_at=timezone.now())
         audit_record(action="offering.published", obj=offering, new={"source": "demo_data"})
+    _demo_shares(issuer, actor)
     return offering
+
+
+def _demo_shares(issuer: Issuer, actor) -> Security:
+    """The issuer's common shares, deployed without an offering (issued directly in the register)."""
+    shares, created = Security.objects.get_or_create(issuer=issuer, symbol=DEMO_SHARES_SYMBOL, defaults={
+        "kind": Security.Kind.EQUITY, "name": "Sakura Robotics common shares", "currency": "JPY", "decimals": 0,
+        "share_class": "Common", "par_value": None, "authorized_shares": Decimal("1000000"),
+        "allowed_countries": ["JP"], "max_holders": 500, "created_by": actor})
+    if created:
+        audit_record(action="security.created", obj=shares, new={"symbol": shares.symbol, "source": "demo_data"})
+        outbox_put(deploy_payload(shares), idempotency_key=f"security:{shares.pk}:deploy")
+        Security.objects.filter(pk=shares.pk).update(deploy_requested_at=timezone.now())
+    return shares

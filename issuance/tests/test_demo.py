@@ -1,5 +1,5 @@
-"""The demo loader gives Sakura Robotics an approved issuer, a bond and a published
-offering, and running it twice changes nothing."""
+"""The demo loader gives Sakura Robotics an approved issuer, a bond with a published
+offering and common shares (both deployed), and running it twice changes nothing."""
 
 from accounts.demo import load_demo_users
 from core.models import OutboxEntry
@@ -13,10 +13,11 @@ def test_demo_issuance_is_idempotent(db):
     assert demo_lines()
     demo_lines()
     assert Issuer.objects.get().status == Issuer.Status.APPROVED
-    assert Security.objects.get().kind == Security.Kind.BOND
+    assert dict(Security.objects.values_list("symbol", "kind")) == {"SKRGB29": "bond", "SKRCS": "equity"}
+    assert Security.objects.get(symbol="SKRCS").share_class == "Common"
     offering = Offering.objects.get()
     assert offering.status == Offering.Status.PUBLISHED and offering.documents.count() == 2
-    assert OutboxEntry.objects.filter(kind="token.deploy").count() == 1
+    assert OutboxEntry.objects.filter(kind="token.deploy").count() == 2
     assert offering.is_public and list(offerings_public()) == [offering]   # on the public home page
 
 

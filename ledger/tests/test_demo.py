@@ -9,11 +9,13 @@ from ledger.models import TokenAction
 
 
 def test_demo_issues_once(issuer_org, issuer_admin, verified_investor):
-    SecurityFactory(issuer=IssuerFactory(organization=issuer_org), symbol="SKRGB29", created_by=issuer_admin)
+    issuer = IssuerFactory(organization=issuer_org)
+    SecurityFactory(issuer=issuer, symbol="SKRGB29", created_by=issuer_admin)
+    SecurityFactory(issuer=issuer, symbol="SKRCS", kind="equity", created_by=issuer_admin)
     first = demo_lines()
-    assert len(first) == 1 and "25 SKRGB29" in first[0]
+    assert len(first) == 2 and "25 SKRGB29" in first[0] and "1000 SKRCS" in first[1]
     demo_lines()
-    assert TokenAction.objects.count() == 1 and check_invariants() == []
+    assert TokenAction.objects.count() == 2 and check_invariants() == []
 
 
 def test_demo_without_the_bond_does_nothing(db):
