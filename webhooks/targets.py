@@ -18,7 +18,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -119,6 +119,12 @@ def url_checked(url: object) -> str:
         raise _invalid(_("The URL must not have a fragment (#...)."))
     if port == 0:
         raise _invalid(_("Enter a valid URL."))
+    if not parts.hostname.isascii():   # an internationalized name is stored and sent in its ASCII form
+        try:
+            host = parts.hostname.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise _invalid(_("Enter a valid URL.")) from None
+        url = urlunsplit(parts._replace(netloc=host if port is None else f"{host}:{port}"))
     return url
 
 

@@ -72,3 +72,11 @@ def test_a_bad_filter_or_cursor_on_the_delivery_list_is_a_400(issuer_admin, issu
     assert client.get(base + "?status=lost").json()["error"]["code"] == "invalid_filter"
     assert client.get(base + "?cursor=forged").json()["error"]["code"] == "invalid_cursor"
     assert client.get(base + "?limit=0").json()["error"]["code"] == "invalid_limit"
+
+
+def test_an_internationalized_host_is_kept_in_its_ascii_form():
+    from webhooks.targets import url_checked
+
+    assert url_checked("https://例え.テスト:8443/hooks?x=1") == "https://xn--r8jz45g.xn--zckzah:8443/hooks?x=1"
+    assert url_checked("https://bücher.example/h") == "https://xn--bcher-kva.example/h"
+    assert url_checked("https://hooks.example/h") == "https://hooks.example/h"   # ASCII left as given
