@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
+from django.utils.text import slugify
+
 from accounts.models import User
 from core.clock import business_date_of, business_today
 from investors.models import InvestorProfile
@@ -140,7 +142,8 @@ def ocf_package(*, issuer: Issuer, security: Security | None = None, as_of: date
         digest = hashlib.md5(files[name], usedforsecurity=False).hexdigest()   # the checksum OCF asks for
         manifest[key] = [{"filepath": name, "md5": digest}]
     body = _zip({MANIFEST: dumps(manifest), **files})
-    stem = f"{security.symbol}" if security is not None else f"issuer-{issuer.pk}"
+    # named like the JOCF package: the security's symbol, else the issuer's name
+    stem = security.symbol if security is not None else (slugify(issuer.legal_name) or f"issuer-{issuer.pk}")
     summary = {"format": "ocf", "ocf_version": objects.OCF_VERSION, "as_of": as_of.isoformat(),
                "securities": [s.pk for s in equity], "left_out": [s.pk for s in left_out],
                "stakeholders": len(items["stakeholders_files"]), "transactions": len(items["transactions_files"])}

@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 from django.conf import settings
 from django.urls import reverse
+from django.utils.text import slugify
 
 from accounts.models import Membership, Role
 from accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
@@ -44,7 +45,7 @@ def test_who_may_export_gets_the_zip_and_an_audit_row(request, api, issuer, regi
     response = api.get(_url(issuer), HTTP_ACCEPT="application/zip")
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"] == "application/zip"
-    assert response["Content-Disposition"].startswith('attachment; filename="issuer-')
+    assert response["Content-Disposition"].startswith(f'attachment; filename="{slugify(issuer.legal_name)}-')
     assert response["Content-Disposition"].endswith('.ocf.zip"')
     files = read_package(response.content)
     assert [e for d in files.values() for e in schema_errors(d)] == []
