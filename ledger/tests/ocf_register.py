@@ -6,17 +6,28 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from accounts.models import User
+import pytest
+
+from accounts.models import Membership, Role, User
+from accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
+from investors.tests.factories import VERIFIED_INVESTOR_KEY
 from issuance.models import Security
-from issuance.tests.factories import SecurityFactory
+from issuance.tests.factories import IssuerFactory, SecurityFactory
+from ledger.models import Settlement
 from ledger.services import (
     compliance_request_approve,
     forced_transfer_request,
+    offer_accept,
+    offer_create,
+    settlement_authorize,
+    settlement_outcome,
     tokens_issue,
     tokens_redeem,
     tokens_transfer,
 )
+from ledger.settlement_selectors import settlement_typed_data
 
+from .dvp import BUYER_KEY, market_open, sign, use_fixed_terms
 from .factories import approved_investor
 
 
@@ -57,3 +68,36 @@ def equity_register_build(*, issuer, issuer_admin, compliance_officer, second_of
     compliance_request_approve(request=request, actor=second_officer)
     tokens_redeem(security=security, wallet=a2.address, amount=5, actor=issuer_admin, reason="Buy-back")
     return EquityRegister(security=security, alice=alice, bob=bob, carol=carol)
+
+
+@pytest.fixture
+def register(issuer, issuer_admin, compliance_officer, second_officer) -> EquityRegister:
+    """The export tests' register (import the fixture into the test module)."""
+    return equity_register_build(issuer=issuer, issuer_admin=issuer_admin, compliance_officer=compliance_officer,
+                                 second_officer=second_officer)
+
+
+@pytest.fixture
+def other_issuer_admin(db) -> User:
+    """The admin of another approved issuer: the exports of `issuer` are a 404 to them."""
+    organization = OrganizationFactory()
+    IssuerFactory(organization=organization)
+    user = UserFactory(email="admin@other-issuer.test", role=Role.ISSUER)
+    MembershipFactory(user=user, organization=organization, role=Membership.Role.ADMIN)
+    return user
+
+
+def trade_settled(settings, *, issuer, issuer_admin, seller) -> Settlement:
+    """An equity security of `issuer` and 4 units sold by `seller` at 1,500 each, settled
+    delivery versus payment through the real services (both parties sign)."""
+    use_fixed_terms(settings)
+    security = equity_security(issuer=issuer, created_by=issuer_admin)
+    m = market_open(bond=security, issuer_admin=issuer_admin, seller=seller)
+    offer = offer_create(security=security, wallet=m.seller_wallet, units=4, unit_price="1500",
+                         expires_at=m.later(hours=1), actor=m.seller)
+    settlement = offer_accept(offer=offer, wallet=m.buyer_wallet, actor=m.buyer)
+    typed = settlement_typed_data(settlement)
+    settlement_authorize(settlement=settlement, signature=sign(typed, VERIFIED_INVESTOR_KEY), actor=m.seller)
+    settlement_authorize(settlement=settlement, signature=sign(typed, BUYER_KEY), actor=m.buyer)
+    settlement_outcome(settlement_id=settlement.pk, settled=True)
+    return settlement

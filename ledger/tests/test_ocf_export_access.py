@@ -9,29 +9,15 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.text import slugify
 
-from accounts.models import Membership, Role
-from accounts.tests.factories import MembershipFactory, OrganizationFactory, UserFactory
 from core.models import AuditEvent
-from issuance.tests.factories import IssuerFactory
 from ledger.exports.service import captable_export
 
-from .ocf_register import equity_register_build, equity_security
+from . import ocf_register
+from .ocf_register import equity_security
 from .ocf_schemas import read_package, schema_errors
 
-
-@pytest.fixture
-def register(issuer, issuer_admin, compliance_officer, second_officer):
-    return equity_register_build(issuer=issuer, issuer_admin=issuer_admin, compliance_officer=compliance_officer,
-                                 second_officer=second_officer)
-
-
-@pytest.fixture
-def other_issuer_admin(db):
-    organization = OrganizationFactory()
-    IssuerFactory(organization=organization)
-    user = UserFactory(email="admin@other-issuer.test", role=Role.ISSUER)
-    MembershipFactory(user=user, organization=organization, role=Membership.Role.ADMIN)
-    return user
+register = ocf_register.register   # the export tests' fixtures
+other_issuer_admin = ocf_register.other_issuer_admin
 
 
 def _url(issuer, fmt="ocf"):

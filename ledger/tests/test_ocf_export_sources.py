@@ -9,16 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from investors.tests.factories import VERIFIED_INVESTOR_KEY
 from issuance.tests.factories import OfferingFactory, SubscriptionFactory
 from ledger.exports.ocf import ocf_package
 from ledger.exports.ocf_objects import numeric
-from ledger.services import offer_accept, offer_create, settlement_authorize, settlement_outcome, subscription_settle
-from ledger.settlement_selectors import settlement_typed_data
+from ledger.services import subscription_settle
 
 from . import ocf_schemas
-from .dvp import BUYER_KEY, market_open, sign, use_fixed_terms
-from .ocf_register import equity_security
+from .ocf_register import equity_security, trade_settled
 from .ocf_schemas import read_package, schema_errors
 
 
@@ -50,21 +47,13 @@ def test_a_direct_issuance_says_its_price_was_not_recorded(issuer, issuer_admin,
 
 
 def test_a_trade_settled_delivery_versus_payment_is_a_transfer(settings, issuer, issuer_admin, verified_investor):
-    use_fixed_terms(settings)
-    security = equity_security(issuer=issuer, created_by=issuer_admin)
-    m = market_open(bond=security, issuer_admin=issuer_admin, seller=verified_investor)
-    offer = offer_create(security=security, wallet=m.seller_wallet, units=4, unit_price="1500",
-                         expires_at=m.later(hours=1), actor=m.seller)
-    settlement = offer_accept(offer=offer, wallet=m.buyer_wallet, actor=m.buyer)
-    typed = settlement_typed_data(settlement)
-    settlement_authorize(settlement=settlement, signature=sign(typed, VERIFIED_INVESTOR_KEY), actor=m.seller)
-    settlement_authorize(settlement=settlement, signature=sign(typed, BUYER_KEY), actor=m.buyer)
-    settlement_outcome(settlement_id=settlement.pk, settled=True)
+    settlement = trade_settled(settings, issuer=issuer, issuer_admin=issuer_admin, seller=verified_investor)
+    security = settlement.security
     transactions = _transactions(issuer)
     (transfer,) = [t for t in transactions if t["object_type"] == "TX_STOCK_TRANSFER"]
     assert transfer["quantity"] == "4" and "delivery versus payment" in transfer["consideration_text"]
     issued = {t["security_id"]: t for t in transactions if t["object_type"] == "TX_STOCK_ISSUANCE"}
-    assert issued[transfer["resulting_security_ids"][0]]["stakeholder_id"] == f"investor-{m.buyer.pk}"
+    assert issued[transfer["resulting_security_ids"][0]]["stakeholder_id"] == f"investor-{settlement.buyer_id}"
     assert issued[transfer["balance_security_id"]]["quantity"] == "6"
     # the cash token is not the issuer's equity: it is no stock class
     files = read_package(ocf_package(issuer=issuer).body)
