@@ -66,6 +66,7 @@ from issuance.models import Issuer, Security, Subscription
 
 from ..models import Settlement, TokenAction
 from .lots import Issuance, LotHistory, Redemption, Transfer, lots_replay
+from .ocf_objects import stakeholder_id, stock_class_id
 
 JOCF_SCHEMA_BASE = "https://jocf.startupstandard.org/jocf/main/schema/"
 JOCF_VERSION = "main"
@@ -120,11 +121,12 @@ def monetary(amount: Decimal | int | str, currency: str) -> dict:
 
 def holder_id(user_id: int) -> str:
     """The same id as the OCF export's stakeholder, so the two packages cross-walk."""
-    return f"investor-{user_id}"
+    return stakeholder_id(user_id)
 
 
 def class_id(security: Security) -> str:
-    return f"stock-class-{security.pk}"
+    """The same id as the OCF export's stock class."""
+    return stock_class_id(security)
 
 
 def lot_ref(lot_id: str) -> str:
