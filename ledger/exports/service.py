@@ -24,8 +24,10 @@ from issuance.models import Issuer, Security
 from .jocf import jocf_package
 from .ocf import ExportFile, ocf_package
 
-#: The formats an export may take (the API's path parameter, the page's links).
-FORMATS = ("ocf", "jocf")
+#: The formats an export may take (the API's path parameter, the page's links) and what builds
+#: each; jocf_package refuses an issuer outside Japan (400 jocf_not_japanese_issuer).
+BUILDERS = {"ocf": ocf_package, "jocf": jocf_package}
+FORMATS = tuple(BUILDERS)
 
 
 def export_issuer_get(*, user: User, pk: int) -> Issuer:
@@ -51,14 +53,6 @@ def clean_format(value: object) -> str:
     return text
 
 
-def _build(fmt: str, *, issuer: Issuer, security: Security | None, as_of: date | None) -> ExportFile:
-    if fmt == "ocf":
-        return ocf_package(issuer=issuer, security=security, as_of=as_of)
-    if fmt == "jocf":   # Japanese issuers only: any other is a 400 jocf_not_japanese_issuer
-        return jocf_package(issuer=issuer, security=security, as_of=as_of)
-    raise ApplicationError(_("This export format is not available yet."), code="unknown_export_format")
-
-
 def captable_export(*, actor: User, format: str, issuer: Issuer | None = None,
                     security: Security | None = None, as_of: date | None = None) -> ExportFile:
     """The cap table of `issuer` (every equity security) or of one `security`, as a package of
@@ -71,7 +65,7 @@ def captable_export(*, actor: User, format: str, issuer: Issuer | None = None,
                     object_id=(security or issuer).pk)
     fmt = clean_format(format)
     with transaction.atomic():
-        export = _build(fmt, issuer=target, security=security, as_of=as_of)
+        export = BUILDERS[fmt](issuer=target, security=security, as_of=as_of)
         audit_record(action="captable.exported", actor=actor, obj=security or target, new={
             "format": fmt, "filename": export.filename, "bytes": len(export.body),
             "md5": hashlib.md5(export.body, usedforsecurity=False).hexdigest(), **export.summary})

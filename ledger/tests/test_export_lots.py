@@ -9,13 +9,9 @@ import pytest
 from ledger.exports.lots import Issuance, LotReplayError, Redemption, Transfer, lots_replay
 from ledger.models import Position, TokenAction
 
-from .ocf_register import equity_register_build
+from . import ocf_register
 
-
-@pytest.fixture
-def register(issuer, issuer_admin, compliance_officer, second_officer):
-    return equity_register_build(issuer=issuer, issuer_admin=issuer_admin, compliance_officer=compliance_officer,
-                                 second_officer=second_officer)
+register = ocf_register.register   # the export tests' fixture
 
 
 def _action_ids(security, kind):

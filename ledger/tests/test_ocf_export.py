@@ -15,17 +15,15 @@ from issuance.tests.factories import SecurityFactory
 from ledger.exports.lots import lots_replay
 from ledger.exports.ocf import MANIFEST, ocf_package
 
-from .ocf_register import equity_register_build, equity_security
+from . import ocf_register
+from .ocf_register import equity_security
 from .ocf_schemas import raw_files, read_package, registry_for, schema_dir, schema_errors
 
 DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 NUMERIC = re.compile(r"^[+-]?[0-9]+(\.[0-9]{1,10})?$")
 
 
-@pytest.fixture
-def register(issuer, issuer_admin, compliance_officer, second_officer):
-    return equity_register_build(issuer=issuer, issuer_admin=issuer_admin, compliance_officer=compliance_officer,
-                                 second_officer=second_officer)
+register = ocf_register.register   # the export tests' fixture
 
 
 @pytest.fixture
