@@ -49,14 +49,11 @@ description) says that no price was recorded.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
-import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, date
 from decimal import Decimal, localcontext
 
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -66,6 +63,7 @@ from issuance.models import Issuer, Security, Subscription
 
 from ..models import Settlement, TokenAction
 from .lots import Issuance, LotHistory, Redemption, Transfer, lots_replay
+from .ocf import package_stem, zip_package
 from .ocf_objects import stakeholder_id, stock_class_id
 
 JOCF_SCHEMA_BASE = "https://jocf.startupstandard.org/jocf/main/schema/"
@@ -273,7 +271,6 @@ class _Transactions:
 
 # -- package ---------------------------------------------------------------------------------
 
-ZIP_TIME = (1980, 1, 1, 0, 0, 0)   # no wall clock in the bytes: the same register gives the same zip
 CONTENT_TYPE = "application/zip"
 
 
@@ -352,17 +349,11 @@ def jocf_package(*, issuer: Issuer, security: Security | None = None, securities
                       "why": "JOCF has no object for a straight bond or for fund units; left out, not forced "
                              "into another type."} for s in left_out],
     }
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, body in {MANIFEST_FILE: _dump(manifest), **raw}.items():
-            info = zipfile.ZipInfo(name, date_time=ZIP_TIME)
-            info.compress_type = zipfile.ZIP_DEFLATED
-            info.external_attr = 0o644 << 16
-            archive.writestr(info, body)
-    stem = security.symbol if security is not None else (slugify(issuer.legal_name) or f"issuer-{issuer.pk}")
+    body = zip_package({MANIFEST_FILE: _dump(manifest), **raw})
+    stem = package_stem(issuer=issuer, security=security)
     summary = {"format": "jocf", "jocf_version": JOCF_VERSION, "as_of": as_of.isoformat(),
                "securities": [s.pk for s in equity], "left_out": [s.pk for s in left_out],
                "security_holders": len(documents[HOLDERS_FILE]["items"]),
                "transactions": len(documents[TRANSACTIONS_FILE]["items"])}
-    return JocfPackage(filename=f"{stem}-{as_of.isoformat()}.jocf.zip", body=buffer.getvalue(), manifest=manifest,
+    return JocfPackage(filename=f"{stem}-{as_of.isoformat()}.jocf.zip", body=body, manifest=manifest,
                        files=documents, summary=summary)

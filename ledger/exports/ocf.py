@@ -141,9 +141,8 @@ def ocf_package(*, issuer: Issuer, security: Security | None = None, as_of: date
         files[name] = dumps({"file_type": file_type, "items": items[key]})
         digest = hashlib.md5(files[name], usedforsecurity=False).hexdigest()   # the checksum OCF asks for
         manifest[key] = [{"filepath": name, "md5": digest}]
-    body = _zip({MANIFEST: dumps(manifest), **files})
-    # named like the JOCF package: the security's symbol, else the issuer's name
-    stem = security.symbol if security is not None else (slugify(issuer.legal_name) or f"issuer-{issuer.pk}")
+    body = zip_package({MANIFEST: dumps(manifest), **files})
+    stem = package_stem(issuer=issuer, security=security)
     summary = {"format": "ocf", "ocf_version": objects.OCF_VERSION, "as_of": as_of.isoformat(),
                "securities": [s.pk for s in equity], "left_out": [s.pk for s in left_out],
                "stakeholders": len(items["stakeholders_files"]), "transactions": len(items["transactions_files"])}
@@ -166,7 +165,13 @@ def _comments(equity: list[Security], left_out: list[Security], *, generated_fro
     return comments
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
+def package_stem(*, issuer: Issuer, security: Security | None) -> str:
+    """The start of a package's file name (OCF and JOCF alike): the security's symbol, else the issuer's name."""
+    return security.symbol if security is not None else (slugify(issuer.legal_name) or f"issuer-{issuer.pk}")
+
+
+def zip_package(files: dict[str, bytes]) -> bytes:
+    """The files as a zip whose bytes depend on nothing but the files (fixed entry times and modes)."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():
