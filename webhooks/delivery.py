@@ -57,14 +57,12 @@ def retry_delays() -> list[float]:
     return [float(d) for d in getattr(settings, "WEBHOOK_RETRY_DELAYS", [])]
 
 
-def max_attempts() -> int:
-    """Automatic attempts of one delivery: the first and one per retry delay."""
-    return len(retry_delays()) + 1
+def _budget() -> float:
+    return float(settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS) + float(settings.WEBHOOK_READ_TIMEOUT_SECONDS)
 
 
 def _lease() -> dt.timedelta:
-    return dt.timedelta(seconds=float(settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS)
-                        + float(settings.WEBHOOK_READ_TIMEOUT_SECONDS) + 30)
+    return dt.timedelta(seconds=_budget() + 30)
 
 
 # --- the HTTP request ----------------------------------------------------------------------------
@@ -105,10 +103,6 @@ def error_text(code: str) -> str:
     }
     text = texts.get(kind)
     return text % {"detail": detail} if text else code
-
-
-def _budget() -> float:
-    return float(settings.WEBHOOK_CONNECT_TIMEOUT_SECONDS) + float(settings.WEBHOOK_READ_TIMEOUT_SECONDS)
 
 
 def _excerpt(response, cap: int, *, deadline: float) -> bytes:
@@ -174,16 +168,29 @@ def _send(delivery: WebhookDelivery, *, now: dt.datetime) -> Result:
 
 # --- claiming and recording ----------------------------------------------------------------------
 
+def _free(now: dt.datetime) -> Q:
+    """No sender holds the delivery (no lease, or an expired one)."""
+    return Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
+
+
 def _claim(pk: int, *, now: dt.datetime, due_only: bool) -> WebhookDelivery | None:
     """Take the lease on a delivery whose endpoint is active; None when it is not free (or not
     due, for an automatic attempt)."""
-    free = Q(claimed_until__isnull=True) | Q(claimed_until__lt=now)
-    rows = WebhookDelivery.objects.filter(free, pk=pk, endpoint__status=WebhookEndpoint.Status.ACTIVE)
+    rows = WebhookDelivery.objects.filter(_free(now), pk=pk, endpoint__status=WebhookEndpoint.Status.ACTIVE)
     if due_only:
         rows = rows.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
     if not rows.update(claimed_until=now + _lease()):
         return None
     return WebhookDelivery.objects.select_related("endpoint", "event").get(pk=pk)
+
+
+def _send_claimed(delivery: WebhookDelivery, *, now: dt.datetime) -> Result:
+    """_send under the caller's lease; the lease is given back if sending raises."""
+    try:
+        return _send(delivery, now=now)
+    except Exception:
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(claimed_until=None)
+        raise
 
 
 def _record(delivery: WebhookDelivery, result: Result, *, started: dt.datetime, manual: bool,
@@ -222,11 +229,7 @@ def delivery_send(pk: int, *, now: dt.datetime | None = None) -> Outcome:
     if delivery is None:
         return Outcome(pk, sent=False)
     started = timezone.now()
-    try:
-        result = _send(delivery, now=now)
-    except Exception:
-        WebhookDelivery.objects.filter(pk=pk).update(claimed_until=None)
-        raise
+    result = _send_claimed(delivery, now=now)
     try:
         with transaction.atomic():
             delivery, _attempt = _record(delivery, result, started=started, manual=False)
@@ -239,7 +242,7 @@ def delivery_send(pk: int, *, now: dt.datetime | None = None) -> Outcome:
 def due_ids(*, now: dt.datetime, limit: int | None = None) -> list[int]:
     rows = (WebhookDelivery.objects.filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now,
                                            endpoint__status=WebhookEndpoint.Status.ACTIVE)
-            .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
+            .filter(_free(now))
             .order_by("next_attempt_at", "id").values_list("id", flat=True))
     return list(rows[:limit] if limit else rows)
 
@@ -264,11 +267,7 @@ def replay_attempt(delivery: WebhookDelivery, *, actor, now: dt.datetime | None 
                                 code="delivery_in_progress")
         raise ConflictError(_("The endpoint is disabled: enable it before replaying."), code="endpoint_disabled")
     started = timezone.now()
-    try:
-        result = _send(claimed, now=now)
-    except Exception:
-        WebhookDelivery.objects.filter(pk=delivery.pk).update(claimed_until=None)
-        raise
+    result = _send_claimed(claimed, now=now)
     with transaction.atomic():
         claimed, attempt = _record(claimed, result, started=started, manual=True, actor=actor)
         if audit is not None:

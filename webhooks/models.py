@@ -41,10 +41,6 @@ class WebhookEndpoint(models.Model):
     def __str__(self) -> str:
         return f"{self.url} ({self.organization_id or 'platform'})"
 
-    @property
-    def is_platform(self) -> bool:
-        return self.organization_id is None
-
 
 class WebhookDelivery(models.Model):
     """One event for one endpoint: sent until a 2xx answer or until the retries run out."""
