@@ -5,13 +5,13 @@ permission accounts.permissions.TwoFactorSatisfied)."""
 
 from __future__ import annotations
 
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 
 from core.api import ApiView
 from core.api_fields import DecimalStringField, StrictCharField, StrictInput, StrictIntegerField
-from core.pagination import cursor_paginate, paginated
+from core.pagination import cursor_paginate, enum_filter, filter_rows, paginated
 from core.schema import ReasonField
 from issuance.models import Issuer
 from issuance.models.securities import CASH_DECIMALS
@@ -111,16 +111,6 @@ def _issuer(pk: int) -> Issuer:
                                                                                  flat=True).first())
 
 
-def _status_filter(model, what: str) -> OpenApiParameter:
-    return OpenApiParameter("status", str, enum=list(model.Status.values),
-                            description=f"Only the {what} in this status.")
-
-
-def _by_status(request, rows):
-    status = request.query_params.get("status")
-    return rows.filter(status=status) if status else rows
-
-
 class BalancesApi(ApiView):
     @paginated(BalanceOutput, description="Your cash per currency and wallet, by currency then wallet.")
     def get(self, request):
@@ -129,10 +119,10 @@ class BalancesApi(ApiView):
 
 
 class DepositListApi(ApiView):
-    @paginated(DepositOutput, filters=[_status_filter(CashDeposit, "deposits")],
+    @paginated(DepositOutput, filters=[enum_filter("status", CashDeposit.Status, "Only the deposits in this status.")],
                description="The deposits you may see (a cash agent: every one), newest first.")
     def get(self, request):
-        rows = _by_status(request, selectors.deposits_visible(actor=request.user))
+        rows = filter_rows(request, selectors.deposits_visible(actor=request.user), status="status")
         return cursor_paginate(request, rows, DepositOutput, ordering=("-id",))
 
     @extend_schema(request=MoneyInput, responses={201: DepositOutput})
@@ -177,10 +167,11 @@ class DepositCancelApi(ApiView):
 
 
 class WithdrawalListApi(ApiView):
-    @paginated(WithdrawalOutput, filters=[_status_filter(CashWithdrawal, "withdrawals")],
+    @paginated(WithdrawalOutput,
+               filters=[enum_filter("status", CashWithdrawal.Status, "Only the withdrawals in this status.")],
                description="The withdrawals you may see (a cash agent: every one), newest first.")
     def get(self, request):
-        rows = _by_status(request, selectors.withdrawals_visible(actor=request.user))
+        rows = filter_rows(request, selectors.withdrawals_visible(actor=request.user), status="status")
         return cursor_paginate(request, rows, WithdrawalOutput, ordering=("-id",))
 
     @extend_schema(request=WithdrawalInput, responses={201: WithdrawalOutput})

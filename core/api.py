@@ -69,7 +69,7 @@ class ApiView(APIView):
 
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
+        if request.method in idem.WRITE_METHODS:
             request.data  # noqa: B018  (parsing is what refuses)
         idem.view_begin(self, request)
 

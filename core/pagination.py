@@ -78,15 +78,15 @@ def _cursor_error() -> PaginationError:
 
 # --- parameters ----------------------------------------------------------------------------------
 
-def page_limit(request, *, default: int = DEFAULT_LIMIT, maximum: int = MAX_LIMIT) -> int:
+def page_limit(request) -> int:
     """The request's `limit`, checked (400 invalid_limit)."""
     raw = request.query_params.get("limit")
     if raw is None or raw == "":
-        return default
+        return DEFAULT_LIMIT
     value = raw.strip()
-    if value.isascii() and value.isdigit() and len(value) <= 6 and 1 <= int(value) <= maximum:
+    if value.isascii() and value.isdigit() and len(value) <= 6 and 1 <= int(value) <= MAX_LIMIT:
         return int(value)
-    message = _("A page holds 1 to %(n)s rows.") % {"n": maximum}
+    message = _("A page holds 1 to %(n)s rows.") % {"n": MAX_LIMIT}
     raise PaginationError(message, code="invalid_limit", fields={"limit": [message]})
 
 
@@ -147,7 +147,9 @@ def _encode_cursor(direction: str, key: Sequence, digest: str, salt: str) -> str
                          compress=False)
 
 
-def _decode_cursor(raw: str | None, digest: str, salt: str, width: int) -> tuple[str, tuple] | None:
+def _decode_cursor(raw: str | None, digest: str, salt: str, width: int | None) -> tuple[str, tuple] | None:
+    """(direction, key) of a cursor of this list, None without one; `width`: the key's length
+    (None for a list's rows, whose key width is only known from the rows)."""
     if raw is None or raw == "":
         return None
     if len(raw) > CURSOR_MAX:
@@ -155,7 +157,7 @@ def _decode_cursor(raw: str | None, digest: str, salt: str, width: int) -> tuple
     try:
         data = signing.loads(raw, salt=salt)
         if (not isinstance(data, dict) or data.get("f") != digest or data.get("d") not in ("a", "b", "A", "B")
-                or not isinstance(data.get("k"), list) or len(data["k"]) != width):
+                or not isinstance(data.get("k"), list) or (width is not None and len(data["k"]) != width)):
             raise ValueError
         key = tuple(_decode_value(item) for item in data["k"])
     except (signing.BadSignature, ValueError, TypeError, InvalidOperation, AttributeError):
@@ -238,21 +240,19 @@ def _page_of_list(rows: Iterable, key: Callable, reverse: bool, position, limit:
 
 def cursor_paginate(request, rows, serializer: type[serializers.BaseSerializer] | None, *,
                     ordering: Sequence[str] = (), key: Callable | None = None, reverse: bool = False,
-                    extra: dict | None = None, context: dict | None = None, salt: str = "",
-                    render: Callable[[list], list] | None = None) -> Response:
+                    extra: dict | None = None, render: Callable[[list], list] | None = None) -> Response:
     """One page of `rows` as {"results", "next", "previous", **extra}.
 
     A QuerySet is paged in SQL by `ordering` (model field paths, "-" for descending; the primary
     key is added as the last tie-breaker when not given); a list (or any iterable) by `key`
     (row -> tuple of non-null values, unique per row), descending when `reverse`. `serializer`
-    renders the page's rows (None: rows are given as they should be answered). `salt` separates
-    the cursors of two lists answered at the same path (default: the path alone). `render` turns
+    renders the page's rows (None: rows are given as they should be answered). `render` turns
     the page's rows into what `serializer` takes (work done for the page's rows only)."""
     limit = page_limit(request)
+    cursor_salt = _SALT + request.path
     if isinstance(rows, QuerySet) and key is None:
         fields = _normalized(ordering)
         digest = _filter_digest(request, [("-" if d else "") + f for f, d in fields])
-        cursor_salt = _SALT + (salt or request.path)
         position = _decode_cursor(request.query_params.get("cursor"), digest, cursor_salt, len(fields))
         page, forward = _page_of_queryset(rows, fields, position, limit)
 
@@ -262,12 +262,7 @@ def cursor_paginate(request, rows, serializer: type[serializers.BaseSerializer] 
         if key is None:
             raise ValueError("cursor_paginate needs `key` for a list")
         digest = _filter_digest(request, ["list", "desc" if reverse else "asc", *ordering])
-        cursor_salt = _SALT + (salt or request.path)
-        raw = request.query_params.get("cursor")
-        position = None
-        if raw:
-            probe = _probe_width(raw, cursor_salt)
-            position = _decode_cursor(raw, digest, cursor_salt, probe)
+        position = _decode_cursor(request.query_params.get("cursor"), digest, cursor_salt, None)
         page, forward = _page_of_list(rows, key, reverse, position, limit)
 
         def key_of(row):
@@ -286,19 +281,8 @@ def cursor_paginate(request, rows, serializer: type[serializers.BaseSerializer] 
             previous_cursor = _encode_cursor("b" if page else "B", first, digest, cursor_salt)
     if render is not None:
         page = list(render(page))
-    results = serializer(page, many=True, context=context or {}).data if serializer is not None else page
+    results = serializer(page, many=True).data if serializer is not None else page
     return Response({"results": results, "next": next_cursor, "previous": previous_cursor, **(extra or {})})
-
-
-def _probe_width(raw: str, salt: str) -> int:
-    """The key width a list cursor claims (a list's key width is only known from its rows)."""
-    if len(raw) > CURSOR_MAX:
-        raise _cursor_error()
-    try:
-        data = signing.loads(raw, salt=salt)
-        return len(data["k"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise _cursor_error() from None
 
 
 # --- the schema --------------------------------------------------------------------------------

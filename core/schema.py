@@ -34,9 +34,7 @@ from rest_framework import serializers
 
 from .api_fields import DECIMAL_PATTERN, StrictCharField
 from .api_schema import error_responses
-from .idempotency import HEADER, KEY_MAX_LENGTH, KEY_PATTERN, REPLAY
-
-WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+from .idempotency import HEADER, KEY_MAX_LENGTH, KEY_PATTERN, REPLAY, WRITE_METHODS
 
 
 def idempotency_key_parameter() -> dict:
