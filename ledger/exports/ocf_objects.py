@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, localcontext
 
 from issuance.models import Issuer, Security
 from issuance.models.securities import Regulation
@@ -60,8 +60,11 @@ LEGEND_REGULATION = {
 
 
 def numeric(units: int | Decimal, decimals: int = 0) -> str:
-    """An OCF Numeric (a string, at most 10 decimals) from integer base units."""
-    value = Decimal(int(units)).scaleb(-decimals) if decimals else Decimal(int(units))
+    """An OCF Numeric (a string, at most 10 decimals) from integer base units, exact for the
+    register's 78-digit amounts (scaled in a context wide enough for them, not the default 28 digits)."""
+    with localcontext() as ctx:
+        ctx.prec = 100
+        value = Decimal(int(units)).scaleb(-decimals) if decimals else Decimal(int(units))
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 

@@ -61,7 +61,8 @@ def test_a_trade_settled_delivery_versus_payment_is_a_transfer(settings, issuer,
 
 
 @pytest.mark.parametrize(("units", "decimals", "text"), [(0, 0, "0"), (120, 0, "120"), (1_500_000, 6, "1.5"),
-                                                         (7, 6, "0.000007"), (10**30, 0, str(10**30))])
+                                                         (7, 6, "0.000007"), (10**30, 0, str(10**30)),
+                                                         (10**77 + 1, 2, str(10**75) + ".01")])
 def test_numerics_are_strings_from_base_units(units, decimals, text):
     assert numeric(units, decimals) == text
 
